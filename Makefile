@@ -1,0 +1,84 @@
+# csgw - child support data exchange gateway.
+#
+#   make            build build/csgw
+#   make test       every test; ends with one line "N passed, N failed"
+#   make test SANITIZE=1   the same under AddressSanitizer and UBSan
+#   make demo       the main job, for real
+#   make bench      speed and memory against xmllint (prints figures)
+#   make lint       formatting (clang-format) and banned functions
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Missing Debian packages are installed by gateway/deps.sh when run as
+# root, or named in one clear message.
+
+VERSION = 0.1.0
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+BUILD = build
+ifeq ($(SANITIZE),1)
+BUILD = build-asan
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+PKGS = libxml-2.0 libcrypto inih
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+	-Wno-format-nonliteral -Igateway $(SANFLAGS) -DCSGW_VERSION='"$(VERSION)"' \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
+LDLIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+LIB_SRC = $(wildcard gateway/util/*.c gateway/io/*.c gateway/core/*.c gateway/cmd/*.c)
+LIB_OBJ = $(LIB_SRC:gateway/%.c=$(BUILD)/obj/%.o)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps test unit demo bench lint install clean
+
+all: deps $(BUILD)/csgw
+
+deps:
+	@gateway/deps.sh build
+
+$(BUILD)/obj/%.o: gateway/%.c $(wildcard gateway/*/*.h) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libcsgw.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/csgw: $(BUILD)/obj/csgw.o $(BUILD)/libcsgw.a
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libcsgw.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(shell pkg-config --cflags cmocka) -o $@ $< \
+		$(BUILD)/libcsgw.a $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+unit: $(UNIT_BIN)
+
+test:
+	@gateway/deps.sh test
+	@$(MAKE) --no-print-directory all unit
+	@tests/run.sh $(BUILD)
+
+demo: all
+	@tests/demo.sh $(BUILD)/csgw
+
+bench:
+	@gateway/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@tests/bench/run.sh $(BUILD)
+
+lint:
+	@gateway/deps.sh lint
+	@tests/lint.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/csgw
+	install -m 0755 $(BUILD)/csgw $(DESTDIR)$(PREFIX)/bin/csgw
+	cp -R mappings $(DESTDIR)$(PREFIX)/share/csgw/
+	rm -f $(DESTDIR)$(PREFIX)/share/csgw/mappings/README.md
+
+clean:
+	rm -rf build build-asan

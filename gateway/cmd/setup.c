@@ -1,0 +1,55 @@
+/*
+ * setup.c - what every command loads first: configuration and mappings.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "cmd/cmd.h"
+#include "io/mapping_load.h"
+
+int cmd_environment_option(struct globals *g, const char *value)
+{
+	if (strcmp(value, "test") != 0 && strcmp(value, "production") != 0) {
+		fprintf(stderr, "csgw: --environment '%s': expected production or test\n", value);
+		return EX_USAGE;
+	}
+	g->environment = value;
+	return 0;
+}
+
+int cmd_setup(const struct globals *g, bool conf_required, struct setup *s)
+{
+	const char *dir = g->mappings;
+	char *from_conf = NULL;
+
+	memset(s, 0, sizeof *s);
+	if (conf_load(g->conf_path, conf_required, &s->conf, stderr) < 0)
+		return EX_CONFIG;
+	s->test_env = s->conf.test_env;
+	if (g->environment)
+		s->test_env = strcmp(g->environment, "test") == 0;
+	if (dir == NULL && (from_conf = conf_path(&s->conf, "gateway", "mappings")) != NULL)
+		dir = from_conf;
+	if (dir == NULL)
+		dir = getenv("CSGW_MAPPINGS");
+	if (dir == NULL)
+		dir = mapping_default_dir();
+	int rc = mapping_load(dir, &s->set, stderr);
+	free(from_conf);
+	if (rc < 0) {
+		fprintf(stderr, "csgw: the mapping definitions in %s have problems (above); nothing was done\n",
+		        dir);
+		conf_free(&s->conf);
+		return EX_CONFIG;
+	}
+	return 0;
+}
+
+void cmd_teardown(struct setup *s)
+{
+	mapping_free(s->set);
+	s->set = NULL;
+	conf_free(&s->conf);
+}

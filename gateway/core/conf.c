@@ -1,0 +1,435 @@
+/*
+ * conf.c - the gateway's configuration file (gateway.conf).
+ *
+ * check-config is table-driven: each section kind lists its keys, whether
+ * they are required, and the check of their value.  Everything is checked
+ * and every problem printed, so that an operator fixes a file in one go.
+ */
+#include "core/conf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io/known_hosts.h"
+#include "util/alloc.h"
+
+static const char *const search_path[] = {"./gateway.conf", "/etc/csgw/gateway.conf", NULL};
+
+int conf_load(const char *explicit_path, bool required, struct conf *conf, FILE *errors)
+{
+	const char *path = explicit_path;
+
+	conf->ini = NULL;
+	conf->test_env = false;
+	if (path == NULL)
+		path = getenv("CSGW_CONF");
+	for (int i = 0; path == NULL && search_path[i]; i++)
+		if (access(search_path[i], F_OK) == 0)
+			path = search_path[i];
+	if (path == NULL) {
+		if (!required)
+			return 0;
+		fprintf(errors, "csgw: no configuration file: give -c FILE, set CSGW_CONF, or create "
+		                "./gateway.conf or /etc/csgw/gateway.conf (example: gateway/gateway.conf.example)\n");
+		return -1;
+	}
+	if (ini_load(path, &conf->ini) < 0) {
+		fprintf(errors, "%s: cannot read the configuration: %s\n", path, strerror(errno));
+		return -1;
+	}
+	const struct ini_entry *env = ini_get(conf->ini, "gateway", "environment");
+	if (env && strcmp(env->value, "test") == 0) {
+		conf->test_env = true;
+	} else if (env && strcmp(env->value, "production") != 0 && !required) {
+		fprintf(errors, "%s:%u: [gateway] environment: '%s' is not known; expected production or test\n",
+		        path, env->line, env->value);
+		ini_free(conf->ini);
+		conf->ini = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void conf_free(struct conf *conf)
+{
+	ini_free(conf->ini);
+	conf->ini = NULL;
+}
+
+const char *conf_value(const struct conf *conf, const char *section, const char *key)
+{
+	const struct ini_entry *e = conf->ini ? ini_get(conf->ini, section, key) : NULL;
+	return e ? e->value : NULL;
+}
+
+static char *resolve(const struct ini_file *ini, const char *value)
+{
+	if (value[0] == '/')
+		return xstrdup(value);
+	size_t n = strlen(ini->dir) + strlen(value) + 2;
+	char *p = xmalloc(n);
+	snprintf(p, n, "%s/%s", ini->dir, value);
+	return p;
+}
+
+char *conf_path(const struct conf *conf, const char *section, const char *key)
+{
+	const char *v = conf_value(conf, section, key);
+	return v ? resolve(conf->ini, v) : NULL;
+}
+
+/* ---- check-config ---- */
+
+struct checker {
+	const struct conf *conf;
+	const struct mapping_set *set;
+	FILE *errors;
+	unsigned problems;
+	const char *section; /* the one being checked */
+};
+
+__attribute__((format(printf, 3, 4))) static void problem(struct checker *c, unsigned line,
+                                                          const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(c->errors, "%s:%u: ", c->conf->ini->path, line);
+	va_start(ap, fmt);
+	vfprintf(c->errors, fmt, ap);
+	va_end(ap);
+	fputc('\n', c->errors);
+	c->problems++;
+}
+
+typedef void check_fn(struct checker *, const struct ini_entry *);
+
+struct key_rule {
+	const char *key;
+	bool required;
+	check_fn *check;
+	const char *expected; /* for the unknown-key and missing-key messages */
+};
+
+static void check_code(struct checker *c, const struct ini_entry *e, const char *list,
+                       const char *what)
+{
+	const struct codelist *cl = c->set ? mapping_codelist(c->set, list) : NULL;
+	if (cl == NULL)
+		return; /* the mapping load has said why */
+	if (!codelist_has(cl, e->value, strlen(e->value)))
+		problem(c, e->line, "[%s] %s: '%s' is not %s; expected a code of list %s in mappings/codes/codes.xml",
+		        c->section, e->key, e->value, what, list);
+}
+
+static void check_state(struct checker *c, const struct ini_entry *e)
+{
+	check_code(c, e, "fips-state", "a 2-digit FIPS state code");
+}
+
+static void check_class(struct checker *c, const struct ini_entry *e)
+{
+	check_code(c, e, "recipient-class", "a recipient class");
+}
+
+static void check_environment(struct checker *c, const struct ini_entry *e)
+{
+	if (strcmp(e->value, "production") != 0 && strcmp(e->value, "test") != 0)
+		problem(c, e->line, "[%s] environment: '%s' is not known; expected production or test",
+		        c->section, e->value);
+}
+
+/* A folder that exists, or whose parent exists so csgw can create it. */
+static void check_dir(struct checker *c, const struct ini_entry *e)
+{
+	char *path = resolve(c->conf->ini, e->value);
+	struct stat st;
+
+	if (stat(path, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			problem(c, e->line, "[%s] %s: %s is not a folder", c->section, e->key, path);
+		else if (access(path, W_OK | X_OK) != 0)
+			problem(c, e->line, "[%s] %s: folder %s is not writable by this user", c->section,
+			        e->key, path);
+	} else {
+		char *slash = strrchr(path, '/');
+		if (slash)
+			*slash = '\0';
+		if (slash == NULL || stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+			problem(c, e->line, "[%s] %s: neither the folder nor its parent %s exists",
+			        c->section, e->key, slash ? path : ".");
+	}
+	free(path);
+}
+
+/* A file whose folder exists (the file itself may be created later). */
+static void check_new_file(struct checker *c, const struct ini_entry *e)
+{
+	char *path = resolve(c->conf->ini, e->value);
+	char *slash = strrchr(path, '/');
+	struct stat st;
+
+	if (slash)
+		*slash = '\0';
+	if (slash && (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)))
+		problem(c, e->line, "[%s] %s: folder %s does not exist", c->section, e->key, path);
+	free(path);
+}
+
+static bool readable_file(struct checker *c, const struct ini_entry *e, struct stat *st)
+{
+	char *path = resolve(c->conf->ini, e->value);
+	bool ok = false;
+
+	if (stat(path, st) != 0)
+		problem(c, e->line, "[%s] %s: %s: %s", c->section, e->key, path, strerror(errno));
+	else if (!S_ISREG(st->st_mode))
+		problem(c, e->line, "[%s] %s: %s is not a regular file", c->section, e->key, path);
+	else if (access(path, R_OK) != 0)
+		problem(c, e->line, "[%s] %s: %s is not readable by this user", c->section, e->key,
+		        path);
+	else
+		ok = true;
+	free(path);
+	return ok;
+}
+
+static void check_file(struct checker *c, const struct ini_entry *e)
+{
+	struct stat st;
+	readable_file(c, e, &st);
+}
+
+/* Private keys: readable by the gateway's user only. */
+static void check_private(struct checker *c, const struct ini_entry *e)
+{
+	struct stat st;
+
+	if (readable_file(c, e, &st) && (st.st_mode & 077)) {
+		char *path = resolve(c->conf->ini, e->value);
+		problem(c, e->line, "[%s] %s: private key %s is readable by group or others (mode %04o); expected 0600: chmod 600 %s",
+		        c->section, e->key, path, (unsigned)(st.st_mode & 07777), path);
+		free(path);
+	}
+}
+
+static void check_host(struct checker *c, const struct ini_entry *e)
+{
+	const char *s = e->value;
+	bool ok = *s != '\0' && strlen(s) < 254;
+	for (; *s && ok; s++)
+		ok = isalnum((unsigned char)*s) || strchr(".-:", *s);
+	if (!ok)
+		problem(c, e->line, "[%s] host: '%s' is not a host name or address", c->section,
+		        e->value);
+}
+
+static long parse_long(const char *s, bool *ok)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	*ok = errno == 0 && end != s && *end == '\0';
+	return v;
+}
+
+static void check_port(struct checker *c, const struct ini_entry *e)
+{
+	bool ok;
+	long port = parse_long(e->value, &ok);
+	if (!ok || port < 1 || port > 65535)
+		problem(c, e->line, "[%s] port: '%s' is not a port; expected 1 to 65535", c->section,
+		        e->value);
+}
+
+static void check_user(struct checker *c, const struct ini_entry *e)
+{
+	const char *s = e->value;
+	bool ok = *s != '\0' && (isalpha((unsigned char)*s) || *s == '_');
+	for (; *s && ok; s++)
+		ok = isalnum((unsigned char)*s) || strchr("_.-", *s);
+	if (!ok)
+		problem(c, e->line, "[%s] user: '%s' is not a user name", c->section, e->value);
+}
+
+static void check_remote_dir(struct checker *c, const struct ini_entry *e)
+{
+	if (e->value[0] != '/' || strstr(e->value, "..") != NULL)
+		problem(c, e->line, "[%s] %s: '%s' is not an absolute path without '..'", c->section,
+		        e->key, e->value);
+}
+
+static void check_families(struct checker *c, const struct ini_entry *e)
+{
+	char *copy = xstrdup(e->value);
+	unsigned n = 0;
+
+	for (char *save = NULL, *w = strtok_r(copy, " ,", &save); w; w = strtok_r(NULL, " ,", &save)) {
+		n++;
+		if (c->set && mapping_family(c->set, w) == NULL)
+			problem(c, e->line, "[%s] families: '%s' is not a family in mappings/", c->section,
+			        w);
+	}
+	if (n == 0)
+		problem(c, e->line, "[%s] families: empty; expected one or more of fcr, locate, ndnh, referral",
+		        c->section);
+	free(copy);
+}
+
+/* every Nm | every Nh | every Ns | hourly | daily HH:MM */
+static void check_schedule(struct checker *c, const struct ini_entry *e)
+{
+	unsigned n, h, m;
+	char unit, extra;
+
+	if (strcmp(e->value, "hourly") == 0)
+		return;
+	if (sscanf(e->value, "every %u%c%c", &n, &unit, &extra) == 2 && n > 0 &&
+	    strchr("smh", unit))
+		return;
+	if (sscanf(e->value, "daily %2u:%2u%c", &h, &m, &extra) == 2 && h < 24 && m < 60)
+		return;
+	problem(c, e->line, "[%s] schedule: '%s' is not a schedule; expected 'every 15m', 'every 2h', 'hourly' or 'daily 02:00'",
+	        c->section, e->value);
+}
+
+static void check_known_hosts(struct checker *c, const struct ini_entry *e)
+{
+	struct stat st;
+	if (!readable_file(c, e, &st))
+		return;
+	const char *host = conf_value(c->conf, c->section, "host");
+	const char *port_s = conf_value(c->conf, c->section, "port");
+	bool ok = true;
+	long port = port_s ? parse_long(port_s, &ok) : 22;
+	if (host == NULL || !ok || port < 1 || port > 65535)
+		return; /* reported with host and port */
+	char *path = resolve(c->conf->ini, e->value);
+	int known = known_hosts_has(path, host, (unsigned)port);
+	if (known == 0)
+		problem(c, e->line, "[%s] known_hosts: %s does not know host %s port %ld; add its key after checking the fingerprint with the partner (ssh-keyscan -p %ld %s, then compare)",
+		        c->section, path, host, port, port, host);
+	free(path);
+}
+
+static const struct key_rule gateway_keys[] = {
+	{"state", true, check_state, "2-digit FIPS code of this state"},
+	{"environment", true, check_environment, "production or test"},
+	{"spool", true, check_dir, "spool root folder"},
+	{"audit_db", true, check_new_file, "audit database path"},
+	{"checkpoint_dir", true, check_dir, "folder for signed audit checkpoints"},
+	{"signing_cert", true, check_file, "this gateway's signing certificate"},
+	{"signing_key", true, check_private, "this gateway's signing key (mode 0600)"},
+	{"ca_bundle", true, check_file, "trusted CA bundle"},
+	{"subject_key", true, check_private, "HMAC key for SSN search keys (mode 0600)"},
+	{"mappings", false, check_dir, "mappings folder (default: the installed one)"},
+	{NULL, false, NULL, NULL},
+};
+
+static const struct key_rule partner_keys[] = {
+	{"class", true, check_class, "recipient class (DOMAIN.md section 5)"},
+	{"state", false, check_state, "2-digit FIPS code of the partner state"},
+	{"host", true, check_host, "SFTP host"},
+	{"port", false, check_port, "SFTP port (default 22)"},
+	{"user", true, check_user, "SFTP user"},
+	{"ssh_key", true, check_private, "SSH private key (mode 0600)"},
+	{"known_hosts", true, check_known_hosts, "known_hosts file that has the partner's host key"},
+	{"remote_inbox", true, check_remote_dir, "remote folder we upload to"},
+	{"remote_outbox", true, check_remote_dir, "remote folder we download from"},
+	{"families", true, check_families, "families exchanged with this partner"},
+	{"schedule", false, check_schedule, "exchange schedule"},
+	{"cert", true, check_file, "the partner's signing certificate"},
+	{NULL, false, NULL, NULL},
+};
+
+static void check_section(struct checker *c, const char *section, unsigned line,
+                          const struct key_rule *rules)
+{
+	const struct ini_file *ini = c->conf->ini;
+
+	c->section = section;
+	for (size_t i = 0; i < ini->nentries; i++) {
+		const struct ini_entry *e = &ini->entries[i];
+		const struct key_rule *r = rules;
+		if (strcmp(e->section, section) != 0)
+			continue;
+		while (r->key && strcmp(r->key, e->key) != 0)
+			r++;
+		if (r->key == NULL) {
+			char keys[512];
+			size_t o = 0;
+			for (const struct key_rule *k = rules; k->key && o < sizeof keys; k++)
+				o += (size_t)snprintf(keys + o, sizeof keys - o, "%s%s", o ? ", " : "",
+				                      k->key);
+			problem(c, e->line, "[%s] unknown key '%s'; expected one of: %s", section, e->key,
+			        keys);
+			continue;
+		}
+		if (ini_get(ini, section, e->key) != e) {
+			problem(c, e->line, "[%s] %s is set twice (first on line %u)", section, e->key,
+			        ini_get(ini, section, e->key)->line);
+			continue;
+		}
+		r->check(c, e);
+	}
+	for (const struct key_rule *r = rules; r->key; r++) {
+		if (!r->required || ini_get(ini, section, r->key))
+			continue;
+		/* A federal partner has no state code. */
+		if (strcmp(r->key, "state") == 0 && rules == partner_keys)
+			continue;
+		problem(c, line, "[%s] has no '%s'; expected %s", section, r->key, r->expected);
+	}
+}
+
+static bool partner_name_ok(const char *name)
+{
+	if (*name == '\0')
+		return false;
+	for (; *name; name++)
+		if (!isalnum((unsigned char)*name) && *name != '-' && *name != '_')
+			return false;
+	return true;
+}
+
+unsigned conf_check(const struct conf *conf, const struct mapping_set *set, FILE *errors)
+{
+	struct checker c = {.conf = conf, .set = set, .errors = errors};
+	const struct ini_file *ini = conf->ini;
+	unsigned gateway_sections = 0;
+
+	for (size_t i = 0; i < ini->nbad; i++)
+		problem(&c, ini->bad_lines[i], "not a '[section]' or 'key = value' line");
+	for (size_t i = 0; i < ini->nsections; i++) {
+		const struct ini_section *s = &ini->sections[i];
+		if (ini_section_line(ini, s->name) != s->line) {
+			problem(&c, s->line, "section [%s] appears twice (first on line %u)", s->name,
+			        ini_section_line(ini, s->name));
+			continue;
+		}
+		if (strcmp(s->name, "gateway") == 0) {
+			gateway_sections++;
+			check_section(&c, s->name, s->line, gateway_keys);
+		} else if (strncmp(s->name, "partner ", 8) == 0) {
+			if (!partner_name_ok(s->name + 8))
+				problem(&c, s->line, "[%s]: a partner name is letters, digits, '-' and '_'",
+				        s->name);
+			else
+				check_section(&c, s->name, s->line, partner_keys);
+		} else {
+			problem(&c, s->line, "unknown section [%s]; expected [gateway] or [partner NAME]",
+			        s->name);
+		}
+	}
+	for (size_t i = 0; i < ini->nentries; i++)
+		if (ini->entries[i].section[0] == '\0')
+			problem(&c, ini->entries[i].line, "key '%s' before any section; expected it under [gateway] or [partner NAME]",
+			        ini->entries[i].key);
+	if (gateway_sections == 0)
+		problem(&c, 1, "no [gateway] section; expected one (see gateway/gateway.conf.example)");
+	return c.problems;
+}

@@ -1,0 +1,462 @@
+/*
+ * map.c - fixed-width extract to XML batch (csgw map).
+ *
+ * One pass, streaming: each line is checked field by field, turned into
+ * XML values, and written only if the whole record is good.  After the
+ * first problem nothing more is written, but checking goes on so that the
+ * user sees every bad record at once; the temporary output is then removed.
+ */
+#include "core/map.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/field.h"
+#include "io/fs.h"
+#include "io/lines.h"
+#include "io/xml_writer.h"
+#include "util/alloc.h"
+
+struct group {
+	const struct record *lead; /* NULL when no group is open */
+	unsigned long line, recno;
+	char *image;           /* the lead line, for its count fields */
+	size_t pos;            /* index into lead->children */
+	unsigned *child_count; /* per child index */
+};
+
+struct mapper {
+	const struct batch_type *bt;
+	const struct family *fam;
+	struct report *rep;
+	bool test_env;
+	struct out_file out;
+	bool writing;
+	bool header_seen, trailer_seen;
+	unsigned long line;
+	struct batch_counts *counts;
+	struct group group;
+	char *xml;       /* XML values of the current record */
+	size_t *xml_off; /* per field: offset in xml, or SIZE_MAX if absent */
+	size_t *xml_len;
+};
+
+static size_t record_index(const struct family *fam, const struct record *rec)
+{
+	return (size_t)(rec - fam->records);
+}
+
+static void problem_at(struct mapper *m, const struct record *rec, unsigned long recno,
+                       const char *fmt, const char *a, const char *b)
+{
+	m->writing = false;
+	report_problem(m->rep, m->line, recno, rec ? rec->element : NULL, fmt, a, b);
+}
+
+/* Printable, masked when the field holds an SSN. */
+static void shown(const struct field *f, const char *value, size_t len, char *out, size_t size)
+{
+	while (len > 0 && value[len - 1] == ' ')
+		len--;
+	field_value_for_message(f, value, len, out, size);
+}
+
+/* Checks every field of a line; fills m->xml*.  Returns the problem count. */
+static int convert_fields(struct mapper *m, const struct record *rec, unsigned long recno,
+                          const char *line)
+{
+	size_t off = 0;
+	int bad = 0;
+
+	for (size_t i = 0; i < rec->nfields; i++) {
+		const struct field *f = &rec->fields[i];
+		struct field_error err;
+		size_t n;
+		if (field_fixed_to_xml(f, line + f->at - 1, m->test_env, m->xml + off, &n, &err) < 0) {
+			char value[96], what[64];
+			shown(f, line + f->at - 1, f->len, value, sizeof value);
+			snprintf(what, sizeof what, "%s", f->name ? f->name : field_type_name(f->type));
+			m->writing = false;
+			report_problem(m->rep, m->line, recno, rec->element,
+			               "field %s (positions %u-%u): value '%s' %s", what, f->at,
+			               f->at + f->len - 1, value, err.msg);
+			bad++;
+			continue;
+		}
+		m->xml_off[i] = n ? off : SIZE_MAX;
+		m->xml_len[i] = n;
+		off += n;
+	}
+	return bad;
+}
+
+static void write_fields(struct mapper *m, const struct record *rec, unsigned depth)
+{
+	for (size_t i = 0; i < rec->nfields; i++)
+		if (rec->fields[i].name && m->xml_off[i] != SIZE_MAX)
+			xw_leaf(&m->out, depth, rec->fields[i].name, m->xml + m->xml_off[i],
+			        m->xml_len[i]);
+}
+
+static unsigned long digits_value(const char *s, unsigned len)
+{
+	unsigned long v = 0;
+	for (unsigned i = 0; i < len; i++)
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	return v;
+}
+
+static bool all_digits(const char *s, unsigned len)
+{
+	for (unsigned i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/* What a count field says against what was seen; reports a mismatch. */
+static void check_count(struct mapper *m, const struct record *rec, unsigned long recno,
+                        const struct field *f, const char *image, unsigned long seen,
+                        const char *what)
+{
+	const char *s = image + f->at - 1;
+	char msg[160];
+
+	if (!all_digits(s, f->len))
+		return; /* already reported as a bad number */
+	unsigned long said = digits_value(s, f->len);
+	if (said == seen)
+		return;
+	snprintf(msg, sizeof msg, "field %s says %lu; the %s has %lu", f->name, said, what, seen);
+	problem_at(m, rec, recno, "%s%s", msg, "");
+}
+
+static bool counts_id(const struct field *f, const char *id)
+{
+	for (size_t i = 0; i < f->ncounts; i++)
+		if (strcmp(f->counts[i], "*") == 0 || strcmp(f->counts[i], id) == 0)
+			return true;
+	return false;
+}
+
+static void close_group(struct mapper *m)
+{
+	struct group *g = &m->group;
+	const struct record *lead = g->lead;
+
+	if (lead == NULL)
+		return;
+	for (size_t k = 0; k < lead->nchildren; k++) {
+		if (g->child_count[k] < lead->children[k].min) {
+			char msg[128];
+			snprintf(msg, sizeof msg, "needs at least %u %s record(s) after it; found %u",
+			         lead->children[k].min, lead->children[k].record->id, g->child_count[k]);
+			report_problem(m->rep, g->line, g->recno, lead->element, "%s", msg);
+			m->writing = false;
+		}
+	}
+	for (size_t i = 0; i < lead->nfields; i++) {
+		const struct field *f = &lead->fields[i];
+		if (f->ncounts == 0)
+			continue;
+		unsigned long seen = 0;
+		for (size_t k = 0; k < lead->nchildren; k++)
+			if (counts_id(f, lead->children[k].record->id))
+				seen += g->child_count[k];
+		unsigned long save = m->line;
+		m->line = g->line;
+		check_count(m, lead, g->recno, f, g->image, seen, "group");
+		m->line = save;
+	}
+	if (m->writing)
+		xw_end(&m->out, 1, lead->element);
+	g->lead = NULL;
+}
+
+static void open_group(struct mapper *m, const struct record *rec, unsigned long recno,
+                       const char *line)
+{
+	struct group *g = &m->group;
+
+	g->lead = rec;
+	g->line = m->line;
+	g->recno = recno;
+	g->pos = 0;
+	free(g->image);
+	g->image = xstrndup(line, rec->length);
+	free(g->child_count);
+	g->child_count = xcalloc(rec->nchildren, sizeof *g->child_count);
+}
+
+/* Index of the child of the open group with this id, or -1. */
+static long child_slot(const struct group *g, const char *id)
+{
+	if (g->lead == NULL)
+		return -1;
+	for (size_t k = 0; k < g->lead->nchildren; k++)
+		if (memcmp(g->lead->children[k].record->id, id, 2) == 0)
+			return (long)k;
+	return -1;
+}
+
+/* Checks a child's place in the group's order; true if it may stand here. */
+static bool child_fits(struct mapper *m, size_t k, unsigned long recno)
+{
+	struct group *g = &m->group;
+	const struct child *c = &g->lead->children[k];
+
+	if (k < g->pos) {
+		problem_at(m, c->record, recno, "comes after %s records; expected it before them",
+		           g->lead->children[g->pos].record->id, "");
+		return false;
+	}
+	g->pos = k;
+	if (g->child_count[k] >= c->max) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "is one too many: at most %u per %s", c->max,
+		         g->lead->id);
+		problem_at(m, c->record, recno, "%s%s", msg, "");
+		return false;
+	}
+	g->child_count[k]++;
+	return true;
+}
+
+static const char *printable_id(const char *line, size_t len, char *buf)
+{
+	struct field dummy = {.type = FIELD_TEXT};
+	field_value_for_message(&dummy, line, len < 2 ? len : 2, buf, 16);
+	return buf;
+}
+
+static bool is_batch_record(const struct batch_type *bt, const struct record *rec)
+{
+	for (size_t i = 0; i < bt->nrecords; i++)
+		if (bt->records[i] == rec)
+			return true;
+	return false;
+}
+
+static void expected_ids(const struct mapper *m, char *buf, size_t size)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	if (m->group.lead)
+		for (size_t k = 0; k < m->group.lead->nchildren && o < size; k++)
+			o += (size_t)snprintf(buf + o, size - o, "%s ",
+			                      m->group.lead->children[k].record->id);
+	for (size_t i = 0; i < m->bt->nrecords && o < size; i++)
+		o += (size_t)snprintf(buf + o, size - o, "%s ", m->bt->records[i]->id);
+	if (o < size)
+		snprintf(buf + o, size - o, "or trailer %s", m->bt->trailer->id);
+}
+
+static void map_line(struct mapper *m, const char *line, size_t len)
+{
+	const struct family *fam = m->fam;
+	const struct record *rec = NULL;
+	unsigned long recno = 0;
+	unsigned depth = 1;
+	char idbuf[16];
+	long slot = -1;
+
+	if (len > 0 && line[len - 1] == '\r') {
+		problem_at(m, NULL, 0, "line ends with CR (a DOS line end); expected LF only%s%s", "",
+		           "");
+		len--;
+	}
+	if (len < 2) {
+		problem_at(m, NULL, 0, "line of %s characters is too short for a record id%s",
+		           len ? "1" : "0", "");
+		return;
+	}
+	if (!m->header_seen) {
+		m->header_seen = true;
+		if (memcmp(line, m->bt->header->id, 2) == 0) {
+			rec = m->bt->header;
+		} else {
+			problem_at(m, NULL, 0, "missing header: the first record is '%s'; expected header %s",
+			           printable_id(line, len, idbuf), m->bt->header->id);
+		}
+	}
+	if (rec == NULL && m->trailer_seen) {
+		problem_at(m, NULL, 0, "record '%s' after the trailer; expected the end of the file%s",
+		           printable_id(line, len, idbuf), "");
+		return;
+	}
+	if (rec == NULL && memcmp(line, m->bt->trailer->id, 2) == 0) {
+		close_group(m);
+		rec = m->bt->trailer;
+		m->trailer_seen = true;
+	}
+	if (rec == NULL && (slot = child_slot(&m->group, line)) >= 0) {
+		rec = m->group.lead->children[slot].record;
+		depth = 2;
+	}
+	if (rec == NULL) {
+		char id[3] = {line[0], line[1], '\0'};
+		const struct record *r = mapping_record(fam, id);
+		if (r && is_batch_record(m->bt, r)) {
+			close_group(m);
+			rec = r;
+		} else {
+			char want[256];
+			expected_ids(m, want, sizeof want);
+			problem_at(m, NULL, 0, "unknown record id '%s' here; expected %s",
+			           printable_id(line, len, idbuf), want);
+			return;
+		}
+	}
+	if (rec != m->bt->header && rec != m->bt->trailer) {
+		m->counts->records++;
+		m->counts->by_record[record_index(fam, rec)]++;
+		recno = m->counts->records;
+	}
+	if (len != rec->length) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "is %zu characters long; expected %u (record %s)", len,
+		         rec->length, rec->id);
+		problem_at(m, rec, recno, "%s%s", msg, "");
+		return;
+	}
+	if (slot >= 0 && !child_fits(m, (size_t)slot, recno))
+		return;
+	if (convert_fields(m, rec, recno, line) > 0)
+		return;
+	if (rec->nchildren > 0)
+		open_group(m, rec, recno, line);
+	if (!m->writing)
+		return;
+	xw_start(&m->out, depth, rec->element, NULL);
+	write_fields(m, rec, depth + 1);
+	if (rec->nchildren == 0)
+		xw_end(&m->out, depth, rec->element);
+}
+
+static void check_trailer_counts(struct mapper *m, const char *image)
+{
+	const struct record *tr = m->bt->trailer;
+	const struct family *fam = m->fam;
+
+	for (size_t i = 0; i < tr->nfields; i++) {
+		const struct field *f = &tr->fields[i];
+		unsigned long seen = 0;
+		if (f->ncounts == 0)
+			continue;
+		for (size_t k = 0; k < f->ncounts; k++) {
+			if (strcmp(f->counts[k], "*") == 0) {
+				seen = m->counts->records;
+				break;
+			}
+			seen += m->counts->by_record[record_index(fam, mapping_record(fam, f->counts[k]))];
+		}
+		check_count(m, tr, 0, f, image, seen, "batch");
+	}
+}
+
+static size_t longest_record(const struct family *fam)
+{
+	size_t max = 0;
+	for (size_t i = 0; i < fam->nrecords; i++) {
+		size_t need = fam->records[i].length + 4 * fam->records[i].nfields;
+		if (need > max)
+			max = need;
+	}
+	return max;
+}
+
+enum map_status map_to_xml(const struct batch_type *bt, const char *input, const char *output,
+                           bool test_env, struct report *rep, struct batch_counts *counts)
+{
+	struct mapper m = {.bt = bt, .fam = bt->family, .rep = rep, .test_env = test_env,
+	                   .counts = counts, .writing = true};
+	struct line_reader lr;
+	enum map_status status = MAP_OK;
+	const char *line;
+	size_t len, maxrec = longest_record(m.fam);
+	bool newline;
+	char *trailer_image = NULL;
+	int rc;
+
+	memset(counts, 0, sizeof *counts);
+	counts->batch = bt;
+	counts->nrecords = m.fam->nrecords;
+	counts->by_record = xcalloc(m.fam->nrecords, sizeof *counts->by_record);
+	if (lines_open(&lr, input, maxrec + 2) < 0) {
+		fprintf(rep->out, "%s: cannot open: %s\n", input, strerror(errno));
+		return MAP_NO_INPUT;
+	}
+	if (out_open(&m.out, output) < 0) {
+		fprintf(rep->out, "%s: cannot create the output: %s\n", output, strerror(errno));
+		lines_close(&lr);
+		return MAP_IO_ERROR;
+	}
+	m.xml = xmalloc(maxrec);
+	m.xml_off = xcalloc(maxrec, sizeof *m.xml_off);
+	m.xml_len = xcalloc(maxrec, sizeof *m.xml_len);
+	xw_declaration(&m.out);
+	xw_start(&m.out, 0, bt->element, m.fam->ns);
+	while ((rc = lines_next(&lr, &line, &len, &newline)) > 0) {
+		m.line = lr.lineno;
+		bool was_trailer = m.trailer_seen;
+		map_line(&m, line, len);
+		if (!was_trailer && m.trailer_seen && len == bt->trailer->length) {
+			trailer_image = xstrndup(line, len);
+		}
+		if (report_full(rep))
+			break;
+	}
+	if (rc < 0) {
+		fprintf(rep->out, "%s: read error: %s\n", input, strerror(lr.error));
+		status = MAP_IO_ERROR;
+	} else if (lr.lineno == 0) {
+		report_problem(rep, 1, 0, NULL, "empty file; expected a header record %s",
+		               bt->header->id);
+	} else if (!report_full(rep)) {
+		close_group(&m);
+		if (!m.trailer_seen) {
+			report_problem(rep, m.line, 0, NULL,
+			               "missing trailer: the file ends without a %s record",
+			               bt->trailer->id);
+		} else if (trailer_image) {
+			check_trailer_counts(&m, trailer_image);
+		}
+	}
+	xw_end(&m.out, 0, bt->element);
+	if (status == MAP_OK && rep->count > 0)
+		status = MAP_BAD_DATA;
+	if (status == MAP_OK && out_commit(&m.out) < 0) {
+		fprintf(rep->out, "%s: cannot write the output: %s\n", output, strerror(errno));
+		status = MAP_IO_ERROR;
+	} else if (status != MAP_OK) {
+		out_abort(&m.out);
+	}
+	lines_close(&lr);
+	free(trailer_image);
+	free(m.group.image);
+	free(m.group.child_count);
+	free(m.xml);
+	free(m.xml_off);
+	free(m.xml_len);
+	return status;
+}
+
+void batch_counts_describe(const struct batch_counts *c, const struct family *fam, char *buf,
+                           size_t size)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < c->nrecords && o < size; i++)
+		if (c->by_record[i])
+			o += (size_t)snprintf(buf + o, size - o, "%s%s %lu", o ? ", " : "",
+			                      fam->records[i].id, c->by_record[i]);
+}
+
+void batch_counts_free(struct batch_counts *c)
+{
+	free(c->by_record);
+	c->by_record = NULL;
+}

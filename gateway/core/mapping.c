@@ -1,0 +1,168 @@
+/*
+ * mapping.c - lookups in a loaded mapping set, and its release.
+ */
+#include "core/mapping.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Keep in step with the 'category' type of mappings/schema/mapping.xsd. */
+const char *const mapping_category_names[] = {
+	"control", "case",       "identity", "ssn", "address", "employer",
+	"income",  "benefits",   "assets",   "health", "order", "collection",
+	"fti",     "ndnh",       "fcr",      "fv",  "locate",  "contact",
+	NULL,
+};
+
+int mapping_category_bit(const char *name)
+{
+	for (int i = 0; mapping_category_names[i]; i++)
+		if (strcmp(mapping_category_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+const char *field_type_name(enum field_type type)
+{
+	static const char *const names[] = {
+		[FIELD_LITERAL] = "literal", [FIELD_FILLER] = "filler",
+		[FIELD_TEXT] = "text",       [FIELD_DIGITS] = "digits",
+		[FIELD_NUMBER] = "number",   [FIELD_AMOUNT] = "amount",
+		[FIELD_DATE] = "date",       [FIELD_SSN] = "ssn",
+		[FIELD_CODE] = "code",
+	};
+	return names[type];
+}
+
+const struct family *mapping_family(const struct mapping_set *set, const char *name)
+{
+	for (size_t i = 0; i < set->nfamilies; i++)
+		if (strcmp(set->families[i].name, name) == 0)
+			return &set->families[i];
+	return NULL;
+}
+
+const struct family *mapping_family_by_ns(const struct mapping_set *set, const char *ns)
+{
+	for (size_t i = 0; i < set->nfamilies; i++)
+		if (strcmp(set->families[i].ns, ns) == 0)
+			return &set->families[i];
+	return NULL;
+}
+
+const struct batch_type *mapping_batch(const struct mapping_set *set, const char *type)
+{
+	for (size_t i = 0; i < set->nfamilies; i++) {
+		const struct family *fam = &set->families[i];
+		for (size_t j = 0; j < fam->nbatches; j++)
+			if (strcmp(fam->batches[j].name, type) == 0)
+				return &fam->batches[j];
+	}
+	return NULL;
+}
+
+const struct batch_type *mapping_batch_by_element(const struct family *fam, const char *element)
+{
+	for (size_t j = 0; j < fam->nbatches; j++)
+		if (strcmp(fam->batches[j].element, element) == 0)
+			return &fam->batches[j];
+	return NULL;
+}
+
+const struct record *mapping_record(const struct family *fam, const char *id)
+{
+	for (size_t i = 0; i < fam->nrecords; i++)
+		if (strcmp(fam->records[i].id, id) == 0)
+			return &fam->records[i];
+	return NULL;
+}
+
+const struct charset *mapping_charset(const struct mapping_set *set, const char *name)
+{
+	for (size_t i = 0; i < set->ncharsets; i++)
+		if (strcmp(set->charsets[i].name, name) == 0)
+			return &set->charsets[i];
+	return NULL;
+}
+
+const struct codelist *mapping_codelist(const struct mapping_set *set, const char *name)
+{
+	for (size_t i = 0; i < set->ncodelists; i++)
+		if (strcmp(set->codelists[i].name, name) == 0)
+			return &set->codelists[i];
+	return NULL;
+}
+
+/* The loader sorts values with strcmp, so a binary search finds them. */
+bool codelist_has(const struct codelist *list, const char *value, size_t len)
+{
+	size_t lo = 0, hi = list->nvalues;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *v = list->values[mid];
+		size_t vlen = strlen(v);
+		int cmp = memcmp(v, value, vlen < len ? vlen : len);
+		if (cmp == 0)
+			cmp = vlen < len ? -1 : vlen > len;
+		if (cmp == 0)
+			return true;
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static void record_free(struct record *rec)
+{
+	for (size_t i = 0; i < rec->nfields; i++) {
+		struct field *f = &rec->fields[i];
+		free(f->name);
+		free(f->literal);
+		for (size_t k = 0; k < f->ncounts; k++)
+			free(f->counts[k]);
+		free(f->counts);
+	}
+	free(rec->fields);
+	free(rec->children);
+	free(rec->id);
+	free(rec->element);
+}
+
+void mapping_free(struct mapping_set *set)
+{
+	if (set == NULL)
+		return;
+	for (size_t i = 0; i < set->nfamilies; i++) {
+		struct family *fam = &set->families[i];
+		for (size_t j = 0; j < fam->nrecords; j++)
+			record_free(&fam->records[j]);
+		for (size_t j = 0; j < fam->nbatches; j++) {
+			free(fam->batches[j].name);
+			free(fam->batches[j].element);
+			free(fam->batches[j].records);
+		}
+		free(fam->records);
+		free(fam->batches);
+		free(fam->name);
+		free(fam->ns);
+		free(fam->title);
+		free(fam->path);
+	}
+	free(set->families);
+	for (size_t i = 0; i < set->ncharsets; i++) {
+		free(set->charsets[i].name);
+		free(set->charsets[i].chars);
+	}
+	free(set->charsets);
+	for (size_t i = 0; i < set->ncodelists; i++) {
+		for (size_t k = 0; k < set->codelists[i].nvalues; k++)
+			free(set->codelists[i].values[k]);
+		free(set->codelists[i].values);
+		free(set->codelists[i].name);
+	}
+	free(set->codelists);
+	free(set);
+}

@@ -1,0 +1,124 @@
+/*
+ * mapping.h - the in-memory model of a mapping definition (mappings/).
+ *
+ * A mapping set holds every family (fcr, locate, ndnh, referral, receipt),
+ * the character sets and the code lists.  It is built by io/mapping_load.c
+ * from the data files and is read-only afterwards: the map, unmap and
+ * validate engines and the XSD generator only read it.
+ *
+ * Lookups return NULL when nothing matches; nothing here fails otherwise.
+ */
+#ifndef CSGW_CORE_MAPPING_H
+#define CSGW_CORE_MAPPING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum field_type {
+	FIELD_LITERAL, /* the record id; not in XML */
+	FIELD_FILLER,  /* spaces; not in XML */
+	FIELD_TEXT,
+	FIELD_DIGITS,
+	FIELD_NUMBER,
+	FIELD_AMOUNT,
+	FIELD_DATE,
+	FIELD_SSN,
+	FIELD_CODE,
+};
+
+struct charset {
+	char *name;
+	bool allowed[256];
+	char *chars; /* as written, for the XSD pattern */
+};
+
+struct codelist {
+	char *name;
+	char **values;
+	size_t nvalues;
+	size_t max_len;
+};
+
+struct record;
+
+struct field {
+	char *name; /* XML element; NULL for literal and filler */
+	unsigned at;  /* 1-based position */
+	unsigned len;
+	enum field_type type;
+	bool required;
+	unsigned categories; /* bit per entry of mapping_category_names */
+	const struct charset *charset; /* text */
+	const struct codelist *codes;  /* code */
+	char *literal;                 /* literal */
+	unsigned scale;                /* amount */
+	/* counts: record ids whose records this number counts; "*" = all */
+	char **counts;
+	size_t ncounts;
+	unsigned line; /* in the definition file, for messages */
+};
+
+struct child {
+	const struct record *record;
+	unsigned min, max;
+};
+
+struct record {
+	char *id;      /* two characters */
+	char *element; /* XML element name */
+	unsigned length;
+	struct field *fields;
+	size_t nfields;
+	struct child *children;
+	size_t nchildren;
+	bool has_counts; /* some field counts children */
+	unsigned line;
+};
+
+struct batch_type {
+	char *name; /* the TYPE of 'csgw map TYPE' */
+	char *element;
+	const struct record *header;
+	const struct record *trailer;
+	const struct record **records;
+	size_t nrecords;
+	const struct family *family;
+};
+
+struct family {
+	char *name;
+	char *ns; /* versioned target namespace */
+	char *title;
+	char *path; /* definition file */
+	struct record *records;
+	size_t nrecords;
+	struct batch_type *batches;
+	size_t nbatches;
+};
+
+struct mapping_set {
+	struct family *families;
+	size_t nfamilies;
+	struct charset *charsets;
+	size_t ncharsets;
+	struct codelist *codelists;
+	size_t ncodelists;
+};
+
+/* Category names, index = bit number in field.categories; NULL-terminated. */
+extern const char *const mapping_category_names[];
+
+const struct family *mapping_family(const struct mapping_set *, const char *name);
+const struct family *mapping_family_by_ns(const struct mapping_set *, const char *ns);
+const struct batch_type *mapping_batch(const struct mapping_set *, const char *type);
+const struct batch_type *mapping_batch_by_element(const struct family *, const char *element);
+const struct record *mapping_record(const struct family *, const char *id);
+const struct charset *mapping_charset(const struct mapping_set *, const char *name);
+const struct codelist *mapping_codelist(const struct mapping_set *, const char *name);
+bool codelist_has(const struct codelist *, const char *value, size_t len);
+int mapping_category_bit(const char *name); /* -1 if unknown */
+const char *field_type_name(enum field_type);
+
+void mapping_free(struct mapping_set *);
+
+#endif

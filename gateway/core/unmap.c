@@ -1,0 +1,643 @@
+/*
+ * unmap.c - read an XML batch as a stream, check it, give back fixed width.
+ *
+ * A small state machine over the SAX events of io/xml_safe.c.  Each open
+ * element is a frame: the batch root, a record (whose content is a sequence
+ * of field elements then child records, as the XSD's xs:sequence), a leaf
+ * field, or an unknown subtree being skipped after its problem was reported.
+ * Memory is a few frames and one record image, whatever the file's size.
+ */
+#include "core/unmap.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/field.h"
+#include "io/fs.h"
+#include "io/xml_safe.h"
+#include "util/alloc.h"
+
+#define XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
+#define MAX_FRAMES 8
+/* A leaf holds at most a few dozen characters; more is hostile. */
+#define MAX_LEAF_TEXT 4096
+#define MAX_TEXT_RUN (1024 * 1024)
+
+/* One item of a record's content model: a field or a child record. */
+struct particle {
+	const char *name;
+	unsigned min, max;
+	const struct field *field;
+	const struct record *child;
+	size_t child_index;
+};
+
+struct model {
+	struct particle *p;
+	size_t n;
+};
+
+enum frame_kind { FRAME_ROOT, FRAME_RECORD, FRAME_LEAF, FRAME_SKIP };
+
+struct frame {
+	enum frame_kind kind;
+	const struct record *rec;
+	const struct field *field;
+	size_t pos;   /* content model position */
+	unsigned cnt; /* occurrences at pos */
+	char *image;  /* fixed-width image of a record */
+	bool emitted, bad, text_reported;
+	unsigned long line, recno;
+	unsigned *child_count;
+	unsigned skip_depth;
+};
+
+struct reader {
+	const struct mapping_set *set;
+	const struct family *fam;
+	const struct batch_type *bt;
+	struct model *models; /* per family record */
+	bool test_env;
+	struct report *rep;
+	unmap_line_fn emit;
+	void *emit_ctx;
+	struct batch_counts *counts;
+	struct frame stack[MAX_FRAMES];
+	int top; /* index of the innermost frame, -1 before the root */
+	char text[MAX_LEAF_TEXT];
+	size_t text_len, text_run;
+	bool text_overflow;
+	unsigned long line;
+	bool header_done, trailer_done, stopped;
+};
+
+static size_t rec_index(const struct reader *r, const struct record *rec)
+{
+	return (size_t)(rec - r->fam->records);
+}
+
+static void compile_models(struct reader *r)
+{
+	const struct family *fam = r->fam;
+
+	r->models = xcalloc(fam->nrecords, sizeof *r->models);
+	for (size_t i = 0; i < fam->nrecords; i++) {
+		const struct record *rec = &fam->records[i];
+		struct model *m = &r->models[i];
+		m->p = xcalloc(rec->nfields + rec->nchildren, sizeof *m->p);
+		for (size_t k = 0; k < rec->nfields; k++) {
+			const struct field *f = &rec->fields[k];
+			if (f->name == NULL)
+				continue;
+			m->p[m->n++] = (struct particle){.name = f->name, .min = f->required, .max = 1,
+			                                 .field = f};
+		}
+		for (size_t k = 0; k < rec->nchildren; k++) {
+			const struct child *c = &rec->children[k];
+			m->p[m->n++] = (struct particle){.name = c->record->element, .min = c->min,
+			                                 .max = c->max, .child = c->record,
+			                                 .child_index = k};
+		}
+	}
+}
+
+static void free_models(struct reader *r)
+{
+	if (r->models == NULL)
+		return;
+	for (size_t i = 0; i < r->fam->nrecords; i++)
+		free(r->models[i].p);
+	free(r->models);
+}
+
+static struct frame *top(struct reader *r)
+{
+	return &r->stack[r->top];
+}
+
+/* The record frame a problem belongs to, for its number and element. */
+static const struct frame *record_frame(const struct reader *r)
+{
+	for (int i = r->top; i >= 0; i--)
+		if (r->stack[i].kind == FRAME_RECORD)
+			return &r->stack[i];
+	return NULL;
+}
+
+__attribute__((format(printf, 3, 4))) static void problem(struct reader *r, unsigned long line,
+                                                          const char *fmt, ...)
+{
+	const struct frame *rf = record_frame(r);
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	for (int i = r->top; i >= 0; i--)
+		if (r->stack[i].kind == FRAME_RECORD)
+			r->stack[i].bad = true;
+	report_problem(r->rep, line, rf ? rf->recno : 0, rf ? rf->rec->element : NULL, "%s", msg);
+}
+
+static int full(const struct reader *r)
+{
+	return report_full(r->rep) || r->stopped;
+}
+
+static struct frame *push(struct reader *r, enum frame_kind kind, unsigned long line)
+{
+	struct frame *f = &r->stack[++r->top];
+	memset(f, 0, sizeof *f);
+	f->kind = kind;
+	f->line = line;
+	return f;
+}
+
+static void push_record(struct reader *r, const struct record *rec, unsigned long line,
+                        bool is_data)
+{
+	struct frame *f = push(r, FRAME_RECORD, line);
+
+	f->rec = rec;
+	f->image = xmalloc(rec->length);
+	memset(f->image, ' ', rec->length);
+	for (size_t i = 0; i < rec->nfields; i++)
+		if (rec->fields[i].type == FIELD_LITERAL)
+			memcpy(f->image + rec->fields[i].at - 1, rec->fields[i].literal,
+			       rec->fields[i].len);
+	f->child_count = xcalloc(rec->nchildren ? rec->nchildren : 1, sizeof *f->child_count);
+	if (is_data) {
+		r->counts->records++;
+		r->counts->by_record[rec_index(r, rec)]++;
+		f->recno = r->counts->records;
+	}
+}
+
+static int emit(struct reader *r, struct frame *f)
+{
+	if (f->emitted || f->bad || r->emit == NULL || r->rep->count > 0)
+		return 0;
+	f->emitted = true;
+	return r->emit(r->emit_ctx, f->image, f->rec->length);
+}
+
+/* "a, b or c": the elements that may come at this point of a record. */
+static void expected_here(const struct model *m, size_t pos, unsigned cnt, char *buf,
+                          size_t size)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	for (size_t i = pos; i < m->n && o + 1 < size; i++) {
+		if (i == pos && cnt >= m->p[i].max)
+			continue;
+		o += (size_t)snprintf(buf + o, size - o, "%s<%s>", o ? ", " : "", m->p[i].name);
+		if (m->p[i].min > (i == pos ? cnt : 0))
+			return;
+	}
+	if (o + 1 < size)
+		snprintf(buf + o, size - o, "%sthe end of the record", o ? " or " : "");
+}
+
+static bool attrs_ok(struct reader *r, unsigned long line, const char *local,
+                     const struct xml_attr *attrs, int nattrs)
+{
+	bool ok = true;
+	for (int i = 0; i < nattrs; i++) {
+		/* xmllint ignores these schema location hints too. */
+		if (attrs[i].ns && strcmp(attrs[i].ns, XSI_NS) == 0 &&
+		    (strcmp(attrs[i].local, "schemaLocation") == 0 ||
+		     strcmp(attrs[i].local, "noNamespaceSchemaLocation") == 0))
+			continue;
+		problem(r, line, "<%s>: attribute '%s' is not allowed (csgw batches carry no attributes)",
+		        local, attrs[i].local);
+		ok = false;
+	}
+	return ok;
+}
+
+static void start_root(struct reader *r, unsigned long line, const char *local, const char *ns)
+{
+	const struct family *fam = ns ? mapping_family_by_ns(r->set, ns) : NULL;
+	char known[512];
+	size_t o = 0;
+
+	for (size_t i = 0; i < r->set->nfamilies && o < sizeof known; i++)
+		o += (size_t)snprintf(known + o, sizeof known - o, "%s%s", i ? ", " : "",
+		                      r->set->families[i].ns);
+	if (fam == NULL) {
+		problem(r, line, "root element <%s> is in namespace '%s', which is no csgw family's; expected one of: %s",
+		        local, ns ? ns : "(none)", known);
+		r->stopped = true;
+		return;
+	}
+	r->fam = fam;
+	r->bt = mapping_batch_by_element(fam, local);
+	if (r->bt == NULL) {
+		problem(r, line, "root element <%s> is not a batch of family %s", local, fam->name);
+		r->stopped = true;
+		return;
+	}
+	r->counts->batch = r->bt;
+	r->counts->nrecords = fam->nrecords;
+	r->counts->by_record = xcalloc(fam->nrecords, sizeof *r->counts->by_record);
+	compile_models(r);
+	push(r, FRAME_ROOT, line);
+}
+
+static const struct record *body_record(const struct batch_type *bt, const char *local)
+{
+	for (size_t i = 0; i < bt->nrecords; i++)
+		if (strcmp(bt->records[i]->element, local) == 0)
+			return bt->records[i];
+	return NULL;
+}
+
+static void start_in_root(struct reader *r, unsigned long line, const char *local)
+{
+	const struct batch_type *bt = r->bt;
+	const struct record *rec;
+
+	if (r->trailer_done) {
+		problem(r, line, "<%s> after the trailer; expected the end of the batch", local);
+		push(r, FRAME_SKIP, line);
+		return;
+	}
+	if (!r->header_done) {
+		r->header_done = true;
+		if (strcmp(local, bt->header->element) == 0) {
+			push_record(r, bt->header, line, false);
+			return;
+		}
+		problem(r, line, "missing <%s>: the batch must start with its header", bt->header->element);
+	}
+	if ((rec = body_record(bt, local)) != NULL) {
+		push_record(r, rec, line, true);
+	} else if (strcmp(local, bt->trailer->element) == 0) {
+		r->trailer_done = true;
+		push_record(r, bt->trailer, line, false);
+	} else {
+		char want[256];
+		size_t o = 0;
+		for (size_t i = 0; i < bt->nrecords && o < sizeof want; i++)
+			o += (size_t)snprintf(want + o, sizeof want - o, "<%s>, ",
+			                      bt->records[i]->element);
+		problem(r, line, "unexpected element <%s>; expected %sor <%s>", local, want,
+		        bt->trailer->element);
+		push(r, FRAME_SKIP, line);
+	}
+}
+
+static void start_in_record(struct reader *r, unsigned long line, const char *local)
+{
+	struct frame *f = top(r);
+	const struct model *m = &r->models[rec_index(r, f->rec)];
+	size_t pos = f->pos;
+	unsigned cnt = f->cnt;
+
+	/* xs:sequence with unique names: walk forward past what may be left out. */
+	while (pos < m->n) {
+		const struct particle *p = &m->p[pos];
+		if (strcmp(p->name, local) == 0 && cnt < p->max)
+			break;
+		if (cnt < p->min) {
+			pos = m->n; /* a required item is missing: no match */
+			break;
+		}
+		pos++;
+		cnt = 0;
+	}
+	if (pos >= m->n) {
+		char want[256];
+		expected_here(m, f->pos, f->cnt, want, sizeof want);
+		problem(r, line, "unexpected element <%s>; expected %s", local, want);
+		push(r, FRAME_SKIP, line);
+		return;
+	}
+	f->pos = pos;
+	f->cnt = cnt + 1;
+	const struct particle *p = &m->p[pos];
+	if (p->field) {
+		struct frame *leaf = push(r, FRAME_LEAF, line);
+		leaf->field = p->field;
+		r->text_len = 0;
+		r->text_overflow = false;
+		return;
+	}
+	/* The first child: the lead record's own line comes before it. */
+	if (emit(r, f) != 0)
+		r->stopped = true;
+	f->child_count[p->child_index]++;
+	push_record(r, p->child, line, true);
+}
+
+static int on_start(void *ctx, long line, const char *local, const char *ns,
+                    const struct xml_attr *attrs, int nattrs)
+{
+	struct reader *r = ctx;
+	unsigned long ln = (unsigned long)line;
+
+	r->line = ln;
+	if (r->top >= 0 && top(r)->kind == FRAME_SKIP) {
+		top(r)->skip_depth++;
+		return 0;
+	}
+	r->text_run = 0;
+	attrs_ok(r, ln, local, attrs, nattrs);
+	if (r->top < 0) {
+		start_root(r, ln, local, ns);
+		return full(r);
+	}
+	if (ns == NULL || strcmp(ns, r->fam->ns) != 0) {
+		problem(r, ln, "element <%s> is in namespace '%s'; expected '%s'", local,
+		        ns ? ns : "(none)", r->fam->ns);
+		push(r, FRAME_SKIP, ln);
+		return full(r);
+	}
+	if (r->top + 2 >= MAX_FRAMES) {
+		problem(r, ln, "elements nest deeper than any csgw batch");
+		r->stopped = true;
+		return 1;
+	}
+	switch (top(r)->kind) {
+	case FRAME_ROOT:
+		start_in_root(r, ln, local);
+		break;
+	case FRAME_RECORD:
+		start_in_record(r, ln, local);
+		break;
+	case FRAME_LEAF:
+		problem(r, ln, "element <%s> inside field <%s>; expected text only", local,
+		        top(r)->field->name);
+		push(r, FRAME_SKIP, ln);
+		break;
+	case FRAME_SKIP:
+		break;
+	}
+	return full(r);
+}
+
+static void end_leaf(struct reader *r, struct frame *leaf)
+{
+	struct frame *rf = &r->stack[r->top - 1];
+	const struct field *f = leaf->field;
+	struct field_error err;
+
+	if (r->text_overflow) {
+		problem(r, leaf->line, "field %s: text is longer than %d bytes; expected at most %u characters",
+		        f->name, MAX_LEAF_TEXT, f->len);
+		return;
+	}
+	if (field_xml_to_fixed(f, r->text, r->text_len, r->test_env, rf->image + f->at - 1, &err) <
+	    0) {
+		char value[96];
+		field_value_for_message(f, r->text, r->text_len, value, sizeof value);
+		problem(r, leaf->line, "field %s: value '%s' %s", f->name, value, err.msg);
+	}
+}
+
+static unsigned long image_number(const char *s, unsigned len, bool *ok)
+{
+	unsigned long v = 0;
+	*ok = true;
+	for (unsigned i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9') {
+			*ok = false;
+			return 0;
+		}
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	return v;
+}
+
+static bool counts_id(const struct field *f, const char *id)
+{
+	for (size_t i = 0; i < f->ncounts; i++)
+		if (strcmp(f->counts[i], "*") == 0 || strcmp(f->counts[i], id) == 0)
+			return true;
+	return false;
+}
+
+/* Counts fields of a group lead, against the children it holds. */
+static void check_group_counts(struct reader *r, struct frame *f)
+{
+	const struct record *rec = f->rec;
+
+	for (size_t i = 0; i < rec->nfields; i++) {
+		const struct field *fl = &rec->fields[i];
+		unsigned long seen = 0;
+		bool ok;
+		if (fl->ncounts == 0)
+			continue;
+		unsigned long said = image_number(f->image + fl->at - 1, fl->len, &ok);
+		if (!ok)
+			continue;
+		for (size_t k = 0; k < rec->nchildren; k++)
+			if (counts_id(fl, rec->children[k].record->id))
+				seen += f->child_count[k];
+		if (said != seen)
+			problem(r, f->line, "field %s says %lu; the record holds %lu", fl->name, said, seen);
+	}
+}
+
+static void check_trailer_counts(struct reader *r, struct frame *f)
+{
+	const struct record *rec = f->rec;
+
+	for (size_t i = 0; i < rec->nfields; i++) {
+		const struct field *fl = &rec->fields[i];
+		unsigned long seen = 0;
+		bool ok;
+		if (fl->ncounts == 0)
+			continue;
+		unsigned long said = image_number(f->image + fl->at - 1, fl->len, &ok);
+		if (!ok)
+			continue;
+		for (size_t k = 0; k < fl->ncounts; k++) {
+			if (strcmp(fl->counts[k], "*") == 0) {
+				seen = r->counts->records;
+				break;
+			}
+			seen += r->counts->by_record[rec_index(r, mapping_record(r->fam, fl->counts[k]))];
+		}
+		if (said != seen)
+			problem(r, f->line, "field %s says %lu; the batch holds %lu", fl->name, said, seen);
+	}
+}
+
+static void end_record(struct reader *r, struct frame *f, unsigned long line)
+{
+	const struct model *m = &r->models[rec_index(r, f->rec)];
+
+	for (size_t i = f->pos; i < m->n; i++) {
+		unsigned have = i == f->pos ? f->cnt : 0;
+		if (have < m->p[i].min) {
+			if (m->p[i].field)
+				problem(r, line, "missing required field <%s>", m->p[i].name);
+			else
+				problem(r, line, "needs at least %u <%s>; found %u", m->p[i].min,
+				        m->p[i].name, have);
+		}
+	}
+	if (f->rec->has_counts)
+		check_group_counts(r, f);
+	if (f->rec == r->bt->trailer && r->top == 1)
+		check_trailer_counts(r, f);
+	if (emit(r, f) != 0)
+		r->stopped = true;
+	free(f->image);
+	free(f->child_count);
+}
+
+static int on_end(void *ctx, long line)
+{
+	struct reader *r = ctx;
+	struct frame *f = top(r);
+
+	r->line = (unsigned long)line;
+	if (f->kind == FRAME_SKIP && f->skip_depth > 0) {
+		f->skip_depth--;
+		return 0;
+	}
+	r->text_run = 0;
+	switch (f->kind) {
+	case FRAME_LEAF:
+		end_leaf(r, f);
+		break;
+	case FRAME_RECORD:
+		end_record(r, f, (unsigned long)line);
+		break;
+	case FRAME_ROOT:
+		if (!r->header_done)
+			problem(r, (unsigned long)line, "missing <%s>: the batch must start with its header",
+			        r->bt->header->element);
+		if (!r->trailer_done)
+			problem(r, (unsigned long)line, "missing <%s>: the batch must end with its trailer",
+			        r->bt->trailer->element);
+		break;
+	case FRAME_SKIP:
+		break;
+	}
+	r->top--;
+	return full(r);
+}
+
+static bool xml_blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+			return false;
+	return true;
+}
+
+static int on_text(void *ctx, const char *s, size_t n)
+{
+	struct reader *r = ctx;
+	struct frame *f = r->top >= 0 ? top(r) : NULL;
+
+	r->text_run += n;
+	if (r->text_run > MAX_TEXT_RUN) {
+		problem(r, r->line, "a text node is longer than %d bytes; no csgw batch has one",
+		        MAX_TEXT_RUN);
+		r->stopped = true;
+		return 1;
+	}
+	if (f == NULL || f->kind == FRAME_SKIP)
+		return 0;
+	if (f->kind == FRAME_LEAF) {
+		if (r->text_len + n > sizeof r->text) {
+			r->text_overflow = true;
+			return 0;
+		}
+		memcpy(r->text + r->text_len, s, n);
+		r->text_len += n;
+		return 0;
+	}
+	if (!f->text_reported && !xml_blank(s, n)) {
+		f->text_reported = true;
+		problem(r, r->line, "text is not allowed directly inside <%s>; expected elements only",
+		        f->kind == FRAME_ROOT ? r->bt->element : f->rec->element);
+	}
+	return full(r);
+}
+
+static void on_error(void *ctx, long line, const char *msg)
+{
+	struct reader *r = ctx;
+	report_problem(r->rep, (unsigned long)line, 0, NULL, "%s", msg);
+}
+
+enum map_status unmap_read(const struct mapping_set *set, const char *input, bool test_env,
+                           const struct unmap_limits *lim, struct report *rep,
+                           unmap_line_fn emit_fn, void *emit_ctx, struct batch_counts *counts)
+{
+	struct reader r = {.set = set, .test_env = test_env, .rep = rep, .emit = emit_fn,
+	                   .emit_ctx = emit_ctx, .counts = counts, .top = -1};
+	struct xml_events ev = {.ctx = &r, .start = on_start, .end = on_end, .text = on_text,
+	                        .error = on_error};
+	struct xml_limits xl = {.max_bytes = lim ? lim->max_bytes : 0, .max_depth = 64,
+	                        .max_attrs = 16};
+	unsigned long before = rep->count;
+
+	memset(counts, 0, sizeof *counts);
+	if (strcmp(input, "-") != 0 && access(input, R_OK) != 0) {
+		fprintf(rep->out, "%s: cannot open: %s\n", input, strerror(errno));
+		return MAP_NO_INPUT;
+	}
+	int rc = xml_stream_file(input, &ev, &xl);
+	/* Frames left open by a parse that stopped early. */
+	for (; r.top >= 0; r.top--)
+		if (r.stack[r.top].kind == FRAME_RECORD) {
+			free(r.stack[r.top].image);
+			free(r.stack[r.top].child_count);
+		}
+	free_models(&r);
+	if (rc != 0 && rep->count == before)
+		report_problem(rep, 0, 0, NULL, "stopped: not a complete XML document");
+	return rep->count > before ? MAP_BAD_DATA : MAP_OK;
+}
+
+static int write_line(void *ctx, const char *line, size_t len)
+{
+	struct out_file *of = ctx;
+	if (out_write(of, line, len) < 0 || out_write(of, "\n", 1) < 0)
+		return -1;
+	return 0;
+}
+
+enum map_status unmap_to_fixed(const struct mapping_set *set, const char *input,
+                               const char *output, bool test_env,
+                               const struct unmap_limits *lim, struct report *rep,
+                               struct batch_counts *counts)
+{
+	struct out_file of;
+	enum map_status st;
+
+	if (strcmp(input, "-") != 0 && access(input, R_OK) != 0) {
+		fprintf(rep->out, "%s: cannot open: %s\n", input, strerror(errno));
+		memset(counts, 0, sizeof *counts);
+		return MAP_NO_INPUT;
+	}
+	if (out_open(&of, output) < 0) {
+		fprintf(rep->out, "%s: cannot create the output: %s\n", output, strerror(errno));
+		memset(counts, 0, sizeof *counts);
+		return MAP_IO_ERROR;
+	}
+	st = unmap_read(set, input, test_env, lim, rep, write_line, &of, counts);
+	if (st == MAP_OK && of.error) {
+		fprintf(rep->out, "%s: cannot write the output: %s\n", output, strerror(of.error));
+		st = MAP_IO_ERROR;
+	}
+	if (st != MAP_OK) {
+		out_abort(&of);
+		return st;
+	}
+	if (out_commit(&of) < 0) {
+		fprintf(rep->out, "%s: cannot write the output: %s\n", output, strerror(errno));
+		return MAP_IO_ERROR;
+	}
+	return MAP_OK;
+}

@@ -1,0 +1,43 @@
+#!/bin/sh
+# deps.sh - make sure the Debian packages csgw needs are installed.
+#
+# usage: gateway/deps.sh GROUP...   (build, test, bench, lint)
+# As root, installs what is missing (apt-get update once, then install).
+# Otherwise names the exact apt-get line and fails.
+set -eu
+
+pkgs_build="gcc make pkg-config libc6-dev libxml2-dev libssl-dev libinih-dev"
+pkgs_test="libcmocka-dev bats libxml2-utils"
+pkgs_bench="time libxml2-utils"
+pkgs_lint="clang-format"
+
+want=""
+for group in "$@"; do
+	case "$group" in
+	build) want="$want $pkgs_build" ;;
+	test) want="$want $pkgs_build $pkgs_test" ;;
+	bench) want="$want $pkgs_build $pkgs_bench" ;;
+	lint) want="$want $pkgs_lint" ;;
+	*) echo "deps.sh: unknown group '$group' (build, test, bench, lint)" >&2; exit 64 ;;
+	esac
+done
+
+missing=""
+for p in $want; do
+	case " $missing " in *" $p "*) continue ;; esac
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "csgw needs these Debian packages:$missing" >&2
+	echo "install them with:  sudo apt-get update && sudo apt-get install -y$missing" >&2
+	exit 69
+fi
+echo "deps.sh: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+# shellcheck disable=SC2086 # word splitting of the package list is intended
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,179 @@
+/*
+ * fs.c - output files that appear whole or not at all.
+ *
+ * The commit discipline of Postfix's queue: write to a temporary name,
+ * fsync, rename, fsync the directory.
+ */
+#include "io/fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/alloc.h"
+
+#define OUT_BUFSIZE (256 * 1024)
+
+static long real_write(int fd, const void *buf, size_t n)
+{
+	return (long)write(fd, buf, n);
+}
+
+static int real_fsync(int fd)
+{
+	return fsync(fd);
+}
+
+static int real_rename(const char *from, const char *to)
+{
+	return rename(from, to);
+}
+
+struct fs_syscalls fs_sys;
+
+/* The table entries, or the real calls where a test left them NULL. */
+#define SYS_WRITE (fs_sys.write ? fs_sys.write : real_write)
+#define SYS_FSYNC (fs_sys.fsync ? fs_sys.fsync : real_fsync)
+#define SYS_RENAME (fs_sys.rename ? fs_sys.rename : real_rename)
+
+static int failed(struct out_file *of, int err)
+{
+	if (of->error == 0)
+		of->error = err;
+	errno = of->error;
+	return -1;
+}
+
+int out_open(struct out_file *of, const char *dest)
+{
+	memset(of, 0, sizeof *of);
+	of->fd = -1;
+	of->dest = xstrdup(dest);
+	if (strcmp(dest, "-") == 0) {
+		of->fd = STDOUT_FILENO;
+	} else {
+		char *copy = xstrdup(dest);
+		char *dir = dirname(copy);
+		char *copy2 = xstrdup(dest);
+		char *base = basename(copy2);
+		size_t n = strlen(dir) + strlen(base) + 32;
+		of->tmp = xmalloc(n);
+		snprintf(of->tmp, n, "%s/.%s.%ld.tmp", dir, base, (long)getpid());
+		free(copy);
+		free(copy2);
+		of->fd = open(of->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (of->fd < 0) {
+			int err = errno;
+			free(of->tmp);
+			free(of->dest);
+			of->tmp = of->dest = NULL;
+			errno = err;
+			return -1;
+		}
+	}
+	of->buf = xmalloc(OUT_BUFSIZE);
+	return 0;
+}
+
+static int flush(struct out_file *of)
+{
+	size_t off = 0;
+
+	while (off < of->used) {
+		long n = SYS_WRITE(of->fd, of->buf + off, of->used - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return failed(of, errno);
+		if (n == 0)
+			return failed(of, EIO);
+		off += (size_t)n; /* a short write: write the rest */
+	}
+	of->used = 0;
+	return 0;
+}
+
+int out_write(struct out_file *of, const void *data, size_t len)
+{
+	const char *p = data;
+
+	if (of->error)
+		return failed(of, of->error);
+	while (len > 0) {
+		size_t room = OUT_BUFSIZE - of->used;
+		size_t n = len < room ? len : room;
+		memcpy(of->buf + of->used, p, n);
+		of->used += n;
+		p += n;
+		len -= n;
+		if (of->used == OUT_BUFSIZE && flush(of) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	char *copy = xstrdup(path);
+	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = -1;
+
+	free(copy);
+	if (fd < 0)
+		return -1;
+	rc = SYS_FSYNC(fd);
+	close(fd);
+	return rc;
+}
+
+static void release(struct out_file *of)
+{
+	free(of->buf);
+	free(of->tmp);
+	free(of->dest);
+	of->buf = of->tmp = of->dest = NULL;
+}
+
+int out_commit(struct out_file *of)
+{
+	int err;
+
+	if (of->error || flush(of) < 0)
+		goto fail;
+	if (of->tmp == NULL) { /* standard output */
+		release(of);
+		return 0;
+	}
+	if (SYS_FSYNC(of->fd) < 0 || close(of->fd) < 0) {
+		failed(of, errno);
+		of->fd = -1;
+		goto fail;
+	}
+	of->fd = -1;
+	if (SYS_RENAME(of->tmp, of->dest) < 0 || fsync_dir_of(of->dest) < 0) {
+		failed(of, errno);
+		goto fail;
+	}
+	release(of);
+	return 0;
+fail:
+	err = of->error ? of->error : errno;
+	out_abort(of);
+	errno = err;
+	return -1;
+}
+
+void out_abort(struct out_file *of)
+{
+	if (of->tmp) {
+		if (of->fd >= 0)
+			close(of->fd);
+		unlink(of->tmp);
+	}
+	of->fd = -1;
+	release(of);
+}

@@ -1,0 +1,43 @@
+/*
+ * fs.h - output files that appear whole or not at all.
+ *
+ * out_open() creates a hidden temporary file next to the destination;
+ * out_write() buffers; out_commit() flushes, fsyncs, renames onto the
+ * destination and fsyncs the directory, so that after a crash the
+ * destination is either the old file (or absent) or the complete new one.
+ * out_abort() removes the temporary file.  Destination "-" writes to
+ * standard output directly (no atomicity is possible there).
+ *
+ * Every function returns 0 or -1 with errno set; after the first failure
+ * the file stays failed and out_commit() refuses, so callers may check once.
+ */
+#ifndef CSGW_IO_FS_H
+#define CSGW_IO_FS_H
+
+#include <stddef.h>
+
+struct out_file {
+	int fd;
+	char *dest;
+	char *tmp; /* NULL for standard output */
+	char *buf;
+	size_t used;
+	int error; /* first errno, 0 if none */
+};
+
+int out_open(struct out_file *, const char *dest);
+int out_write(struct out_file *, const void *data, size_t len);
+int out_commit(struct out_file *);
+void out_abort(struct out_file *);
+
+/* Test hook (SQLite's os_unix.c idea): every system call the durable layer
+ * makes goes through this table, so tests can inject EIO, ENOSPC, short
+ * writes.  NULL entries mean the real call. */
+struct fs_syscalls {
+	long (*write)(int fd, const void *buf, size_t n);
+	int (*fsync)(int fd);
+	int (*rename)(const char *from, const char *to);
+};
+extern struct fs_syscalls fs_sys;
+
+#endif

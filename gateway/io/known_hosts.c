@@ -1,0 +1,80 @@
+/*
+ * known_hosts.c - does an OpenSSH known_hosts file know this host?
+ */
+#include "io/known_hosts.h"
+
+#include <fnmatch.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+/* |1|base64(salt)|base64(HMAC-SHA1(salt, name)) */
+static bool hashed_match(const char *field, const char *name)
+{
+	char salt64[64], hash64[64];
+	unsigned char salt[64], hash[64], mac[EVP_MAX_MD_SIZE];
+	unsigned maclen = 0;
+
+	if (sscanf(field, "|1|%63[^|]|%63s", salt64, hash64) != 2)
+		return false;
+	int slen = EVP_DecodeBlock(salt, (const unsigned char *)salt64, (int)strlen(salt64));
+	int hlen = EVP_DecodeBlock(hash, (const unsigned char *)hash64, (int)strlen(hash64));
+	/* EVP_DecodeBlock counts base64 padding as zero bytes: SHA-1 is 20. */
+	if (slen < 20 || hlen < 20)
+		return false;
+	if (!HMAC(EVP_sha1(), salt, 20, (const unsigned char *)name, strlen(name), mac, &maclen))
+		return false;
+	return maclen == 20 && memcmp(mac, hash, 20) == 0;
+}
+
+/* Whether a comma-separated host field names 'name'. */
+static bool field_matches(char *field, const char *name)
+{
+	if (strncmp(field, "|1|", 3) == 0)
+		return hashed_match(field, name);
+	bool match = false;
+	for (char *save = NULL, *pat = strtok_r(field, ",", &save); pat;
+	     pat = strtok_r(NULL, ",", &save)) {
+		if (pat[0] == '!') {
+			if (fnmatch(pat + 1, name, 0) == 0)
+				return false;
+		} else if (fnmatch(pat, name, 0) == 0) {
+			match = true;
+		}
+	}
+	return match;
+}
+
+int known_hosts_has(const char *path, const char *host, unsigned port)
+{
+	FILE *fp = fopen(path, "r");
+	char line[8192], name[300];
+	int found = 0;
+
+	if (fp == NULL)
+		return -1;
+	if (port == 22)
+		snprintf(name, sizeof name, "%s", host);
+	else
+		snprintf(name, sizeof name, "[%s]:%u", host, port);
+	while (!found && fgets(line, sizeof line, fp)) {
+		char *save = NULL;
+		char *field = strtok_r(line, " \t\r\n", &save);
+		if (field == NULL || field[0] == '#')
+			continue;
+		if (field[0] == '@') {
+			if (strcmp(field, "@revoked") == 0)
+				continue;
+			field = strtok_r(NULL, " \t\r\n", &save);
+			if (field == NULL)
+				continue;
+		}
+		/* A host field followed by a key type and a key. */
+		if (strtok_r(NULL, " \t\r\n", &save) && strtok_r(NULL, " \t\r\n", &save))
+			found = field_matches(field, name);
+	}
+	fclose(fp);
+	return found;
+}

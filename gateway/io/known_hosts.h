@@ -1,0 +1,15 @@
+/*
+ * known_hosts.h - does an OpenSSH known_hosts file know this host?
+ *
+ * Reads plain, wildcard and hashed (|1|salt|hash, HMAC-SHA1) host fields,
+ * and [host]:port for ports other than 22, as ssh(1) does.  @revoked lines
+ * never count as knowing a host.  Used by check-config; the transport
+ * checks the key itself through libssh2.
+ */
+#ifndef CSGW_IO_KNOWN_HOSTS_H
+#define CSGW_IO_KNOWN_HOSTS_H
+
+/* 1 if known, 0 if not, -1 with errno if the file cannot be read. */
+int known_hosts_has(const char *path, const char *host, unsigned port);
+
+#endif

@@ -1,0 +1,578 @@
+/*
+ * mapping_load.c - load mappings/ (definitions, code lists) into a mapping set.
+ *
+ * Definition files are small and trusted (they ship with csgw), so they are
+ * read whole with the libxml2 tree API; still no network and no entities.
+ */
+#include "io/mapping_load.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlschemas.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io/xml_safe.h"
+#include "util/alloc.h"
+
+#define MAPPING_NS "urn:csgw:mapping:v1"
+
+struct loader {
+	FILE *errors;
+	const char *file;
+	int problems;
+	struct mapping_set *set;
+};
+
+__attribute__((format(printf, 3, 4))) static void problem(struct loader *ld, long line,
+                                                          const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(ld->errors, "%s:%ld: ", ld->file, line);
+	va_start(ap, fmt);
+	vfprintf(ld->errors, fmt, ap);
+	va_end(ap);
+	fputc('\n', ld->errors);
+	ld->problems++;
+}
+
+static void schema_error(void *ctx, xmlErrorPtr e)
+{
+	struct loader *ld = ctx;
+	size_t n = e->message ? strlen(e->message) : 0;
+
+	while (n > 0 && e->message[n - 1] == '\n')
+		n--;
+	fprintf(ld->errors, "%s:%d: %.*s\n", e->file ? e->file : ld->file, e->line, (int)n,
+	        e->message ? e->message : "invalid");
+	ld->problems++;
+}
+
+static bool is_el(xmlNodePtr n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+/* An attribute as a fresh string, or NULL when absent. */
+static char *attr(xmlNodePtr n, const char *name)
+{
+	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	char *s = v ? xstrdup((const char *)v) : NULL;
+	xmlFree(v);
+	return s;
+}
+
+static unsigned attr_uint(xmlNodePtr n, const char *name, unsigned dflt)
+{
+	char *v = attr(n, name);
+	unsigned long u = dflt;
+	if (v) {
+		/* The schema has already checked it is a non-negative integer. */
+		u = strtoul(v, NULL, 10);
+		if (u > UINT_MAX / 2)
+			u = UINT_MAX / 2;
+	}
+	free(v);
+	return (unsigned)u;
+}
+
+static bool attr_true(xmlNodePtr n, const char *name)
+{
+	char *v = attr(n, name);
+	bool t = v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+	free(v);
+	return t;
+}
+
+/* Splits a space-separated list in place into fresh strings. */
+static char **split_words(const char *s, size_t *count)
+{
+	char **words = NULL;
+	size_t n = 0;
+
+	while (s && *s) {
+		while (*s == ' ' || *s == '\t' || *s == '\n')
+			s++;
+		const char *start = s;
+		while (*s && *s != ' ' && *s != '\t' && *s != '\n')
+			s++;
+		if (s > start) {
+			words = xreallocarray(words, n + 1, sizeof *words);
+			words[n++] = xstrndup(start, (size_t)(s - start));
+		}
+	}
+	*count = n;
+	return words;
+}
+
+static void free_words(char **words, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(words[i]);
+	free(words);
+}
+
+/* Reads and schema-validates one definition file; NULL after problems. */
+static xmlDocPtr read_valid(struct loader *ld, xmlSchemaPtr schema, const char *root)
+{
+	xmlDocPtr doc = xml_read_trusted_file(ld->file, ld->errors);
+	if (doc == NULL) {
+		ld->problems++;
+		return NULL;
+	}
+	xmlSchemaValidCtxtPtr vctx = xmlSchemaNewValidCtxt(schema);
+	xmlSchemaSetValidStructuredErrors(vctx, schema_error, ld);
+	int rc = xmlSchemaValidateDoc(vctx, doc);
+	xmlSchemaFreeValidCtxt(vctx);
+	xmlNodePtr top = xmlDocGetRootElement(doc);
+	if (rc == 0 && !is_el(top, root)) {
+		problem(ld, xmlGetLineNo(top), "root element is <%s>; expected <%s>", top->name, root);
+		rc = 1;
+	}
+	if (rc != 0) {
+		if (rc < 0)
+			problem(ld, 0, "could not be validated against the mapping schema");
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void load_codes(struct loader *ld, xmlNodePtr root)
+{
+	struct mapping_set *set = ld->set;
+
+	for (xmlNodePtr n = root->children; n; n = n->next) {
+		long line = xmlGetLineNo(n);
+		if (is_el(n, "charset")) {
+			set->charsets = xreallocarray(set->charsets, set->ncharsets + 1,
+			                              sizeof *set->charsets);
+			struct charset *cs = &set->charsets[set->ncharsets++];
+			memset(cs, 0, sizeof *cs);
+			cs->name = attr(n, "name");
+			xmlChar *chars = xmlNodeGetContent(n);
+			cs->chars = xstrdup((const char *)chars);
+			xmlFree(chars);
+			for (const unsigned char *c = (const unsigned char *)cs->chars; *c; c++) {
+				if (*c < 0x20 || *c >= 0x7f)
+					problem(ld, line, "charset %s: only printable ASCII may be listed",
+					        cs->name);
+				else if (cs->allowed[*c])
+					problem(ld, line, "charset %s: '%c' is listed twice", cs->name, *c);
+				cs->allowed[*c] = true;
+			}
+			if (mapping_charset(set, cs->name) != cs)
+				problem(ld, line, "charset %s is defined twice", cs->name);
+		} else if (is_el(n, "list")) {
+			set->codelists = xreallocarray(set->codelists, set->ncodelists + 1,
+			                               sizeof *set->codelists);
+			struct codelist *cl = &set->codelists[set->ncodelists++];
+			memset(cl, 0, sizeof *cl);
+			cl->name = attr(n, "name");
+			for (xmlNodePtr c = n->children; c; c = c->next) {
+				if (!is_el(c, "code"))
+					continue;
+				cl->values = xreallocarray(cl->values, cl->nvalues + 1, sizeof *cl->values);
+				char *v = attr(c, "value");
+				size_t len = strlen(v);
+				if (v[len - 1] == ' ')
+					problem(ld, xmlGetLineNo(c), "code '%s' of list %s ends with a space",
+					        v, cl->name);
+				cl->values[cl->nvalues++] = v;
+				if (len > cl->max_len)
+					cl->max_len = len;
+			}
+			qsort(cl->values, cl->nvalues, sizeof *cl->values, cmp_str);
+			for (size_t k = 1; k < cl->nvalues; k++)
+				if (strcmp(cl->values[k - 1], cl->values[k]) == 0)
+					problem(ld, line, "list %s: code '%s' appears twice", cl->name,
+					        cl->values[k]);
+			if (mapping_codelist(set, cl->name) != cl)
+				problem(ld, line, "code list %s is defined twice", cl->name);
+		}
+	}
+}
+
+static const struct {
+	const char *name;
+	enum field_type type;
+} field_types[] = {
+	{"literal", FIELD_LITERAL}, {"filler", FIELD_FILLER}, {"text", FIELD_TEXT},
+	{"digits", FIELD_DIGITS},   {"number", FIELD_NUMBER}, {"amount", FIELD_AMOUNT},
+	{"date", FIELD_DATE},       {"ssn", FIELD_SSN},       {"code", FIELD_CODE},
+};
+
+static void load_field(struct loader *ld, xmlNodePtr n, struct record *rec, struct field *f)
+{
+	long line = xmlGetLineNo(n);
+	char *type = attr(n, "type");
+	char *cats = attr(n, "category");
+	char *charset = attr(n, "charset");
+	char *codes = attr(n, "codes");
+	char *counts = attr(n, "counts");
+
+	memset(f, 0, sizeof *f);
+	f->line = (unsigned)line;
+	f->name = attr(n, "name");
+	f->at = attr_uint(n, "at", 0);
+	f->len = attr_uint(n, "len", 0);
+	f->required = attr_true(n, "required");
+	f->literal = attr(n, "value");
+	f->scale = attr_uint(n, "scale", 0);
+	for (size_t i = 0; i < sizeof field_types / sizeof field_types[0]; i++)
+		if (strcmp(type, field_types[i].name) == 0)
+			f->type = field_types[i].type;
+
+	const char *what = f->name ? f->name : type;
+	bool in_xml = f->type != FIELD_LITERAL && f->type != FIELD_FILLER;
+	if (in_xml && f->name == NULL)
+		problem(ld, line, "record %s: a %s field needs a name", rec->id, type);
+	if (!in_xml && f->name != NULL)
+		problem(ld, line, "record %s: field %s: a %s field has no name (it is not in XML)",
+		        rec->id, f->name, type);
+	if (in_xml && cats == NULL)
+		problem(ld, line, "record %s: field %s needs a category", rec->id, what);
+	if (cats) {
+		size_t nw;
+		char **words = split_words(cats, &nw);
+		for (size_t i = 0; i < nw; i++)
+			f->categories |= 1u << mapping_category_bit(words[i]);
+		free_words(words, nw);
+	}
+	switch (f->type) {
+	case FIELD_LITERAL:
+		if (f->literal == NULL || strlen(f->literal) != f->len)
+			problem(ld, line, "record %s: literal needs a value of exactly %u characters",
+			        rec->id, f->len);
+		break;
+	case FIELD_TEXT:
+		f->charset = charset ? mapping_charset(ld->set, charset) : NULL;
+		if (f->charset == NULL)
+			problem(ld, line, "record %s: field %s: charset '%s' is not in codes.xml",
+			        rec->id, what, charset ? charset : "(none given)");
+		break;
+	case FIELD_CODE:
+		f->codes = codes ? mapping_codelist(ld->set, codes) : NULL;
+		if (f->codes == NULL)
+			problem(ld, line, "record %s: field %s: code list '%s' is not in codes.xml",
+			        rec->id, what, codes ? codes : "(none given)");
+		else if (f->codes->max_len > f->len)
+			problem(ld, line, "record %s: field %s: list %s has codes of %zu characters; the field has %u",
+			        rec->id, what, codes, f->codes->max_len, f->len);
+		break;
+	case FIELD_DATE:
+		if (f->len != 8)
+			problem(ld, line, "record %s: field %s: a date is 8 long (CCYYMMDD), not %u",
+			        rec->id, what, f->len);
+		break;
+	case FIELD_SSN:
+		if (f->len != 9)
+			problem(ld, line, "record %s: field %s: an SSN is 9 long, not %u", rec->id, what,
+			        f->len);
+		break;
+	case FIELD_AMOUNT:
+		if (f->scale >= f->len)
+			problem(ld, line, "record %s: field %s: scale %u leaves no whole digits in %u",
+			        rec->id, what, f->scale, f->len);
+		break;
+	default:
+		break;
+	}
+	if (counts) {
+		if (f->type != FIELD_NUMBER)
+			problem(ld, line, "record %s: field %s: only a number field can count records",
+			        rec->id, what);
+		f->counts = split_words(counts, &f->ncounts);
+	}
+	free(type);
+	free(cats);
+	free(charset);
+	free(codes);
+	free(counts);
+}
+
+static void load_record(struct loader *ld, xmlNodePtr n, struct record *rec)
+{
+	unsigned next = 1;
+
+	memset(rec, 0, sizeof *rec);
+	rec->line = (unsigned)xmlGetLineNo(n);
+	rec->id = attr(n, "id");
+	rec->element = attr(n, "element");
+	rec->length = attr_uint(n, "length", 0);
+	for (xmlNodePtr c = n->children; c; c = c->next) {
+		if (!is_el(c, "field"))
+			continue;
+		rec->fields = xreallocarray(rec->fields, rec->nfields + 1, sizeof *rec->fields);
+		struct field *f = &rec->fields[rec->nfields++];
+		load_field(ld, c, rec, f);
+		if (f->at != next)
+			problem(ld, f->line, "record %s: field %s starts at %u; expected %u (fields must tile the record)",
+			        rec->id, f->name ? f->name : field_types[f->type].name, f->at, next);
+		next = f->at + f->len;
+		for (size_t k = 0; f->name && k + 1 < rec->nfields; k++)
+			if (rec->fields[k].name && strcmp(rec->fields[k].name, f->name) == 0)
+				problem(ld, f->line, "record %s: field name %s is used twice", rec->id,
+				        f->name);
+	}
+	if (next != rec->length + 1)
+		problem(ld, rec->line, "record %s: fields end at %u; expected the record length %u",
+		        rec->id, next - 1, rec->length);
+	if (rec->nfields == 0 || rec->fields[0].type != FIELD_LITERAL || rec->fields[0].at != 1 ||
+	    strcmp(rec->fields[0].literal ? rec->fields[0].literal : "", rec->id) != 0)
+		problem(ld, rec->line, "record %s: the first field must be the literal record id %s",
+		        rec->id, rec->id);
+}
+
+/* Second pass, once every record of the family exists. */
+static void link_record(struct loader *ld, struct family *fam, xmlNodePtr n, struct record *rec)
+{
+	for (xmlNodePtr c = n->children; c; c = c->next) {
+		if (!is_el(c, "child"))
+			continue;
+		char *id = attr(c, "record");
+		const struct record *child = mapping_record(fam, id);
+		if (child == NULL || child == rec)
+			problem(ld, xmlGetLineNo(c), "record %s: child record %s is not defined", rec->id,
+			        id);
+		rec->children = xreallocarray(rec->children, rec->nchildren + 1, sizeof *rec->children);
+		struct child *ch = &rec->children[rec->nchildren++];
+		ch->record = child;
+		ch->min = attr_uint(c, "min", 0);
+		ch->max = attr_uint(c, "max", 1);
+		if (ch->min > ch->max)
+			problem(ld, xmlGetLineNo(c), "record %s: child %s: min %u is above max %u",
+			        rec->id, id, ch->min, ch->max);
+		for (size_t k = 0; child && k < rec->nfields; k++)
+			if (rec->fields[k].name && strcmp(rec->fields[k].name, child->element) == 0)
+				problem(ld, xmlGetLineNo(c), "record %s: child element %s has the name of a field",
+				        rec->id, child->element);
+		free(id);
+	}
+	for (size_t k = 0; k < rec->nfields; k++) {
+		struct field *f = &rec->fields[k];
+		for (size_t i = 0; i < f->ncounts; i++) {
+			if (strcmp(f->counts[i], "*") == 0)
+				continue;
+			if (mapping_record(fam, f->counts[i]) == NULL)
+				problem(ld, f->line, "record %s: field %s counts record %s, which is not defined",
+				        rec->id, f->name, f->counts[i]);
+		}
+		if (f->ncounts > 0 && rec->nchildren > 0)
+			rec->has_counts = true;
+	}
+}
+
+static const struct record *batch_record(struct loader *ld, const struct family *fam,
+                                         long line, const char *batch, const char *id)
+{
+	const struct record *rec = mapping_record(fam, id);
+	if (rec == NULL)
+		problem(ld, line, "batch %s: record %s is not defined in family %s", batch, id,
+		        fam->name);
+	return rec;
+}
+
+static void load_batch(struct loader *ld, struct family *fam, xmlNodePtr n, struct batch_type *b)
+{
+	long line = xmlGetLineNo(n);
+	char *header = attr(n, "header");
+	char *trailer = attr(n, "trailer");
+	char *records = attr(n, "records");
+	size_t nids;
+	char **ids = split_words(records, &nids);
+
+	memset(b, 0, sizeof *b);
+	b->family = fam;
+	b->name = attr(n, "type");
+	b->element = attr(n, "element");
+	b->header = batch_record(ld, fam, line, b->name, header);
+	b->trailer = batch_record(ld, fam, line, b->name, trailer);
+	b->records = xcalloc(nids, sizeof *b->records);
+	for (size_t i = 0; i < nids; i++) {
+		b->records[b->nrecords] = batch_record(ld, fam, line, b->name, ids[i]);
+		if (b->records[b->nrecords])
+			b->nrecords++;
+	}
+	if (mapping_batch(ld->set, b->name) != b)
+		problem(ld, line, "batch type %s is defined twice", b->name);
+	for (size_t i = 0; i < fam->nrecords; i++)
+		if (strcmp(fam->records[i].element, b->element) == 0)
+			problem(ld, line, "batch %s: root element %s is also the element of record %s",
+			        b->name, b->element, fam->records[i].id);
+	free_words(ids, nids);
+	free(header);
+	free(trailer);
+	free(records);
+}
+
+static void load_family(struct loader *ld, xmlNodePtr root, const char *dirname)
+{
+	struct mapping_set *set = ld->set;
+	struct family *fam = &set->families[set->nfamilies++];
+	size_t nrec = 0, nbatch = 0;
+
+	memset(fam, 0, sizeof *fam);
+	fam->name = attr(root, "name");
+	fam->ns = attr(root, "namespace");
+	fam->title = attr(root, "title");
+	fam->path = xstrdup(ld->file);
+	if (strcmp(fam->name, dirname) != 0)
+		problem(ld, xmlGetLineNo(root), "family %s lives in folder %s; expected folder %s",
+		        fam->name, dirname, fam->name);
+	for (size_t i = 0; i + 1 < set->nfamilies; i++)
+		if (strcmp(set->families[i].ns, fam->ns) == 0)
+			problem(ld, xmlGetLineNo(root), "namespace %s is also family %s's", fam->ns,
+			        set->families[i].name);
+
+	for (xmlNodePtr n = root->children; n; n = n->next) {
+		nrec += is_el(n, "record");
+		nbatch += is_el(n, "batch");
+	}
+	/* Sized once: batches and children point into these arrays. */
+	fam->records = xcalloc(nrec, sizeof *fam->records);
+	fam->batches = xcalloc(nbatch, sizeof *fam->batches);
+	for (xmlNodePtr n = root->children; n; n = n->next) {
+		if (!is_el(n, "record"))
+			continue;
+		struct record *rec = &fam->records[fam->nrecords];
+		load_record(ld, n, rec);
+		fam->nrecords++;
+		for (size_t i = 0; i + 1 < fam->nrecords; i++) {
+			if (strcmp(fam->records[i].id, rec->id) == 0)
+				problem(ld, rec->line, "record %s is defined twice", rec->id);
+			if (strcmp(fam->records[i].element, rec->element) == 0)
+				problem(ld, rec->line, "element %s names records %s and %s", rec->element,
+				        fam->records[i].id, rec->id);
+		}
+	}
+	size_t r = 0;
+	for (xmlNodePtr n = root->children; n; n = n->next) {
+		if (is_el(n, "record"))
+			link_record(ld, fam, n, &fam->records[r++]);
+		else if (is_el(n, "batch"))
+			load_batch(ld, fam, n, &fam->batches[fam->nbatches++]);
+	}
+}
+
+static char *path_join(const char *a, const char *b, const char *c)
+{
+	size_t n = strlen(a) + strlen(b) + (c ? strlen(c) : 0) + 3;
+	char *p = xmalloc(n);
+	snprintf(p, n, "%s/%s%s%s", a, b, c ? "/" : "", c ? c : "");
+	return p;
+}
+
+static int cmp_dirent(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int mapping_load(const char *dir, struct mapping_set **out, FILE *errors)
+{
+	struct loader ld = {.errors = errors};
+	char *schema_path = path_join(dir, "schema", "mapping.xsd");
+	char *codes_path = path_join(dir, "codes", "codes.xml");
+	xmlSchemaPtr schema = NULL;
+	char **names = NULL;
+	size_t nnames = 0;
+	DIR *d = NULL;
+
+	*out = NULL;
+	ld.set = xcalloc(1, sizeof *ld.set);
+	schema = xml_load_schema(schema_path, errors);
+	if (schema == NULL) {
+		ld.problems++;
+		goto out;
+	}
+
+	ld.file = codes_path;
+	xmlDocPtr doc = read_valid(&ld, schema, "codes");
+	if (doc == NULL)
+		goto out;
+	load_codes(&ld, xmlDocGetRootElement(doc));
+	xmlFreeDoc(doc);
+
+	d = opendir(dir);
+	if (d == NULL) {
+		fprintf(errors, "%s: cannot open the mappings folder: %s\n", dir, strerror(errno));
+		ld.problems++;
+		goto out;
+	}
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		if (e->d_name[0] == '.' || strcmp(e->d_name, "schema") == 0 ||
+		    strcmp(e->d_name, "codes") == 0)
+			continue;
+		names = xreallocarray(names, nnames + 1, sizeof *names);
+		names[nnames++] = xstrdup(e->d_name);
+	}
+	qsort(names, nnames, sizeof *names, cmp_dirent);
+	ld.set->families = xcalloc(nnames ? nnames : 1, sizeof *ld.set->families);
+	for (size_t i = 0; i < nnames; i++) {
+		size_t n = strlen(names[i]) + sizeof ".map.xml";
+		char *base = xmalloc(n);
+		snprintf(base, n, "%s.map.xml", names[i]);
+		char *path = path_join(dir, names[i], base);
+		free(base);
+		struct stat st;
+		if (stat(path, &st) == 0) {
+			ld.file = path;
+			doc = read_valid(&ld, schema, "family");
+			if (doc)
+				load_family(&ld, xmlDocGetRootElement(doc), names[i]);
+			xmlFreeDoc(doc);
+		}
+		free(path);
+	}
+	if (ld.set->nfamilies == 0 && ld.problems == 0) {
+		fprintf(errors, "%s: no family definitions (expected FAMILY/FAMILY.map.xml)\n", dir);
+		ld.problems++;
+	}
+out:
+	if (d)
+		closedir(d);
+	free_words(names, nnames);
+	xmlSchemaFree(schema);
+	free(schema_path);
+	free(codes_path);
+	if (ld.problems > 0) {
+		mapping_free(ld.set);
+		return -1;
+	}
+	*out = ld.set;
+	return 0;
+}
+
+const char *mapping_default_dir(void)
+{
+	static char dir[PATH_MAX + 32];
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	struct stat st;
+
+	if (n <= 0)
+		return "mappings";
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	/* Installed: PREFIX/bin/csgw -> PREFIX/share/csgw/mappings */
+	snprintf(dir, sizeof dir, "%s/../share/csgw/mappings", exe);
+	if (stat(dir, &st) == 0)
+		return dir;
+	/* Built in the source tree: build/csgw -> mappings */
+	snprintf(dir, sizeof dir, "%s/../mappings", exe);
+	return dir;
+}

@@ -1,0 +1,54 @@
+/*
+ * xml_safe.h - libxml2, used safely.
+ *
+ * Partner input is hostile: xml_stream_file() parses it with SAX2, in
+ * chunks (memory does not grow with the file), with no DTD loading, no
+ * entity substitution, no network, an external entity loader that refuses
+ * everything, and caps on size and depth.  A DOCTYPE is rejected outright.
+ *
+ * Our own definition files and schemas are trusted but are read the same
+ * careful way (no network, no entities), whole, with the tree API.
+ *
+ * Call xml_safe_init() once before anything else here.
+ */
+#ifndef CSGW_IO_XML_SAFE_H
+#define CSGW_IO_XML_SAFE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+void xml_safe_init(void);
+
+struct xml_attr {
+	const char *local;
+	const char *ns; /* NULL when not in a namespace */
+};
+
+/* Callbacks of the streaming reader.  Any of them returning non-zero stops
+ * the parse; xml_stream_file() then returns -1. */
+struct xml_events {
+	void *ctx;
+	int (*start)(void *ctx, long line, const char *local, const char *ns,
+	             const struct xml_attr *attrs, int nattrs);
+	int (*end)(void *ctx, long line);
+	int (*text)(void *ctx, const char *s, size_t n);
+	/* A well-formedness or limit error; the parse stops after it. */
+	void (*error)(void *ctx, long line, const char *msg);
+};
+
+struct xml_limits {
+	unsigned long long max_bytes; /* 0 = no limit */
+	unsigned max_depth;
+	unsigned max_attrs;
+};
+
+/* Streams the file at 'path' ("-" = standard input) through 'ev'.
+ * Returns 0 when the document was well-formed and no callback stopped it. */
+int xml_stream_file(const char *path, const struct xml_events *ev, const struct xml_limits *lim);
+
+/* Trusted files (mappings, schemas): NULL after printing why to 'errors'.
+ * The return values are libxml2 objects for the io layer only. */
+struct _xmlDoc *xml_read_trusted_file(const char *path, FILE *errors);
+struct _xmlSchema *xml_load_schema(const char *path, FILE *errors);
+
+#endif

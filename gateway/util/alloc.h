@@ -1,0 +1,19 @@
+/*
+ * alloc.h - allocation that cannot fail.
+ *
+ * Out of memory is fatal: the process prints one line and exits 71
+ * (EX_OSERR).  Nothing half-written survives that, because every output
+ * file is committed by rename only after it is complete (io/fs.c).
+ */
+#ifndef CSGW_UTIL_ALLOC_H
+#define CSGW_UTIL_ALLOC_H
+
+#include <stddef.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xreallocarray(void *p, size_t count, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+#endif

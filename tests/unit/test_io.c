@@ -1,0 +1,194 @@
+/*
+ * test_io.c - durable output under injected faults, bounded line reading,
+ * INI line numbers.
+ */
+#include "unit.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io/fs.h"
+#include "io/lines.h"
+#include "util/ini.h"
+
+static char dir[] = "/tmp/csgw-unit-XXXXXX";
+
+static int make_dir(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/csgw-unit-XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int remove_dir(void **state)
+{
+	char cmd[128];
+	(void)state;
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static unsigned files_in_dir(void)
+{
+	char cmd[128];
+	unsigned n = 0;
+	snprintf(cmd, sizeof cmd, "ls -A '%s' | wc -l", dir);
+	FILE *p = popen(cmd, "r");
+	if (p && fscanf(p, "%u", &n) != 1)
+		n = 999;
+	if (p)
+		pclose(p);
+	return n;
+}
+
+static long enospc_write(int fd, const void *buf, size_t n)
+{
+	(void)fd, (void)buf, (void)n;
+	errno = ENOSPC;
+	return -1;
+}
+
+static long short_write(int fd, const void *buf, size_t n)
+{
+	return (long)write(fd, buf, n > 7 ? 7 : n);
+}
+
+static int eio_fsync(int fd)
+{
+	(void)fd;
+	errno = EIO;
+	return -1;
+}
+
+static void commit_writes_whole_file(void **state)
+{
+	struct out_file of;
+	char path[256], buf[64];
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/out.xml", dir);
+	fs_sys.write = short_write; /* short writes must be completed */
+	assert_int_equal(out_open(&of, path), 0);
+	assert_int_equal(out_write(&of, "hello, durable world\n", 21), 0);
+	assert_int_equal(out_commit(&of), 0);
+	fs_sys.write = NULL;
+	FILE *fp = fopen(path, "r");
+	assert_non_null(fp);
+	assert_non_null(fgets(buf, sizeof buf, fp));
+	fclose(fp);
+	assert_string_equal(buf, "hello, durable world\n");
+	assert_int_equal(files_in_dir(), 1); /* no temporary left */
+	unlink(path);
+}
+
+static void full_disk_leaves_nothing(void **state)
+{
+	struct out_file of;
+	char path[256];
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/full.xml", dir);
+	assert_int_equal(out_open(&of, path), 0);
+	fs_sys.write = enospc_write;
+	out_write(&of, "x", 1);
+	assert_int_equal(out_commit(&of), -1);
+	assert_int_equal(errno, ENOSPC);
+	fs_sys.write = NULL;
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(files_in_dir(), 0);
+}
+
+static void failed_fsync_keeps_old_file(void **state)
+{
+	struct out_file of;
+	char path[256], buf[16];
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/keep.txt", dir);
+	FILE *fp = fopen(path, "w");
+	fputs("old\n", fp);
+	fclose(fp);
+	assert_int_equal(out_open(&of, path), 0);
+	out_write(&of, "new\n", 4);
+	fs_sys.fsync = eio_fsync;
+	assert_int_equal(out_commit(&of), -1);
+	fs_sys.fsync = NULL;
+	fp = fopen(path, "r");
+	assert_non_null(fgets(buf, sizeof buf, fp));
+	fclose(fp);
+	assert_string_equal(buf, "old\n");
+	assert_int_equal(files_in_dir(), 1);
+	unlink(path);
+}
+
+static void long_lines_are_bounded(void **state)
+{
+	char path[256];
+	struct line_reader lr;
+	const char *line;
+	size_t len;
+	bool nl;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/lines.txt", dir);
+	FILE *fp = fopen(path, "w");
+	fputs("short\n", fp);
+	for (int i = 0; i < 3000000; i++)
+		fputc('x', fp);
+	fputs("\nlast without newline", fp);
+	fclose(fp);
+
+	assert_int_equal(lines_open(&lr, path, 100), 0);
+	assert_int_equal(lines_next(&lr, &line, &len, &nl), 1);
+	assert_int_equal(len, 5);
+	assert_memory_equal(line, "short", 5);
+	assert_true(nl);
+	assert_int_equal(lines_next(&lr, &line, &len, &nl), 1);
+	assert_int_equal(len, 3000000); /* measured, not held */
+	assert_int_equal(lr.lineno, 2);
+	assert_int_equal(lines_next(&lr, &line, &len, &nl), 1);
+	assert_int_equal(len, 20);
+	assert_false(nl);
+	assert_int_equal(lines_next(&lr, &line, &len, &nl), 0);
+	lines_close(&lr);
+	unlink(path);
+}
+
+static void ini_keeps_lines(void **state)
+{
+	char path[256];
+	struct ini_file *ini;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/g.conf", dir);
+	FILE *fp = fopen(path, "w");
+	fputs("; comment\n[gateway]\nstate = 06   ; inline comment\n\n[partner TX]\n"
+	      "this line is wrong\nhost = 127.0.0.1\n[partner EMPTY]\n",
+	      fp);
+	fclose(fp);
+	assert_int_equal(ini_load(path, &ini), 0);
+	assert_int_equal(ini_get(ini, "gateway", "state")->line, 3);
+	assert_string_equal(ini_get(ini, "gateway", "state")->value, "06");
+	assert_int_equal(ini_get(ini, "partner TX", "host")->line, 7);
+	assert_int_equal(ini_section_line(ini, "partner EMPTY"), 8);
+	assert_int_equal(ini->nbad, 1);
+	assert_int_equal(ini->bad_lines[0], 6);
+	ini_free(ini);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(commit_writes_whole_file),
+		cmocka_unit_test(full_disk_leaves_nothing),
+		cmocka_unit_test(failed_fsync_keeps_old_file),
+		cmocka_unit_test(long_lines_are_bounded),
+		cmocka_unit_test(ini_keeps_lines),
+	};
+	return cmocka_run_group_tests(tests, make_dir, remove_dir);
+}
