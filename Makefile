@@ -33,7 +33,7 @@ LIB_OBJ = $(LIB_SRC:gateway/%.c=$(BUILD)/obj/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit demo bench lint install clean
+.PHONY: all deps test unit demo bench lint install clean xsd
 
 all: deps $(BUILD)/csgw
 
@@ -82,3 +82,9 @@ install: all
 
 clean:
 	rm -rf build build-asan
+
+# The partner schemas in mappings/ are generated; tests fail when they drift.
+xsd: all
+	@for m in mappings/*/*.map.xml; do f=$$(basename $$m .map.xml); \
+		$(BUILD)/csgw --mappings mappings mapping xsd $$f >mappings/$$f/$$f.xsd || exit 1; done
+	@echo "regenerated mappings/*/*.xsd"
