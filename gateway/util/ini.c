@@ -89,8 +89,11 @@ int ini_load(const char *path, struct ini_file **out)
 	rd.fp = fp;
 	rd.ini = xcalloc(1, sizeof *rd.ini);
 	rd.ini->path = xstrdup(path);
+	/* Absolute, so messages name files the operator can act on from anywhere. */
 	char *copy = xstrdup(path);
-	rd.ini->dir = xstrdup(dirname(copy));
+	char *dir = dirname(copy);
+	char *abs = realpath(dir, NULL);
+	rd.ini->dir = abs ? abs : xstrdup(dir);
 	free(copy);
 	int rc = ini_parse_stream(read_line, &rd, on_entry, &rd);
 	scan_lines(rd.ini, fp, rc != 0);

@@ -1,0 +1,112 @@
+#!/usr/bin/env bats
+# config.bats - csgw check-config: every problem at once, FILE:LINE each.
+
+load helpers
+
+setup() {
+	cd "$BATS_TEST_TMPDIR"
+	mkdir -p g/certs/local g/certs/private g/certs/trusted g/certs/partners g/spool g/audit/checkpoints
+	cd g
+	echo "dummy" >certs/local/signing.pem
+	echo "dummy" >certs/trusted/ca.pem
+	echo "dummy" >certs/partners/tx.pem
+	echo "dummy" >certs/partners/ocse.pem
+	for k in signing.key subject.key ssh_ed25519; do
+		echo "dummy" >certs/private/$k
+		chmod 600 certs/private/$k
+	done
+	key="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+	echo "sftp.tx.example $key" >certs/known_hosts
+	echo "sftp.ocse.example $key" >>certs/known_hosts
+	cp "$CSGW_TOP/gateway/gateway.conf.example" gateway.conf
+}
+
+@test "the shipped example is good once the files it names exist" {
+	run "$CSGW" -c gateway.conf check-config
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"gateway.conf: configuration is good"* ]]
+}
+
+@test "every problem is reported at once, each as FILE:LINE" {
+	sed -i 's/^state = 06 .*/state = 99/' gateway.conf
+	sed -i 's/^environment = production .*/environment = staging/' gateway.conf
+	sed -i 's/^port = 22$/port = 70000/' gateway.conf
+	sed -i 's/^schedule = every 15m .*/schedule = sometimes/' gateway.conf
+	sed -i 's/^families = locate referral .*/families = locate gossip/' gateway.conf
+	sed -i 's/^class = iv-d-agency .*/class = friend/' gateway.conf
+	echo "signing_kye = x" >>gateway.conf
+	run "$CSGW" -c gateway.conf check-config
+	echo "$output"
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"gateway.conf:9: [gateway] state: '99' is not a 2-digit FIPS state code"* ]]
+	[[ "$output" == *"gateway.conf:10: [gateway] environment: 'staging' is not known; expected production or test"* ]]
+	[[ "$output" == *"[partner TX] port: '70000' is not a port; expected 1 to 65535"* ]]
+	[[ "$output" == *"[partner TX] schedule: 'sometimes' is not a schedule"* ]]
+	[[ "$output" == *"[partner TX] families: 'gossip' is not a family in mappings/"* ]]
+	[[ "$output" == *"[partner TX] class: 'friend' is not a recipient class"* ]]
+	[[ "$output" == *"[partner OCSE] unknown key 'signing_kye'; expected one of: class, state, host"* ]]
+	[[ "$output" == *"gateway.conf: 7 problem(s)"* ]]
+}
+
+@test "a private key readable by others is refused with the chmod that fixes it" {
+	chmod 644 certs/private/signing.key
+	run "$CSGW" -c gateway.conf check-config
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"[gateway] signing_key: private key $PWD/certs/private/signing.key is readable by group or others (mode 0644); expected 0600: chmod 600 $PWD/certs/private/signing.key"* ]]
+}
+
+@test "missing files and a missing required key" {
+	rm certs/partners/tx.pem
+	sed -i '/^audit_db/d' gateway.conf
+	run "$CSGW" -c gateway.conf check-config
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"[partner TX] cert: $PWD/certs/partners/tx.pem: No such file or directory"* ]]
+	[[ "$output" == *"gateway.conf:8: [gateway] has no 'audit_db'; expected audit database path"* ]]
+}
+
+@test "a host missing from known_hosts is a problem; hashed entries and [host]:port count" {
+	key=$(cut -d' ' -f2- certs/known_hosts | head -1)
+	echo "sftp.tx.example $key" >certs/known_hosts
+	run "$CSGW" -c gateway.conf check-config
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"[partner OCSE] known_hosts: $PWD/certs/known_hosts does not know host sftp.ocse.example port 22"* ]]
+	# Hashed, as 'ssh-keygen -H' writes them, and on another port.
+	sed -i 's/^port = 22$/port = 2222/' gateway.conf
+	printf '[sftp.tx.example]:2222 %s\nsftp.ocse.example %s\n' "$key" "$key" >certs/known_hosts
+	ssh-keygen -H -f certs/known_hosts >/dev/null 2>&1
+	! grep -q example certs/known_hosts
+	run "$CSGW" -c gateway.conf check-config
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "syntax errors, unknown and duplicate sections, keys outside sections" {
+	printf 'orphan = 1\n' | cat - gateway.conf >g2 && mv g2 gateway.conf
+	printf 'this is not a setting\n[partner TX]\nhost = x\n[mystery]\n' >>gateway.conf
+	run "$CSGW" -c gateway.conf check-config
+	echo "$output"
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"gateway.conf:1: key 'orphan' before any section"* ]]
+	[[ "$output" == *"not a '[section]' or 'key = value' line"* ]]
+	[[ "$output" == *"section [partner TX] appears twice"* ]]
+	[[ "$output" == *"unknown section [mystery]; expected [gateway] or [partner NAME]"* ]]
+}
+
+@test "no configuration file anywhere is exit 78 with where it looked" {
+	mkdir empty && cd empty
+	run env -u CSGW_CONF "$CSGW" check-config
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"no configuration file: give -c FILE, set CSGW_CONF, or create ./gateway.conf"* ]]
+	run "$CSGW" -c nosuch.conf check-config
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"nosuch.conf: cannot read the configuration"* ]]
+}
+
+@test "environment = test in the file lets map accept test SSNs; --environment overrides it" {
+	sed -i 's/^environment = production .*/environment = test/' gateway.conf
+	"$CSGW" -c gateway.conf map ndnh-report "$DATA/ndnh-report.txt" -o out.xml
+	run "$CSGW" -c gateway.conf --environment production map ndnh-report "$DATA/ndnh-report.txt" -o out2.xml
+	[ "$status" -eq 65 ]
+	CSGW_CONF=gateway.conf "$CSGW" map ndnh-report "$DATA/ndnh-report.txt" -o out3.xml
+}
