@@ -42,17 +42,20 @@ deps:
 
 $(BUILD)/obj/%.o: gateway/%.c $(wildcard gateway/*/*.h) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libcsgw.a: $(LIB_OBJ)
-	$(AR) rcs $@ $^
+	@$(AR) rcs $@ $^
 
 $(BUILD)/csgw: $(BUILD)/obj/csgw.o $(BUILD)/libcsgw.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LINK    $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libcsgw.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit $(shell pkg-config --cflags cmocka) -o $@ $< \
+	@echo "  TEST    $@"
+	@$(CC) $(ALL_CFLAGS) -Itests/unit $(shell pkg-config --cflags cmocka) -o $@ $< \
 		$(BUILD)/libcsgw.a $(LDLIBS) $(shell pkg-config --libs cmocka)
 
 unit: $(UNIT_BIN)

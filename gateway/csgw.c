@@ -21,34 +21,36 @@ static const struct {
 	int (*run)(struct globals *, int, char **);
 	const char *summary;
 } commands[] = {
-	{"map", cmd_map, "fixed-width extract -> XML batch, every field checked"},
-	{"unmap", cmd_unmap, "XML batch -> fixed-width layout"},
-	{"validate", cmd_validate, "check an XML batch of any family, streaming"},
-	{"mapping", cmd_mapping, "list families, show layouts, generate XSDs"},
-	{"check-config", cmd_check_config, "check gateway.conf and what it names"},
+    {"map", cmd_map, "fixed-width extract -> XML batch, every field checked"},
+    {"unmap", cmd_unmap, "XML batch -> fixed-width layout"},
+    {"validate", cmd_validate, "check an XML batch of any family, streaming"},
+    {"mapping", cmd_mapping, "list families, show layouts, generate XSDs"},
+    {"check-config", cmd_check_config, "check gateway.conf and what it names"},
 };
 
 static void usage(FILE *out)
 {
-	fputs("usage: csgw [-c FILE] [--environment test|production] [--mappings DIR] COMMAND [ARGS]\n"
+	fputs("usage: csgw [-c FILE] [--environment test|production] [--mappings DIR] COMMAND "
+	      "[ARGS]\n"
 	      "       csgw --version | --help | COMMAND --help\n\ncommands:\n",
 	      out);
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
 	fputs("\nConfiguration: -c FILE, else $CSGW_CONF, ./gateway.conf, /etc/csgw/gateway.conf.\n"
-	      "Exit codes: 0 ok, 64 usage, 65 bad data, 66 no input, 74 I/O error, 78 configuration.\n",
+	      "Exit codes: 0 ok, 64 usage, 65 bad data, 66 no input, 74 I/O error, 78 "
+	      "configuration.\n",
 	      out);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"environment", required_argument, NULL, 'e'},
-		{"mappings", required_argument, NULL, 'M'},
-		{"version", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"environment", required_argument, NULL, 'e'},
+	    {"mappings", required_argument, NULL, 'M'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct globals g = {0};
 	int c;

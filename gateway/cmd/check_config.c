@@ -8,11 +8,11 @@
 #include "cmd/cmd.h"
 
 static const char usage[] =
-	"usage: csgw [-c FILE] check-config\n"
-	"\n"
-	"Checks the configuration file and everything it names: keys and values,\n"
-	"files readable, private keys not readable by others, each partner's host\n"
-	"key known. Prints every problem as FILE:LINE: what is wrong, expected.\n";
+    "usage: csgw [-c FILE] check-config\n"
+    "\n"
+    "Checks the configuration file and everything it names: keys and values,\n"
+    "files readable, private keys not readable by others, each partner's host\n"
+    "key known. Prints every problem as FILE:LINE: what is wrong, expected.\n";
 
 int cmd_check_config(struct globals *g, int argc, char **argv)
 {

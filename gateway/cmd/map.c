@@ -16,34 +16,34 @@
 #define DEFAULT_MAX_BYTES (16ULL << 30)
 
 static const char map_usage[] =
-	"usage: csgw map [--environment test|production] TYPE INPUT [-o OUTPUT]\n"
-	"\n"
-	"Turns a fixed-width extract into one XML batch of TYPE (see 'csgw mapping\n"
-	"list'), checking every field. Each bad record is reported with its line,\n"
-	"field, value (SSNs masked) and rule; then nothing is written.\n"
-	"OUTPUT defaults to INPUT with its extension replaced by .xml; '-' is\n"
-	"standard output.\n";
+    "usage: csgw map [--environment test|production] TYPE INPUT [-o OUTPUT]\n"
+    "\n"
+    "Turns a fixed-width extract into one XML batch of TYPE (see 'csgw mapping\n"
+    "list'), checking every field. Each bad record is reported with its line,\n"
+    "field, value (SSNs masked) and rule; then nothing is written.\n"
+    "OUTPUT defaults to INPUT with its extension replaced by .xml; '-' is\n"
+    "standard output.\n";
 
 static const char unmap_usage[] =
-	"usage: csgw unmap [--environment test|production] [--max-size BYTES] FILE [-o OUTPUT]\n"
-	"\n"
-	"Turns an XML batch back into its fixed-width layout, checking it as\n"
-	"'csgw validate' does; nothing is written unless all of it is good.\n"
-	"OUTPUT defaults to FILE with its extension replaced by .txt.\n";
+    "usage: csgw unmap [--environment test|production] [--max-size BYTES] FILE [-o OUTPUT]\n"
+    "\n"
+    "Turns an XML batch back into its fixed-width layout, checking it as\n"
+    "'csgw validate' does; nothing is written unless all of it is good.\n"
+    "OUTPUT defaults to FILE with its extension replaced by .txt.\n";
 
 static const char validate_usage[] =
-	"usage: csgw validate [--environment test|production] [--max-size BYTES] FILE\n"
-	"\n"
-	"Checks an XML batch of any family (found from the root element's\n"
-	"namespace) as a stream: exactly what the family's XSD accepts, plus\n"
-	"trailer and group counts. Errors give the line and record number.\n";
+    "usage: csgw validate [--environment test|production] [--max-size BYTES] FILE\n"
+    "\n"
+    "Checks an XML batch of any family (found from the root element's\n"
+    "namespace) as a stream: exactly what the family's XSD accepts, plus\n"
+    "trailer and group counts. Errors give the line and record number.\n";
 
 static const struct option long_options[] = {
-	{"output", required_argument, NULL, 'o'},
-	{"environment", required_argument, NULL, 'e'},
-	{"max-size", required_argument, NULL, 'm'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"output", required_argument, NULL, 'o'},
+    {"environment", required_argument, NULL, 'e'},
+    {"max-size", required_argument, NULL, 'm'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 struct args {
@@ -77,7 +77,9 @@ static int parse(struct globals *g, int argc, char **argv, const char *usage, in
 			char *end;
 			a->max_bytes = strtoull(optarg, &end, 10);
 			if (*end != '\0' || a->max_bytes == 0) {
-				fprintf(stderr, "csgw: --max-size '%s': expected a number of bytes\n", optarg);
+				fprintf(stderr,
+				        "csgw: --max-size '%s': expected a number of bytes\n",
+				        optarg);
 				return EX_USAGE;
 			}
 			break;
@@ -115,10 +117,14 @@ static char *sibling(const char *input, const char *ext)
 static int exit_code(enum map_status st)
 {
 	switch (st) {
-	case MAP_OK: return EX_OK;
-	case MAP_BAD_DATA: return EX_DATAERR;
-	case MAP_NO_INPUT: return EX_NOINPUT;
-	case MAP_IO_ERROR: return EX_IOERR;
+	case MAP_OK:
+		return EX_OK;
+	case MAP_BAD_DATA:
+		return EX_DATAERR;
+	case MAP_NO_INPUT:
+		return EX_NOINPUT;
+	case MAP_IO_ERROR:
+		return EX_IOERR;
 	}
 	return EX_SOFTWARE;
 }
@@ -127,9 +133,8 @@ static void summary(FILE *out, const char *verb, const char *file, const struct 
 {
 	char by[256];
 	batch_counts_describe(c, c->batch->family, by, sizeof by);
-	fprintf(out, "%s %s: %s batch (family %s), %lu records%s%s%s\n", verb, file,
-	        c->batch->name, c->batch->family->name, c->records, *by ? " (" : "", by,
-	        *by ? ")" : "");
+	fprintf(out, "%s %s: %s batch (family %s), %lu records%s%s%s\n", verb, file, c->batch->name,
+	        c->batch->family->name, c->records, *by ? " (" : "", by, *by ? ")" : "");
 }
 
 int cmd_map(struct globals *g, int argc, char **argv)
@@ -161,7 +166,8 @@ int cmd_map(struct globals *g, int argc, char **argv)
 	if (st == MAP_OK)
 		summary(stderr, "csgw map: wrote", output, &counts);
 	else if (st == MAP_BAD_DATA)
-		fprintf(stderr, "csgw map: %s: %lu problem(s); nothing written\n", input, rep.count);
+		fprintf(stderr, "csgw map: %s: %lu problem(s); nothing written\n", input,
+		        rep.count);
 	batch_counts_free(&counts);
 	free(output);
 	cmd_teardown(&s);
@@ -188,7 +194,8 @@ int cmd_unmap(struct globals *g, int argc, char **argv)
 	if (st == MAP_OK)
 		summary(stderr, "csgw unmap: wrote", output, &counts);
 	else if (st == MAP_BAD_DATA)
-		fprintf(stderr, "csgw unmap: %s: %lu problem(s); nothing written\n", input, rep.count);
+		fprintf(stderr, "csgw unmap: %s: %lu problem(s); nothing written\n", input,
+		        rep.count);
 	batch_counts_free(&counts);
 	free(output);
 	cmd_teardown(&s);

@@ -9,9 +9,9 @@
 #include "core/xsd.h"
 
 static const char usage[] =
-	"usage: csgw mapping list            families and their batch types\n"
-	"       csgw mapping show FAMILY     records and fields, with positions and categories\n"
-	"       csgw mapping xsd FAMILY      the XML schema partners receive (generated)\n";
+    "usage: csgw mapping list            families and their batch types\n"
+    "       csgw mapping show FAMILY     records and fields, with positions and categories\n"
+    "       csgw mapping xsd FAMILY      the XML schema partners receive (generated)\n";
 
 static void list(const struct mapping_set *set)
 {
@@ -76,7 +76,8 @@ int cmd_mapping(struct globals *g, int argc, char **argv)
 	} else {
 		const struct family *fam = mapping_family(s.set, argv[2]);
 		if (fam == NULL) {
-			fprintf(stderr, "csgw mapping: no family '%s'; 'csgw mapping list' shows them\n",
+			fprintf(stderr,
+			        "csgw mapping: no family '%s'; 'csgw mapping list' shows them\n",
 			        argv[2]);
 			rc = EX_USAGE;
 		} else if (strcmp(verb, "show") == 0) {

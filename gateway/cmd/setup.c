@@ -39,8 +39,10 @@ int cmd_setup(const struct globals *g, bool conf_required, struct setup *s)
 	int rc = mapping_load(dir, &s->set, stderr);
 	free(from_conf);
 	if (rc < 0) {
-		fprintf(stderr, "csgw: the mapping definitions in %s have problems (above); nothing was done\n",
-		        dir);
+		fprintf(
+		    stderr,
+		    "csgw: the mapping definitions in %s have problems (above); nothing was done\n",
+		    dir);
 		conf_free(&s->conf);
 		return EX_CONFIG;
 	}

@@ -34,8 +34,10 @@ int conf_load(const char *explicit_path, bool required, struct conf *conf, FILE 
 	if (path == NULL) {
 		if (!required)
 			return 0;
-		fprintf(errors, "csgw: no configuration file: give -c FILE, set CSGW_CONF, or create "
-		                "./gateway.conf or /etc/csgw/gateway.conf (example: gateway/gateway.conf.example)\n");
+		fprintf(errors,
+		        "csgw: no configuration file: give -c FILE, set CSGW_CONF, or create "
+		        "./gateway.conf or /etc/csgw/gateway.conf (example: "
+		        "gateway/gateway.conf.example)\n");
 		return -1;
 	}
 	if (ini_load(path, &conf->ini) < 0) {
@@ -46,7 +48,9 @@ int conf_load(const char *explicit_path, bool required, struct conf *conf, FILE 
 	if (env && strcmp(env->value, "test") == 0) {
 		conf->test_env = true;
 	} else if (env && strcmp(env->value, "production") != 0 && !required) {
-		fprintf(errors, "%s:%u: [gateway] environment: '%s' is not known; expected production or test\n",
+		fprintf(errors,
+		        "%s:%u: [gateway] environment: '%s' is not known; expected production or "
+		        "test\n",
 		        path, env->line, env->value);
 		ini_free(conf->ini);
 		conf->ini = NULL;
@@ -122,7 +126,9 @@ static void check_code(struct checker *c, const struct ini_entry *e, const char 
 	if (cl == NULL)
 		return; /* the mapping load has said why */
 	if (!codelist_has(cl, e->value, strlen(e->value)))
-		problem(c, e->line, "[%s] %s: '%s' is not %s; expected a code of list %s in mappings/codes/codes.xml",
+		problem(c, e->line,
+		        "[%s] %s: '%s' is not %s; expected a code of list %s in "
+		        "mappings/codes/codes.xml",
 		        c->section, e->key, e->value, what, list);
 }
 
@@ -139,7 +145,8 @@ static void check_class(struct checker *c, const struct ini_entry *e)
 static void check_environment(struct checker *c, const struct ini_entry *e)
 {
 	if (strcmp(e->value, "production") != 0 && strcmp(e->value, "test") != 0)
-		problem(c, e->line, "[%s] environment: '%s' is not known; expected production or test",
+		problem(c, e->line,
+		        "[%s] environment: '%s' is not known; expected production or test",
 		        c->section, e->value);
 }
 
@@ -151,10 +158,11 @@ static void check_dir(struct checker *c, const struct ini_entry *e)
 
 	if (stat(path, &st) == 0) {
 		if (!S_ISDIR(st.st_mode))
-			problem(c, e->line, "[%s] %s: %s is not a folder", c->section, e->key, path);
+			problem(c, e->line, "[%s] %s: %s is not a folder", c->section, e->key,
+			        path);
 		else if (access(path, W_OK | X_OK) != 0)
-			problem(c, e->line, "[%s] %s: folder %s is not writable by this user", c->section,
-			        e->key, path);
+			problem(c, e->line, "[%s] %s: folder %s is not writable by this user",
+			        c->section, e->key, path);
 	} else {
 		char *slash = strrchr(path, '/');
 		if (slash)
@@ -211,7 +219,9 @@ static void check_private(struct checker *c, const struct ini_entry *e)
 
 	if (readable_file(c, e, &st) && (st.st_mode & 077)) {
 		char *path = resolve(c->conf->ini, e->value);
-		problem(c, e->line, "[%s] %s: private key %s is readable by group or others (mode %04o); expected 0600: chmod 600 %s",
+		problem(c, e->line,
+		        "[%s] %s: private key %s is readable by group or others (mode %04o); "
+		        "expected 0600: chmod 600 %s",
 		        c->section, e->key, path, (unsigned)(st.st_mode & 07777), path);
 		free(path);
 	}
@@ -242,8 +252,8 @@ static void check_port(struct checker *c, const struct ini_entry *e)
 	bool ok;
 	long port = parse_long(e->value, &ok);
 	if (!ok || port < 1 || port > 65535)
-		problem(c, e->line, "[%s] port: '%s' is not a port; expected 1 to 65535", c->section,
-		        e->value);
+		problem(c, e->line, "[%s] port: '%s' is not a port; expected 1 to 65535",
+		        c->section, e->value);
 }
 
 static void check_user(struct checker *c, const struct ini_entry *e)
@@ -259,8 +269,8 @@ static void check_user(struct checker *c, const struct ini_entry *e)
 static void check_remote_dir(struct checker *c, const struct ini_entry *e)
 {
 	if (e->value[0] != '/' || strstr(e->value, "..") != NULL)
-		problem(c, e->line, "[%s] %s: '%s' is not an absolute path without '..'", c->section,
-		        e->key, e->value);
+		problem(c, e->line, "[%s] %s: '%s' is not an absolute path without '..'",
+		        c->section, e->key, e->value);
 }
 
 static void check_families(struct checker *c, const struct ini_entry *e)
@@ -268,14 +278,16 @@ static void check_families(struct checker *c, const struct ini_entry *e)
 	char *copy = xstrdup(e->value);
 	unsigned n = 0;
 
-	for (char *save = NULL, *w = strtok_r(copy, " ,", &save); w; w = strtok_r(NULL, " ,", &save)) {
+	for (char *save = NULL, *w = strtok_r(copy, " ,", &save); w;
+	     w = strtok_r(NULL, " ,", &save)) {
 		n++;
 		if (c->set && mapping_family(c->set, w) == NULL)
-			problem(c, e->line, "[%s] families: '%s' is not a family in mappings/", c->section,
-			        w);
+			problem(c, e->line, "[%s] families: '%s' is not a family in mappings/",
+			        c->section, w);
 	}
 	if (n == 0)
-		problem(c, e->line, "[%s] families: empty; expected one or more of fcr, locate, ndnh, referral",
+		problem(c, e->line,
+		        "[%s] families: empty; expected one or more of fcr, locate, ndnh, referral",
 		        c->section);
 	free(copy);
 }
@@ -293,7 +305,9 @@ static void check_schedule(struct checker *c, const struct ini_entry *e)
 		return;
 	if (sscanf(e->value, "daily %2u:%2u%c", &h, &m, &extra) == 2 && h < 24 && m < 60)
 		return;
-	problem(c, e->line, "[%s] schedule: '%s' is not a schedule; expected 'every 15m', 'every 2h', 'hourly' or 'daily 02:00'",
+	problem(c, e->line,
+	        "[%s] schedule: '%s' is not a schedule; expected 'every 15m', 'every 2h', 'hourly' "
+	        "or 'daily 02:00'",
 	        c->section, e->value);
 }
 
@@ -311,39 +325,42 @@ static void check_known_hosts(struct checker *c, const struct ini_entry *e)
 	char *path = resolve(c->conf->ini, e->value);
 	int known = known_hosts_has(path, host, (unsigned)port);
 	if (known == 0)
-		problem(c, e->line, "[%s] known_hosts: %s does not know host %s port %ld; add its key after checking the fingerprint with the partner (ssh-keyscan -p %ld %s, then compare)",
+		problem(c, e->line,
+		        "[%s] known_hosts: %s does not know host %s port %ld; add its key after "
+		        "checking the fingerprint with the partner (ssh-keyscan -p %ld %s, then "
+		        "compare)",
 		        c->section, path, host, port, port, host);
 	free(path);
 }
 
 static const struct key_rule gateway_keys[] = {
-	{"state", true, check_state, "2-digit FIPS code of this state"},
-	{"environment", true, check_environment, "production or test"},
-	{"spool", true, check_dir, "spool root folder"},
-	{"audit_db", true, check_new_file, "audit database path"},
-	{"checkpoint_dir", true, check_dir, "folder for signed audit checkpoints"},
-	{"signing_cert", true, check_file, "this gateway's signing certificate"},
-	{"signing_key", true, check_private, "this gateway's signing key (mode 0600)"},
-	{"ca_bundle", true, check_file, "trusted CA bundle"},
-	{"subject_key", true, check_private, "HMAC key for SSN search keys (mode 0600)"},
-	{"mappings", false, check_dir, "mappings folder (default: the installed one)"},
-	{NULL, false, NULL, NULL},
+    {"state", true, check_state, "2-digit FIPS code of this state"},
+    {"environment", true, check_environment, "production or test"},
+    {"spool", true, check_dir, "spool root folder"},
+    {"audit_db", true, check_new_file, "audit database path"},
+    {"checkpoint_dir", true, check_dir, "folder for signed audit checkpoints"},
+    {"signing_cert", true, check_file, "this gateway's signing certificate"},
+    {"signing_key", true, check_private, "this gateway's signing key (mode 0600)"},
+    {"ca_bundle", true, check_file, "trusted CA bundle"},
+    {"subject_key", true, check_private, "HMAC key for SSN search keys (mode 0600)"},
+    {"mappings", false, check_dir, "mappings folder (default: the installed one)"},
+    {NULL, false, NULL, NULL},
 };
 
 static const struct key_rule partner_keys[] = {
-	{"class", true, check_class, "recipient class (DOMAIN.md section 5)"},
-	{"state", false, check_state, "2-digit FIPS code of the partner state"},
-	{"host", true, check_host, "SFTP host"},
-	{"port", false, check_port, "SFTP port (default 22)"},
-	{"user", true, check_user, "SFTP user"},
-	{"ssh_key", true, check_private, "SSH private key (mode 0600)"},
-	{"known_hosts", true, check_known_hosts, "known_hosts file that has the partner's host key"},
-	{"remote_inbox", true, check_remote_dir, "remote folder we upload to"},
-	{"remote_outbox", true, check_remote_dir, "remote folder we download from"},
-	{"families", true, check_families, "families exchanged with this partner"},
-	{"schedule", false, check_schedule, "exchange schedule"},
-	{"cert", true, check_file, "the partner's signing certificate"},
-	{NULL, false, NULL, NULL},
+    {"class", true, check_class, "recipient class (DOMAIN.md section 5)"},
+    {"state", false, check_state, "2-digit FIPS code of the partner state"},
+    {"host", true, check_host, "SFTP host"},
+    {"port", false, check_port, "SFTP port (default 22)"},
+    {"user", true, check_user, "SFTP user"},
+    {"ssh_key", true, check_private, "SSH private key (mode 0600)"},
+    {"known_hosts", true, check_known_hosts, "known_hosts file that has the partner's host key"},
+    {"remote_inbox", true, check_remote_dir, "remote folder we upload to"},
+    {"remote_outbox", true, check_remote_dir, "remote folder we download from"},
+    {"families", true, check_families, "families exchanged with this partner"},
+    {"schedule", false, check_schedule, "exchange schedule"},
+    {"cert", true, check_file, "the partner's signing certificate"},
+    {NULL, false, NULL, NULL},
 };
 
 static void check_section(struct checker *c, const char *section, unsigned line,
@@ -363,15 +380,15 @@ static void check_section(struct checker *c, const char *section, unsigned line,
 			char keys[512];
 			size_t o = 0;
 			for (const struct key_rule *k = rules; k->key && o < sizeof keys; k++)
-				o += (size_t)snprintf(keys + o, sizeof keys - o, "%s%s", o ? ", " : "",
-				                      k->key);
-			problem(c, e->line, "[%s] unknown key '%s'; expected one of: %s", section, e->key,
-			        keys);
+				o += (size_t)snprintf(keys + o, sizeof keys - o, "%s%s",
+				                      o ? ", " : "", k->key);
+			problem(c, e->line, "[%s] unknown key '%s'; expected one of: %s", section,
+			        e->key, keys);
 			continue;
 		}
 		if (ini_get(ini, section, e->key) != e) {
-			problem(c, e->line, "[%s] %s is set twice (first on line %u)", section, e->key,
-			        ini_get(ini, section, e->key)->line);
+			problem(c, e->line, "[%s] %s is set twice (first on line %u)", section,
+			        e->key, ini_get(ini, section, e->key)->line);
 			continue;
 		}
 		r->check(c, e);
@@ -407,8 +424,8 @@ unsigned conf_check(const struct conf *conf, const struct mapping_set *set, FILE
 	for (size_t i = 0; i < ini->nsections; i++) {
 		const struct ini_section *s = &ini->sections[i];
 		if (ini_section_line(ini, s->name) != s->line) {
-			problem(&c, s->line, "section [%s] appears twice (first on line %u)", s->name,
-			        ini_section_line(ini, s->name));
+			problem(&c, s->line, "section [%s] appears twice (first on line %u)",
+			        s->name, ini_section_line(ini, s->name));
 			continue;
 		}
 		if (strcmp(s->name, "gateway") == 0) {
@@ -416,20 +433,25 @@ unsigned conf_check(const struct conf *conf, const struct mapping_set *set, FILE
 			check_section(&c, s->name, s->line, gateway_keys);
 		} else if (strncmp(s->name, "partner ", 8) == 0) {
 			if (!partner_name_ok(s->name + 8))
-				problem(&c, s->line, "[%s]: a partner name is letters, digits, '-' and '_'",
+				problem(&c, s->line,
+				        "[%s]: a partner name is letters, digits, '-' and '_'",
 				        s->name);
 			else
 				check_section(&c, s->name, s->line, partner_keys);
 		} else {
-			problem(&c, s->line, "unknown section [%s]; expected [gateway] or [partner NAME]",
+			problem(&c, s->line,
+			        "unknown section [%s]; expected [gateway] or [partner NAME]",
 			        s->name);
 		}
 	}
 	for (size_t i = 0; i < ini->nentries; i++)
 		if (ini->entries[i].section[0] == '\0')
-			problem(&c, ini->entries[i].line, "key '%s' before any section; expected it under [gateway] or [partner NAME]",
+			problem(&c, ini->entries[i].line,
+			        "key '%s' before any section; expected it under [gateway] or "
+			        "[partner NAME]",
 			        ini->entries[i].key);
 	if (gateway_sections == 0)
-		problem(&c, 1, "no [gateway] section; expected one (see gateway/gateway.conf.example)");
+		problem(&c, 1,
+		        "no [gateway] section; expected one (see gateway/gateway.conf.example)");
 	return c.problems;
 }

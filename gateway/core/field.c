@@ -15,8 +15,8 @@
 
 #include <stdarg.h>
 
-__attribute__((format(printf, 2, 3))) static void fail(struct field_error *err,
-                                                       const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void fail(struct field_error *err, const char *fmt,
+                                                       ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -80,7 +80,8 @@ static int check_text(const struct field *f, const char *s, size_t n, struct fie
 			fail(err, "has a character outside charset %s (position %u)", cs->name,
 			     (unsigned)i + 1);
 		else
-			fail(err, "has a control or non-ASCII byte outside charset %s (position %u)",
+			fail(err,
+			     "has a control or non-ASCII byte outside charset %s (position %u)",
 			     cs->name, (unsigned)i + 1);
 		return -1;
 	}
@@ -285,7 +286,8 @@ int field_xml_to_fixed(const struct field *f, const char *s, size_t n, bool test
 		return 0;
 	case FIELD_NUMBER:
 		if (!canonical_integer(s, n, f->len)) {
-			fail(err, "must be an integer of at most %u digits, no leading zeros", f->len);
+			fail(err, "must be an integer of at most %u digits, no leading zeros",
+			     f->len);
 			return -1;
 		}
 		right_justify(s, n, dst, f->len);
@@ -306,7 +308,9 @@ int field_xml_to_fixed(const struct field *f, const char *s, size_t n, bool test
 		memcpy(dst + whole, s + dot + 1, f->scale);
 		return 0;
 	bad_amount:
-		fail(err, "must be an amount with %u decimals and at most %u whole digits, no leading zeros",
+		fail(err,
+		     "must be an amount with %u decimals and at most %u whole digits, no leading "
+		     "zeros",
 		     f->scale, f->len - f->scale);
 		return -1;
 	}

@@ -27,8 +27,8 @@ int field_fixed_to_xml(const struct field *, const char *src, bool test_env, cha
                        size_t *out_len, struct field_error *err);
 
 /* dst receives exactly field->len bytes. */
-int field_xml_to_fixed(const struct field *, const char *text, size_t len, bool test_env,
-                       char *dst, struct field_error *err);
+int field_xml_to_fixed(const struct field *, const char *text, size_t len, bool test_env, char *dst,
+                       struct field_error *err);
 
 /* Whether the fixed-width slice is all spaces (an absent optional field). */
 bool field_is_blank(const struct field *, const char *src);

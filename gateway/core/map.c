@@ -79,10 +79,12 @@ static int convert_fields(struct mapper *m, const struct record *rec, unsigned l
 		const struct field *f = &rec->fields[i];
 		struct field_error err;
 		size_t n;
-		if (field_fixed_to_xml(f, line + f->at - 1, m->test_env, m->xml + off, &n, &err) < 0) {
+		if (field_fixed_to_xml(f, line + f->at - 1, m->test_env, m->xml + off, &n, &err) <
+		    0) {
 			char value[96], what[64];
 			shown(f, line + f->at - 1, f->len, value, sizeof value);
-			snprintf(what, sizeof what, "%s", f->name ? f->name : field_type_name(f->type));
+			snprintf(what, sizeof what, "%s",
+			         f->name ? f->name : field_type_name(f->type));
 			m->writing = false;
 			report_problem(m->rep, m->line, recno, rec->element,
 			               "field %s (positions %u-%u): value '%s' %s", what, f->at,
@@ -156,8 +158,9 @@ static void close_group(struct mapper *m)
 	for (size_t k = 0; k < lead->nchildren; k++) {
 		if (g->child_count[k] < lead->children[k].min) {
 			char msg[128];
-			snprintf(msg, sizeof msg, "needs at least %u %s record(s) after it; found %u",
-			         lead->children[k].min, lead->children[k].record->id, g->child_count[k]);
+			snprintf(
+			    msg, sizeof msg, "needs at least %u %s record(s) after it; found %u",
+			    lead->children[k].min, lead->children[k].record->id, g->child_count[k]);
 			report_problem(m->rep, g->line, g->recno, lead->element, "%s", msg);
 			m->writing = false;
 		}
@@ -268,8 +271,8 @@ static void map_line(struct mapper *m, const char *line, size_t len)
 	long slot = -1;
 
 	if (len > 0 && line[len - 1] == '\r') {
-		problem_at(m, NULL, 0, "line ends with CR (a DOS line end); expected LF only%s%s", "",
-		           "");
+		problem_at(m, NULL, 0, "line ends with CR (a DOS line end); expected LF only%s%s",
+		           "", "");
 		len--;
 	}
 	if (len < 2) {
@@ -282,12 +285,14 @@ static void map_line(struct mapper *m, const char *line, size_t len)
 		if (memcmp(line, m->bt->header->id, 2) == 0) {
 			rec = m->bt->header;
 		} else {
-			problem_at(m, NULL, 0, "missing header: the first record is '%s'; expected header %s",
+			problem_at(m, NULL, 0,
+			           "missing header: the first record is '%s'; expected header %s",
 			           printable_id(line, len, idbuf), m->bt->header->id);
 		}
 	}
 	if (rec == NULL && m->trailer_seen) {
-		problem_at(m, NULL, 0, "record '%s' after the trailer; expected the end of the file%s",
+		problem_at(m, NULL, 0,
+		           "record '%s' after the trailer; expected the end of the file%s",
 		           printable_id(line, len, idbuf), "");
 		return;
 	}
@@ -355,7 +360,9 @@ static void check_trailer_counts(struct mapper *m, const char *image)
 				seen = m->counts->records;
 				break;
 			}
-			seen += m->counts->by_record[record_index(fam, mapping_record(fam, f->counts[k]))];
+			seen +=
+			    m->counts
+			        ->by_record[record_index(fam, mapping_record(fam, f->counts[k]))];
 		}
 		check_count(m, tr, 0, f, image, seen, "batch");
 	}
@@ -379,8 +386,12 @@ static void family_sizes(const struct family *fam, size_t *longest, size_t *xml_
 enum map_status map_to_xml(const struct batch_type *bt, const char *input, const char *output,
                            bool test_env, struct report *rep, struct batch_counts *counts)
 {
-	struct mapper m = {.bt = bt, .fam = bt->family, .rep = rep, .test_env = test_env,
-	                   .counts = counts, .writing = true};
+	struct mapper m = {.bt = bt,
+	                   .fam = bt->family,
+	                   .rep = rep,
+	                   .test_env = test_env,
+	                   .counts = counts,
+	                   .writing = true};
 	struct line_reader lr;
 	enum map_status status = MAP_OK;
 	const char *line;
@@ -416,7 +427,8 @@ enum map_status map_to_xml(const struct batch_type *bt, const char *input, const
 			m.writing = false;
 			m.unreadable_lines = true;
 			report_problem(rep, m.line, 0, NULL,
-			               "line is %zu characters long; no record of family %s is longer than %zu",
+			               "line is %zu characters long; no record of family %s is "
+			               "longer than %zu",
 			               len, m.fam->name, longest);
 			continue;
 		}

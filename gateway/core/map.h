@@ -20,7 +20,7 @@
 enum map_status { MAP_OK, MAP_BAD_DATA, MAP_NO_INPUT, MAP_IO_ERROR };
 
 struct batch_counts {
-	unsigned long records; /* data records, children included */
+	unsigned long records;    /* data records, children included */
 	unsigned long *by_record; /* indexed like family.records */
 	size_t nrecords;
 	const struct batch_type *batch;

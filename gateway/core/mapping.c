@@ -8,10 +8,9 @@
 
 /* Keep in step with the 'category' type of mappings/schema/mapping.xsd. */
 const char *const mapping_category_names[] = {
-	"control", "case",       "identity", "ssn", "address", "employer",
-	"income",  "benefits",   "assets",   "health", "order", "collection",
-	"fti",     "ndnh",       "fcr",      "fv",  "locate",  "contact",
-	NULL,
+    "control",  "case",   "identity", "ssn",     "address",    "employer", "income",
+    "benefits", "assets", "health",   "order",   "collection", "fti",      "ndnh",
+    "fcr",      "fv",     "locate",   "contact", NULL,
 };
 
 int mapping_category_bit(const char *name)
@@ -25,11 +24,9 @@ int mapping_category_bit(const char *name)
 const char *field_type_name(enum field_type type)
 {
 	static const char *const names[] = {
-		[FIELD_LITERAL] = "literal", [FIELD_FILLER] = "filler",
-		[FIELD_TEXT] = "text",       [FIELD_DIGITS] = "digits",
-		[FIELD_NUMBER] = "number",   [FIELD_AMOUNT] = "amount",
-		[FIELD_DATE] = "date",       [FIELD_SSN] = "ssn",
-		[FIELD_CODE] = "code",
+	    [FIELD_LITERAL] = "literal", [FIELD_FILLER] = "filler", [FIELD_TEXT] = "text",
+	    [FIELD_DIGITS] = "digits",   [FIELD_NUMBER] = "number", [FIELD_AMOUNT] = "amount",
+	    [FIELD_DATE] = "date",       [FIELD_SSN] = "ssn",       [FIELD_CODE] = "code",
 	};
 	return names[type];
 }

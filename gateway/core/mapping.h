@@ -42,12 +42,12 @@ struct codelist {
 struct record;
 
 struct field {
-	char *name; /* XML element; NULL for literal and filler */
-	unsigned at;  /* 1-based position */
+	char *name;  /* XML element; NULL for literal and filler */
+	unsigned at; /* 1-based position */
 	unsigned len;
 	enum field_type type;
 	bool required;
-	unsigned categories; /* bit per entry of mapping_category_names */
+	unsigned categories;           /* bit per entry of mapping_category_names */
 	const struct charset *charset; /* text */
 	const struct codelist *codes;  /* code */
 	char *literal;                 /* literal */

@@ -5,8 +5,8 @@
 
 #include <stdarg.h>
 
-void report_problem(struct report *r, unsigned long line, unsigned long record,
-                    const char *element, const char *fmt, ...)
+void report_problem(struct report *r, unsigned long line, unsigned long record, const char *element,
+                    const char *fmt, ...)
 {
 	va_list ap;
 

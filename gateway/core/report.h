@@ -19,8 +19,7 @@ struct report {
 };
 
 __attribute__((format(printf, 5, 6))) void report_problem(struct report *, unsigned long line,
-                                                          unsigned long record,
-                                                          const char *element,
+                                                          unsigned long record, const char *element,
                                                           const char *fmt, ...);
 
 /* The closing line when some problems were not shown. */

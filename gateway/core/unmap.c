@@ -11,9 +11,9 @@
 
 #include <errno.h>
 #include <stdarg.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/field.h"
 #include "io/fs.h"
@@ -92,13 +92,15 @@ static void compile_models(struct reader *r)
 			const struct field *f = &rec->fields[k];
 			if (f->name == NULL)
 				continue;
-			m->p[m->n++] = (struct particle){.name = f->name, .min = f->required, .max = 1,
-			                                 .field = f};
+			m->p[m->n++] = (struct particle){
+			    .name = f->name, .min = f->required, .max = 1, .field = f};
 		}
 		for (size_t k = 0; k < rec->nchildren; k++) {
 			const struct child *c = &rec->children[k];
-			m->p[m->n++] = (struct particle){.name = c->record->element, .min = c->min,
-			                                 .max = c->max, .child = c->record,
+			m->p[m->n++] = (struct particle){.name = c->record->element,
+			                                 .min = c->min,
+			                                 .max = c->max,
+			                                 .child = c->record,
 			                                 .child_index = k};
 		}
 	}
@@ -186,8 +188,7 @@ static int emit(struct reader *r, struct frame *f)
 }
 
 /* "a, b or c": the elements that may come at this point of a record. */
-static void expected_here(const struct model *m, size_t pos, unsigned cnt, char *buf,
-                          size_t size)
+static void expected_here(const struct model *m, size_t pos, unsigned cnt, char *buf, size_t size)
 {
 	size_t o = 0;
 	buf[0] = '\0';
@@ -212,7 +213,8 @@ static bool attrs_ok(struct reader *r, unsigned long line, const char *local,
 		    (strcmp(attrs[i].local, "schemaLocation") == 0 ||
 		     strcmp(attrs[i].local, "noNamespaceSchemaLocation") == 0))
 			continue;
-		problem(r, line, "<%s>: attribute '%s' is not allowed (csgw batches carry no attributes)",
+		problem(r, line,
+		        "<%s>: attribute '%s' is not allowed (csgw batches carry no attributes)",
 		        local, attrs[i].local);
 		ok = false;
 	}
@@ -229,7 +231,9 @@ static void start_root(struct reader *r, unsigned long line, const char *local, 
 		o += (size_t)snprintf(known + o, sizeof known - o, "%s%s", i ? ", " : "",
 		                      r->set->families[i].ns);
 	if (fam == NULL) {
-		problem(r, line, "root element <%s> is in namespace '%s', which is no csgw family's; expected one of: %s",
+		problem(r, line,
+		        "root element <%s> is in namespace '%s', which is no csgw family's; "
+		        "expected one of: %s",
 		        local, ns ? ns : "(none)", known);
 		r->stopped = true;
 		return;
@@ -272,7 +276,8 @@ static void start_in_root(struct reader *r, unsigned long line, const char *loca
 			push_record(r, bt->header, line, false);
 			return;
 		}
-		problem(r, line, "missing <%s>: the batch must start with its header", bt->header->element);
+		problem(r, line, "missing <%s>: the batch must start with its header",
+		        bt->header->element);
 	}
 	if ((rec = body_record(bt, local)) != NULL) {
 		push_record(r, rec, line, true);
@@ -387,7 +392,8 @@ static void end_leaf(struct reader *r, struct frame *leaf)
 	struct field_error err;
 
 	if (r->text_overflow) {
-		problem(r, leaf->line, "field %s: text is longer than %d bytes; expected at most %u characters",
+		problem(r, leaf->line,
+		        "field %s: text is longer than %d bytes; expected at most %u characters",
 		        f->name, MAX_LEAF_TEXT, f->len);
 		return;
 	}
@@ -439,7 +445,8 @@ static void check_group_counts(struct reader *r, struct frame *f)
 			if (counts_id(fl, rec->children[k].record->id))
 				seen += f->child_count[k];
 		if (said != seen)
-			problem(r, f->line, "field %s says %lu; the record holds %lu", fl->name, said, seen);
+			problem(r, f->line, "field %s says %lu; the record holds %lu", fl->name,
+			        said, seen);
 	}
 }
 
@@ -461,10 +468,13 @@ static void check_trailer_counts(struct reader *r, struct frame *f)
 				seen = r->counts->records;
 				break;
 			}
-			seen += r->counts->by_record[rec_index(r, mapping_record(r->fam, fl->counts[k]))];
+			seen +=
+			    r->counts
+			        ->by_record[rec_index(r, mapping_record(r->fam, fl->counts[k]))];
 		}
 		if (said != seen)
-			problem(r, f->line, "field %s says %lu; the batch holds %lu", fl->name, said, seen);
+			problem(r, f->line, "field %s says %lu; the batch holds %lu", fl->name,
+			        said, seen);
 	}
 }
 
@@ -512,10 +522,12 @@ static int on_end(void *ctx, long line)
 		break;
 	case FRAME_ROOT:
 		if (!r->header_done)
-			problem(r, (unsigned long)line, "missing <%s>: the batch must start with its header",
+			problem(r, (unsigned long)line,
+			        "missing <%s>: the batch must start with its header",
 			        r->bt->header->element);
 		if (!r->trailer_done)
-			problem(r, (unsigned long)line, "missing <%s>: the batch must end with its trailer",
+			problem(r, (unsigned long)line,
+			        "missing <%s>: the batch must end with its trailer",
 			        r->bt->trailer->element);
 		break;
 	case FRAME_SKIP:
@@ -558,7 +570,8 @@ static int on_text(void *ctx, const char *s, size_t n)
 	}
 	if (!f->text_reported && !xml_blank(s, n)) {
 		f->text_reported = true;
-		problem(r, r->line, "text is not allowed directly inside <%s>; expected elements only",
+		problem(r, r->line,
+		        "text is not allowed directly inside <%s>; expected elements only",
 		        f->kind == FRAME_ROOT ? r->bt->element : f->rec->element);
 	}
 	return full(r);
@@ -574,12 +587,17 @@ enum map_status unmap_read(const struct mapping_set *set, const char *input, boo
                            const struct unmap_limits *lim, struct report *rep,
                            unmap_line_fn emit_fn, void *emit_ctx, struct batch_counts *counts)
 {
-	struct reader r = {.set = set, .test_env = test_env, .rep = rep, .emit = emit_fn,
-	                   .emit_ctx = emit_ctx, .counts = counts, .top = -1};
-	struct xml_events ev = {.ctx = &r, .start = on_start, .end = on_end, .text = on_text,
-	                        .error = on_error};
-	struct xml_limits xl = {.max_bytes = lim ? lim->max_bytes : 0, .max_depth = 64,
-	                        .max_attrs = 16};
+	struct reader r = {.set = set,
+	                   .test_env = test_env,
+	                   .rep = rep,
+	                   .emit = emit_fn,
+	                   .emit_ctx = emit_ctx,
+	                   .counts = counts,
+	                   .top = -1};
+	struct xml_events ev = {
+	    .ctx = &r, .start = on_start, .end = on_end, .text = on_text, .error = on_error};
+	struct xml_limits xl = {
+	    .max_bytes = lim ? lim->max_bytes : 0, .max_depth = 64, .max_attrs = 16};
 	unsigned long before = rep->count;
 
 	memset(counts, 0, sizeof *counts);
@@ -608,9 +626,8 @@ static int write_line(void *ctx, const char *line, size_t len)
 	return 0;
 }
 
-enum map_status unmap_to_fixed(const struct mapping_set *set, const char *input,
-                               const char *output, bool test_env,
-                               const struct unmap_limits *lim, struct report *rep,
+enum map_status unmap_to_fixed(const struct mapping_set *set, const char *input, const char *output,
+                               bool test_env, const struct unmap_limits *lim, struct report *rep,
                                struct batch_counts *counts)
 {
 	struct out_file of;

@@ -33,8 +33,8 @@ enum map_status unmap_read(const struct mapping_set *, const char *input, bool t
                            void *emit_ctx, struct batch_counts *counts);
 
 /* XML batch to fixed-width file; output committed only when all is good. */
-enum map_status unmap_to_fixed(const struct mapping_set *, const char *input,
-                               const char *output, bool test_env, const struct unmap_limits *,
-                               struct report *, struct batch_counts *counts);
+enum map_status unmap_to_fixed(const struct mapping_set *, const char *input, const char *output,
+                               bool test_env, const struct unmap_limits *, struct report *,
+                               struct batch_counts *counts);
 
 #endif

@@ -17,10 +17,17 @@ static void attr_text(FILE *out, const char *s)
 {
 	for (; *s; s++) {
 		switch (*s) {
-		case '&': fputs("&amp;", out); break;
-		case '<': fputs("&lt;", out); break;
-		case '"': fputs("&quot;", out); break;
-		default: fputc(*s, out);
+		case '&':
+			fputs("&amp;", out);
+			break;
+		case '<':
+			fputs("&lt;", out);
+			break;
+		case '"':
+			fputs("&quot;", out);
+			break;
+		default:
+			fputc(*s, out);
 		}
 	}
 }
@@ -155,7 +162,9 @@ static void categories(FILE *out, unsigned bits)
 static void record_type(FILE *out, const struct record *rec)
 {
 	fprintf(out, "  <xs:complexType name=\"record-%s\">\n", rec->id);
-	fprintf(out, "    <xs:annotation><xs:documentation>record %s, %u characters fixed-width</xs:documentation></xs:annotation>\n",
+	fprintf(out,
+	        "    <xs:annotation><xs:documentation>record %s, %u characters "
+	        "fixed-width</xs:documentation></xs:annotation>\n",
 	        rec->id, rec->length);
 	fputs("    <xs:sequence>\n", out);
 	for (size_t i = 0; i < rec->nfields; i++) {
@@ -165,7 +174,8 @@ static void record_type(FILE *out, const struct record *rec)
 		fprintf(out, "      <xs:element name=\"%s\"%s", f->name,
 		        f->required ? "" : " minOccurs=\"0\"");
 		named_type(out, f);
-		fprintf(out, ">\n        <xs:annotation><xs:documentation>positions %u-%u; category: ",
+		fprintf(out,
+		        ">\n        <xs:annotation><xs:documentation>positions %u-%u; category: ",
 		        f->at, f->at + f->len - 1);
 		categories(out, f->categories);
 		fputs("</xs:documentation></xs:annotation>\n", out);
@@ -174,7 +184,9 @@ static void record_type(FILE *out, const struct record *rec)
 	}
 	for (size_t k = 0; k < rec->nchildren; k++) {
 		const struct child *c = &rec->children[k];
-		fprintf(out, "      <xs:element name=\"%s\" type=\"record-%s\" minOccurs=\"%u\" maxOccurs=\"%u\"/>\n",
+		fprintf(out,
+		        "      <xs:element name=\"%s\" type=\"record-%s\" minOccurs=\"%u\" "
+		        "maxOccurs=\"%u\"/>\n",
 		        c->record->element, c->record->id, c->min, c->max);
 	}
 	fputs("    </xs:sequence>\n  </xs:complexType>\n", out);
@@ -186,9 +198,12 @@ static void shared_types(FILE *out, const struct family *fam)
 	size_t ndone = 0;
 
 	fputs("  <xs:simpleType name=\"ssn\">\n"
-	      "    <xs:annotation><xs:documentation>area not 000 or 666, group not 00, serial not 0000 (areas 900-999 only in test environments)</xs:documentation></xs:annotation>\n"
+	      "    <xs:annotation><xs:documentation>area not 000 or 666, group not 00, serial not "
+	      "0000 (areas 900-999 only in test environments)</xs:documentation></xs:annotation>\n"
 	      "    <xs:restriction base=\"xs:string\">\n"
-	      "      <xs:pattern value=\"(00[1-9]|0[1-9][0-9]|[1-57-9][0-9]{2}|6[0-57-9][0-9]|66[0-57-9])(0[1-9]|[1-9][0-9])(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})\"/>\n"
+	      "      <xs:pattern "
+	      "value=\"(00[1-9]|0[1-9][0-9]|[1-57-9][0-9]{2}|6[0-57-9][0-9]|66[0-57-9])(0[1-9]|[1-"
+	      "9][0-9])(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})\"/>\n"
 	      "    </xs:restriction>\n  </xs:simpleType>\n",
 	      out);
 	fputs("  <xs:simpleType name=\"date\">\n"
@@ -207,7 +222,9 @@ static void shared_types(FILE *out, const struct family *fam)
 			if (seen || ndone == sizeof done / sizeof done[0])
 				continue;
 			done[ndone++] = cl;
-			fprintf(out, "  <xs:simpleType name=\"code-%s\">\n    <xs:restriction base=\"xs:string\">\n",
+			fprintf(out,
+			        "  <xs:simpleType name=\"code-%s\">\n    <xs:restriction "
+			        "base=\"xs:string\">\n",
 			        cl->name);
 			for (size_t v = 0; v < cl->nvalues; v++) {
 				fputs("      <xs:enumeration value=\"", out);
@@ -222,9 +239,13 @@ static void shared_types(FILE *out, const struct family *fam)
 int xsd_write(const struct family *fam, FILE *out)
 {
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
-	fprintf(out, "<!-- %s.\n     GENERATED from mappings/%s/%s.map.xml by 'csgw mapping xsd %s'; do not edit. -->\n",
+	fprintf(out,
+	        "<!-- %s.\n     GENERATED from mappings/%s/%s.map.xml by 'csgw mapping xsd %s'; do "
+	        "not edit. -->\n",
 	        fam->title, fam->name, fam->name, fam->name);
-	fputs("<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\"\n           targetNamespace=\"", out);
+	fputs("<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\"\n           "
+	      "targetNamespace=\"",
+	      out);
 	attr_text(out, fam->ns);
 	fputs("\"\n           xmlns=\"", out);
 	attr_text(out, fam->ns);
@@ -232,11 +253,13 @@ int xsd_write(const struct family *fam, FILE *out)
 	for (size_t b = 0; b < fam->nbatches; b++) {
 		const struct batch_type *bt = &fam->batches[b];
 		fprintf(out, "  <xs:element name=\"%s\">\n", bt->element);
-		fprintf(out, "    <xs:annotation><xs:documentation>batch type %s</xs:documentation></xs:annotation>\n",
+		fprintf(out,
+		        "    <xs:annotation><xs:documentation>batch type "
+		        "%s</xs:documentation></xs:annotation>\n",
 		        bt->name);
 		fputs("    <xs:complexType>\n      <xs:sequence>\n", out);
-		fprintf(out, "        <xs:element name=\"%s\" type=\"record-%s\"/>\n", bt->header->element,
-		        bt->header->id);
+		fprintf(out, "        <xs:element name=\"%s\" type=\"record-%s\"/>\n",
+		        bt->header->element, bt->header->id);
 		fputs("        <xs:choice minOccurs=\"0\" maxOccurs=\"unbounded\">\n", out);
 		for (size_t i = 0; i < bt->nrecords; i++)
 			fprintf(out, "          <xs:element name=\"%s\" type=\"record-%s\"/>\n",

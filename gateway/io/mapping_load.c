@@ -133,7 +133,8 @@ static xmlDocPtr read_valid(struct loader *ld, xmlSchemaPtr schema, const char *
 	xmlSchemaFreeValidCtxt(vctx);
 	xmlNodePtr top = xmlDocGetRootElement(doc);
 	if (rc == 0 && !is_el(top, root)) {
-		problem(ld, xmlGetLineNo(top), "root element is <%s>; expected <%s>", top->name, root);
+		problem(ld, xmlGetLineNo(top), "root element is <%s>; expected <%s>", top->name,
+		        root);
 		rc = 1;
 	}
 	if (rc != 0) {
@@ -157,8 +158,8 @@ static void load_codes(struct loader *ld, xmlNodePtr root)
 	for (xmlNodePtr n = root->children; n; n = n->next) {
 		long line = xmlGetLineNo(n);
 		if (is_el(n, "charset")) {
-			set->charsets = xreallocarray(set->charsets, set->ncharsets + 1,
-			                              sizeof *set->charsets);
+			set->charsets =
+			    xreallocarray(set->charsets, set->ncharsets + 1, sizeof *set->charsets);
 			struct charset *cs = &set->charsets[set->ncharsets++];
 			memset(cs, 0, sizeof *cs);
 			cs->name = attr(n, "name");
@@ -167,10 +168,12 @@ static void load_codes(struct loader *ld, xmlNodePtr root)
 			xmlFree(chars);
 			for (const unsigned char *c = (const unsigned char *)cs->chars; *c; c++) {
 				if (*c < 0x20 || *c >= 0x7f)
-					problem(ld, line, "charset %s: only printable ASCII may be listed",
+					problem(ld, line,
+					        "charset %s: only printable ASCII may be listed",
 					        cs->name);
 				else if (cs->allowed[*c])
-					problem(ld, line, "charset %s: '%c' is listed twice", cs->name, *c);
+					problem(ld, line, "charset %s: '%c' is listed twice",
+					        cs->name, *c);
 				cs->allowed[*c] = true;
 			}
 			if (mapping_charset(set, cs->name) != cs)
@@ -184,12 +187,14 @@ static void load_codes(struct loader *ld, xmlNodePtr root)
 			for (xmlNodePtr c = n->children; c; c = c->next) {
 				if (!is_el(c, "code"))
 					continue;
-				cl->values = xreallocarray(cl->values, cl->nvalues + 1, sizeof *cl->values);
+				cl->values =
+				    xreallocarray(cl->values, cl->nvalues + 1, sizeof *cl->values);
 				char *v = attr(c, "value");
 				size_t len = strlen(v);
 				if (v[len - 1] == ' ')
-					problem(ld, xmlGetLineNo(c), "code '%s' of list %s ends with a space",
-					        v, cl->name);
+					problem(ld, xmlGetLineNo(c),
+					        "code '%s' of list %s ends with a space", v,
+					        cl->name);
 				cl->values[cl->nvalues++] = v;
 				if (len > cl->max_len)
 					cl->max_len = len;
@@ -197,8 +202,8 @@ static void load_codes(struct loader *ld, xmlNodePtr root)
 			qsort(cl->values, cl->nvalues, sizeof *cl->values, cmp_str);
 			for (size_t k = 1; k < cl->nvalues; k++)
 				if (strcmp(cl->values[k - 1], cl->values[k]) == 0)
-					problem(ld, line, "list %s: code '%s' appears twice", cl->name,
-					        cl->values[k]);
+					problem(ld, line, "list %s: code '%s' appears twice",
+					        cl->name, cl->values[k]);
 			if (mapping_codelist(set, cl->name) != cl)
 				problem(ld, line, "code list %s is defined twice", cl->name);
 		}
@@ -209,9 +214,9 @@ static const struct {
 	const char *name;
 	enum field_type type;
 } field_types[] = {
-	{"literal", FIELD_LITERAL}, {"filler", FIELD_FILLER}, {"text", FIELD_TEXT},
-	{"digits", FIELD_DIGITS},   {"number", FIELD_NUMBER}, {"amount", FIELD_AMOUNT},
-	{"date", FIELD_DATE},       {"ssn", FIELD_SSN},       {"code", FIELD_CODE},
+    {"literal", FIELD_LITERAL}, {"filler", FIELD_FILLER}, {"text", FIELD_TEXT},
+    {"digits", FIELD_DIGITS},   {"number", FIELD_NUMBER}, {"amount", FIELD_AMOUNT},
+    {"date", FIELD_DATE},       {"ssn", FIELD_SSN},       {"code", FIELD_CODE},
 };
 
 static void load_field(struct loader *ld, xmlNodePtr n, struct record *rec, struct field *f)
@@ -254,7 +259,8 @@ static void load_field(struct loader *ld, xmlNodePtr n, struct record *rec, stru
 	switch (f->type) {
 	case FIELD_LITERAL:
 		if (f->literal == NULL || strlen(f->literal) != f->len)
-			problem(ld, line, "record %s: literal needs a value of exactly %u characters",
+			problem(ld, line,
+			        "record %s: literal needs a value of exactly %u characters",
 			        rec->id, f->len);
 		break;
 	case FIELD_TEXT:
@@ -269,22 +275,26 @@ static void load_field(struct loader *ld, xmlNodePtr n, struct record *rec, stru
 			problem(ld, line, "record %s: field %s: code list '%s' is not in codes.xml",
 			        rec->id, what, codes ? codes : "(none given)");
 		else if (f->codes->max_len > f->len)
-			problem(ld, line, "record %s: field %s: list %s has codes of %zu characters; the field has %u",
+			problem(ld, line,
+			        "record %s: field %s: list %s has codes of %zu characters; the "
+			        "field has %u",
 			        rec->id, what, codes, f->codes->max_len, f->len);
 		break;
 	case FIELD_DATE:
 		if (f->len != 8)
-			problem(ld, line, "record %s: field %s: a date is 8 long (CCYYMMDD), not %u",
-			        rec->id, what, f->len);
+			problem(ld, line,
+			        "record %s: field %s: a date is 8 long (CCYYMMDD), not %u", rec->id,
+			        what, f->len);
 		break;
 	case FIELD_SSN:
 		if (f->len != 9)
-			problem(ld, line, "record %s: field %s: an SSN is 9 long, not %u", rec->id, what,
-			        f->len);
+			problem(ld, line, "record %s: field %s: an SSN is 9 long, not %u", rec->id,
+			        what, f->len);
 		break;
 	case FIELD_AMOUNT:
 		if (f->scale >= f->len)
-			problem(ld, line, "record %s: field %s: scale %u leaves no whole digits in %u",
+			problem(ld, line,
+			        "record %s: field %s: scale %u leaves no whole digits in %u",
 			        rec->id, what, f->scale, f->len);
 		break;
 	default:
@@ -292,7 +302,8 @@ static void load_field(struct loader *ld, xmlNodePtr n, struct record *rec, stru
 	}
 	if (counts) {
 		if (f->type != FIELD_NUMBER)
-			problem(ld, line, "record %s: field %s: only a number field can count records",
+			problem(ld, line,
+			        "record %s: field %s: only a number field can count records",
 			        rec->id, what);
 		f->counts = split_words(counts, &f->ncounts);
 	}
@@ -319,21 +330,25 @@ static void load_record(struct loader *ld, xmlNodePtr n, struct record *rec)
 		struct field *f = &rec->fields[rec->nfields++];
 		load_field(ld, c, rec, f);
 		if (f->at != next)
-			problem(ld, f->line, "record %s: field %s starts at %u; expected %u (fields must tile the record)",
-			        rec->id, f->name ? f->name : field_types[f->type].name, f->at, next);
+			problem(ld, f->line,
+			        "record %s: field %s starts at %u; expected %u (fields must tile "
+			        "the record)",
+			        rec->id, f->name ? f->name : field_types[f->type].name, f->at,
+			        next);
 		next = f->at + f->len;
 		for (size_t k = 0; f->name && k + 1 < rec->nfields; k++)
 			if (rec->fields[k].name && strcmp(rec->fields[k].name, f->name) == 0)
-				problem(ld, f->line, "record %s: field name %s is used twice", rec->id,
-				        f->name);
+				problem(ld, f->line, "record %s: field name %s is used twice",
+				        rec->id, f->name);
 	}
 	if (next != rec->length + 1)
 		problem(ld, rec->line, "record %s: fields end at %u; expected the record length %u",
 		        rec->id, next - 1, rec->length);
 	if (rec->nfields == 0 || rec->fields[0].type != FIELD_LITERAL || rec->fields[0].at != 1 ||
 	    strcmp(rec->fields[0].literal ? rec->fields[0].literal : "", rec->id) != 0)
-		problem(ld, rec->line, "record %s: the first field must be the literal record id %s",
-		        rec->id, rec->id);
+		problem(ld, rec->line,
+		        "record %s: the first field must be the literal record id %s", rec->id,
+		        rec->id);
 }
 
 /* Second pass, once every record of the family exists. */
@@ -345,9 +360,10 @@ static void link_record(struct loader *ld, struct family *fam, xmlNodePtr n, str
 		char *id = attr(c, "record");
 		const struct record *child = mapping_record(fam, id);
 		if (child == NULL || child == rec)
-			problem(ld, xmlGetLineNo(c), "record %s: child record %s is not defined", rec->id,
-			        id);
-		rec->children = xreallocarray(rec->children, rec->nchildren + 1, sizeof *rec->children);
+			problem(ld, xmlGetLineNo(c), "record %s: child record %s is not defined",
+			        rec->id, id);
+		rec->children =
+		    xreallocarray(rec->children, rec->nchildren + 1, sizeof *rec->children);
 		struct child *ch = &rec->children[rec->nchildren++];
 		ch->record = child;
 		ch->min = attr_uint(c, "min", 0);
@@ -357,7 +373,8 @@ static void link_record(struct loader *ld, struct family *fam, xmlNodePtr n, str
 			        rec->id, id, ch->min, ch->max);
 		for (size_t k = 0; child && k < rec->nfields; k++)
 			if (rec->fields[k].name && strcmp(rec->fields[k].name, child->element) == 0)
-				problem(ld, xmlGetLineNo(c), "record %s: child element %s has the name of a field",
+				problem(ld, xmlGetLineNo(c),
+				        "record %s: child element %s has the name of a field",
 				        rec->id, child->element);
 		free(id);
 	}
@@ -367,16 +384,18 @@ static void link_record(struct loader *ld, struct family *fam, xmlNodePtr n, str
 			if (strcmp(f->counts[i], "*") == 0)
 				continue;
 			if (mapping_record(fam, f->counts[i]) == NULL)
-				problem(ld, f->line, "record %s: field %s counts record %s, which is not defined",
-				        rec->id, f->name, f->counts[i]);
+				problem(
+				    ld, f->line,
+				    "record %s: field %s counts record %s, which is not defined",
+				    rec->id, f->name, f->counts[i]);
 		}
 		if (f->ncounts > 0 && rec->nchildren > 0)
 			rec->has_counts = true;
 	}
 }
 
-static const struct record *batch_record(struct loader *ld, const struct family *fam,
-                                         long line, const char *batch, const char *id)
+static const struct record *batch_record(struct loader *ld, const struct family *fam, long line,
+                                         const char *batch, const char *id)
 {
 	const struct record *rec = mapping_record(fam, id);
 	if (rec == NULL)
@@ -410,7 +429,8 @@ static void load_batch(struct loader *ld, struct family *fam, xmlNodePtr n, stru
 		problem(ld, line, "batch type %s is defined twice", b->name);
 	for (size_t i = 0; i < fam->nrecords; i++)
 		if (strcmp(fam->records[i].element, b->element) == 0)
-			problem(ld, line, "batch %s: root element %s is also the element of record %s",
+			problem(ld, line,
+			        "batch %s: root element %s is also the element of record %s",
 			        b->name, b->element, fam->records[i].id);
 	free_words(ids, nids);
 	free(header);
@@ -454,8 +474,8 @@ static void load_family(struct loader *ld, xmlNodePtr root, const char *dirname)
 			if (strcmp(fam->records[i].id, rec->id) == 0)
 				problem(ld, rec->line, "record %s is defined twice", rec->id);
 			if (strcmp(fam->records[i].element, rec->element) == 0)
-				problem(ld, rec->line, "element %s names records %s and %s", rec->element,
-				        fam->records[i].id, rec->id);
+				problem(ld, rec->line, "element %s names records %s and %s",
+				        rec->element, fam->records[i].id, rec->id);
 		}
 	}
 	size_t r = 0;
@@ -537,7 +557,8 @@ int mapping_load(const char *dir, struct mapping_set **out, FILE *errors)
 		free(path);
 	}
 	if (ld.set->nfamilies == 0 && ld.problems == 0) {
-		fprintf(errors, "%s: no family definitions (expected FAMILY/FAMILY.map.xml)\n", dir);
+		fprintf(errors, "%s: no family definitions (expected FAMILY/FAMILY.map.xml)\n",
+		        dir);
 		ld.problems++;
 	}
 out:

@@ -12,8 +12,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libxml/parser.h>
 #include <libxml/SAX2.h>
+#include <libxml/parser.h>
 #include <libxml/xmlschemas.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -244,7 +244,8 @@ static char *slurp(const char *path, size_t *len, FILE *errors)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			fprintf(errors, "%s: read error: %s\n", path, n < 0 ? strerror(errno) : "short");
+			fprintf(errors, "%s: read error: %s\n", path,
+			        n < 0 ? strerror(errno) : "short");
 			goto fail;
 		}
 		got += (size_t)n;

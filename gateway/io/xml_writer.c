@@ -35,11 +35,20 @@ static void escaped(struct out_file *of, const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const char *rep = NULL;
 		switch (s[i]) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		default: continue;
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		default:
+			continue;
 		}
 		put(of, s + start, i - start);
 		puts_(of, rep);

@@ -64,16 +64,18 @@ static void scan_lines(struct ini_file *ini, FILE *fp, bool want_bad)
 			continue;
 		char *close = *s == '[' ? strchr(s, ']') : NULL;
 		if (close) {
-			ini->sections = xreallocarray(ini->sections, ini->nsections + 1,
-			                              sizeof *ini->sections);
-			ini->sections[ini->nsections].name = xstrndup(s + 1, (size_t)(close - s - 1));
+			ini->sections =
+			    xreallocarray(ini->sections, ini->nsections + 1, sizeof *ini->sections);
+			ini->sections[ini->nsections].name =
+			    xstrndup(s + 1, (size_t)(close - s - 1));
 			ini->sections[ini->nsections].line = line;
 			ini->nsections++;
 			continue;
 		}
 		if (!want_bad || (*s != '[' && strpbrk(s, "=:") != NULL))
 			continue;
-		ini->bad_lines = xreallocarray(ini->bad_lines, ini->nbad + 1, sizeof *ini->bad_lines);
+		ini->bad_lines =
+		    xreallocarray(ini->bad_lines, ini->nbad + 1, sizeof *ini->bad_lines);
 		ini->bad_lines[ini->nbad++] = line;
 	}
 }

@@ -13,8 +13,8 @@ static struct charset name_cs;
 static char *codes_yn[] = {"N", "Y"};
 static char *codes_pt[] = {"CH", "CP", "NP", "PF"};
 static struct codelist yn = {.name = "yes-no", .values = codes_yn, .nvalues = 2, .max_len = 1};
-static struct codelist pt = {.name = "participant-type", .values = codes_pt, .nvalues = 4,
-                             .max_len = 2};
+static struct codelist pt = {
+    .name = "participant-type", .values = codes_pt, .nvalues = 4, .max_len = 2};
 
 static void setup_charset(void)
 {
@@ -33,37 +33,40 @@ struct fixed_case {
 	const char *error; /* part of the expected message when rejected */
 };
 
-#define F(type_, len_, req) {.name = "f", .at = 1, .len = len_, .type = type_, .required = req}
+#define F(type_, len_, req)                                                                        \
+	{                                                                                          \
+		.name = "f", .at = 1, .len = len_, .type = type_, .required = req                  \
+	}
 
 static void fixed_to_xml_table(void **state)
 {
 	(void)state;
 	setup_charset();
 	struct fixed_case cases[] = {
-		{F(FIELD_TEXT, 8, true), "SMITH   ", false, "SMITH", NULL},
-		{F(FIELD_TEXT, 8, true), "VAN  DYK", false, "VAN  DYK", NULL},
-		{F(FIELD_TEXT, 8, true), " SMITH  ", false, NULL, "starts with a space"},
-		{F(FIELD_TEXT, 8, true), "Smith   ", false, NULL, "upper case"},
-		{F(FIELD_TEXT, 8, true), "O'NEIL  ", false, NULL, "outside charset name (position 2)"},
-		{F(FIELD_TEXT, 8, true), "        ", false, NULL, "required"},
-		{F(FIELD_TEXT, 8, false), "        ", false, "", NULL},
-		{F(FIELD_DIGITS, 5, true), "02134", false, "02134", NULL},
-		{F(FIELD_DIGITS, 5, true), "2134 ", false, NULL, "must be 5 digits"},
-		{F(FIELD_NUMBER, 8, true), "00000012", false, "12", NULL},
-		{F(FIELD_NUMBER, 8, true), "00000000", false, "0", NULL},
-		{F(FIELD_NUMBER, 8, true), "      12", false, NULL, "zero-filled"},
-		{F(FIELD_DATE, 8, true), "20240229", false, "2024-02-29", NULL},
-		{F(FIELD_DATE, 8, true), "20230229", false, NULL, "not a real date"},
-		{F(FIELD_DATE, 8, true), "20241301", false, NULL, "not a real date"},
-		{F(FIELD_DATE, 8, true), "00000101", false, NULL, "not a real date"},
-		{F(FIELD_DATE, 8, false), "        ", false, "", NULL},
-		{F(FIELD_SSN, 9, true), "900123456", true, "900123456", NULL},
-		{F(FIELD_SSN, 9, true), "900123456", false, NULL, "only with environment = test"},
-		{F(FIELD_SSN, 9, true), "000123456", true, NULL, "area 000"},
-		{F(FIELD_SSN, 9, true), "666123456", true, NULL, "area 666"},
-		{F(FIELD_SSN, 9, true), "900003456", true, NULL, "group 00"},
-		{F(FIELD_SSN, 9, true), "900120000", true, NULL, "serial 0000"},
-		{F(FIELD_SSN, 9, true), "90012345X", true, NULL, "9 digits"},
+	    {F(FIELD_TEXT, 8, true), "SMITH   ", false, "SMITH", NULL},
+	    {F(FIELD_TEXT, 8, true), "VAN  DYK", false, "VAN  DYK", NULL},
+	    {F(FIELD_TEXT, 8, true), " SMITH  ", false, NULL, "starts with a space"},
+	    {F(FIELD_TEXT, 8, true), "Smith   ", false, NULL, "upper case"},
+	    {F(FIELD_TEXT, 8, true), "O'NEIL  ", false, NULL, "outside charset name (position 2)"},
+	    {F(FIELD_TEXT, 8, true), "        ", false, NULL, "required"},
+	    {F(FIELD_TEXT, 8, false), "        ", false, "", NULL},
+	    {F(FIELD_DIGITS, 5, true), "02134", false, "02134", NULL},
+	    {F(FIELD_DIGITS, 5, true), "2134 ", false, NULL, "must be 5 digits"},
+	    {F(FIELD_NUMBER, 8, true), "00000012", false, "12", NULL},
+	    {F(FIELD_NUMBER, 8, true), "00000000", false, "0", NULL},
+	    {F(FIELD_NUMBER, 8, true), "      12", false, NULL, "zero-filled"},
+	    {F(FIELD_DATE, 8, true), "20240229", false, "2024-02-29", NULL},
+	    {F(FIELD_DATE, 8, true), "20230229", false, NULL, "not a real date"},
+	    {F(FIELD_DATE, 8, true), "20241301", false, NULL, "not a real date"},
+	    {F(FIELD_DATE, 8, true), "00000101", false, NULL, "not a real date"},
+	    {F(FIELD_DATE, 8, false), "        ", false, "", NULL},
+	    {F(FIELD_SSN, 9, true), "900123456", true, "900123456", NULL},
+	    {F(FIELD_SSN, 9, true), "900123456", false, NULL, "only with environment = test"},
+	    {F(FIELD_SSN, 9, true), "000123456", true, NULL, "area 000"},
+	    {F(FIELD_SSN, 9, true), "666123456", true, NULL, "area 666"},
+	    {F(FIELD_SSN, 9, true), "900003456", true, NULL, "group 00"},
+	    {F(FIELD_SSN, 9, true), "900120000", true, NULL, "serial 0000"},
+	    {F(FIELD_SSN, 9, true), "90012345X", true, NULL, "9 digits"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct fixed_case *c = &cases[i];
@@ -80,7 +83,8 @@ static void fixed_to_xml_table(void **state)
 			assert_memory_equal(out, c->xml, n);
 		} else {
 			if (rc == 0)
-				fail_msg("case %zu '%s': accepted, expected '%s'", i, c->fixed, c->error);
+				fail_msg("case %zu '%s': accepted, expected '%s'", i, c->fixed,
+				         c->error);
 			if (strstr(err.msg, c->error) == NULL)
 				fail_msg("case %zu: message '%s' lacks '%s'", i, err.msg, c->error);
 		}
@@ -122,7 +126,8 @@ static void xml_side_mirrors_the_xsd(void **state)
 {
 	struct field date = {.name = "d", .at = 1, .len = 8, .type = FIELD_DATE};
 	struct field num = {.name = "n", .at = 1, .len = 4, .type = FIELD_NUMBER};
-	struct field text = {.name = "t", .at = 1, .len = 5, .type = FIELD_TEXT, .charset = &name_cs};
+	struct field text = {
+	    .name = "t", .at = 1, .len = 5, .type = FIELD_TEXT, .charset = &name_cs};
 	struct field_error err;
 	char fixed[16];
 
@@ -173,11 +178,11 @@ static void codelist_lookup(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(fixed_to_xml_table),
-		cmocka_unit_test(amounts_and_codes),
-		cmocka_unit_test(xml_side_mirrors_the_xsd),
-		cmocka_unit_test(ssn_values_are_masked_in_messages),
-		cmocka_unit_test(codelist_lookup),
+	    cmocka_unit_test(fixed_to_xml_table),
+	    cmocka_unit_test(amounts_and_codes),
+	    cmocka_unit_test(xml_side_mirrors_the_xsd),
+	    cmocka_unit_test(ssn_values_are_masked_in_messages),
+	    cmocka_unit_test(codelist_lookup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

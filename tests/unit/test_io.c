@@ -20,7 +20,7 @@ static char dir[] = "/tmp/csgw-unit-XXXXXX";
 static int make_dir(void **state)
 {
 	(void)state;
-	strcpy(dir, "/tmp/csgw-unit-XXXXXX");
+	memcpy(dir, "/tmp/csgw-unit-XXXXXX", sizeof dir);
 	return mkdtemp(dir) ? 0 : -1;
 }
 
@@ -184,11 +184,11 @@ static void ini_keeps_lines(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(commit_writes_whole_file),
-		cmocka_unit_test(full_disk_leaves_nothing),
-		cmocka_unit_test(failed_fsync_keeps_old_file),
-		cmocka_unit_test(long_lines_are_bounded),
-		cmocka_unit_test(ini_keeps_lines),
+	    cmocka_unit_test(commit_writes_whole_file),
+	    cmocka_unit_test(full_disk_leaves_nothing),
+	    cmocka_unit_test(failed_fsync_keeps_old_file),
+	    cmocka_unit_test(long_lines_are_bounded),
+	    cmocka_unit_test(ini_keeps_lines),
 	};
 	return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }

@@ -1,0 +1,20 @@
+#!/bin/sh
+# lint.sh - formatting (clang-format, .clang-format) and banned functions.
+set -u
+cd "$(dirname "$0")/.."
+files=$(git ls-files 'gateway/*.c' 'gateway/*.h' 'tests/*.c' 'tests/*.h' 2>/dev/null)
+[ -n "$files" ] || files=$(find gateway tests -name '*.[ch]')
+rc=0
+# shellcheck disable=SC2086 # one argument per file
+if ! clang-format --dry-run --Werror $files; then
+	echo "lint: formatting differs from .clang-format (run: clang-format -i FILE)" >&2
+	rc=1
+fi
+banned='\b(sprintf|vsprintf|strcpy|strcat|strncpy|atoi|atol|gets|strtok)[[:space:]]*\('
+# shellcheck disable=SC2086
+if grep -nE "$banned" $files | grep -v 'lint: allow'; then
+	echo "lint: banned functions above (gateway/STYLE.md)" >&2
+	rc=1
+fi
+[ "$rc" -eq 0 ] && echo "lint: ok ($(echo "$files" | wc -w) files)"
+exit "$rc"
