@@ -5,6 +5,7 @@
 #   make test SANITIZE=1   the same under AddressSanitizer and UBSan
 #   make demo       the main job, for real
 #   make bench      speed and memory against xmllint (prints figures)
+#   make fuzz       the parsers under libFuzzer, FUZZ_SECONDS each
 #   make lint       formatting (clang-format) and banned functions
 #   make install    PREFIX=/usr/local DESTDIR=
 #
@@ -33,7 +34,7 @@ LIB_OBJ = $(LIB_SRC:gateway/%.c=$(BUILD)/obj/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit demo bench lint install clean xsd
+.PHONY: all deps test unit demo bench fuzz lint install clean xsd
 
 all: deps $(BUILD)/csgw
 
@@ -73,6 +74,12 @@ bench:
 	@$(MAKE) --no-print-directory all
 	@tests/bench/run.sh $(BUILD)
 
+# The parsers under libFuzzer (ASan+UBSan), FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 60
+fuzz: all
+	@gateway/deps.sh fuzz
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
 lint:
 	@gateway/deps.sh lint
 	@tests/lint.sh
@@ -84,7 +91,7 @@ install: all
 	rm -f $(DESTDIR)$(PREFIX)/share/csgw/mappings/README.md
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz bench-out demo-out
 
 # The partner schemas in mappings/ are generated; tests fail when they drift.
 xsd: all

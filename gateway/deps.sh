@@ -1,15 +1,16 @@
 #!/bin/sh
 # deps.sh - make sure the Debian packages csgw needs are installed.
 #
-# usage: gateway/deps.sh GROUP...   (build, test, bench, lint)
+# usage: gateway/deps.sh GROUP...   (build, test, bench, fuzz, lint)
 # As root, installs what is missing (apt-get update once, then install).
 # Otherwise names the exact apt-get line and fails.
 set -eu
 
 pkgs_build="gcc make pkg-config libc6-dev libxml2-dev libssl-dev libinih-dev"
-pkgs_test="libcmocka-dev bats libxml2-utils"
+pkgs_test="libcmocka-dev bats libxml2-utils openssh-client time"
 pkgs_bench="time libxml2-utils"
 pkgs_lint="clang-format"
+pkgs_fuzz="clang libclang-rt-14-dev"
 
 want=""
 for group in "$@"; do
@@ -18,7 +19,8 @@ for group in "$@"; do
 	test) want="$want $pkgs_build $pkgs_test" ;;
 	bench) want="$want $pkgs_build $pkgs_bench" ;;
 	lint) want="$want $pkgs_lint" ;;
-	*) echo "deps.sh: unknown group '$group' (build, test, bench, lint)" >&2; exit 64 ;;
+	fuzz) want="$want $pkgs_build $pkgs_fuzz" ;;
+	*) echo "deps.sh: unknown group '$group' (build, test, bench, fuzz, lint)" >&2; exit 64 ;;
 	esac
 done
 

@@ -193,7 +193,7 @@ static void open_group(struct mapper *m, const struct record *rec, unsigned long
 	g->recno = recno;
 	g->pos = 0;
 	free(g->image);
-	g->image = xstrndup(line, rec->length);
+	g->image = xmemdup(line, rec->length);
 	free(g->child_count);
 	g->child_count = xcalloc(rec->nchildren, sizeof *g->child_count);
 }
@@ -435,7 +435,7 @@ enum map_status map_to_xml(const struct batch_type *bt, const char *input, const
 		bool was_trailer = m.trailer_seen;
 		map_line(&m, line, len);
 		if (!was_trailer && m.trailer_seen && len == bt->trailer->length) {
-			trailer_image = xstrndup(line, len);
+			trailer_image = xmemdup(line, len);
 		}
 		if (report_full(rep))
 			break;

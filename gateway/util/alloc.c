@@ -45,3 +45,11 @@ char *xstrndup(const char *s, size_t n)
 {
 	return checked(strndup(s, n));
 }
+
+char *xmemdup(const void *p, size_t n)
+{
+	char *copy = xmalloc(n + 1);
+	memcpy(copy, p, n);
+	copy[n] = '\0';
+	return copy;
+}

@@ -15,5 +15,7 @@ void *xcalloc(size_t count, size_t size);
 void *xreallocarray(void *p, size_t count, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* n bytes copied as they are (NUL bytes included), plus a terminating NUL. */
+char *xmemdup(const void *p, size_t n);
 
 #endif

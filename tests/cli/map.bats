@@ -177,3 +177,17 @@ refused_with() {
 	csgw_test unmap - -o - <piped.xml >back.txt
 	cmp in.txt back.txt
 }
+
+@test "NUL bytes inside records are refused by field, not a crash" {
+	t=$(line_of in.txt T4)
+	# Put NUL bytes into the trailer's filler and a W4 name.
+	awk -v t="$t" -v w="$W4" 'NR == t || NR == w { $0 = substr($0, 1, 60) "\001\001" substr($0, 63) } { print }' in.txt |
+		sed 's/\x01/\x00/g' >nul.txt
+	[ "$(wc -c <nul.txt)" -eq "$(wc -c <in.txt)" ]
+	run csgw_test map ndnh-report nul.txt -o out.xml
+	echo "$output"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"nul.txt:$W4: record 1 (newHire): field lastName (positions 44-73): value '"*'\x00\x00'*"has a control or non-ASCII byte outside charset name"* ]]
+	[[ "$output" == *"nul.txt:$t: trailer: field filler"* ]]
+	assert_nothing_written . out.xml
+}

@@ -1,0 +1,205 @@
+#!/bin/sh
+# run.sh - 'make bench': csgw speed and memory against xmllint and a bare
+# libxml2 SAX parse, on generated NDNH W4 extracts of 100,000 and 1,000,000
+# records.
+#
+# usage: tests/bench/run.sh BUILD_DIR      (BUILD_DIR holds csgw)
+#
+# Scratch folder: bench-out/ at the repo top, removed at the start of each
+# run. The big extracts and XML files are deleted at the end (they are
+# several hundred MB); set BENCH_KEEP=1 to keep them. Logs and timings stay.
+#
+# Each command runs once under GNU time (elapsed seconds, peak RSS). A
+# command that fails makes the script fail; a missed target is only reported
+# (the benchmark measures, it does not gate).
+set -eu
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+[ $# -eq 1 ] || die "usage: tests/bench/run.sh BUILD_DIR"
+case "$1" in
+/*) build=$1 ;;
+*) build=$(pwd)/$1 ;;
+esac
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+csgw=$build/csgw
+[ -x "$csgw" ] || die "$csgw not found; run 'make' first"
+[ -x /usr/bin/time ] || die "/usr/bin/time missing (Debian package 'time')"
+/usr/bin/time -f '%e %M' -o /dev/null true 2>/dev/null ||
+	die "/usr/bin/time is not GNU time (Debian package 'time')"
+command -v xmllint >/dev/null || die "xmllint missing (Debian package libxml2-utils)"
+command -v pkg-config >/dev/null || die "pkg-config missing"
+cc=${CC:-cc}
+
+cd "$top"
+out=$top/bench-out
+rm -rf "$out"
+mkdir -p "$out"
+echo "bench: scratch folder $out"
+
+sample=tests/data/ndnh-report.txt
+[ -r "$sample" ] || die "$sample missing"
+
+# --- tools ----------------------------------------------------------------
+# shellcheck disable=SC2046 # pkg-config output is meant to be split
+"$cc" -O2 -o "$out/sax_floor" "$here/sax_floor.c" $(pkg-config --cflags --libs libxml-2.0) ||
+	die "FAILED to compile tests/bench/sax_floor.c"
+xsd=$out/ndnh.xsd
+"$csgw" mapping xsd ndnh >"$xsd" || die "FAILED: $csgw mapping xsd ndnh"
+
+# --- input ----------------------------------------------------------------
+# gen N FILE: the sample's H4 line, N copies of its first W4 line with SSN
+# 9AAGGSSSS (positions 3-11) derived from the record number (area 900-999,
+# group 01-99, serial 0001-9999: all distinct up to 99,990,000 records), and
+# its T4 line with w4Count=N, qwCount=0, uiCount=0, totalCount=N (positions
+# 3-13, 14-24, 25-35, 36-46, zero-filled; see 'csgw mapping show ndnh').
+gen() {
+	awk -v n="$1" '
+		/^H4/ && h == "" { h = $0 }
+		/^W4/ && w == "" { w = $0 }
+		/^T4/ && t == "" { t = $0 }
+		END {
+			if (h == "" || w == "" || t == "") { print "bench: sample lacks H4, W4 or T4" > "/dev/stderr"; exit 1 }
+			if (length(w) != 500 || length(t) != 500) { print "bench: sample records are not 500 characters" > "/dev/stderr"; exit 1 }
+			print h
+			rest = substr(w, 12)
+			for (i = 0; i < n; i++) {
+				serial = i % 9999 + 1
+				j = int(i / 9999)
+				group = j % 99 + 1
+				area = 900 + int(j / 99)
+				printf "W4%03d%02d%04d%s\n", area, group, serial, rest
+			}
+			printf "T4%011d%011d%011d%011d%s\n", n, 0, 0, n, substr(t, 47)
+		}' "$sample" >"$2"
+}
+
+sizes="100000 1000000"
+gen_start=$(date +%s.%N)
+for n in $sizes; do
+	gen "$n" "$out/ndnh-$n.txt" || die "FAILED to generate $n records"
+done
+gen_end=$(date +%s.%N)
+echo "bench: generated $(echo "$sizes" | sed 's/ / and /') records in $(awk -v a="$gen_start" -v b="$gen_end" 'BEGIN { printf "%.1f", b - a }') s"
+
+# --- measure --------------------------------------------------------------
+# run LABEL N BYTES CMD...: time CMD once; append "N LABEL seconds KiB bytes"
+# to results. Output goes to $out/logs/N-LABEL.log.
+results=$out/results.txt
+: >"$results"
+mkdir -p "$out/logs"
+run() {
+	label=$1 n=$2 bytes=$3
+	shift 3
+	log=$out/logs/$n-$label.log
+	tf=$out/logs/$n-$label.time
+	printf 'bench: %-8s %-16s ' "$n" "$label"
+	rc=0
+	/usr/bin/time -f '%e %M' -o "$tf" "$@" >"$log" 2>&1 || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		echo "FAILED"
+		{
+			echo
+			echo "================================================================"
+			echo "bench: FAILED (exit $rc): $*"
+			echo "---- last lines of $log:"
+			tail -n 20 "$log"
+			echo "---- /usr/bin/time:"
+			cat "$tf"
+			echo "bench: the data stays in $out for a look; the next run removes it"
+			echo "================================================================"
+		} >&2
+		exit 1
+	fi
+	last=$(tail -n 1 "$tf")
+	secs=${last% *} kib=${last#* }
+	echo "$secs s, $(awk -v k="$kib" 'BEGIN { printf "%.1f", k / 1024 }') MiB"
+	echo "$n $label $secs $kib $bytes" >>"$results"
+}
+
+for n in $sizes; do
+	txt=$out/ndnh-$n.txt
+	xml=$out/ndnh-$n.xml
+	run "csgw-map" "$n" "$(wc -c <"$txt")" \
+		"$csgw" --environment test map ndnh-report "$txt" -o "$xml"
+	xbytes=$(wc -c <"$xml")
+	run "csgw-validate" "$n" "$xbytes" "$csgw" --environment test validate "$xml"
+	run "xmllint-stream" "$n" "$xbytes" xmllint --stream --noout "$xml"
+	run "xmllint-schema" "$n" "$xbytes" xmllint --stream --noout --schema "$xsd" "$xml"
+	run "sax-floor" "$n" "$xbytes" "$out/sax_floor" "$xml"
+	# The counts must say what was generated, or the figures mean nothing.
+	grep -q "$n records (W4 $n)" "$out/logs/$n-csgw-map.log" ||
+		die "FAILED: csgw map did not report $n W4 records: $(cat "$out/logs/$n-csgw-map.log")"
+	grep -q "$n records (W4 $n)" "$out/logs/$n-csgw-validate.log" ||
+		die "FAILED: csgw validate did not report $n W4 records: $(cat "$out/logs/$n-csgw-validate.log")"
+	grep -q "validates" "$out/logs/$n-xmllint-schema.log" ||
+		die "FAILED: xmllint --schema did not say 'validates': $(tail -n 5 "$out/logs/$n-xmllint-schema.log")"
+	if [ "${BENCH_KEEP:-0}" != 1 ]; then
+		rm -f "$txt" "$xml"
+	fi
+done
+
+# --- report ---------------------------------------------------------------
+echo
+awk -v cores="$(nproc 2>/dev/null || echo '?')" '
+	function group(x,   s) {
+		x = sprintf("%.0f", x); s = ""
+		while (length(x) > 3) { s = "," substr(x, length(x) - 2) s; x = substr(x, 1, length(x) - 3) }
+		return x s
+	}
+	{
+		n = $1; l = $2; sec[n, l] = $3; kib[n, l] = $4; bytes[n, l] = $5
+		if (!(n in seen)) { seen[n] = 1; order[++nsizes] = n }
+		if (!(l in lseen)) { lseen[l] = 1; lorder[++nlabels] = l }
+	}
+	function verdict(ok) { return ok ? "PASS" : "MISS" }
+	function ratio(name, a, b, target, cmp,   r, ok) {
+		if (b <= 0) { printf "  %-52s   n/a (zero time)\n", name; return }
+		r = a / b
+		ok = (cmp == "<=") ? (r <= target) : (r < target)
+		printf "  %-52s %6.2f   target %s %-5s %s\n", name, r, cmp, target, verdict(ok)
+	}
+	END {
+		name["csgw-map"] = "csgw map"
+		name["csgw-validate"] = "csgw validate"
+		name["xmllint-stream"] = "xmllint --stream"
+		name["xmllint-schema"] = "xmllint --stream --schema"
+		name["sax-floor"] = "sax_floor (bare SAX2 parse)"
+		printf "csgw bench (%s cores). MB = 10^6 bytes of the file read (extract for map, XML otherwise).\n\n", cores
+		printf "%10s  %-28s %9s %12s %9s %10s %13s\n", "records", "command", "seconds", "records/s", "MB/s", "input MB", "peak RSS MiB"
+		for (i = 1; i <= nsizes; i++) {
+			n = order[i]
+			for (j = 1; j <= nlabels; j++) {
+				l = lorder[j]
+				if (!((n, l) in sec)) continue
+				s = sec[n, l]
+				rps = s > 0 ? group(n / s) : "inf"
+				mbs = s > 0 ? sprintf("%.1f", bytes[n, l] / 1e6 / s) : "inf"
+				printf "%10s  %-28s %9.2f %12s %9s %10.1f %13.1f\n", group(n), name[l], s, rps, mbs, bytes[n, l] / 1e6, kib[n, l] / 1024
+			}
+			print ""
+		}
+		big = order[nsizes]; small = order[1]
+		for (i = 1; i <= nsizes; i++) {
+			n = order[i]
+			printf "targets at %s records:\n", group(n)
+			ratio("csgw validate / xmllint --stream --schema (time)", sec[n, "csgw-validate"], sec[n, "xmllint-schema"], "0.50", "<=")
+			ratio("csgw validate / sax_floor (time, stretch)", sec[n, "csgw-validate"], sec[n, "sax-floor"], "1.3", "<=")
+			ratio("csgw map / xmllint --stream --schema (time)", sec[n, "csgw-map"], sec[n, "xmllint-schema"], "1.0", "<=")
+			print ""
+		}
+		printf "memory:\n"
+		for (k = 1; k <= 2; k++) {
+			l = (k == 1) ? "csgw-map" : "csgw-validate"
+			m = kib[big, l] / 1024
+			printf "  %-52s %6.1f   target <  %-5s %s\n", name[l] " peak RSS at " group(big) " (MiB)", m, "64", verdict(m < 64)
+			if (small != big && kib[small, l] > 0)
+				ratio(name[l] " RSS(" group(big) ") / RSS(" group(small) ")", kib[big, l], kib[small, l], "1.10", "<=")
+		}
+	}' "$results" | tee "$out/report.txt"
+echo
+echo "bench: done; logs and report in $out"
