@@ -90,18 +90,21 @@ const struct codelist *mapping_codelist(const struct mapping_set *set, const cha
 	return NULL;
 }
 
-/* The loader sorts values with strcmp, so a binary search finds them. */
+/* The loader sorts values with strcmp, so a binary search finds them.
+ * A value holding a NUL byte is no code (and would fool strncmp). */
 bool codelist_has(const struct codelist *list, const char *value, size_t len)
 {
 	size_t lo = 0, hi = list->nvalues;
 
+	if (len == 0 || memchr(value, '\0', len) != NULL)
+		return false;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		const char *v = list->values[mid];
-		size_t vlen = strlen(v);
-		int cmp = memcmp(v, value, vlen < len ? vlen : len);
+		/* v shorter than len differs at its NUL; equal means v[len] exists. */
+		int cmp = strncmp(v, value, len);
 		if (cmp == 0)
-			cmp = vlen < len ? -1 : vlen > len;
+			cmp = v[len] != '\0';
 		if (cmp == 0)
 			return true;
 		if (cmp < 0)

@@ -29,6 +29,7 @@
 /* One item of a record's content model: a field or a child record. */
 struct particle {
 	const char *name;
+	const char *seen; /* the parser's interned copy of name, once met */
 	unsigned min, max;
 	const struct field *field;
 	const struct record *child;
@@ -66,7 +67,11 @@ struct reader {
 	void *emit_ctx;
 	struct batch_counts *counts;
 	struct frame stack[MAX_FRAMES];
-	int top; /* index of the innermost frame, -1 before the root */
+	/* Record images and child counts, one per nesting level, reused. */
+	char *images[MAX_FRAMES];
+	unsigned *child_counts[MAX_FRAMES];
+	const char *ns_seen; /* the parser's interned copy of the namespace */
+	int top;             /* index of the innermost frame, -1 before the root */
 	char text[MAX_LEAF_TEXT];
 	size_t text_len, text_run;
 	bool text_overflow;
@@ -165,13 +170,14 @@ static void push_record(struct reader *r, const struct record *rec, unsigned lon
 	struct frame *f = push(r, FRAME_RECORD, line);
 
 	f->rec = rec;
-	f->image = xmalloc(rec->length);
+	f->image = r->images[r->top];
 	memset(f->image, ' ', rec->length);
 	for (size_t i = 0; i < rec->nfields; i++)
 		if (rec->fields[i].type == FIELD_LITERAL)
 			memcpy(f->image + rec->fields[i].at - 1, rec->fields[i].literal,
 			       rec->fields[i].len);
-	f->child_count = xcalloc(rec->nchildren ? rec->nchildren : 1, sizeof *f->child_count);
+	f->child_count = r->child_counts[r->top];
+	memset(f->child_count, 0, rec->nchildren * sizeof *f->child_count);
 	if (is_data) {
 		r->counts->records++;
 		r->counts->by_record[rec_index(r, rec)]++;
@@ -249,6 +255,17 @@ static void start_root(struct reader *r, unsigned long line, const char *local, 
 	r->counts->nrecords = fam->nrecords;
 	r->counts->by_record = xcalloc(fam->nrecords, sizeof *r->counts->by_record);
 	compile_models(r);
+	size_t longest = 1, children = 1;
+	for (size_t i = 0; i < fam->nrecords; i++) {
+		if (fam->records[i].length > longest)
+			longest = fam->records[i].length;
+		if (fam->records[i].nchildren > children)
+			children = fam->records[i].nchildren;
+	}
+	for (int i = 0; i < MAX_FRAMES; i++) {
+		r->images[i] = xmalloc(longest);
+		r->child_counts[i] = xcalloc(children, sizeof *r->child_counts[i]);
+	}
 	push(r, FRAME_ROOT, line);
 }
 
@@ -296,22 +313,41 @@ static void start_in_root(struct reader *r, unsigned long line, const char *loca
 	}
 }
 
+/* libxml2 interns element names and namespaces in its dictionary: once a
+ * name has matched, comparing pointers is enough (the dictionary lives as
+ * long as the parse, and so do the compiled models). */
+static bool particle_is(struct particle *p, const char *local)
+{
+	if (p->seen == local)
+		return true;
+	if (strcmp(p->name, local) != 0)
+		return false;
+	p->seen = local;
+	return true;
+}
+
+static bool in_family_ns(struct reader *r, const char *ns)
+{
+	if (ns != NULL && ns == r->ns_seen)
+		return true;
+	if (ns == NULL || strcmp(ns, r->fam->ns) != 0)
+		return false;
+	r->ns_seen = ns;
+	return true;
+}
+
 static void start_in_record(struct reader *r, unsigned long line, const char *local)
 {
 	struct frame *f = top(r);
-	const struct model *m = &r->models[rec_index(r, f->rec)];
+	struct model *m = &r->models[rec_index(r, f->rec)];
 	size_t pos = f->pos;
 	unsigned cnt = f->cnt;
 
 	/* xs:sequence with unique names: walk forward past what may be left out. */
 	while (pos < m->n) {
-		const struct particle *p = &m->p[pos];
-		if (strcmp(p->name, local) == 0 && cnt < p->max)
+		struct particle *p = &m->p[pos];
+		if (cnt < p->max && particle_is(p, local))
 			break;
-		if (cnt < p->min) {
-			pos = m->n; /* a required item is missing: no match */
-			break;
-		}
 		pos++;
 		cnt = 0;
 	}
@@ -321,6 +357,19 @@ static void start_in_record(struct reader *r, unsigned long line, const char *lo
 		problem(r, line, "unexpected element <%s>; expected %s", local, want);
 		push(r, FRAME_SKIP, line);
 		return;
+	}
+	/* Found further on: whatever required was passed over is missing.
+	 * Reported once; checking goes on from the element found. */
+	for (size_t i = f->pos; i < pos; i++) {
+		unsigned have = i == f->pos ? f->cnt : 0;
+		if (have >= m->p[i].min)
+			continue;
+		if (m->p[i].field)
+			problem(r, line, "missing required field <%s> (expected before <%s>)",
+			        m->p[i].name, local);
+		else
+			problem(r, line, "needs at least %u <%s> before <%s>; found %u",
+			        m->p[i].min, m->p[i].name, local, have);
 	}
 	f->pos = pos;
 	f->cnt = cnt + 1;
@@ -356,7 +405,7 @@ static int on_start(void *ctx, long line, const char *local, const char *ns,
 		start_root(r, ln, local, ns);
 		return full(r);
 	}
-	if (ns == NULL || strcmp(ns, r->fam->ns) != 0) {
+	if (!in_family_ns(r, ns)) {
 		problem(r, ln, "element <%s> is in namespace '%s'; expected '%s'", local,
 		        ns ? ns : "(none)", r->fam->ns);
 		push(r, FRAME_SKIP, ln);
@@ -498,8 +547,6 @@ static void end_record(struct reader *r, struct frame *f, unsigned long line)
 		check_trailer_counts(r, f);
 	if (emit(r, f) != 0)
 		r->stopped = true;
-	free(f->image);
-	free(f->child_count);
 }
 
 static int on_end(void *ctx, long line)
@@ -606,12 +653,10 @@ enum map_status unmap_read(const struct mapping_set *set, const char *input, boo
 		return MAP_NO_INPUT;
 	}
 	int rc = xml_stream_file(input, &ev, &xl);
-	/* Frames left open by a parse that stopped early. */
-	for (; r.top >= 0; r.top--)
-		if (r.stack[r.top].kind == FRAME_RECORD) {
-			free(r.stack[r.top].image);
-			free(r.stack[r.top].child_count);
-		}
+	for (int i = 0; i < MAX_FRAMES; i++) {
+		free(r.images[i]);
+		free(r.child_counts[i]);
+	}
 	free_models(&r);
 	if (rc != 0 && rep->count == before)
 		report_problem(rep, 0, 0, NULL, "stopped: not a complete XML document");

@@ -53,6 +53,7 @@ struct stream {
 	const struct xml_limits *lim;
 	xmlParserCtxtPtr ctxt;
 	unsigned depth;
+	bool at_end;  /* the last, terminating chunk is being parsed */
 	bool stopped; /* by a callback or a limit */
 	bool reported;
 };
@@ -136,15 +137,27 @@ static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *ext, const
 static void on_error(void *ctx, xmlErrorPtr e)
 {
 	struct stream *st = ctx;
-	char msg[256];
+	char detail[200], msg[320];
 	size_t n;
 
 	if (e->level < XML_ERR_ERROR || st->reported)
 		return;
-	snprintf(msg, sizeof msg, "not well-formed XML: %s", e->message ? e->message : "error");
-	n = strlen(msg);
-	while (n > 0 && msg[n - 1] == '\n')
-		msg[--n] = '\0';
+	/* One line per problem: libxml2 ends messages with a newline and puts
+	 * a second line in some ("Bytes: 0xC3 ..."). */
+	snprintf(detail, sizeof detail, "%s", e->message ? e->message : "error");
+	n = strlen(detail);
+	while (n > 0 && (detail[n - 1] == '\n' || detail[n - 1] == ' '))
+		detail[--n] = '\0';
+	for (char *c = detail; (c = strchr(c, '\n')) != NULL;)
+		*c = ' ';
+	if (st->at_end && st->depth > 0)
+		/* libxml2 words this oddly ("Extra content at the end"). */
+		snprintf(msg, sizeof msg,
+		         "not well-formed XML: the file ends with %u element(s) still open; it is "
+		         "truncated (%s)",
+		         st->depth, detail);
+	else
+		snprintf(msg, sizeof msg, "not well-formed XML: %s", detail);
 	if (st->ev->error)
 		st->ev->error(st->ev->ctx, e->line, msg);
 	st->reported = true;
@@ -200,6 +213,7 @@ int xml_stream_file(const char *path, const struct xml_events *ev, const struct 
 			stop(&st, "the file is larger than the size limit");
 			break;
 		}
+		st.at_end = n == 0;
 		if (xmlParseChunk(st.ctxt, buf, (int)n, n == 0) != 0 || st.stopped)
 			break;
 		if (n == 0)
