@@ -88,7 +88,6 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/csgw
 	install -m 0755 $(BUILD)/csgw $(DESTDIR)$(PREFIX)/bin/csgw
 	cp -R mappings $(DESTDIR)$(PREFIX)/share/csgw/
-	rm -f $(DESTDIR)$(PREFIX)/share/csgw/mappings/README.md
 
 clean:
 	rm -rf build build-asan build-fuzz bench-out demo-out

@@ -1,0 +1,231 @@
+/*
+ * test_xml.c - the mapping loader on the shipped definitions, the XML
+ * writer, and the hardened streaming reader.
+ */
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/map.h"
+#include "core/unmap.h"
+#include "io/fs.h"
+#include "io/mapping_load.h"
+#include "io/xml_safe.h"
+#include "io/xml_writer.h"
+
+static struct mapping_set *set;
+
+static int load(void **state)
+{
+	const char *dir = getenv("CSGW_MAPPINGS");
+	(void)state;
+	xml_safe_init();
+	return mapping_load(dir ? dir : "mappings", &set, stderr);
+}
+
+static int unload(void **state)
+{
+	(void)state;
+	mapping_free(set);
+	return 0;
+}
+
+static char *read_all(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	static char buf[65536];
+	size_t n = fp ? fread(buf, 1, sizeof buf - 1, fp) : 0;
+	if (fp)
+		fclose(fp);
+	buf[n] = '\0';
+	return buf;
+}
+
+static void layouts_tile_and_resolve(void **state)
+{
+	(void)state;
+	const struct batch_type *bt = mapping_batch(set, "ndnh-report");
+	assert_non_null(bt);
+	assert_string_equal(bt->family->ns, "urn:csgw:ndnh:v1");
+	assert_string_equal(bt->header->id, "H4");
+	assert_string_equal(bt->trailer->id, "T4");
+	const struct record *w4 = mapping_record(bt->family, "W4");
+	assert_non_null(w4);
+	/* The public positions of DOMAIN.md section 4. */
+	assert_int_equal(w4->fields[1].at, 3);
+	assert_int_equal(w4->fields[1].type, FIELD_SSN);
+	assert_string_equal(w4->fields[2].name, "firstName");
+	assert_int_equal(w4->fields[2].at, 12);
+	assert_true(w4->fields[1].categories & (1u << mapping_category_bit("ssn")));
+	assert_true(w4->fields[1].categories & (1u << mapping_category_bit("ndnh")));
+	/* Every record of every family tiles its length exactly. */
+	for (size_t i = 0; i < set->nfamilies; i++) {
+		const struct family *fam = &set->families[i];
+		for (size_t r = 0; r < fam->nrecords; r++) {
+			unsigned next = 1;
+			for (size_t k = 0; k < fam->records[r].nfields; k++) {
+				assert_int_equal(fam->records[r].fields[k].at, next);
+				next += fam->records[r].fields[k].len;
+			}
+			assert_int_equal(next, fam->records[r].length + 1);
+		}
+	}
+	const struct record *th = mapping_record(mapping_family(set, "referral"), "TH");
+	assert_non_null(th);
+	assert_true(th->nchildren > 0);
+	assert_true(th->has_counts);
+	assert_null(mapping_batch(set, "nosuch"));
+	assert_null(mapping_family_by_ns(set, "urn:csgw:ndnh:v2"));
+}
+
+static void writer_escapes_and_indents(void **state)
+{
+	struct out_file of;
+	char path[] = "/tmp/csgw-unit-writer.xml";
+
+	(void)state;
+	assert_int_equal(out_open(&of, path), 0);
+	xw_declaration(&of);
+	xw_start(&of, 0, "batch", "urn:x&y");
+	xw_leaf(&of, 1, "name", "A&B <C> \"D\"", 11);
+	xw_end(&of, 0, "batch");
+	assert_int_equal(out_commit(&of), 0);
+	assert_string_equal(read_all(path), "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	                                    "<batch xmlns=\"urn:x&amp;y\">\n"
+	                                    "  <name>A&amp;B &lt;C&gt; &quot;D&quot;</name>\n"
+	                                    "</batch>\n");
+	unlink(path);
+}
+
+struct events_seen {
+	int starts, ends;
+	char text[256];
+	size_t text_len;
+	char error[256];
+};
+
+static int ev_start(void *ctx, long line, const char *local, const char *ns,
+                    const struct xml_attr *attrs, int nattrs)
+{
+	struct events_seen *e = ctx;
+	(void)line, (void)local, (void)ns, (void)attrs, (void)nattrs;
+	e->starts++;
+	return 0;
+}
+
+static int ev_end(void *ctx, long line)
+{
+	struct events_seen *e = ctx;
+	(void)line;
+	e->ends++;
+	return 0;
+}
+
+static int ev_text(void *ctx, const char *s, size_t n)
+{
+	struct events_seen *e = ctx;
+	if (e->text_len + n < sizeof e->text) {
+		memcpy(e->text + e->text_len, s, n);
+		e->text_len += n;
+	}
+	return 0;
+}
+
+static void ev_error(void *ctx, long line, const char *msg)
+{
+	struct events_seen *e = ctx;
+	snprintf(e->error, sizeof e->error, "%ld: %s", line, msg);
+}
+
+static int stream_string(const char *doc, struct events_seen *seen)
+{
+	char path[] = "/tmp/csgw-unit-stream.xml";
+	FILE *fp = fopen(path, "w");
+	fputs(doc, fp);
+	fclose(fp);
+	memset(seen, 0, sizeof *seen);
+	struct xml_events ev = {seen, ev_start, ev_end, ev_text, ev_error};
+	struct xml_limits lim = {.max_bytes = 1 << 20, .max_depth = 8, .max_attrs = 4};
+	int rc = xml_stream_file(path, &ev, &lim);
+	unlink(path);
+	return rc;
+}
+
+static void reader_streams_and_refuses(void **state)
+{
+	struct events_seen seen;
+
+	(void)state;
+	assert_int_equal(stream_string("<a><b>x&amp;y</b><![CDATA[z]]></a>", &seen), 0);
+	assert_int_equal(seen.starts, 2);
+	assert_int_equal(seen.ends, 2);
+	assert_int_equal(seen.text_len, 4);
+	assert_memory_equal(seen.text, "x&yz", 4);
+
+	assert_int_equal(stream_string("<!DOCTYPE a [<!ENTITY e 'boom'>]><a>&e;</a>", &seen), -1);
+	assert_non_null(strstr(seen.error, "DOCTYPE is not allowed"));
+	assert_int_equal(seen.text_len, 0);
+
+	assert_int_equal(stream_string("<a>&e;</a>", &seen), -1);
+	assert_non_null(strstr(seen.error, "not well-formed"));
+
+	assert_int_equal(
+	    stream_string("<a><a><a><a><a><a><a><a><a></a></a></a></a></a></a></a></a></a>", &seen),
+	    -1);
+	assert_non_null(strstr(seen.error, "nest deeper than the limit"));
+
+	assert_int_equal(stream_string("<a b='1' c='2' d='3' e='4' f='5'/>", &seen), -1);
+	assert_non_null(strstr(seen.error, "more attributes than the limit"));
+
+	assert_int_equal(stream_string("<a><b>", &seen), -1);
+	assert_non_null(strstr(seen.error, "truncated"));
+}
+
+static int collect_line(void *ctx, const char *line, size_t len)
+{
+	FILE *fp = ctx;
+	fwrite(line, 1, len, fp);
+	fputc('\n', fp);
+	return 0;
+}
+
+/* map then unmap in process: the lines come back as they were. */
+static void map_then_unmap_gives_the_input(void **state)
+{
+	const char *top = getenv("CSGW_TOP");
+	char in[512], out[] = "/tmp/csgw-unit-map.xml", back[] = "/tmp/csgw-unit-back.txt";
+	struct report rep = {.out = stderr, .file = "x", .max = 10};
+	struct batch_counts counts;
+
+	(void)state;
+	snprintf(in, sizeof in, "%s/tests/data/referral.txt", top ? top : ".");
+	assert_int_equal(map_to_xml(mapping_batch(set, "referral"), in, out, true, &rep, &counts),
+	                 MAP_OK);
+	assert_int_equal(counts.records, 13); /* TH 3, CD 1, NI 1, NL 1, PT 2, SO 2, CL 2, IN 1 */
+	batch_counts_free(&counts);
+	FILE *fp = fopen(back, "w");
+	assert_int_equal(unmap_read(set, out, true, NULL, &rep, collect_line, fp, &counts), MAP_OK);
+	fclose(fp);
+	assert_string_equal(counts.batch->name, "referral");
+	batch_counts_free(&counts);
+	char expected[65536];
+	snprintf(expected, sizeof expected, "%s", read_all(in));
+	assert_string_equal(read_all(back), expected);
+	assert_int_equal(rep.count, 0);
+	unlink(out);
+	unlink(back);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(layouts_tile_and_resolve),
+	    cmocka_unit_test(writer_escapes_and_indents),
+	    cmocka_unit_test(reader_streams_and_refuses),
+	    cmocka_unit_test(map_then_unmap_gives_the_input),
+	};
+	return cmocka_run_group_tests(tests, load, unload);
+}
