@@ -209,22 +209,70 @@ static void expected_here(const struct model *m, size_t pos, unsigned cnt, char 
 		snprintf(buf + o, size - o, "%sthe end of the record", o ? " or " : "");
 }
 
-static bool attrs_ok(struct reader *r, unsigned long line, const char *local,
-                     const struct xml_attr *attrs, int nattrs)
+/* Checks the attributes of an element; returns its xsi:type, if any, to be
+ * checked once the element's declared type is known (check_xsi_type). */
+static const struct xml_attr *check_attrs(struct reader *r, unsigned long line, const char *local,
+                                          const struct xml_attr *attrs, int nattrs)
 {
-	bool ok = true;
+	const struct xml_attr *xsi_type = NULL;
+
 	for (int i = 0; i < nattrs; i++) {
+		bool xsi = attrs[i].ns && strcmp(attrs[i].ns, XSI_NS) == 0;
 		/* xmllint ignores these schema location hints too. */
-		if (attrs[i].ns && strcmp(attrs[i].ns, XSI_NS) == 0 &&
-		    (strcmp(attrs[i].local, "schemaLocation") == 0 ||
-		     strcmp(attrs[i].local, "noNamespaceSchemaLocation") == 0))
+		if (xsi && (strcmp(attrs[i].local, "schemaLocation") == 0 ||
+		            strcmp(attrs[i].local, "noNamespaceSchemaLocation") == 0))
 			continue;
+		if (xsi && strcmp(attrs[i].local, "type") == 0) {
+			xsi_type = &attrs[i];
+			continue;
+		}
 		problem(r, line,
 		        "<%s>: attribute '%s' is not allowed (csgw batches carry no attributes)",
 		        local, attrs[i].local);
-		ok = false;
 	}
-	return ok;
+	return xsi_type;
+}
+
+/* The name the generated XSD gives the type of the innermost element, or
+ * NULL when its type is anonymous (xsd.c names them the same way). */
+static const char *declared_type(const struct frame *f, char *buf, size_t size)
+{
+	if (f->kind == FRAME_RECORD) {
+		snprintf(buf, size, "record-%s", f->rec->id);
+		return buf;
+	}
+	if (f->kind != FRAME_LEAF)
+		return NULL;
+	switch (f->field->type) {
+	case FIELD_SSN:
+		return "ssn";
+	case FIELD_DATE:
+		return "date";
+	case FIELD_CODE:
+		snprintf(buf, size, "code-%s", f->field->codes->name);
+		return buf;
+	default:
+		return NULL;
+	}
+}
+
+/* XML Schema lets xsi:type name the element's own declared type (no type
+ * here derives from another), so that alone is accepted, as xmllint does. */
+static void check_xsi_type(struct reader *r, unsigned long line, const char *local,
+                           const struct xml_attr *xsi_type)
+{
+	char buf[128];
+	const char *want;
+
+	if (xsi_type == NULL || r->top < 0 || top(r)->kind == FRAME_SKIP)
+		return;
+	want = declared_type(top(r), buf, sizeof buf);
+	if (want && xsi_type->qname_ns && strcmp(xsi_type->qname_ns, r->fam->ns) == 0 &&
+	    strcmp(xsi_type->qname_local, want) == 0)
+		return;
+	problem(r, line, "<%s>: xsi:type '%.*s' is not its declared type%s%s", local,
+	        (int)xsi_type->value_len, xsi_type->value, want ? " " : " (anonymous)",
+	        want ? want : "");
 }
 
 static void start_root(struct reader *r, unsigned long line, const char *local, const char *ns)
@@ -400,9 +448,10 @@ static int on_start(void *ctx, long line, const char *local, const char *ns,
 		return 0;
 	}
 	r->text_run = 0;
-	attrs_ok(r, ln, local, attrs, nattrs);
+	const struct xml_attr *xsi_type = check_attrs(r, ln, local, attrs, nattrs);
 	if (r->top < 0) {
 		start_root(r, ln, local, ns);
+		check_xsi_type(r, ln, local, xsi_type);
 		return full(r);
 	}
 	if (!in_family_ns(r, ns)) {
@@ -431,6 +480,7 @@ static int on_start(void *ctx, long line, const char *local, const char *ns,
 	case FRAME_SKIP:
 		break;
 	}
+	check_xsi_type(r, ln, local, xsi_type);
 	return full(r);
 }
 
@@ -643,8 +693,10 @@ enum map_status unmap_read(const struct mapping_set *set, const char *input, boo
 	                   .top = -1};
 	struct xml_events ev = {
 	    .ctx = &r, .start = on_start, .end = on_end, .text = on_text, .error = on_error};
-	struct xml_limits xl = {
-	    .max_bytes = lim ? lim->max_bytes : 0, .max_depth = 64, .max_attrs = 16};
+	struct xml_limits xl = {.max_bytes = lim ? lim->max_bytes : 0,
+	                        .max_depth = 64,
+	                        .max_attrs = 16,
+	                        .max_ns_decls = 64};
 	unsigned long before = rep->count;
 
 	memset(counts, 0, sizeof *counts);

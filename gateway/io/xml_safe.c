@@ -26,6 +26,7 @@
 
 #define CHUNK (256 * 1024)
 #define MAX_ATTRS_REPORTED 16
+#define MAX_QNAME 256
 
 /* Nothing is ever loaded from a URL or path named inside a document. */
 static xmlParserInputPtr refuse_entity(const char *url, const char *id, xmlParserCtxtPtr ctxt)
@@ -48,6 +49,13 @@ void xml_safe_init(void)
 	xmlSetGenericErrorFunc(NULL, quiet);
 }
 
+/* A namespace declaration in scope: prefix (NULL = default) -> URI. */
+struct ns_decl {
+	const char *prefix;
+	const char *uri;
+	unsigned depth;
+};
+
 struct stream {
 	const struct xml_events *ev;
 	const struct xml_limits *lim;
@@ -56,7 +64,43 @@ struct stream {
 	bool at_end;  /* the last, terminating chunk is being parsed */
 	bool stopped; /* by a callback or a limit */
 	bool reported;
+	struct ns_decl *decls; /* in scope, innermost last */
+	unsigned ndecls;
+	char qname_local[MAX_ATTRS_REPORTED][MAX_QNAME];
 };
+
+/* The URI bound to a prefix (NULL = the default namespace) here, or NULL. */
+static const char *lookup_prefix(const struct stream *st, const char *prefix, size_t len)
+{
+	for (unsigned i = st->ndecls; i-- > 0;) {
+		const char *p = st->decls[i].prefix;
+		if (prefix == NULL ? p == NULL
+		                   : p != NULL && strlen(p) == len && memcmp(p, prefix, len) == 0)
+			return st->decls[i].uri && *st->decls[i].uri ? st->decls[i].uri : NULL;
+	}
+	return NULL;
+}
+
+/* Reads an attribute value as a QName, whitespace collapsed as XSD does. */
+static void resolve_qname(struct stream *st, struct xml_attr *a, char *local)
+{
+	const char *s = a->value, *end = a->value + a->value_len;
+
+	while (s < end && strchr(" \t\r\n", *s))
+		s++;
+	while (end > s && strchr(" \t\r\n", end[-1]))
+		end--;
+	const char *colon = memchr(s, ':', (size_t)(end - s));
+	const char *name = colon ? colon + 1 : s;
+	size_t n = (size_t)(end - name);
+	if (n >= MAX_QNAME)
+		n = MAX_QNAME - 1;
+	memcpy(local, name, n);
+	local[n] = '\0';
+	a->qname_local = local;
+	a->qname_ns =
+	    colon ? lookup_prefix(st, s, (size_t)(colon - s)) : lookup_prefix(st, NULL, 0);
+}
 
 static long line_of(struct stream *st)
 {
@@ -82,7 +126,7 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
 	struct xml_attr list[MAX_ATTRS_REPORTED];
 	int n = nattrs < MAX_ATTRS_REPORTED ? nattrs : MAX_ATTRS_REPORTED;
 
-	(void)prefix, (void)nns, (void)nss, (void)ndefaulted;
+	(void)prefix, (void)ndefaulted;
 	if (st->stopped)
 		return;
 	if (++st->depth > st->lim->max_depth) {
@@ -93,9 +137,19 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
 		stop(st, "an element has more attributes than the limit");
 		return;
 	}
+	if (st->ndecls + (unsigned)nns > st->lim->max_ns_decls) {
+		stop(st, "more namespace declarations in scope than the limit");
+		return;
+	}
+	for (int i = 0; i < nns; i++)
+		st->decls[st->ndecls++] = (struct ns_decl){(const char *)nss[2 * i],
+		                                           (const char *)nss[2 * i + 1], st->depth};
 	for (int i = 0; i < n; i++) {
 		list[i].local = (const char *)attrs[i * 5];
 		list[i].ns = (const char *)attrs[i * 5 + 2];
+		list[i].value = (const char *)attrs[i * 5 + 3];
+		list[i].value_len = (size_t)(attrs[i * 5 + 4] - attrs[i * 5 + 3]);
+		resolve_qname(st, &list[i], st->qname_local[i]);
 	}
 	if (st->ev->start(st->ev->ctx, line_of(st), (const char *)local, (const char *)uri, list,
 	                  n) != 0)
@@ -110,6 +164,8 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const
 	(void)local, (void)prefix, (void)uri;
 	if (st->stopped)
 		return;
+	while (st->ndecls > 0 && st->decls[st->ndecls - 1].depth == st->depth)
+		st->ndecls--;
 	st->depth--;
 	if (st->ev->end(st->ev->ctx, line_of(st)) != 0)
 		stop(st, NULL);
@@ -189,6 +245,7 @@ int xml_stream_file(const char *path, const struct xml_events *ev, const struct 
 	sax.externalSubset = on_doctype;
 
 	buf = xmalloc(CHUNK);
+	st.decls = xcalloc(lim->max_ns_decls ? lim->max_ns_decls : 1, sizeof *st.decls);
 	st.ctxt = xmlCreatePushParserCtxt(&sax, NULL, NULL, 0, path);
 	if (st.ctxt == NULL)
 		goto out;
@@ -231,6 +288,7 @@ out:
 		xmlFreeParserCtxt(st.ctxt);
 	}
 	free(buf);
+	free(st.decls);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	return rc;

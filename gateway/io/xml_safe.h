@@ -22,6 +22,14 @@ void xml_safe_init(void);
 struct xml_attr {
 	const char *local;
 	const char *ns; /* NULL when not in a namespace */
+	const char *value;
+	size_t value_len;
+	/* The value read as a QName (xsi:type): its local part and the
+	 * namespace its prefix is bound to here; qname_ns is NULL when the
+	 * prefix is not declared (or the value has no prefix and there is no
+	 * default namespace). */
+	const char *qname_local;
+	const char *qname_ns;
 };
 
 /* Callbacks of the streaming reader.  Any of them returning non-zero stops
@@ -40,6 +48,7 @@ struct xml_limits {
 	unsigned long long max_bytes; /* 0 = no limit */
 	unsigned max_depth;
 	unsigned max_attrs;
+	unsigned max_ns_decls; /* namespace declarations in scope at once */
 };
 
 /* Streams the file at 'path' ("-" = standard input) through 'ev'.

@@ -148,7 +148,8 @@ static int stream_string(const char *doc, struct events_seen *seen)
 	fclose(fp);
 	memset(seen, 0, sizeof *seen);
 	struct xml_events ev = {seen, ev_start, ev_end, ev_text, ev_error};
-	struct xml_limits lim = {.max_bytes = 1 << 20, .max_depth = 8, .max_attrs = 4};
+	struct xml_limits lim = {
+	    .max_bytes = 1 << 20, .max_depth = 8, .max_attrs = 4, .max_ns_decls = 8};
 	int rc = xml_stream_file(path, &ev, &lim);
 	unlink(path);
 	return rc;
@@ -179,6 +180,13 @@ static void reader_streams_and_refuses(void **state)
 
 	assert_int_equal(stream_string("<a b='1' c='2' d='3' e='4' f='5'/>", &seen), -1);
 	assert_non_null(strstr(seen.error, "more attributes than the limit"));
+
+	assert_int_equal(
+	    stream_string("<a xmlns:a='1' xmlns:b='2' xmlns:c='3' xmlns:d='4'><b xmlns:e='5' "
+	                  "xmlns:f='6' xmlns:g='7' xmlns:h='8' xmlns:i='9'/></a>",
+	                  &seen),
+	    -1);
+	assert_non_null(strstr(seen.error, "namespace declarations in scope than the limit"));
 
 	assert_int_equal(stream_string("<a><b>", &seen), -1);
 	assert_non_null(strstr(seen.error, "truncated"));
