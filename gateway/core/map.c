@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/counts.h"
 #include "core/field.h"
 #include "io/fs.h"
 #include "io/lines.h"
@@ -107,45 +108,16 @@ static void write_fields(struct mapper *m, const struct record *rec, unsigned de
 			        m->xml_len[i]);
 }
 
-static unsigned long digits_value(const char *s, unsigned len)
+/* A count the batch states that differs from what it holds. */
+static void count_mismatch(void *ctx, const struct field *f, unsigned long said, unsigned long seen)
 {
-	unsigned long v = 0;
-	for (unsigned i = 0; i < len; i++)
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	return v;
-}
-
-static bool all_digits(const char *s, unsigned len)
-{
-	for (unsigned i = 0; i < len; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
-
-/* What a count field says against what was seen; reports a mismatch. */
-static void check_count(struct mapper *m, const struct record *rec, unsigned long recno,
-                        const struct field *f, const char *image, unsigned long seen,
-                        const char *what)
-{
-	const char *s = image + f->at - 1;
+	struct mapper *m = ctx;
 	char msg[160];
 
-	if (!all_digits(s, f->len))
-		return; /* already reported as a bad number */
-	unsigned long said = digits_value(s, f->len);
-	if (said == seen)
-		return;
-	snprintf(msg, sizeof msg, "field %s says %lu; the %s has %lu", f->name, said, what, seen);
-	problem_at(m, rec, recno, "%s%s", msg, "");
-}
-
-static bool counts_id(const struct field *f, const char *id)
-{
-	for (size_t i = 0; i < f->ncounts; i++)
-		if (strcmp(f->counts[i], "*") == 0 || strcmp(f->counts[i], id) == 0)
-			return true;
-	return false;
+	snprintf(msg, sizeof msg, "field %s says %lu; the %s has %lu", f->name, said,
+	         m->group.lead ? "group" : "batch", seen);
+	problem_at(m, m->group.lead ? m->group.lead : m->bt->trailer,
+	           m->group.lead ? m->group.recno : 0, "%s%s", msg, "");
 }
 
 static void close_group(struct mapper *m)
@@ -165,19 +137,10 @@ static void close_group(struct mapper *m)
 			m->writing = false;
 		}
 	}
-	for (size_t i = 0; i < lead->nfields; i++) {
-		const struct field *f = &lead->fields[i];
-		if (f->ncounts == 0)
-			continue;
-		unsigned long seen = 0;
-		for (size_t k = 0; k < lead->nchildren; k++)
-			if (counts_id(f, lead->children[k].record->id))
-				seen += g->child_count[k];
-		unsigned long save = m->line;
-		m->line = g->line;
-		check_count(m, lead, g->recno, f, g->image, seen, "group");
-		m->line = save;
-	}
+	unsigned long save = m->line;
+	m->line = g->line;
+	counts_check_group(lead, g->image, g->child_count, count_mismatch, m);
+	m->line = save;
 	if (m->writing)
 		xw_end(&m->out, 1, lead->element);
 	g->lead = NULL;
@@ -345,29 +308,6 @@ static void map_line(struct mapper *m, const char *line, size_t len)
 		xw_end(&m->out, depth, rec->element);
 }
 
-static void check_trailer_counts(struct mapper *m, const char *image)
-{
-	const struct record *tr = m->bt->trailer;
-	const struct family *fam = m->fam;
-
-	for (size_t i = 0; i < tr->nfields; i++) {
-		const struct field *f = &tr->fields[i];
-		unsigned long seen = 0;
-		if (f->ncounts == 0)
-			continue;
-		for (size_t k = 0; k < f->ncounts; k++) {
-			if (strcmp(f->counts[k], "*") == 0) {
-				seen = m->counts->records;
-				break;
-			}
-			seen +=
-			    m->counts
-			        ->by_record[record_index(fam, mapping_record(fam, f->counts[k]))];
-		}
-		check_count(m, tr, 0, f, image, seen, "batch");
-	}
-}
-
 /* The longest record of the family, and the room its XML values need
  * (FIELD_XML_MAX per field). */
 static void family_sizes(const struct family *fam, size_t *longest, size_t *xml_room)
@@ -453,7 +393,8 @@ enum map_status map_to_xml(const struct batch_type *bt, const char *input, const
 			               "missing trailer: the file ends without a %s record",
 			               bt->trailer->id);
 		} else if (trailer_image && !m.unreadable_lines) {
-			check_trailer_counts(&m, trailer_image);
+			counts_check_trailer(bt->trailer, trailer_image, counts, count_mismatch,
+			                     &m);
 		}
 	}
 	xw_end(&m.out, 0, bt->element);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/counts.h"
 #include "core/field.h"
 #include "io/fs.h"
 #include "io/xml_safe.h"
@@ -504,77 +505,15 @@ static void end_leaf(struct reader *r, struct frame *leaf)
 	}
 }
 
-static unsigned long image_number(const char *s, unsigned len, bool *ok)
+/* A count the batch states that differs from what it holds; the record
+ * being closed is the innermost frame. */
+static void count_mismatch(void *ctx, const struct field *f, unsigned long said, unsigned long seen)
 {
-	unsigned long v = 0;
-	*ok = true;
-	for (unsigned i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9') {
-			*ok = false;
-			return 0;
-		}
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	return v;
-}
+	struct reader *r = ctx;
+	const struct frame *fr = top(r);
 
-static bool counts_id(const struct field *f, const char *id)
-{
-	for (size_t i = 0; i < f->ncounts; i++)
-		if (strcmp(f->counts[i], "*") == 0 || strcmp(f->counts[i], id) == 0)
-			return true;
-	return false;
-}
-
-/* Counts fields of a group lead, against the children it holds. */
-static void check_group_counts(struct reader *r, struct frame *f)
-{
-	const struct record *rec = f->rec;
-
-	for (size_t i = 0; i < rec->nfields; i++) {
-		const struct field *fl = &rec->fields[i];
-		unsigned long seen = 0;
-		bool ok;
-		if (fl->ncounts == 0)
-			continue;
-		unsigned long said = image_number(f->image + fl->at - 1, fl->len, &ok);
-		if (!ok)
-			continue;
-		for (size_t k = 0; k < rec->nchildren; k++)
-			if (counts_id(fl, rec->children[k].record->id))
-				seen += f->child_count[k];
-		if (said != seen)
-			problem(r, f->line, "field %s says %lu; the record holds %lu", fl->name,
-			        said, seen);
-	}
-}
-
-static void check_trailer_counts(struct reader *r, struct frame *f)
-{
-	const struct record *rec = f->rec;
-
-	for (size_t i = 0; i < rec->nfields; i++) {
-		const struct field *fl = &rec->fields[i];
-		unsigned long seen = 0;
-		bool ok;
-		if (fl->ncounts == 0)
-			continue;
-		unsigned long said = image_number(f->image + fl->at - 1, fl->len, &ok);
-		if (!ok)
-			continue;
-		for (size_t k = 0; k < fl->ncounts; k++) {
-			if (strcmp(fl->counts[k], "*") == 0) {
-				seen = r->counts->records;
-				break;
-			}
-			seen +=
-			    r->counts
-			        ->by_record[rec_index(r, mapping_record(r->fam, fl->counts[k]))];
-		}
-		if (said != seen)
-			problem(r, f->line, "field %s says %lu; the batch holds %lu", fl->name,
-			        said, seen);
-	}
+	problem(r, fr->line, "field %s says %lu; the %s holds %lu", f->name, said,
+	        fr->rec == r->bt->trailer && r->top == 1 ? "batch" : "record", seen);
 }
 
 static void end_record(struct reader *r, struct frame *f, unsigned long line)
@@ -592,9 +531,9 @@ static void end_record(struct reader *r, struct frame *f, unsigned long line)
 		}
 	}
 	if (f->rec->has_counts)
-		check_group_counts(r, f);
+		counts_check_group(f->rec, f->image, f->child_count, count_mismatch, r);
 	if (f->rec == r->bt->trailer && r->top == 1)
-		check_trailer_counts(r, f);
+		counts_check_trailer(f->rec, f->image, r->counts, count_mismatch, r);
 	if (emit(r, f) != 0)
 		r->stopped = true;
 }

@@ -191,3 +191,19 @@ refused_with() {
 	[[ "$output" == *"nul.txt:$t: trailer: field filler"* ]]
 	assert_nothing_written . out.xml
 }
+
+@test "a transaction's block counts are checked, in map and in validate" {
+	cp "$DATA/referral.txt" ref.txt
+	set_field ref.txt 2 80 "3" # says 3 participants; it has 2
+	run csgw_test map referral ref.txt -o out.xml
+	echo "$output"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"ref.txt:2: record 1 (transaction): field participantCount says 3; the group has 2"* ]]
+	assert_nothing_written . out.xml
+	csgw_test map referral "$DATA/referral.txt" -o good.xml
+	awk '/<participantCount>2</ && !done { sub(/>2</, ">3<"); done = 1 } { print }' good.xml >bad.xml
+	run csgw_test validate bad.xml
+	echo "$output"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"record 1 (transaction): field participantCount says 3; the record holds 2"* ]]
+}
