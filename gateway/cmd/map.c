@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 
 #include "cmd/cmd.h"
@@ -35,8 +36,16 @@ static const char validate_usage[] =
     "usage: csgw validate [--environment test|production] [--max-size BYTES] FILE\n"
     "\n"
     "Checks an XML batch of any family (found from the root element's\n"
-    "namespace) as a stream: exactly what the family's XSD accepts, plus\n"
-    "trailer and group counts. Errors give the line and record number.\n";
+    "namespace) as a stream: what the family's XSD accepts ('csgw mapping xsd'),\n"
+    "plus trailer and group counts and, outside a test environment, no SSN\n"
+    "areas 900-999. Errors give the line and record number.\n"
+    "\n"
+    "Partner input is hostile, so csgw also refuses what the XSD would allow:\n"
+    "a DOCTYPE; a field text over 4 KiB (whitespace around a date included);\n"
+    "a text run over 1 MiB; more than 16 attributes on an element, 64\n"
+    "namespace declarations in scope, or a start tag over 64 KiB; nesting\n"
+    "over 64; namespace errors libxml2 only warns about; a file over\n"
+    "--max-size (default 16 GiB).\n";
 
 static const struct option long_options[] = {
     {"output", required_argument, NULL, 'o'},
@@ -101,6 +110,32 @@ static int parse(struct globals *g, int argc, char **argv, const char *usage, in
 	return -1;
 }
 
+static char *sibling(const char *input, const char *ext);
+
+/* The output, from -o or derived from the input; NULL after saying why
+ * when there is none, or when it would overwrite the input. */
+static char *output_for(const char *input, const char *given, const char *ext)
+{
+	struct stat in, out;
+
+	if (given == NULL && strcmp(input, "-") == 0) {
+		fprintf(
+		    stderr,
+		    "csgw: reading standard input needs -o OUTPUT ('-o -' for standard output)\n");
+		return NULL;
+	}
+	char *output = given ? strdup(given) : sibling(input, ext);
+	if (output && strcmp(output, "-") != 0 && strcmp(input, "-") != 0 &&
+	    stat(input, &in) == 0 && stat(output, &out) == 0 && in.st_dev == out.st_dev &&
+	    in.st_ino == out.st_ino) {
+		fprintf(stderr, "csgw: %s would overwrite the input %s; give another -o\n", output,
+		        input);
+		free(output);
+		return NULL;
+	}
+	return output;
+}
+
 /* INPUT with its extension replaced; caller frees. */
 static char *sibling(const char *input, const char *ext)
 {
@@ -158,7 +193,11 @@ int cmd_map(struct globals *g, int argc, char **argv)
 		cmd_teardown(&s);
 		return EX_USAGE;
 	}
-	char *output = a.output ? strdup(a.output) : sibling(input, ".xml");
+	char *output = output_for(input, a.output, ".xml");
+	if (output == NULL) {
+		cmd_teardown(&s);
+		return EX_USAGE;
+	}
 	struct report rep = {.out = stderr, .file = input, .max = MAX_REPORTED};
 	struct batch_counts counts;
 	enum map_status st = map_to_xml(bt, input, output, s.test_env, &rep, &counts);
@@ -185,7 +224,11 @@ int cmd_unmap(struct globals *g, int argc, char **argv)
 	if ((rc = cmd_setup(g, false, &s)) != 0)
 		return rc;
 	const char *input = a.args[0];
-	char *output = a.output ? strdup(a.output) : sibling(input, ".txt");
+	char *output = output_for(input, a.output, ".txt");
+	if (output == NULL) {
+		cmd_teardown(&s);
+		return EX_USAGE;
+	}
 	struct report rep = {.out = stderr, .file = input, .max = MAX_REPORTED};
 	struct unmap_limits lim = {.max_bytes = a.max_bytes};
 	struct batch_counts counts;

@@ -44,6 +44,14 @@ int conf_load(const char *explicit_path, bool required, struct conf *conf, FILE 
 		fprintf(errors, "%s: cannot read the configuration: %s\n", path, strerror(errno));
 		return -1;
 	}
+	if (conf->ini->nlong > 0 && !required) {
+		fprintf(errors,
+		        "%s:%u: line is longer than %d characters; run 'csgw check-config'\n", path,
+		        conf->ini->long_lines[0], INI_LINE_MAX - 1);
+		ini_free(conf->ini);
+		conf->ini = NULL;
+		return -1;
+	}
 	const struct ini_entry *env = ini_get(conf->ini, "gateway", "environment");
 	if (env && strcmp(env->value, "test") == 0) {
 		conf->test_env = true;
@@ -421,6 +429,12 @@ unsigned conf_check(const struct conf *conf, const struct mapping_set *set, FILE
 
 	for (size_t i = 0; i < ini->nbad; i++)
 		problem(&c, ini->bad_lines[i], "not a '[section]' or 'key = value' line");
+	for (size_t i = 0; i < ini->nlong; i++)
+		problem(
+		    &c, ini->long_lines[i],
+		    "line is longer than %d characters, the most the INI reader takes; its value "
+		    "would be cut short (use a shorter path)",
+		    INI_LINE_MAX - 1);
 	for (size_t i = 0; i < ini->nsections; i++) {
 		const struct ini_section *s = &ini->sections[i];
 		if (ini_section_line(ini, s->name) != s->line) {

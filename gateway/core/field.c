@@ -350,7 +350,8 @@ void field_value_for_message(const struct field *f, const char *value, size_t le
 		snprintf(out, size, "%s", masked);
 		return;
 	}
-	for (size_t i = 0; i < len && o + 5 < size; i++) {
+	size_t i = 0;
+	for (; i < len && o + 5 < size; i++) {
 		unsigned char c = (unsigned char)value[i];
 		if (c >= 0x20 && c < 0x7f && c != '\\') {
 			out[o++] = (char)c;
@@ -359,7 +360,7 @@ void field_value_for_message(const struct field *f, const char *value, size_t le
 			o += 4;
 		}
 	}
-	if (len > 0 && o + 5 >= size && o >= 3)
+	if (i < len && o >= 3) /* cut short: say so */
 		memcpy(out + o - 3, "...", 3);
 	out[o] = '\0';
 }

@@ -9,6 +9,7 @@
 #include "core/map.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,11 +55,17 @@ static size_t record_index(const struct family *fam, const struct record *rec)
 	return (size_t)(rec - fam->records);
 }
 
-static void problem_at(struct mapper *m, const struct record *rec, unsigned long recno,
-                       const char *fmt, const char *a, const char *b)
+__attribute__((format(printf, 4, 5))) static void
+problem_at(struct mapper *m, const struct record *rec, unsigned long recno, const char *fmt, ...)
 {
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
 	m->writing = false;
-	report_problem(m->rep, m->line, recno, rec ? rec->element : NULL, fmt, a, b);
+	report_problem(m->rep, m->line, recno, rec ? rec->element : NULL, "%s", msg);
 }
 
 /* Printable, masked when the field holds an SSN. */
@@ -112,12 +119,10 @@ static void write_fields(struct mapper *m, const struct record *rec, unsigned de
 static void count_mismatch(void *ctx, const struct field *f, unsigned long said, unsigned long seen)
 {
 	struct mapper *m = ctx;
-	char msg[160];
 
-	snprintf(msg, sizeof msg, "field %s says %lu; the %s has %lu", f->name, said,
-	         m->group.lead ? "group" : "batch", seen);
 	problem_at(m, m->group.lead ? m->group.lead : m->bt->trailer,
-	           m->group.lead ? m->group.recno : 0, "%s%s", msg, "");
+	           m->group.lead ? m->group.recno : 0, "field %s says %lu; the %s has %lu", f->name,
+	           said, m->group.lead ? "group" : "batch", seen);
 }
 
 static void close_group(struct mapper *m)
@@ -180,15 +185,13 @@ static bool child_fits(struct mapper *m, size_t k, unsigned long recno)
 
 	if (k < g->pos) {
 		problem_at(m, c->record, recno, "comes after %s records; expected it before them",
-		           g->lead->children[g->pos].record->id, "");
+		           g->lead->children[g->pos].record->id);
 		return false;
 	}
 	g->pos = k;
 	if (g->child_count[k] >= c->max) {
-		char msg[96];
-		snprintf(msg, sizeof msg, "is one too many: at most %u per %s", c->max,
-		         g->lead->id);
-		problem_at(m, c->record, recno, "%s%s", msg, "");
+		problem_at(m, c->record, recno, "is one too many: at most %u per %s", c->max,
+		           g->lead->id);
 		return false;
 	}
 	g->child_count[k]++;
@@ -234,13 +237,11 @@ static void map_line(struct mapper *m, const char *line, size_t len)
 	long slot = -1;
 
 	if (len > 0 && line[len - 1] == '\r') {
-		problem_at(m, NULL, 0, "line ends with CR (a DOS line end); expected LF only%s%s",
-		           "", "");
+		problem_at(m, NULL, 0, "line ends with CR (a DOS line end); expected LF only");
 		len--;
 	}
 	if (len < 2) {
-		problem_at(m, NULL, 0, "line of %s characters is too short for a record id%s",
-		           len ? "1" : "0", "");
+		problem_at(m, NULL, 0, "line of %zu characters is too short for a record id", len);
 		return;
 	}
 	if (!m->header_seen) {
@@ -255,8 +256,8 @@ static void map_line(struct mapper *m, const char *line, size_t len)
 	}
 	if (rec == NULL && m->trailer_seen) {
 		problem_at(m, NULL, 0,
-		           "record '%s' after the trailer; expected the end of the file%s",
-		           printable_id(line, len, idbuf), "");
+		           "record '%s' after the trailer; expected the end of the file",
+		           printable_id(line, len, idbuf));
 		return;
 	}
 	if (rec == NULL && memcmp(line, m->bt->trailer->id, 2) == 0) {
@@ -288,10 +289,8 @@ static void map_line(struct mapper *m, const char *line, size_t len)
 		recno = m->counts->records;
 	}
 	if (len != rec->length) {
-		char msg[96];
-		snprintf(msg, sizeof msg, "is %zu characters long; expected %u (record %s)", len,
-		         rec->length, rec->id);
-		problem_at(m, rec, recno, "%s%s", msg, "");
+		problem_at(m, rec, recno, "is %zu characters long; expected %u (record %s)", len,
+		           rec->length, rec->id);
 		return;
 	}
 	if (slot >= 0 && !child_fits(m, (size_t)slot, recno))
@@ -315,7 +314,9 @@ static void family_sizes(const struct family *fam, size_t *longest, size_t *xml_
 	*longest = *xml_room = 0;
 	for (size_t i = 0; i < fam->nrecords; i++) {
 		size_t len = fam->records[i].length;
-		size_t room = len + 4 * fam->records[i].nfields;
+		size_t room = 0;
+		for (size_t k = 0; k < fam->records[i].nfields; k++)
+			room += FIELD_XML_MAX(fam->records[i].fields[k].len);
 		if (len > *longest)
 			*longest = len;
 		if (room > *xml_room)

@@ -78,6 +78,7 @@ struct reader {
 	bool text_overflow;
 	unsigned long line;
 	bool header_done, trailer_done, stopped;
+	bool write_failed; /* emit failed: an I/O error, not a data problem */
 };
 
 static size_t rec_index(const struct reader *r, const struct record *rec)
@@ -432,7 +433,7 @@ static void start_in_record(struct reader *r, unsigned long line, const char *lo
 	}
 	/* The first child: the lead record's own line comes before it. */
 	if (emit(r, f) != 0)
-		r->stopped = true;
+		r->stopped = r->write_failed = true;
 	f->child_count[p->child_index]++;
 	push_record(r, p->child, line, true);
 }
@@ -535,7 +536,7 @@ static void end_record(struct reader *r, struct frame *f, unsigned long line)
 	if (f->rec == r->bt->trailer && r->top == 1)
 		counts_check_trailer(f->rec, f->image, r->counts, count_mismatch, r);
 	if (emit(r, f) != 0)
-		r->stopped = true;
+		r->stopped = r->write_failed = true;
 }
 
 static int on_end(void *ctx, long line)
@@ -613,6 +614,22 @@ static int on_text(void *ctx, const char *s, size_t n)
 	return full(r);
 }
 
+static int on_cdata(void *ctx, const char *s, size_t n)
+{
+	struct reader *r = ctx;
+	struct frame *f = r->top >= 0 ? top(r) : NULL;
+
+	if (f && (f->kind == FRAME_ROOT || f->kind == FRAME_RECORD) && !f->text_reported) {
+		f->text_reported = true;
+		problem(
+		    r, r->line,
+		    "a CDATA section is not allowed directly inside <%s>; expected elements only",
+		    f->kind == FRAME_ROOT ? r->bt->element : f->rec->element);
+		return full(r);
+	}
+	return on_text(ctx, s, n);
+}
+
 static void on_error(void *ctx, long line, const char *msg)
 {
 	struct reader *r = ctx;
@@ -630,8 +647,12 @@ enum map_status unmap_read(const struct mapping_set *set, const char *input, boo
 	                   .emit_ctx = emit_ctx,
 	                   .counts = counts,
 	                   .top = -1};
-	struct xml_events ev = {
-	    .ctx = &r, .start = on_start, .end = on_end, .text = on_text, .error = on_error};
+	struct xml_events ev = {.ctx = &r,
+	                        .start = on_start,
+	                        .end = on_end,
+	                        .text = on_text,
+	                        .cdata = on_cdata,
+	                        .error = on_error};
 	struct xml_limits xl = {.max_bytes = lim ? lim->max_bytes : 0,
 	                        .max_depth = 64,
 	                        .max_attrs = 16,
@@ -639,16 +660,22 @@ enum map_status unmap_read(const struct mapping_set *set, const char *input, boo
 	unsigned long before = rep->count;
 
 	memset(counts, 0, sizeof *counts);
-	if (strcmp(input, "-") != 0 && access(input, R_OK) != 0) {
-		fprintf(rep->out, "%s: cannot open: %s\n", input, strerror(errno));
-		return MAP_NO_INPUT;
-	}
 	int rc = xml_stream_file(input, &ev, &xl);
+	int err = errno;
 	for (int i = 0; i < MAX_FRAMES; i++) {
 		free(r.images[i]);
 		free(r.child_counts[i]);
 	}
 	free_models(&r);
+	if (rc == XML_STREAM_IO_ERROR) {
+		/* Nothing parsed yet: the file could not be opened (or is a folder). */
+		bool opened = rep->count > before || r.fam != NULL;
+		fprintf(rep->out, "%s: %s: %s\n", input, opened ? "read error" : "cannot open",
+		        strerror(err));
+		return opened ? MAP_IO_ERROR : MAP_NO_INPUT;
+	}
+	if (r.write_failed)
+		return MAP_IO_ERROR; /* the caller names the output */
 	if (rc != 0 && rep->count == before)
 		report_problem(rep, 0, 0, NULL, "stopped: not a complete XML document");
 	return rep->count > before ? MAP_BAD_DATA : MAP_OK;
@@ -680,7 +707,7 @@ enum map_status unmap_to_fixed(const struct mapping_set *set, const char *input,
 		return MAP_IO_ERROR;
 	}
 	st = unmap_read(set, input, test_env, lim, rep, write_line, &of, counts);
-	if (st == MAP_OK && of.error) {
+	if (of.error) {
 		fprintf(rep->out, "%s: cannot write the output: %s\n", output, strerror(of.error));
 		st = MAP_IO_ERROR;
 	}

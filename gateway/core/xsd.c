@@ -91,7 +91,8 @@ static void pattern_open(FILE *out, const char *indent)
 	fprintf(out, "%s    <xs:pattern value=\"", indent);
 }
 
-/* The named type of a field, or NULL when it gets an inline one. */
+/* Writes ' type="NAME"' for a field with a named type; nothing when its
+ * type is written inline (inline_type). */
 static void named_type(FILE *out, const struct field *f)
 {
 	if (f->type == FIELD_SSN)

@@ -54,7 +54,20 @@ int out_open(struct out_file *of, const char *dest)
 	of->fd = -1;
 	of->dest = xstrdup(dest);
 	if (strcmp(dest, "-") == 0) {
-		of->fd = STDOUT_FILENO;
+		/* Standard output cannot be taken back: stage the whole output in
+		 * an unlinked temporary file and copy it out at commit. */
+		const char *dir = getenv("TMPDIR");
+		char path[4096];
+		snprintf(path, sizeof path, "%s/csgw-stdout-XXXXXX", dir && *dir ? dir : "/tmp");
+		of->fd = mkostemp(path, O_CLOEXEC);
+		if (of->fd < 0) {
+			int err = errno;
+			free(of->dest);
+			of->dest = NULL;
+			errno = err;
+			return -1;
+		}
+		unlink(path);
 	} else {
 		char *copy = xstrdup(dest);
 		char *dir = dirname(copy);
@@ -65,7 +78,8 @@ int out_open(struct out_file *of, const char *dest)
 		snprintf(of->tmp, n, "%s/.%s.%ld.tmp", dir, base, (long)getpid());
 		free(copy);
 		free(copy2);
-		of->fd = open(of->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		/* 0600: batches hold personal data (SSNs, addresses). */
+		of->fd = open(of->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (of->fd < 0) {
 			int err = errno;
 			free(of->tmp);
@@ -116,6 +130,29 @@ int out_write(struct out_file *of, const void *data, size_t len)
 	return 0;
 }
 
+static int copy_to_stdout(struct out_file *of)
+{
+	if (lseek(of->fd, 0, SEEK_SET) < 0)
+		return failed(of, errno);
+	for (;;) {
+		ssize_t n = read(of->fd, of->buf, OUT_BUFSIZE);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return failed(of, errno);
+		if (n == 0)
+			return 0;
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(STDOUT_FILENO, of->buf + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				return failed(of, w < 0 ? errno : EIO);
+			off += w;
+		}
+	}
+}
+
 static int fsync_dir_of(const char *path)
 {
 	char *copy = xstrdup(path);
@@ -144,7 +181,11 @@ int out_commit(struct out_file *of)
 
 	if (of->error || flush(of) < 0)
 		goto fail;
-	if (of->tmp == NULL) { /* standard output */
+	if (of->tmp == NULL) { /* standard output, staged */
+		if (copy_to_stdout(of) < 0)
+			goto fail;
+		close(of->fd);
+		of->fd = -1;
 		release(of);
 		return 0;
 	}
@@ -169,11 +210,10 @@ fail:
 
 void out_abort(struct out_file *of)
 {
-	if (of->tmp) {
-		if (of->fd >= 0)
-			close(of->fd);
+	if (of->fd >= 0)
+		close(of->fd); /* a staged standard output vanishes with it */
+	if (of->tmp)
 		unlink(of->tmp);
-	}
 	of->fd = -1;
 	release(of);
 }

@@ -5,8 +5,10 @@
  * out_write() buffers; out_commit() flushes, fsyncs, renames onto the
  * destination and fsyncs the directory, so that after a crash the
  * destination is either the old file (or absent) or the complete new one.
- * out_abort() removes the temporary file.  Destination "-" writes to
- * standard output directly (no atomicity is possible there).
+ * out_abort() removes the temporary file.  Destination "-" is standard
+ * output: the output is staged in an unlinked temporary file and copied
+ * out at commit, so nothing reaches it unless all of it is good.  Files
+ * are created 0600: batches hold personal data.
  *
  * Every function returns 0 or -1 with errno set; after the first failure
  * the file stays failed and out_commit() refuses, so callers may check once.
@@ -19,7 +21,7 @@
 struct out_file {
 	int fd;
 	char *dest;
-	char *tmp; /* NULL for standard output */
+	char *tmp; /* NULL for standard output (staged in an unlinked file) */
 	char *buf;
 	size_t used;
 	int error; /* first errno, 0 if none */

@@ -3,7 +3,6 @@
  */
 #include "io/known_hosts.h"
 
-#include <fnmatch.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <stdbool.h>
@@ -29,6 +28,19 @@ static bool hashed_match(const char *field, const char *name)
 	return maclen == 20 && memcmp(mac, hash, 20) == 0;
 }
 
+/* OpenSSH host patterns: '*' and '?' are the only wildcards ('[' in
+ * "[host]:port" is a plain character, unlike fnmatch's classes). */
+static bool wildcard_match(const char *pat, const char *s)
+{
+	if (*pat == '\0')
+		return *s == '\0';
+	if (*pat == '*')
+		return wildcard_match(pat + 1, s) || (*s && wildcard_match(pat, s + 1));
+	if (*s && (*pat == '?' || *pat == *s))
+		return wildcard_match(pat + 1, s + 1);
+	return false;
+}
+
 /* Whether a comma-separated host field names 'name'. */
 static bool field_matches(char *field, const char *name)
 {
@@ -38,9 +50,9 @@ static bool field_matches(char *field, const char *name)
 	for (char *save = NULL, *pat = strtok_r(field, ",", &save); pat;
 	     pat = strtok_r(NULL, ",", &save)) {
 		if (pat[0] == '!') {
-			if (fnmatch(pat + 1, name, 0) == 0)
+			if (wildcard_match(pat + 1, name))
 				return false;
-		} else if (fnmatch(pat, name, 0) == 0) {
+		} else if (wildcard_match(pat, name)) {
 			match = true;
 		}
 	}
@@ -64,13 +76,10 @@ int known_hosts_has(const char *path, const char *host, unsigned port)
 		char *field = strtok_r(line, " \t\r\n", &save);
 		if (field == NULL || field[0] == '#')
 			continue;
-		if (field[0] == '@') {
-			if (strcmp(field, "@revoked") == 0)
-				continue;
-			field = strtok_r(NULL, " \t\r\n", &save);
-			if (field == NULL)
-				continue;
-		}
+		/* @revoked and @cert-authority lines are not host keys: a CA key
+		 * for '*' must not make every host "known". */
+		if (field[0] == '@')
+			continue;
 		/* A host field followed by a key type and a key. */
 		if (strtok_r(NULL, " \t\r\n", &save) && strtok_r(NULL, " \t\r\n", &save))
 			found = field_matches(field, name);

@@ -2,8 +2,8 @@
  * known_hosts.h - does an OpenSSH known_hosts file know this host?
  *
  * Reads plain, wildcard and hashed (|1|salt|hash, HMAC-SHA1) host fields,
- * and [host]:port for ports other than 22, as ssh(1) does.  @revoked lines
- * never count as knowing a host.  Used by check-config; the transport
+ * and [host]:port for ports other than 22, as ssh(1) does.  Marker lines
+ * (@revoked, @cert-authority) never count as knowing a host.  Used by check-config; the transport
  * checks the key itself through libssh2.
  */
 #ifndef CSGW_IO_KNOWN_HOSTS_H

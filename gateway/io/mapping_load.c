@@ -305,6 +305,10 @@ static void load_field(struct loader *ld, xmlNodePtr n, struct record *rec, stru
 			problem(ld, line,
 			        "record %s: field %s: only a number field can count records",
 			        rec->id, what);
+		else if (f->len > 18) /* the count must fit an unsigned long */
+			problem(ld, line,
+			        "record %s: field %s: a count field is at most 18 digits, not %u",
+			        rec->id, what, f->len);
 		f->counts = split_words(counts, &f->ncounts);
 	}
 	free(type);
@@ -391,6 +395,34 @@ static void link_record(struct loader *ld, struct family *fam, xmlNodePtr n, str
 		}
 		if (f->ncounts > 0 && rec->nchildren > 0)
 			rec->has_counts = true;
+	}
+}
+
+/* Groups are one level deep (a CSENet transaction and its blocks): a child
+ * has no children of its own and is not also a record of a batch, so a
+ * line's place in a fixed-width file is never ambiguous. */
+static void check_nesting(struct loader *ld, const struct family *fam)
+{
+	for (size_t i = 0; i < fam->nrecords; i++) {
+		const struct record *rec = &fam->records[i];
+		for (size_t k = 0; k < rec->nchildren; k++) {
+			const struct record *child = rec->children[k].record;
+			if (child == NULL)
+				continue;
+			if (child->nchildren > 0)
+				problem(ld, rec->line,
+				        "record %s: child %s has children of its own; groups are "
+				        "one level deep",
+				        rec->id, child->id);
+			for (size_t b = 0; b < fam->nbatches; b++)
+				for (size_t j = 0; j < fam->batches[b].nrecords; j++)
+					if (fam->batches[b].records[j] == child)
+						problem(
+						    ld, rec->line,
+						    "record %s: child %s is also a record of batch "
+						    "%s; a child belongs to its lead only",
+						    rec->id, child->id, fam->batches[b].name);
+		}
 	}
 }
 
@@ -485,6 +517,7 @@ static void load_family(struct loader *ld, xmlNodePtr root, const char *dirname)
 		else if (is_el(n, "batch"))
 			load_batch(ld, fam, n, &fam->batches[fam->nbatches++]);
 	}
+	check_nesting(ld, fam);
 }
 
 static char *path_join(const char *a, const char *b, const char *c)

@@ -40,6 +40,9 @@ struct xml_events {
 	             const struct xml_attr *attrs, int nattrs);
 	int (*end)(void *ctx, long line);
 	int (*text)(void *ctx, const char *s, size_t n);
+	/* A CDATA section: text, but XSD refuses even a blank one where only
+	 * elements may stand. */
+	int (*cdata)(void *ctx, const char *s, size_t n);
 	/* A well-formedness or limit error; the parse stops after it. */
 	void (*error)(void *ctx, long line, const char *msg);
 };
@@ -52,7 +55,11 @@ struct xml_limits {
 };
 
 /* Streams the file at 'path' ("-" = standard input) through 'ev'.
- * Returns 0 when the document was well-formed and no callback stopped it. */
+ * Returns 0 when the document was well-formed and no callback stopped it,
+ * -1 when it was not (reported through ev->error) or a callback stopped it,
+ * XML_STREAM_IO_ERROR when the file could not be opened or read (errno set;
+ * not a problem of the data, so not reported through ev->error). */
+#define XML_STREAM_IO_ERROR (-2)
 int xml_stream_file(const char *path, const struct xml_events *ev, const struct xml_limits *lim);
 
 /* Trusted files (mappings, schemas): NULL after printing why to 'errors'.

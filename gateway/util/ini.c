@@ -23,12 +23,28 @@ struct reading {
 	struct ini_file *ini;
 };
 
+/* One line per call, as libinih expects; a line longer than its buffer
+ * is recorded as too long and the rest of it skipped, so that line
+ * numbers stay those of the file. */
 static char *read_line(char *str, int num, void *stream)
 {
 	struct reading *rd = stream;
 	char *s = fgets(str, num, rd->fp);
-	if (s)
-		rd->line++;
+	int c;
+
+	if (s == NULL)
+		return NULL;
+	rd->line++;
+	/* No newline read: either the line just filled the buffer (its newline
+	 * comes next) or it is longer. */
+	if (strchr(s, '\n') == NULL && (c = fgetc(rd->fp)) != EOF && c != '\n') {
+		struct ini_file *ini = rd->ini;
+		ini->long_lines =
+		    xreallocarray(ini->long_lines, ini->nlong + 1, sizeof *ini->long_lines);
+		ini->long_lines[ini->nlong++] = rd->line;
+		while ((c = fgetc(rd->fp)) != EOF && c != '\n')
+			;
+	}
 	return s;
 }
 
@@ -51,11 +67,12 @@ static int on_entry(void *user, const char *section, const char *key, const char
  * a key, a comment nor blank (libinih reports only the first). */
 static void scan_lines(struct ini_file *ini, FILE *fp, bool want_bad)
 {
-	char buf[4096];
+	char *buf = NULL;
+	size_t cap = 0;
 	unsigned line = 0;
 
 	rewind(fp);
-	while (fgets(buf, sizeof buf, fp)) {
+	while (getline(&buf, &cap, fp) >= 0) {
 		char *s = buf;
 		line++;
 		while (*s == ' ' || *s == '\t')
@@ -78,6 +95,7 @@ static void scan_lines(struct ini_file *ini, FILE *fp, bool want_bad)
 		    xreallocarray(ini->bad_lines, ini->nbad + 1, sizeof *ini->bad_lines);
 		ini->bad_lines[ini->nbad++] = line;
 	}
+	free(buf);
 }
 
 int ini_load(const char *path, struct ini_file **out)
@@ -122,6 +140,7 @@ void ini_free(struct ini_file *ini)
 	free(ini->entries);
 	free(ini->sections);
 	free(ini->bad_lines);
+	free(ini->long_lines);
 	free(ini->path);
 	free(ini->dir);
 	free(ini);

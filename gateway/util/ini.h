@@ -31,7 +31,14 @@ struct ini_file {
 	size_t nsections;
 	unsigned *bad_lines; /* lines that are neither [section] nor key = value */
 	size_t nbad;
+	/* Lines longer than the INI reader takes (INI_LINE_MAX - 1 characters):
+	 * their values would be cut short, so they are errors. */
+	unsigned *long_lines;
+	size_t nlong;
 };
+
+/* Debian's libinih is built with INI_MAX_LINE 200. */
+#define INI_LINE_MAX 200
 
 /* Returns 0, or -1 with errno when the file cannot be read. */
 int ini_load(const char *path, struct ini_file **out);

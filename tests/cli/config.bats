@@ -71,6 +71,14 @@ setup() {
 	run "$CSGW" -c gateway.conf check-config
 	[ "$status" -eq 78 ]
 	[[ "$output" == *"[partner OCSE] known_hosts: $PWD/certs/known_hosts does not know host sftp.ocse.example port 22"* ]]
+	# Plain [host]:port, and a CA marker line that must not count.
+	sed -i 's/^port = 22$/port = 2222/' gateway.conf
+	printf '[sftp.tx.example]:2222 %s\n@cert-authority * %s\n' "$key" "$key" >certs/known_hosts
+	run "$CSGW" -c gateway.conf check-config
+	echo "$output"
+	[ "$status" -eq 78 ]
+	[[ "$output" != *"[partner TX] known_hosts"* ]]
+	[[ "$output" == *"[partner OCSE] known_hosts: $PWD/certs/known_hosts does not know host sftp.ocse.example port 22"* ]]
 	# Hashed, as 'ssh-keygen -H' writes them, and on another port.
 	sed -i 's/^port = 22$/port = 2222/' gateway.conf
 	printf '[sftp.tx.example]:2222 %s\nsftp.ocse.example %s\n' "$key" "$key" >certs/known_hosts
@@ -109,4 +117,16 @@ setup() {
 	run "$CSGW" -c gateway.conf --environment production map ndnh-report "$DATA/ndnh-report.txt" -o out2.xml
 	[ "$status" -eq 65 ]
 	CSGW_CONF=gateway.conf "$CSGW" map ndnh-report "$DATA/ndnh-report.txt" -o out3.xml
+}
+
+@test "a line longer than the INI reader takes is named, and the lines after it keep their numbers" {
+	long=$(printf 'x%.0s' $(seq 1 250))
+	sed -i "s|^spool = spool .*|spool = $long|" gateway.conf
+	run "$CSGW" -c gateway.conf check-config
+	echo "$output"
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"gateway.conf:11: line is longer than 199 characters"* ]]
+	[[ "$output" != *"not a '[section]'"* ]]
+	run "$CSGW" -c gateway.conf --environment test map ndnh-report "$DATA/ndnh-report.txt" -o out.xml
+	[ "$status" -eq 78 ]
 }

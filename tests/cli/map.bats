@@ -207,3 +207,40 @@ refused_with() {
 	[ "$status" -eq 65 ]
 	[[ "$output" == *"record 1 (transaction): field participantCount says 3; the record holds 2"* ]]
 }
+
+@test "with -o -, a refused input puts nothing on standard output" {
+	set_field in.txt "$W4" 3 "666123456"
+	csgw_test map ndnh-report in.txt -o - >stdout.txt 2>stderr.txt && false
+	[ ! -s stdout.txt ]
+	grep -q "nothing written" stderr.txt
+}
+
+@test "the output may not be the input; standard input needs -o" {
+	csgw_test map ndnh-report in.txt -o batch.txt
+	run csgw_test unmap batch.txt
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"batch.txt would overwrite the input batch.txt; give another -o"* ]]
+	grep -q '<ndnhReportBatch' batch.txt
+	run csgw_test map ndnh-report - <in.txt
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"reading standard input needs -o OUTPUT"* ]]
+	[ ! -e ./-.xml ]
+}
+
+@test "outputs are created readable by their owner only (they hold SSNs)" {
+	csgw_test map ndnh-report in.txt -o out.xml
+	[ "$(stat -c %a out.xml)" = 600 ]
+}
+
+@test "a full disk during unmap is an I/O error (74), not bad data, and leaves nothing" {
+	awk 'NR == 1 { print; next } /^W4/ && !w { w = $0 } /^T4/ { t = $0 }
+		END { for (i = 1; i <= 3000; i++) print w; printf "T4%011d%011d%011d%011d%s\n", 3000, 0, 0, 3000, substr(t, 47) }' \
+		in.txt >big.txt
+	csgw_test map ndnh-report big.txt -o big.xml
+	run bash -c "trap '' XFSZ; ulimit -f 100; \"$CSGW\" --environment test unmap big.xml -o back.txt"
+	echo "$output"
+	[ "$status" -eq 74 ]
+	[[ "$output" == *"back.txt: cannot write the output: File too large"* ]]
+	[[ "$output" != *"problem"* ]]
+	assert_nothing_written . back.txt
+}

@@ -106,3 +106,13 @@ broken_with() {
 	run "$CSGW" mapping list extra
 	[ "$status" -eq 64 ]
 }
+
+@test "groups are one level deep, and a child belongs to its lead only" {
+	# Give the case-data block (CD) a child of its own.
+	awk '/<record id="CD"/ { incd = 1 } incd && /<\/record>/ { print "    <child record=\"NI\"/>"; incd = 0 } { print }' \
+		maps/referral/referral.map.xml >x && mv x maps/referral/referral.map.xml
+	broken_with "record TH: child CD has children of its own; groups are one level deep"
+	cp "$CSGW_MAPPINGS/referral/referral.map.xml" maps/referral/referral.map.xml
+	sed -i 's|records="TH"|records="TH PT"|' maps/referral/referral.map.xml
+	broken_with "record TH: child PT is also a record of batch referral"
+}
