@@ -244,3 +244,25 @@ refused_with() {
 	[[ "$output" != *"problem"* ]]
 	assert_nothing_written . back.txt
 }
+
+@test "a transaction's blocks keep their order and their maximum" {
+	cp "$DATA/referral.txt" ref.txt
+	nl=$(line_of ref.txt NL)
+	pt=$(line_of ref.txt PT)
+	[ "$pt" -eq $((nl + 1)) ]
+	# Swap the NCP locate block and the first participant.
+	awk -v a="$nl" -v b="$pt" 'NR == a { x = $0; next } NR == b { print; print x; next } { print }' ref.txt >swapped.txt
+	run csgw_test map referral swapped.txt -o out.xml
+	echo "$output"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"swapped.txt:$pt: record "*" (ncpLocate): comes after PT records; expected it before them"* ]]
+	assert_nothing_written . out.xml
+	# A second case-data block where one is the most.
+	cd_line=$(line_of ref.txt CD)
+	awk -v a="$cd_line" 'NR == a { print } { print }' ref.txt >twice.txt
+	run csgw_test map referral twice.txt -o out.xml
+	echo "$output"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"(caseData): is one too many: at most 1 per TH"* ]]
+	assert_nothing_written . out.xml
+}
