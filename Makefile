@@ -66,7 +66,9 @@ test:
 	@$(MAKE) --no-print-directory all unit
 	@tests/run.sh $(BUILD)
 
-demo: all
+demo:
+	@gateway/deps.sh demo
+	@$(MAKE) --no-print-directory all
 	@tests/demo.sh $(BUILD)/csgw
 
 bench:

@@ -1,7 +1,7 @@
 #!/bin/sh
 # deps.sh - make sure the Debian packages csgw needs are installed.
 #
-# usage: gateway/deps.sh GROUP...   (build, test, bench, fuzz, lint)
+# usage: gateway/deps.sh GROUP...   (build, test, bench, demo, fuzz, lint)
 # As root, installs what is missing (apt-get update once, then install).
 # Otherwise names the exact apt-get line and fails.
 set -eu
@@ -9,7 +9,8 @@ set -eu
 pkgs_build="gcc make pkg-config libc6-dev libxml2-dev libssl-dev libinih-dev"
 pkgs_test="libcmocka-dev bats libxml2-utils openssh-client time"
 pkgs_bench="time libxml2-utils valgrind"
-pkgs_lint="clang-format"
+pkgs_demo="libxml2-utils"
+pkgs_lint="clang-format shellcheck"
 pkgs_fuzz="clang libclang-rt-14-dev"
 
 want=""
@@ -18,9 +19,10 @@ for group in "$@"; do
 	build) want="$want $pkgs_build" ;;
 	test) want="$want $pkgs_build $pkgs_test" ;;
 	bench) want="$want $pkgs_build $pkgs_bench" ;;
+	demo) want="$want $pkgs_build $pkgs_demo" ;;
 	lint) want="$want $pkgs_lint" ;;
 	fuzz) want="$want $pkgs_build $pkgs_fuzz" ;;
-	*) echo "deps.sh: unknown group '$group' (build, test, bench, fuzz, lint)" >&2; exit 64 ;;
+	*) echo "deps.sh: unknown group '$group' (build, test, bench, demo, fuzz, lint)" >&2; exit 64 ;;
 	esac
 done
 
@@ -40,6 +42,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "deps.sh: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null
+# Once: lists fetched within the hour (an earlier call, CI) are used as they are.
+if ! find /var/lib/apt/lists -name '*_Packages*' -mmin -60 2>/dev/null | grep -q .; then
+	apt-get update -qq >/dev/null
+fi
 # shellcheck disable=SC2086 # word splitting of the package list is intended
 apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,7 +1,8 @@
 #!/bin/sh
-# lint.sh - formatting (clang-format, .clang-format) and banned functions.
+# lint.sh - formatting (clang-format, .clang-format), banned functions, and
+# a shellcheck of the project's scripts.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 files=$(git ls-files 'gateway/*.c' 'gateway/*.h' 'tests/*.c' 'tests/*.h' 2>/dev/null)
 [ -n "$files" ] || files=$(find gateway tests -name '*.[ch]')
 rc=0
@@ -16,5 +17,11 @@ if grep -nE "$banned" $files | grep -v 'lint: allow'; then
 	echo "lint: banned functions above (gateway/STYLE.md)" >&2
 	rc=1
 fi
-[ "$rc" -eq 0 ] && echo "lint: ok ($(echo "$files" | wc -w) files)"
+scripts=$(git ls-files '*.sh' .ci/run 2>/dev/null)
+# shellcheck disable=SC2086
+if [ -n "$scripts" ] && ! shellcheck $scripts; then
+	echo "lint: shellcheck findings above" >&2
+	rc=1
+fi
+[ "$rc" -eq 0 ] && echo "lint: ok ($(echo "$files" | wc -w) C files, $(echo "$scripts" | wc -w) scripts)"
 exit "$rc"

@@ -358,6 +358,7 @@ l=$(pick '!req && type == "text"')
 [ -z "$l" ] || mutate_value blank-optional "$l" "   " "an optional field of spaces"
 
 # Every special character of each charset in use, in its longest field.
+# shellcheck disable=SC2013 # charset names are single words
 for cs in $(cut -f 10 "$fields" | sort -u); do
 	l=$(awk -F '\t' -v cs="$cs" '$10 == cs && $8 > best { best = $8; l = $1 } END { print l }' "$fields")
 	specials=$(charset_specials "$cs")

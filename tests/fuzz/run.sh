@@ -14,10 +14,12 @@ export CSGW_MAPPINGS="$top/mappings"
 flags="-g -O1 -std=c11 -D_GNU_SOURCE -Igateway -Itests/fuzz $(pkg-config --cflags libxml-2.0)"
 libs="$(pkg-config --libs libxml-2.0 libcrypto inih)"
 mkdir -p "$out/obj" "$out/seed-map" "$out/seed-validate" "$out/crashes"
+# shellcheck disable=SC2086 # $flags and $libs are option lists: split them
 for src in gateway/util/*.c gateway/io/*.c gateway/core/*.c tests/fuzz/fuzz_common.c; do
 	obj="$out/obj/$(echo "$src" | tr / _).o"
 	clang $flags -fsanitize=fuzzer-no-link,address,undefined -c -o "$obj" "$src"
 done
+# shellcheck disable=SC2086
 for target in validate map; do
 	clang $flags -fsanitize=fuzzer,address,undefined -o "$out/fuzz_$target" \
 		"tests/fuzz/fuzz_$target.c" "$out"/obj/*.o $libs
@@ -26,6 +28,7 @@ done
 # Seeds: byte 0 of a map seed picks the batch type (any value works).
 i=0
 for f in tests/data/*.txt; do
+	# shellcheck disable=SC2059 # the format is the octal escape of byte i
 	{ printf "\\$(printf '%03o' "$i")"; cat "$f"; } >"$out/seed-map/$(basename "$f")"
 	build/csgw --environment test map "$(basename "$f" .txt)" "$f" \
 		-o "$out/seed-validate/$(basename "$f" .txt).xml" 2>/dev/null

@@ -147,7 +147,7 @@ static int stream_string(const char *doc, struct events_seen *seen)
 	fputs(doc, fp);
 	fclose(fp);
 	memset(seen, 0, sizeof *seen);
-	struct xml_events ev = {seen, ev_start, ev_end, ev_text, ev_error};
+	struct xml_events ev = {seen, ev_start, ev_end, ev_text, ev_text, ev_error};
 	struct xml_limits lim = {
 	    .max_bytes = 1 << 20, .max_depth = 8, .max_attrs = 4, .max_ns_decls = 8};
 	int rc = xml_stream_file(path, &ev, &lim);
