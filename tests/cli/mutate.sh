@@ -431,7 +431,6 @@ if [ -n "$l" ]; then
 	mutate_value ssn-10-digits "$l" "${v}1" "10 digits"
 	mutate_value ssn-dashes "$l" "$area-$group-$serial" "with dashes"
 	mutate_value ssn-other-test-area "$l" 987654321 "another test-area SSN"
-	mutate_value ssn-issued-area "$l" 123456789 "an SSN of an issued area"
 fi
 
 # --- codes and digits ------------------------------------------------------
