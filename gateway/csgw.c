@@ -26,6 +26,8 @@ static const struct {
     {"validate", cmd_validate, "check an XML batch of any family, streaming"},
     {"mapping", cmd_mapping, "list families, show layouts, generate XSDs"},
     {"check-config", cmd_check_config, "check gateway.conf and what it names"},
+    {"sign", cmd_sign, "write FILE.p7s, a detached CMS signature by this gateway"},
+    {"verify", cmd_verify, "check FILE.p7s over FILE, and that a partner signed it"},
 };
 
 static void usage(FILE *out)

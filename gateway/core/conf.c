@@ -349,6 +349,8 @@ static const struct key_rule gateway_keys[] = {
     {"checkpoint_dir", true, check_dir, "folder for signed audit checkpoints"},
     {"signing_cert", true, check_file, "this gateway's signing certificate"},
     {"signing_key", true, check_private, "this gateway's signing key (mode 0600)"},
+    {"signing_key_passphrase", false, check_private,
+     "file with the signing key's passphrase on its first line (mode 0600)"},
     {"ca_bundle", true, check_file, "trusted CA bundle"},
     {"subject_key", true, check_private, "HMAC key for SSN search keys (mode 0600)"},
     {"mappings", false, check_dir, "mappings folder (default: the installed one)"},

@@ -1,0 +1,248 @@
+/*
+ * sign.c - csgw sign and csgw verify: detached CMS signatures beside files.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "cmd/cmd.h"
+#include "io/cms.h"
+#include "util/alloc.h"
+
+static const char sign_usage[] =
+    "usage: csgw [-c FILE] sign [--cert PEM --key KEY [--passphrase-file F]] FILE...\n"
+    "\n"
+    "Writes FILE.p7s beside each FILE: a detached CMS signature (DER, SHA-256,\n"
+    "the signing certificate included, signing time) over the exact bytes of\n"
+    "FILE, read as a stream. The certificate and key are signing_cert,\n"
+    "signing_key and signing_key_passphrase of gateway.conf unless given.\n"
+    "The key must be mode 0600; csgw never prompts for a passphrase.\n"
+    "Exit 0, 66 a FILE cannot be read, 74 the signature cannot be written,\n"
+    "78 the certificate or key cannot be used.\n";
+
+static const char verify_usage[] =
+    "usage: csgw [-c FILE] verify [--partner NAME] [--signature SIG] [--ca-bundle PEM] FILE\n"
+    "\n"
+    "Checks that SIG (default FILE.p7s) is a good detached CMS signature over\n"
+    "FILE; that the signer's chain leads to a CA of ca_bundle (gateway.conf);\n"
+    "that its certificate is valid now and allows digital signatures; and,\n"
+    "with --partner, that the signer IS that partner's certificate ('cert' of\n"
+    "[partner NAME]): a good signature by anyone else is a failure.\n"
+    "Exit 0 good, 65 the signature is not good (one line says why), 66 FILE\n"
+    "cannot be read, 78 configuration.\n";
+
+static bool want_help(int argc, char **argv, const char *usage)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(usage, stdout);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* For messages: the configuration file, or that there is none. */
+static const char *conf_name(const struct setup *s)
+{
+	return s->conf.ini ? s->conf.ini->path : "(no gateway.conf found)";
+}
+
+/* A path option given on the command line, else a path of gateway.conf. */
+static char *path_of(const char *given, const struct setup *s, const char *section, const char *key)
+{
+	return given ? xstrdup(given) : conf_path(&s->conf, section, key);
+}
+
+int cmd_sign(struct globals *g, int argc, char **argv)
+{
+	static const struct option options[] = {
+	    {"cert", required_argument, NULL, 'C'},
+	    {"key", required_argument, NULL, 'K'},
+	    {"passphrase-file", required_argument, NULL, 'P'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *cert_opt = NULL, *key_opt = NULL, *pass_opt = NULL;
+	struct cms_signer *signer = NULL;
+	char *cert = NULL, *key = NULL, *pass = NULL;
+	char why[1024];
+	struct setup s;
+	int c, rc;
+
+	if (want_help(argc, argv, sign_usage))
+		return 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (c) {
+		case 'C':
+			cert_opt = optarg;
+			break;
+		case 'K':
+			key_opt = optarg;
+			break;
+		case 'P':
+			pass_opt = optarg;
+			break;
+		default:
+			fputs(sign_usage, stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind >= argc || (cert_opt == NULL) != (key_opt == NULL)) {
+		fputs(sign_usage, stderr);
+		return EX_USAGE;
+	}
+	if ((rc = cmd_setup(g, cert_opt == NULL, &s)) != 0)
+		return rc;
+	cert = path_of(cert_opt, &s, "gateway", "signing_cert");
+	key = path_of(key_opt, &s, "gateway", "signing_key");
+	pass = path_of(pass_opt, &s, "gateway", "signing_key_passphrase");
+	if (cert == NULL || key == NULL) {
+		fprintf(stderr, "%s: [gateway] needs signing_cert and signing_key to sign\n",
+		        conf_name(&s));
+		rc = EX_CONFIG;
+		goto out;
+	}
+	if (cms_signer_load(cert, key, pass, &signer, why, sizeof why) < 0) {
+		fprintf(stderr, "csgw sign: %s; nothing was signed\n", why);
+		rc = EX_CONFIG;
+		goto out;
+	}
+	for (int i = optind; i < argc; i++) {
+		size_t n = strlen(argv[i]) + 5;
+		char *sig = xmalloc(n);
+		char sha[65];
+		snprintf(sig, n, "%s.p7s", argv[i]);
+		int r = cms_sign_file(signer, argv[i], sig, sha, why, sizeof why);
+		if (r == 0) {
+			printf("%s: signed %s (sha256 %s)\n", sig, argv[i], sha);
+		} else {
+			fprintf(stderr, "csgw sign: %s; %s was not written\n", why, sig);
+			if (rc == 0)
+				rc = r == -2 ? EX_NOINPUT : EX_IOERR;
+		}
+		free(sig);
+	}
+out:
+	cms_signer_free(signer);
+	free(cert);
+	free(key);
+	free(pass);
+	cmd_teardown(&s);
+	return rc;
+}
+
+int cmd_verify(struct globals *g, int argc, char **argv)
+{
+	static const struct option options[] = {
+	    {"partner", required_argument, NULL, 'p'},
+	    {"signature", required_argument, NULL, 's'},
+	    {"ca-bundle", required_argument, NULL, 'a'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *partner = NULL, *sig_opt = NULL, *ca_opt = NULL;
+	char *ca = NULL, *cert = NULL, *sig = NULL;
+	struct cms_signed_by by;
+	char why[1024];
+	struct setup s;
+	int c, rc;
+
+	if (want_help(argc, argv, verify_usage))
+		return 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "p:", options, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			partner = optarg;
+			break;
+		case 's':
+			sig_opt = optarg;
+			break;
+		case 'a':
+			ca_opt = optarg;
+			break;
+		default:
+			fputs(verify_usage, stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fputs(verify_usage, stderr);
+		return EX_USAGE;
+	}
+	const char *file = argv[optind];
+	if ((rc = cmd_setup(g, ca_opt == NULL || partner != NULL, &s)) != 0)
+		return rc;
+	ca = path_of(ca_opt, &s, "gateway", "ca_bundle");
+	if (ca == NULL) {
+		fprintf(stderr, "%s: [gateway] has no ca_bundle; expected the trusted CA bundle\n",
+		        conf_name(&s));
+		rc = EX_CONFIG;
+		goto out;
+	}
+	if (partner) {
+		size_t n = strlen(partner) + 9;
+		char *section = xmalloc(n);
+		snprintf(section, n, "partner %s", partner);
+		cert = conf_path(&s.conf, section, "cert");
+		free(section);
+		if (cert == NULL) {
+			fprintf(
+			    stderr,
+			    "%s: no partner '%s' with a 'cert' (expected a [partner %s] section "
+			    "naming its signing certificate)\n",
+			    conf_name(&s), partner, partner);
+			rc = EX_CONFIG;
+			goto out;
+		}
+	}
+	if (sig_opt) {
+		sig = xstrdup(sig_opt);
+	} else {
+		size_t n = strlen(file) + 5;
+		sig = xmalloc(n);
+		snprintf(sig, n, "%s.p7s", file);
+	}
+	struct cms_trust trust = {.ca_bundle = ca, .partner_cert = cert};
+	switch (cms_verify_file(&trust, file, sig, &by, why, sizeof why)) {
+	case SIG_OK: {
+		char when[32] = "no signing time";
+		if (by.signing_time)
+			strftime(when, sizeof when, "signed %Y-%m-%d %H:%M:%SZ",
+			         gmtime(&by.signing_time));
+		printf("%s: good signature by '%s'%s%s, %s, sha256 %s\n", file, by.subject,
+		       partner ? ", partner " : "", partner ? partner : "", when, by.sha256);
+		rc = 0;
+		break;
+	}
+	case SIG_BAD:
+		fprintf(stderr, "csgw verify: REJECTED: %s\n", why);
+		rc = EX_DATAERR;
+		break;
+	case SIG_NO_INPUT:
+		fprintf(stderr, "csgw verify: %s\n", why);
+		rc = EX_NOINPUT;
+		break;
+	case SIG_CONFIG:
+		fprintf(stderr, "csgw verify: %s\n", why);
+		rc = EX_CONFIG;
+		break;
+	case SIG_IO_ERROR:
+		fprintf(stderr, "csgw verify: %s\n", why);
+		rc = EX_IOERR;
+		break;
+	}
+out:
+	free(ca);
+	free(cert);
+	free(sig);
+	cmd_teardown(&s);
+	return rc;
+}

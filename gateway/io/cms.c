@@ -1,0 +1,597 @@
+/*
+ * cms.c - detached CMS signatures over files (OpenSSL).
+ *
+ * Signing digests the file itself in large chunks (io/digest.c), then has
+ * OpenSSL build the SignedData around that digest: messageDigest and
+ * contentType attributes added here, signingTime by CMS_SignerInfo_sign().
+ * Verification checks the cheap things first (the signature parses, the
+ * signer is the expected certificate, its chain and dates, its key usage)
+ * and reads the content last, through CMS_verify() with the signer fixed.
+ */
+#include "io/cms.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io/digest.h"
+#include "io/fs.h"
+#include "util/alloc.h"
+
+/* A detached signature with its certificate chain is a few kB.  The cap
+ * leaves room for an attached one (openssl cms -sign -stream -outform DER
+ * embeds the content even when asked for a detached signature): the copy
+ * inside is ignored, the file beside it is what is verified. */
+#define MAX_SIG_BYTES (64 * 1024 * 1024)
+/* stdio buffer for the content read by CMS_verify (which reads 4 kB at a
+ * time): one system call per MiB instead of per 4 kB. */
+#define CONTENT_BUFFER (1024 * 1024)
+
+struct cms_signer {
+	X509 *cert;
+	EVP_PKEY *key;
+};
+
+__attribute__((format(printf, 3, 4))) static void say(char *why, size_t whylen, const char *fmt,
+                                                      ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+}
+
+/* OpenSSL's reason for the last error, for the end of a message. */
+static const char *ssl_reason(void)
+{
+	unsigned long e = ERR_peek_last_error();
+	const char *r = e ? ERR_reason_error_string(e) : NULL;
+	return r ? r : "unknown reason";
+}
+
+static void subject_of(const X509 *cert, char *out, size_t size)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *p;
+	long n;
+
+	out[0] = '\0';
+	if (b == NULL)
+		return;
+	X509_NAME_print_ex(b, X509_get_subject_name(cert), 0,
+	                   XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB);
+	n = BIO_get_mem_data(b, &p);
+	snprintf(out, size, "%.*s", (int)(n < 0 ? 0 : n), p);
+	BIO_free(b);
+}
+
+/* "2021-01-01 00:00:00Z" */
+static void time_text(const ASN1_TIME *t, char *out, size_t size)
+{
+	struct tm tm;
+	if (t == NULL || !ASN1_TIME_to_tm(t, &tm)) {
+		snprintf(out, size, "an unreadable date");
+		return;
+	}
+	strftime(out, size, "%Y-%m-%d %H:%M:%SZ", &tm);
+}
+
+static X509 *read_cert(const char *path, char *why, size_t whylen)
+{
+	FILE *f = fopen(path, "r");
+	X509 *cert;
+
+	if (f == NULL) {
+		say(why, whylen, "%s: cannot read the certificate: %s", path, strerror(errno));
+		return NULL;
+	}
+	ERR_clear_error();
+	cert = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	if (cert == NULL)
+		say(why, whylen, "%s: not a PEM certificate (%s)", path, ssl_reason());
+	return cert;
+}
+
+/* Opens a secret file and refuses it when others may read it. */
+static FILE *open_secret(const char *path, const char *what, char *why, size_t whylen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0) {
+		say(why, whylen, "%s: cannot read the %s: %s", path, what, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		say(why, whylen, "%s: the %s is not a regular file", path, what);
+		close(fd);
+		return NULL;
+	}
+	if (st.st_mode & 077) {
+		say(why, whylen,
+		    "%s: the %s is readable by group or others (mode %04o); csgw refuses it: "
+		    "chmod 600 %s",
+		    path, what, (unsigned)(st.st_mode & 07777), path);
+		close(fd);
+		return NULL;
+	}
+	FILE *f = fdopen(fd, "r");
+	if (f == NULL)
+		close(fd);
+	return f;
+}
+
+struct passphrase {
+	char text[1024];
+	bool given;
+	bool asked;
+};
+
+/* OpenSSL's passphrase callback: never a prompt, only the file's line. */
+static int give_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	struct passphrase *p = u;
+	size_t n = strlen(p->text);
+
+	(void)rwflag;
+	p->asked = true;
+	if (!p->given || n >= (size_t)size)
+		return -1;
+	memcpy(buf, p->text, n);
+	return (int)n;
+}
+
+static int read_passphrase(const char *path, struct passphrase *p, char *why, size_t whylen)
+{
+	FILE *f = open_secret(path, "passphrase file", why, whylen);
+	if (f == NULL)
+		return -1;
+	if (fgets(p->text, sizeof p->text, f) == NULL)
+		p->text[0] = '\0';
+	fclose(f);
+	p->text[strcspn(p->text, "\r\n")] = '\0';
+	if (p->text[0] == '\0') {
+		say(why, whylen,
+		    "%s: the passphrase file is empty; expected the passphrase on its "
+		    "first line",
+		    path);
+		return -1;
+	}
+	p->given = true;
+	return 0;
+}
+
+/* Valid now: 0, or -1 with the reason. */
+static int check_dates(const X509 *cert, const char *name, char *why, size_t whylen)
+{
+	char when[64];
+
+	if (X509_cmp_current_time(X509_get0_notBefore(cert)) >= 0) {
+		time_text(X509_get0_notBefore(cert), when, sizeof when);
+		say(why, whylen, "%s is not valid yet: its validity begins %s", name, when);
+		return -1;
+	}
+	if (X509_cmp_current_time(X509_get0_notAfter(cert)) <= 0) {
+		time_text(X509_get0_notAfter(cert), when, sizeof when);
+		say(why, whylen, "%s expired on %s", name, when);
+		return -1;
+	}
+	return 0;
+}
+
+/* A key usage extension, when present, must allow digital signatures. */
+static int check_key_usage(X509 *cert, const char *name, char *why, size_t whylen)
+{
+	if ((X509_get_extension_flags(cert) & EXFLAG_KUSAGE) &&
+	    !(X509_get_key_usage(cert) & KU_DIGITAL_SIGNATURE)) {
+		say(why, whylen,
+		    "%s does not allow digital signatures (its keyUsage lacks digitalSignature)",
+		    name);
+		return -1;
+	}
+	return 0;
+}
+
+int cms_signer_load(const char *cert_path, const char *key_path, const char *pass_path,
+                    struct cms_signer **out, char *why, size_t whylen)
+{
+	struct passphrase pass = {0};
+	X509 *cert = NULL;
+	EVP_PKEY *key = NULL;
+	FILE *f = NULL;
+	char name[1200];
+	int rc = -1;
+
+	*out = NULL;
+	if ((cert = read_cert(cert_path, why, whylen)) == NULL)
+		goto out;
+	snprintf(name, sizeof name, "the signing certificate %s", cert_path);
+	if (check_dates(cert, name, why, whylen) < 0 ||
+	    check_key_usage(cert, name, why, whylen) < 0)
+		goto out;
+	if (pass_path && read_passphrase(pass_path, &pass, why, whylen) < 0)
+		goto out;
+	if ((f = open_secret(key_path, "private key", why, whylen)) == NULL)
+		goto out;
+	ERR_clear_error();
+	key = PEM_read_PrivateKey(f, NULL, give_passphrase, &pass);
+	if (key == NULL) {
+		if (pass.asked && !pass.given)
+			say(why, whylen,
+			    "%s: the private key is encrypted; name a file holding its passphrase "
+			    "(signing_key_passphrase in gateway.conf)",
+			    key_path);
+		else if (pass.asked)
+			say(why, whylen,
+			    "%s: cannot decrypt the private key with the passphrase in %s (wrong "
+			    "passphrase?)",
+			    key_path, pass_path);
+		else
+			say(why, whylen, "%s: not a PEM private key (%s)", key_path, ssl_reason());
+		goto out;
+	}
+	if (X509_check_private_key(cert, key) != 1) {
+		say(why, whylen, "%s: this private key does not belong to the certificate %s",
+		    key_path, cert_path);
+		goto out;
+	}
+	*out = xmalloc(sizeof **out);
+	(*out)->cert = cert;
+	(*out)->key = key;
+	cert = NULL;
+	key = NULL;
+	rc = 0;
+out:
+	OPENSSL_cleanse(pass.text, sizeof pass.text);
+	if (f)
+		fclose(f);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+void cms_signer_free(struct cms_signer *s)
+{
+	if (s == NULL)
+		return;
+	X509_free(s->cert);
+	EVP_PKEY_free(s->key);
+	free(s);
+}
+
+/* The SignedData around a digest computed elsewhere. */
+static CMS_ContentInfo *signed_data(const struct cms_signer *s, const unsigned char *md,
+                                    unsigned mdlen)
+{
+	const unsigned flags = CMS_DETACHED | CMS_BINARY | CMS_PARTIAL | CMS_NOSMIMECAP;
+	CMS_ContentInfo *cms = CMS_sign(NULL, NULL, NULL, NULL, flags);
+	CMS_SignerInfo *si;
+
+	if (cms == NULL)
+		return NULL;
+	si = CMS_add1_signer(cms, s->cert, s->key, EVP_sha256(), flags);
+	if (si == NULL ||
+	    CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, md,
+	                                (int)mdlen) <= 0 ||
+	    CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT,
+	                                OBJ_nid2obj(NID_pkcs7_data), -1) <= 0 ||
+	    CMS_SignerInfo_sign(si) <= 0 || CMS_set_detached(cms, 1) <= 0) {
+		CMS_ContentInfo_free(cms);
+		return NULL;
+	}
+	return cms;
+}
+
+int cms_sign_file(const struct cms_signer *s, const char *path, const char *sig_path,
+                  char sha256_hex[65], char *why, size_t whylen)
+{
+	unsigned char md[DIGEST_SHA256_LEN];
+	unsigned char *der = NULL;
+	CMS_ContentInfo *cms = NULL;
+	struct out_file out;
+	int rc = -1, len;
+
+	if (digest_file_sha256(path, md) < 0) {
+		say(why, whylen, "%s: cannot read: %s", path, strerror(errno));
+		return errno == ENOENT || errno == EACCES || errno == EISDIR ? -2 : -1;
+	}
+	ERR_clear_error();
+	if ((cms = signed_data(s, md, sizeof md)) == NULL ||
+	    (len = i2d_CMS_ContentInfo(cms, &der)) <= 0) {
+		say(why, whylen, "%s: signing failed (%s)", path, ssl_reason());
+		goto out;
+	}
+	if (out_open(&out, sig_path) < 0) {
+		say(why, whylen, "%s: cannot create: %s", sig_path, strerror(errno));
+		goto out;
+	}
+	out_write(&out, der, (size_t)len);
+	if (out_commit(&out) < 0) {
+		say(why, whylen, "%s: cannot write: %s", sig_path, strerror(errno));
+		out_abort(&out);
+		goto out;
+	}
+	if (sha256_hex)
+		digest_hex(md, sizeof md, sha256_hex);
+	rc = 0;
+out:
+	OPENSSL_free(der);
+	CMS_ContentInfo_free(cms);
+	return rc;
+}
+
+/* ---- verification ---- */
+
+/* The signature file, parsed; NULL with the reason. */
+static CMS_ContentInfo *read_signature(const char *sig_path, char *why, size_t whylen)
+{
+	struct stat st;
+	CMS_ContentInfo *cms = NULL;
+	unsigned char *buf;
+	const unsigned char *p;
+	FILE *f = fopen(sig_path, "rb");
+
+	if (f == NULL) {
+		if (errno == ENOENT)
+			say(why, whylen, "%s: no signature: the file does not exist", sig_path);
+		else
+			say(why, whylen, "%s: cannot read the signature: %s", sig_path,
+			    strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		say(why, whylen, "%s: the signature is not a regular file", sig_path);
+		goto out;
+	}
+	if (st.st_size == 0) {
+		say(why, whylen, "%s: the signature file is empty; expected a DER CMS signature",
+		    sig_path);
+		goto out;
+	}
+	if (st.st_size > MAX_SIG_BYTES) {
+		say(why, whylen, "%s: %lld bytes is too large for a signature (at most %d)",
+		    sig_path, (long long)st.st_size, MAX_SIG_BYTES);
+		goto out;
+	}
+	buf = xmalloc((size_t)st.st_size);
+	if (fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+		say(why, whylen, "%s: cannot read the signature: %s", sig_path,
+		    ferror(f) ? strerror(errno) : "file shrank while read");
+		free(buf);
+		goto out;
+	}
+	p = buf;
+	ERR_clear_error();
+	cms = d2i_CMS_ContentInfo(NULL, &p, st.st_size);
+	if (cms && p != buf + st.st_size) {
+		CMS_ContentInfo_free(cms);
+		cms = NULL;
+	}
+	free(buf);
+	if (cms == NULL)
+		say(why, whylen,
+		    "%s: not a DER CMS signature (truncated, damaged, or another format)",
+		    sig_path);
+	else if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
+		say(why, whylen, "%s: a CMS structure, but not SignedData", sig_path);
+		CMS_ContentInfo_free(cms);
+		cms = NULL;
+	}
+out:
+	fclose(f);
+	return cms;
+}
+
+static X509_STORE *load_store(const char *ca_bundle, char *why, size_t whylen)
+{
+	X509_STORE *store = X509_STORE_new();
+
+	ERR_clear_error();
+	if (store == NULL || access(ca_bundle, R_OK) != 0 ||
+	    X509_STORE_load_file(store, ca_bundle) != 1) {
+		say(why, whylen, "%s: cannot load the CA bundle: %s", ca_bundle,
+		    errno && access(ca_bundle, R_OK) != 0 ? strerror(errno) : ssl_reason());
+		X509_STORE_free(store);
+		return NULL;
+	}
+	return store;
+}
+
+/* Chain to a trusted CA, valid now, as OpenSSL checks it. */
+static int check_chain(X509_STORE *store, X509 *signer, STACK_OF(X509) * untrusted,
+                       const char *name, char *why, size_t whylen)
+{
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	int rc = -1;
+
+	if (ctx == NULL || !X509_STORE_CTX_init(ctx, store, signer, untrusted)) {
+		say(why, whylen, "%s: cannot check the chain (%s)", name, ssl_reason());
+		goto out;
+	}
+	if (X509_verify_cert(ctx) == 1) {
+		rc = 0;
+		goto out;
+	}
+	int err = X509_STORE_CTX_get_error(ctx);
+	X509 *bad = X509_STORE_CTX_get_current_cert(ctx);
+	char bad_name[256] = "";
+	if (bad && X509_cmp(bad, signer) != 0)
+		subject_of(bad, bad_name, sizeof bad_name);
+	switch (err) {
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+		say(why, whylen, "%s does not lead to a CA of the trusted bundle (%s)", name,
+		    X509_verify_cert_error_string(err));
+		break;
+	default:
+		say(why, whylen, "%s%s%s: %s", name, bad_name[0] ? ", in its chain " : "", bad_name,
+		    X509_verify_cert_error_string(err));
+	}
+out:
+	X509_STORE_CTX_free(ctx);
+	return rc;
+}
+
+/* The content file, read through a SHA-256 filter so that the receipt's
+ * digest comes from the same pass as the signature check. */
+struct content {
+	FILE *f;
+	BIO *file, *md;
+};
+
+static int open_content(struct content *c, const char *path)
+{
+	memset(c, 0, sizeof *c);
+	if ((c->f = fopen(path, "rb")) == NULL)
+		return -1;
+	setvbuf(c->f, NULL, _IOFBF, CONTENT_BUFFER);
+	c->file = BIO_new_fp(c->f, BIO_NOCLOSE);
+	c->md = BIO_new(BIO_f_md());
+	if (c->file == NULL || c->md == NULL || !BIO_set_md(c->md, EVP_sha256()))
+		return -1;
+	BIO_push(c->md, c->file);
+	return 0;
+}
+
+static void close_content(struct content *c)
+{
+	BIO_free(c->md);
+	BIO_free(c->file);
+	if (c->f)
+		fclose(c->f);
+}
+
+enum sig_status cms_verify_file(const struct cms_trust *trust, const char *path,
+                                const char *sig_path, struct cms_signed_by *by, char *why,
+                                size_t whylen)
+{
+	enum sig_status st = SIG_BAD;
+	CMS_ContentInfo *cms = NULL;
+	X509_STORE *store = NULL;
+	X509 *partner = NULL, *signer = NULL;
+	STACK_OF(X509) *bag = NULL, *only = NULL;
+	struct content content = {0};
+	char name[600], subject[256];
+	unsigned char md[EVP_MAX_MD_SIZE];
+
+	if (access(path, R_OK) != 0) {
+		say(why, whylen, "%s: cannot read: %s", path, strerror(errno));
+		return SIG_NO_INPUT;
+	}
+	if ((cms = read_signature(sig_path, why, whylen)) == NULL)
+		goto out;
+	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
+	if (sk_CMS_SignerInfo_num(sis) != 1) {
+		say(why, whylen, "%s: %d signers; expected exactly one", sig_path,
+		    sk_CMS_SignerInfo_num(sis));
+		goto out;
+	}
+	CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, 0);
+	if ((store = load_store(trust->ca_bundle, why, whylen)) == NULL) {
+		st = SIG_CONFIG;
+		goto out;
+	}
+	bag = CMS_get1_certs(cms);
+	/* Who signed: the certificate of the bag that the signer info names. */
+	for (int i = 0; i < sk_X509_num(bag) && signer == NULL; i++)
+		if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(bag, i)) == 0)
+			signer = sk_X509_value(bag, i);
+	if (trust->partner_cert) {
+		if ((partner = read_cert(trust->partner_cert, why, whylen)) == NULL) {
+			st = SIG_CONFIG;
+			goto out;
+		}
+		if (CMS_SignerInfo_cert_cmp(si, partner) != 0) {
+			if (signer)
+				subject_of(signer, subject, sizeof subject);
+			say(why, whylen,
+			    "%s: signed by %s%s%s, not by the partner's certificate %s", sig_path,
+			    signer ? "'" : "", signer ? subject : "another certificate",
+			    signer ? "'" : "", trust->partner_cert);
+			goto out;
+		}
+		signer = partner;
+		snprintf(name, sizeof name, "the partner's certificate %s", trust->partner_cert);
+	} else {
+		if (signer == NULL) {
+			say(why, whylen,
+			    "%s: the signature carries no signer certificate; name the partner "
+			    "whose certificate signed it",
+			    sig_path);
+			goto out;
+		}
+		subject_of(signer, subject, sizeof subject);
+		snprintf(name, sizeof name, "the signer's certificate '%s'", subject);
+	}
+	if (check_dates(signer, name, why, whylen) < 0 ||
+	    check_key_usage(signer, name, why, whylen) < 0 ||
+	    check_chain(store, signer, bag, name, why, whylen) < 0)
+		goto out;
+
+	/* Now the content, with the signer fixed to the one checked above. */
+	if (open_content(&content, path) < 0) {
+		say(why, whylen, "%s: cannot read: %s", path, strerror(errno));
+		st = SIG_IO_ERROR;
+		goto out;
+	}
+	only = sk_X509_new_null();
+	if (only == NULL || !sk_X509_push(only, signer))
+		goto out;
+	ERR_clear_error();
+	int ok = CMS_verify(cms, only, store, content.md, NULL,
+	                    CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY | CMS_NOINTERN);
+	if (ferror(content.f)) {
+		say(why, whylen, "%s: cannot read: %s", path, strerror(errno));
+		st = SIG_IO_ERROR;
+		goto out;
+	}
+	if (ok != 1) {
+		int reason = ERR_GET_REASON(ERR_peek_last_error());
+		if (reason == CMS_R_VERIFICATION_FAILURE || reason == CMS_R_CONTENT_VERIFY_ERROR)
+			say(why, whylen,
+			    "%s: the content does not match its signature %s (changed since it was "
+			    "signed%s)",
+			    path, sig_path,
+			    BIO_number_read(content.file) == 0 ? "; it is empty" : "");
+		else
+			say(why, whylen, "%s: the signature %s does not verify (%s)", path,
+			    sig_path, ssl_reason());
+		goto out;
+	}
+	if (by) {
+		unsigned mdlen = (unsigned)BIO_gets(content.md, (char *)md, sizeof md);
+		memset(by, 0, sizeof *by);
+		subject_of(signer, by->subject, sizeof by->subject);
+		digest_hex(md, mdlen, by->sha256);
+		int at = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1);
+		X509_ATTRIBUTE *attr = at >= 0 ? CMS_signed_get_attr(si, at) : NULL;
+		ASN1_TYPE *t = attr ? X509_ATTRIBUTE_get0_type(attr, 0) : NULL;
+		struct tm tm;
+		if (t && (t->type == V_ASN1_UTCTIME || t->type == V_ASN1_GENERALIZEDTIME) &&
+		    ASN1_TIME_to_tm((ASN1_TIME *)t->value.asn1_string, &tm))
+			by->signing_time = timegm(&tm);
+	}
+	st = SIG_OK;
+out:
+	close_content(&content);
+	sk_X509_free(only);
+	sk_X509_pop_free(bag, X509_free);
+	X509_free(partner);
+	X509_STORE_free(store);
+	CMS_ContentInfo_free(cms);
+	return st;
+}

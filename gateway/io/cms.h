@@ -1,0 +1,72 @@
+/*
+ * cms.h - detached CMS signatures over files (OpenSSL).
+ *
+ * Every file that leaves the gateway is signed by the state's key; every
+ * file that enters is verified against the sending partner's certificate
+ * before anything reads it (DESIGN.md section 4, invariant 5).  A signature
+ * is a DER CMS SignedData beside the file (FILE.p7s): SHA-256, the signer's
+ * certificate included, a signing-time attribute, the content detached.
+ * openssl cms -sign -binary -outform DER makes the same kind, and
+ * openssl cms -verify -binary checks ours.
+ *
+ * Files are read in chunks through the digest, never loaded whole.
+ *
+ * Every function returns 0 (or SIG_OK) on success; otherwise it writes a
+ * one-line reason into 'why', which names the file and never holds data
+ * from inside it.  Nothing is fatal but out of memory.
+ */
+#ifndef CSGW_IO_CMS_H
+#define CSGW_IO_CMS_H
+
+#include <stddef.h>
+#include <time.h>
+
+/* The gateway's signing certificate with its private key. */
+struct cms_signer;
+
+/* Loads both.  The key file must not be readable by group or others (the
+ * reason names the chmod that fixes it); neither may the passphrase file,
+ * which holds an encrypted key's passphrase on its first line (NULL: the
+ * key is not encrypted; csgw never prompts).  The certificate must be
+ * valid now, allow digital signatures, and belong to the key.
+ * Returns 0, or -1 with the reason. */
+int cms_signer_load(const char *cert_path, const char *key_path, const char *pass_path,
+                    struct cms_signer **out, char *why, size_t whylen);
+void cms_signer_free(struct cms_signer *);
+
+/* Signs the bytes of 'path' into 'sig_path', which appears whole or not at
+ * all (io/fs.h).  sha256_hex (65 bytes, may be NULL) receives the file's
+ * SHA-256, read in the same pass.  Returns 0, or -1 with the reason
+ * (-2 when 'path' cannot be opened: no input). */
+int cms_sign_file(const struct cms_signer *, const char *path, const char *sig_path,
+                  char sha256_hex[65], char *why, size_t whylen);
+
+/* Whom a signature must come from. */
+struct cms_trust {
+	const char *ca_bundle;    /* PEM file of trusted CAs */
+	const char *partner_cert; /* the only certificate accepted; NULL = any that chains */
+};
+
+/* What a good signature says. */
+struct cms_signed_by {
+	char subject[256];   /* the signer certificate's subject, one line */
+	time_t signing_time; /* 0 when the signature has no signing-time attribute */
+	char sha256[65];     /* of the content, lower-case hex */
+};
+
+enum sig_status {
+	SIG_OK,
+	SIG_BAD,      /* missing, broken, wrong signer, untrusted, expired, content changed */
+	SIG_NO_INPUT, /* the signed file itself cannot be opened */
+	SIG_CONFIG,   /* the CA bundle or partner certificate cannot be used */
+	SIG_IO_ERROR, /* reading failed */
+};
+
+/* Verifies 'sig_path' over the bytes of 'path': the signature, that the
+ * signer's chain leads to a CA of the bundle, that its certificate is valid
+ * now and allows digital signatures, and that the signer IS the partner's
+ * certificate when one is named.  'by' (may be NULL) is filled on SIG_OK. */
+enum sig_status cms_verify_file(const struct cms_trust *, const char *path, const char *sig_path,
+                                struct cms_signed_by *by, char *why, size_t whylen);
+
+#endif
