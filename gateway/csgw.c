@@ -27,6 +27,7 @@ static const struct {
     {"mapping", cmd_mapping, "list families, show layouts, generate XSDs"},
     {"check-config", cmd_check_config, "check gateway.conf and what it names"},
     {"sign", cmd_sign, "write FILE.p7s, a detached CMS signature by this gateway"},
+    {"receipt", cmd_receipt, "make or check a signed receipt for a received file"},
     {"verify", cmd_verify, "check FILE.p7s over FILE, and that a partner signed it"},
 };
 

@@ -33,6 +33,25 @@ void cmd_teardown(struct setup *);
 /* Handles --environment given after a command name. */
 int cmd_environment_option(struct globals *, const char *value);
 
+/* For messages: the configuration file's path, or that there is none. */
+const char *cmd_conf_name(const struct setup *);
+/* A value of [partner NAME], and a path value resolved (caller frees). */
+const char *cmd_partner_value(const struct setup *, const char *partner, const char *key);
+char *cmd_partner_path(const struct setup *, const char *partner, const char *key);
+
+/* Verifies FILE's signature (sig_opt, else FILE.p7s) against the CA bundle
+ * (ca_opt, else gateway.conf) and, when 'partner' is given, that partner's
+ * certificate.  0, or an exit code after printing the one-line reason. */
+struct cms_signed_by;
+int cmd_verify_file(const struct setup *, const char *partner, const char *ca_opt, const char *file,
+                    const char *sig_opt, struct cms_signed_by *);
+
+/* This gateway's signing certificate and key: the options when given, else
+ * gateway.conf.  Returns 0 or an exit code after printing why. */
+struct cms_signer;
+int cmd_signer(const struct setup *, const char *cert_opt, const char *key_opt,
+               const char *pass_opt, struct cms_signer **);
+
 int cmd_map(struct globals *, int argc, char **argv);
 int cmd_unmap(struct globals *, int argc, char **argv);
 int cmd_validate(struct globals *, int argc, char **argv);
@@ -40,5 +59,6 @@ int cmd_mapping(struct globals *, int argc, char **argv);
 int cmd_check_config(struct globals *, int argc, char **argv);
 int cmd_sign(struct globals *, int argc, char **argv);
 int cmd_verify(struct globals *, int argc, char **argv);
+int cmd_receipt(struct globals *, int argc, char **argv);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "cmd/cmd.h"
 #include "io/mapping_load.h"
+#include "util/alloc.h"
 
 int cmd_environment_option(struct globals *g, const char *value)
 {
@@ -54,4 +55,26 @@ void cmd_teardown(struct setup *s)
 	mapping_free(s->set);
 	s->set = NULL;
 	conf_free(&s->conf);
+}
+
+const char *cmd_conf_name(const struct setup *s)
+{
+	return s->conf.ini ? s->conf.ini->path : "(no gateway.conf found)";
+}
+
+char *cmd_partner_path(const struct setup *s, const char *partner, const char *key)
+{
+	size_t n = strlen(partner) + 9;
+	char *section = xmalloc(n);
+	snprintf(section, n, "partner %s", partner);
+	char *path = conf_path(&s->conf, section, key);
+	free(section);
+	return path;
+}
+
+const char *cmd_partner_value(const struct setup *s, const char *partner, const char *key)
+{
+	char section[300];
+	snprintf(section, sizeof section, "partner %s", partner);
+	return conf_value(&s->conf, section, key);
 }

@@ -47,16 +47,33 @@ static bool want_help(int argc, char **argv, const char *usage)
 	return false;
 }
 
-/* For messages: the configuration file, or that there is none. */
-static const char *conf_name(const struct setup *s)
-{
-	return s->conf.ini ? s->conf.ini->path : "(no gateway.conf found)";
-}
-
 /* A path option given on the command line, else a path of gateway.conf. */
 static char *path_of(const char *given, const struct setup *s, const char *section, const char *key)
 {
 	return given ? xstrdup(given) : conf_path(&s->conf, section, key);
+}
+
+int cmd_signer(const struct setup *s, const char *cert_opt, const char *key_opt,
+               const char *pass_opt, struct cms_signer **signer)
+{
+	char *cert = path_of(cert_opt, s, "gateway", "signing_cert");
+	char *key = path_of(key_opt, s, "gateway", "signing_key");
+	char *pass = path_of(pass_opt, s, "gateway", "signing_key_passphrase");
+	char why[1024];
+	int rc = 0;
+
+	if (cert == NULL || key == NULL) {
+		fprintf(stderr, "%s: [gateway] needs signing_cert and signing_key to sign\n",
+		        cmd_conf_name(s));
+		rc = EX_CONFIG;
+	} else if (cms_signer_load(cert, key, pass, signer, why, sizeof why) < 0) {
+		fprintf(stderr, "csgw: %s; nothing was signed\n", why);
+		rc = EX_CONFIG;
+	}
+	free(cert);
+	free(key);
+	free(pass);
+	return rc;
 }
 
 int cmd_sign(struct globals *g, int argc, char **argv)
@@ -70,7 +87,6 @@ int cmd_sign(struct globals *g, int argc, char **argv)
 	};
 	const char *cert_opt = NULL, *key_opt = NULL, *pass_opt = NULL;
 	struct cms_signer *signer = NULL;
-	char *cert = NULL, *key = NULL, *pass = NULL;
 	char why[1024];
 	struct setup s;
 	int c, rc;
@@ -100,20 +116,8 @@ int cmd_sign(struct globals *g, int argc, char **argv)
 	}
 	if ((rc = cmd_setup(g, cert_opt == NULL, &s)) != 0)
 		return rc;
-	cert = path_of(cert_opt, &s, "gateway", "signing_cert");
-	key = path_of(key_opt, &s, "gateway", "signing_key");
-	pass = path_of(pass_opt, &s, "gateway", "signing_key_passphrase");
-	if (cert == NULL || key == NULL) {
-		fprintf(stderr, "%s: [gateway] needs signing_cert and signing_key to sign\n",
-		        conf_name(&s));
-		rc = EX_CONFIG;
+	if ((rc = cmd_signer(&s, cert_opt, key_opt, pass_opt, &signer)) != 0)
 		goto out;
-	}
-	if (cms_signer_load(cert, key, pass, &signer, why, sizeof why) < 0) {
-		fprintf(stderr, "csgw sign: %s; nothing was signed\n", why);
-		rc = EX_CONFIG;
-		goto out;
-	}
 	for (int i = optind; i < argc; i++) {
 		size_t n = strlen(argv[i]) + 5;
 		char *sig = xmalloc(n);
@@ -131,10 +135,63 @@ int cmd_sign(struct globals *g, int argc, char **argv)
 	}
 out:
 	cms_signer_free(signer);
-	free(cert);
-	free(key);
-	free(pass);
 	cmd_teardown(&s);
+	return rc;
+}
+
+int cmd_verify_file(const struct setup *s, const char *partner, const char *ca_opt,
+                    const char *file, const char *sig_opt, struct cms_signed_by *by)
+{
+	char *ca = path_of(ca_opt, s, "gateway", "ca_bundle");
+	char *cert = NULL, *sig = NULL;
+	char why[1024];
+	int rc = EX_CONFIG;
+
+	if (ca == NULL) {
+		fprintf(stderr, "%s: [gateway] has no ca_bundle; expected the trusted CA bundle\n",
+		        cmd_conf_name(s));
+		goto out;
+	}
+	if (partner && (cert = cmd_partner_path(s, partner, "cert")) == NULL) {
+		fprintf(stderr,
+		        "%s: no partner '%s' with a 'cert' (expected a [partner %s] section naming "
+		        "its signing certificate)\n",
+		        cmd_conf_name(s), partner, partner);
+		goto out;
+	}
+	if (sig_opt) {
+		sig = xstrdup(sig_opt);
+	} else {
+		size_t n = strlen(file) + 5;
+		sig = xmalloc(n);
+		snprintf(sig, n, "%s.p7s", file);
+	}
+	struct cms_trust trust = {.ca_bundle = ca, .partner_cert = cert};
+	switch (cms_verify_file(&trust, file, sig, by, why, sizeof why)) {
+	case SIG_OK:
+		rc = 0;
+		break;
+	case SIG_BAD:
+		fprintf(stderr, "csgw: signature REJECTED: %s\n", why);
+		rc = EX_DATAERR;
+		break;
+	case SIG_NO_INPUT:
+		fprintf(stderr, "csgw: %s\n", why);
+		rc = EX_NOINPUT;
+		break;
+	case SIG_CONFIG:
+		fprintf(stderr, "csgw: %s\n", why);
+		rc = EX_CONFIG;
+		break;
+	case SIG_IO_ERROR:
+		fprintf(stderr, "csgw: %s\n", why);
+		rc = EX_IOERR;
+		break;
+	}
+out:
+	free(ca);
+	free(cert);
+	free(sig);
 	return rc;
 }
 
@@ -148,9 +205,7 @@ int cmd_verify(struct globals *g, int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *partner = NULL, *sig_opt = NULL, *ca_opt = NULL;
-	char *ca = NULL, *cert = NULL, *sig = NULL;
 	struct cms_signed_by by;
-	char why[1024];
 	struct setup s;
 	int c, rc;
 
@@ -180,69 +235,15 @@ int cmd_verify(struct globals *g, int argc, char **argv)
 	const char *file = argv[optind];
 	if ((rc = cmd_setup(g, ca_opt == NULL || partner != NULL, &s)) != 0)
 		return rc;
-	ca = path_of(ca_opt, &s, "gateway", "ca_bundle");
-	if (ca == NULL) {
-		fprintf(stderr, "%s: [gateway] has no ca_bundle; expected the trusted CA bundle\n",
-		        conf_name(&s));
-		rc = EX_CONFIG;
-		goto out;
-	}
-	if (partner) {
-		size_t n = strlen(partner) + 9;
-		char *section = xmalloc(n);
-		snprintf(section, n, "partner %s", partner);
-		cert = conf_path(&s.conf, section, "cert");
-		free(section);
-		if (cert == NULL) {
-			fprintf(
-			    stderr,
-			    "%s: no partner '%s' with a 'cert' (expected a [partner %s] section "
-			    "naming its signing certificate)\n",
-			    conf_name(&s), partner, partner);
-			rc = EX_CONFIG;
-			goto out;
-		}
-	}
-	if (sig_opt) {
-		sig = xstrdup(sig_opt);
-	} else {
-		size_t n = strlen(file) + 5;
-		sig = xmalloc(n);
-		snprintf(sig, n, "%s.p7s", file);
-	}
-	struct cms_trust trust = {.ca_bundle = ca, .partner_cert = cert};
-	switch (cms_verify_file(&trust, file, sig, &by, why, sizeof why)) {
-	case SIG_OK: {
+	rc = cmd_verify_file(&s, partner, ca_opt, file, sig_opt, &by);
+	if (rc == 0) {
 		char when[32] = "no signing time";
 		if (by.signing_time)
 			strftime(when, sizeof when, "signed %Y-%m-%d %H:%M:%SZ",
 			         gmtime(&by.signing_time));
 		printf("%s: good signature by '%s'%s%s, %s, sha256 %s\n", file, by.subject,
 		       partner ? ", partner " : "", partner ? partner : "", when, by.sha256);
-		rc = 0;
-		break;
 	}
-	case SIG_BAD:
-		fprintf(stderr, "csgw verify: REJECTED: %s\n", why);
-		rc = EX_DATAERR;
-		break;
-	case SIG_NO_INPUT:
-		fprintf(stderr, "csgw verify: %s\n", why);
-		rc = EX_NOINPUT;
-		break;
-	case SIG_CONFIG:
-		fprintf(stderr, "csgw verify: %s\n", why);
-		rc = EX_CONFIG;
-		break;
-	case SIG_IO_ERROR:
-		fprintf(stderr, "csgw verify: %s\n", why);
-		rc = EX_IOERR;
-		break;
-	}
-out:
-	free(ca);
-	free(cert);
-	free(sig);
 	cmd_teardown(&s);
 	return rc;
 }

@@ -1,0 +1,70 @@
+/*
+ * receipt.h - acknowledgements of received files (the receipt family).
+ *
+ * A receipt names the file it acknowledges by SHA-256 and batch number,
+ * says whether the file was accepted, and gives a result for each rejected
+ * record (record 0 stands for the file as a whole).  Records that are not
+ * listed were accepted; the trailer counts both.  It is written through the
+ * receipt family's mapping (mappings/receipt/), so it passes the same
+ * field rules and schema as every batch, and read back through the
+ * streaming validator.  Signing it is the caller's business (io/cms.h).
+ *
+ * Functions return enum map_status (core/map.h); problems go to the report.
+ */
+#ifndef CSGW_CORE_RECEIPT_H
+#define CSGW_CORE_RECEIPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "core/map.h"
+#include "core/mapping.h"
+#include "core/report.h"
+
+#define RECEIPT_MAX_ERRORS 5
+
+struct receipt_error {
+	char code[6];     /* e.g. RC014 */
+	char message[51]; /* upper case, the 'text' charset */
+};
+
+struct receipt_result {
+	unsigned long record; /* 1-based data record number; 0 = the whole file */
+	unsigned nerrors;
+	struct receipt_error errors[RECEIPT_MAX_ERRORS];
+};
+
+struct receipt {
+	char receiver_state[3]; /* who received the file and makes the receipt */
+	char sender_state[3];   /* who sent the file */
+	time_t received;        /* written as a UTC date and time */
+	char file_name[101];    /* may be empty */
+	char sha256[65];
+	char batch[7]; /* 6 digits */
+	bool accepted; /* the file as a whole */
+	unsigned long accepted_count, rejected_count;
+	struct receipt_result *results; /* the rejected records */
+	size_t nresults;
+};
+
+/* Adds an error to the result of 'record', creating it; -1 when that
+ * record already has RECEIPT_MAX_ERRORS. */
+int receipt_reject(struct receipt *, unsigned long record, const char *code, const char *message);
+
+/* Writes the receipt as an XML batch at 'output' (whole or not at all). */
+enum map_status receipt_write(const struct mapping_set *, const struct receipt *,
+                              const char *output, struct report *);
+
+/* Reads and checks a receipt; fills *r on MAP_OK (free with receipt_free). */
+enum map_status receipt_read(const struct mapping_set *, const char *input, struct receipt *r,
+                             struct report *);
+
+/* The batch number and data record count of a received XML batch of any
+ * family, read (and checked) as a stream. */
+enum map_status receipt_batch_facts(const struct mapping_set *, const char *input, bool test_env,
+                                    char batch[7], unsigned long *records, struct report *);
+
+void receipt_free(struct receipt *);
+
+#endif
