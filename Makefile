@@ -7,6 +7,8 @@
 #   make bench      speed and memory against xmllint (prints figures)
 #   make fuzz       the parsers under libFuzzer, FUZZ_SECONDS each
 #   make lint       formatting (clang-format) and banned functions
+#   make certs      development PKI in certs/dev, NOT FOR PRODUCTION
+#                   (CERTS_OPTS="--rsa --force": RSA-3072 keys, replace certs/dev)
 #   make install    PREFIX=/usr/local DESTDIR=
 #
 # Missing Debian packages are installed by gateway/deps.sh when run as
@@ -34,7 +36,7 @@ LIB_OBJ = $(LIB_SRC:gateway/%.c=$(BUILD)/obj/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit demo bench fuzz lint install clean xsd
+.PHONY: all deps test unit demo bench fuzz lint certs install clean xsd
 
 all: deps $(BUILD)/csgw
 
@@ -85,6 +87,12 @@ fuzz: all
 lint:
 	@gateway/deps.sh lint
 	@tests/lint.sh
+
+# The development PKI (certs/README.md): FOR DEVELOPMENT AND TESTS ONLY.
+CERTS_OPTS ?=
+certs:
+	@gateway/deps.sh test
+	@certs/init-dev.sh $(CERTS_OPTS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/csgw

@@ -6,7 +6,7 @@
 # Otherwise names the exact apt-get line and fails.
 set -eu
 
-pkgs_build="gcc make pkg-config libc6-dev libxml2-dev libssl-dev libinih-dev"
+pkgs_build="gcc make pkg-config libc6-dev libxml2-dev libssl-dev libinih-dev openssl"
 pkgs_test="libcmocka-dev bats libxml2-utils openssh-client time"
 pkgs_bench="time libxml2-utils valgrind"
 pkgs_demo="libxml2-utils"

@@ -198,6 +198,7 @@ enum map_status receipt_write(const struct mapping_set *set, const struct receip
 struct reading {
 	const struct family *fam;
 	struct receipt *r;
+	bool not_receipt; /* another family's batch: stopped at its header */
 };
 
 /* A field's value as its XML text; "" when absent. */
@@ -231,7 +232,11 @@ static int take_line(void *ctx, const char *text, size_t len)
 	const struct record *rec = mapping_record(rd->fam, id);
 	char buf[64];
 
-	if (rec == NULL || len < rec->length)
+	if (rec == NULL) {
+		rd->not_receipt = true;
+		return 1;
+	}
+	if (len < rec->length)
 		return 0; /* the validator has checked the layout */
 	if (strcmp(rec->id, "AH") == 0) {
 		char date[16], t[8];
@@ -288,7 +293,8 @@ enum map_status receipt_read(const struct mapping_set *set, const char *input, s
 		return MAP_BAD_DATA;
 	}
 	enum map_status st = unmap_read(set, input, false, &lim, rep, take_line, &rd, &counts);
-	if (st == MAP_OK && (counts.batch == NULL || counts.batch->family != fam)) {
+	if (rd.not_receipt ||
+	    (st == MAP_OK && (counts.batch == NULL || counts.batch->family != fam))) {
 		report_problem(rep, 0, 0, NULL, "a %s batch, not a receipt",
 		               counts.batch ? counts.batch->family->name : "unknown");
 		st = MAP_BAD_DATA;

@@ -12,7 +12,10 @@ void report_problem(struct report *r, unsigned long line, unsigned long record, 
 
 	if (r->count++ >= r->max)
 		return;
-	fprintf(r->out, "%s:%lu: ", r->file, line);
+	if (line > 0)
+		fprintf(r->out, "%s:%lu: ", r->file, line);
+	else
+		fprintf(r->out, "%s: ", r->file); /* about the whole file */
 	if (element && record > 0)
 		fprintf(r->out, "record %lu (%s): ", record, element);
 	else if (element)

@@ -2,9 +2,9 @@
  * report.h - how map, unmap and validate report bad input.
  *
  * One line per problem, "FILE:LINE: record N (ELEMENT): what", the file
- * and line first so editors and grep find it.  After 'max' problems the
- * rest are only counted.  Values are never printed here: callers pass them
- * through field_value_for_message(), which masks SSNs.
+ * and line first so editors and grep find it; line 0 means the whole file.  After 'max' problems
+ * the rest are only counted.  Values are never printed here: callers pass them through
+ * field_value_for_message(), which masks SSNs.
  */
 #ifndef CSGW_CORE_REPORT_H
 #define CSGW_CORE_REPORT_H
