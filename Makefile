@@ -4,7 +4,8 @@
 #   make test       every test; ends with one line "N passed, N failed"
 #   make test SANITIZE=1   the same under AddressSanitizer and UBSan
 #   make demo       the main job, for real
-#   make bench      speed and memory against xmllint (prints figures)
+#   make bench      speed and memory against xmllint and openssl (prints figures)
+#   make bench-sign only its signing part
 #   make fuzz       the parsers under libFuzzer, FUZZ_SECONDS each
 #   make lint       formatting (clang-format) and banned functions
 #   make certs      development PKI in certs/dev, NOT FOR PRODUCTION
@@ -36,7 +37,7 @@ LIB_OBJ = $(LIB_SRC:gateway/%.c=$(BUILD)/obj/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit demo bench fuzz lint certs install clean xsd
+.PHONY: all deps test unit demo bench bench-sign fuzz lint certs install clean xsd
 
 all: deps $(BUILD)/csgw
 
@@ -77,6 +78,13 @@ bench:
 	@gateway/deps.sh bench
 	@$(MAKE) --no-print-directory all
 	@tests/bench/run.sh $(BUILD)
+	@tests/bench/sign.sh $(BUILD)
+
+# Only the signing part of make bench (csgw sign / verify against openssl).
+bench-sign:
+	@gateway/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@tests/bench/sign.sh $(BUILD)
 
 # The parsers under libFuzzer (ASan+UBSan), FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 60

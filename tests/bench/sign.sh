@@ -105,7 +105,7 @@ awk '
 			m = order[i]
 			for (j = 1; j <= 5; j++) {
 				l = labels[j]; s = sec[m, l]
-				printf "%8s  %-22s %8.2f %8s %13.1f\n", m, l, s, s > 0 ? sprintf("%.0f", m * 1048576 / 1e6 / s) : "inf", kib[m, l] / 1024
+				printf "%8s  %-22s %8.2f %8s %13.1f\n", m, l, s, (s > 0 ? sprintf("%.0f", m * 1048576 / 1e6 / s) : "inf"), kib[m, l] / 1024
 			}
 			print ""
 		}

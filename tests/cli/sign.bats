@@ -66,11 +66,25 @@ verify_from_tx() {
 		-signer "$tx/local/signing.pem" -inkey "$tx/private/signing.key"
 	verify_from_tx --signature nocerts.p7s batch.txt
 	[ "$status" -eq 0 ]
-	# The one byte changed is caught on openssl's signatures too.
+	# Without signed attributes, and with another digest: verified through
+	# OpenSSL's own content digest rather than csgw's SHA-256 pass.
+	openssl cms -sign -binary -outform DER -noattr -in batch.txt -out noattr.p7s \
+		-signer "$tx/local/signing.pem" -inkey "$tx/private/signing.key"
+	verify_from_tx --signature noattr.p7s batch.txt
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"no signing time, sha256 $(sha256sum batch.txt | cut -c1-64)" ]]
+	openssl cms -sign -binary -outform DER -md sha384 -in batch.txt -out sha384.p7s \
+		-signer "$tx/local/signing.pem" -inkey "$tx/private/signing.key"
+	verify_from_tx --signature sha384.p7s batch.txt
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"sha256 $(sha256sum batch.txt | cut -c1-64)" ]]
+	# The one byte changed is caught on openssl's signatures too, by both paths.
 	printf 'X' | dd of=batch.txt bs=1 seek=100 conv=notrunc 2>/dev/null
-	verify_from_tx --signature stream.p7s batch.txt
-	[ "$status" -eq 65 ]
-	[[ "$output" == *"does not match its signature"* ]]
+	for sig in stream.p7s noattr.p7s sha384.p7s; do
+		verify_from_tx --signature $sig batch.txt
+		[ "$status" -eq 65 ]
+		[[ "$output" == *"does not match its signature"* ]]
+	done
 }
 
 @test "RSA-3072 keys from the dev PKI sign and verify both ways" {
