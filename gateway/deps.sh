@@ -9,7 +9,7 @@ set -eu
 pkgs_build="gcc make pkg-config libc6-dev libxml2-dev libssl-dev libinih-dev openssl"
 pkgs_test="libcmocka-dev bats libxml2-utils openssh-client time"
 pkgs_bench="time libxml2-utils valgrind openssl openssh-client"
-pkgs_demo="libxml2-utils"
+pkgs_demo="libxml2-utils openssl openssh-client"
 pkgs_lint="clang-format shellcheck"
 pkgs_fuzz="clang libclang-rt-14-dev"
 

@@ -12,14 +12,14 @@ load helpers
 @test "--help lists every command and the exit codes" {
 	run "$CSGW" --help
 	[ "$status" -eq 0 ]
-	for c in map unmap validate mapping check-config; do
+	for c in map unmap validate mapping check-config sign verify receipt; do
 		[[ "$output" == *"  $c "* ]]
 	done
 	[[ "$output" == *"64 usage, 65 bad data"* ]]
 }
 
 @test "every command has --help, exit 0, starting with its usage" {
-	for c in map unmap validate mapping check-config; do
+	for c in map unmap validate mapping check-config sign verify receipt; do
 		run "$CSGW" "$c" --help
 		[ "$status" -eq 0 ]
 		[[ "$output" == "usage: csgw"*"$c"* ]]
