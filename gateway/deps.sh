@@ -11,7 +11,7 @@ pkgs_test="libcmocka-dev bats libxml2-utils openssh-client time"
 pkgs_bench="time libxml2-utils valgrind openssl openssh-client"
 pkgs_demo="libxml2-utils openssl openssh-client"
 pkgs_lint="clang-format shellcheck"
-pkgs_fuzz="clang libclang-rt-14-dev"
+pkgs_fuzz="clang libclang-rt-14-dev openssl openssh-client"
 
 want=""
 for group in "$@"; do

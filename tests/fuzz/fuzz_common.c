@@ -1,7 +1,9 @@
 /*
  * fuzz_common.c - what the libFuzzer targets share.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "fuzz_common.h"
 
 #include <stdlib.h>

@@ -2,7 +2,8 @@
 # run.sh - build the libFuzzer targets and run each for a bounded time.
 #
 # usage: tests/fuzz/run.sh [SECONDS]   (default 30 per target)
-# Seeds: the sample extracts (map) and their XML batches (validate).
+# Seeds: the sample extracts (map), their XML batches (validate), and
+# signatures by csgw and openssl over a fixed file (signature).
 # A crash, leak or sanitizer report fails the run and keeps the input.
 set -eu
 seconds=${1:-30}
@@ -13,14 +14,14 @@ export CSGW_MAPPINGS="$top/mappings"
 
 flags="-g -O1 -std=c11 -D_GNU_SOURCE -Igateway -Itests/fuzz $(pkg-config --cflags libxml-2.0)"
 libs="$(pkg-config --libs libxml-2.0 libcrypto inih)"
-mkdir -p "$out/obj" "$out/seed-map" "$out/seed-validate" "$out/crashes"
+mkdir -p "$out/obj" "$out/seed-map" "$out/seed-validate" "$out/seed-signature" "$out/crashes"
 # shellcheck disable=SC2086 # $flags and $libs are option lists: split them
 for src in gateway/util/*.c gateway/io/*.c gateway/core/*.c tests/fuzz/fuzz_common.c; do
 	obj="$out/obj/$(echo "$src" | tr / _).o"
 	clang $flags -fsanitize=fuzzer-no-link,address,undefined -c -o "$obj" "$src"
 done
 # shellcheck disable=SC2086
-for target in validate map; do
+for target in validate map signature; do
 	clang $flags -fsanitize=fuzzer,address,undefined -o "$out/fuzz_$target" \
 		"tests/fuzz/fuzz_$target.c" "$out"/obj/*.o $libs
 done
@@ -35,8 +36,24 @@ for f in tests/data/*.txt; do
 	i=$((i + 1))
 done
 
+# The signature target trusts a development CA and checks a fixed file.
+rm -rf "$out/pki"
+certs/init-dev.sh "$out/pki" >/dev/null
+export CSGW_FUZZ_PKI="$out/pki"
+cp tests/data/receipt.txt "$out/pki/content.txt"
+p=$out/pki/ca06
+build/csgw sign --cert "$p/local/signing.pem" --key "$p/private/signing.key" \
+	"$out/pki/content.txt" >/dev/null
+mv "$out/pki/content.txt.p7s" "$out/seed-signature/csgw.p7s"
+for opts in "" "-noattr" "-nocerts" "-md sha384"; do
+	# shellcheck disable=SC2086 # $opts is an option list
+	openssl cms -sign -binary -outform DER $opts -signer "$p/local/signing.pem" \
+		-inkey "$p/private/signing.key" -in "$out/pki/content.txt" \
+		-out "$out/seed-signature/openssl$(echo "$opts" | tr -d ' ').p7s"
+done
+
 rc=0
-for target in validate map; do
+for target in validate map signature; do
 	echo "fuzz_$target: ${seconds}s"
 	if ! "$out/fuzz_$target" -max_total_time="$seconds" -max_len=65536 -timeout=10 \
 		-rss_limit_mb=512 -artifact_prefix="$out/crashes/$target-" -print_final_stats=0 \
