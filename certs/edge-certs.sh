@@ -10,6 +10,8 @@
 #   expired     issued by the CA, valid 2020-01-01 to 2021-01-01
 #   notyet      issued by the CA, valid 2099-01-01 to 2100-01-01
 #   nodigsig    issued by the CA, valid now, keyUsage keyEncipherment only
+#   tlsonly     issued by the CA, valid now, digitalSignature, but extended
+#               key usage serverAuth only (a TLS server's certificate)
 #   rogue-ca    a second, untrusted, self-signed CA
 #   rogue       a signing certificate issued by rogue-ca, valid now
 #   encrypted   a signing certificate issued by the CA, valid now, whose key
@@ -110,6 +112,13 @@ basicConstraints = critical, CA:FALSE
 keyUsage = critical, keyEncipherment
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid, issuer
+
+[tlsonly]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid, issuer
 EOF
 
 # genkey FILE [OPENSSL-ARGS...]: a new ECDSA P-256 key, PEM PKCS#8, 0600.
@@ -140,6 +149,7 @@ ca_key=$ca_dir/private/ca.key
 issue expired "$ca_cert" "$ca_key" signing -startdate 20200101000000Z -enddate 20210101000000Z
 issue notyet "$ca_cert" "$ca_key" signing -startdate 20990101000000Z -enddate 21000101000000Z
 issue nodigsig "$ca_cert" "$ca_key" nodigsig
+issue tlsonly "$ca_cert" "$ca_key" tlsonly
 
 # The rogue CA: self-signed, trusted by nobody, and a signer under it.
 genkey "$out/rogue-ca.key"
@@ -161,4 +171,4 @@ quiet openssl ca -batch -config "$cnf" -cert "$ca_cert" -keyfile "$ca_key" \
 	-extensions signing -notext -in "$tmp/encrypted.csr" -out "$out/encrypted.pem"
 
 echo "edge-case certificates (FOR TESTS ONLY, NOT FOR PRODUCTION) in $out:"
-echo "  expired notyet nodigsig rogue-ca rogue encrypted (+ encrypted.pass, wrong.pass)"
+echo "  expired notyet nodigsig tlsonly rogue-ca rogue encrypted (+ encrypted.pass, wrong.pass)"

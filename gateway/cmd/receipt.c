@@ -2,22 +2,29 @@
  * receipt.c - csgw receipt make | check: signed acknowledgements of files.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "core/receipt.h"
 #include "io/cms.h"
 #include "io/digest.h"
+#include "io/fs.h"
 #include "util/alloc.h"
 
 #define MAX_REPORTED 100
 #define MAX_REJECTS 10000
+/* A receipt is a few kB per rejected record; more is not a receipt. */
+#define MAX_RECEIPT_BYTES (64L * 1024 * 1024)
 
 static const char usage[] =
     "usage: csgw [-c FILE] receipt make FILE --partner NAME [--batch N --records N]\n"
@@ -74,8 +81,10 @@ static int add_reject(struct receipt *r, const char *arg, bool whole_file)
 	}
 	*colon = '\0';
 	if (receipt_reject(r, record, code, colon + 1) < 0) {
-		fprintf(stderr, "csgw receipt: record %lu has more than %d errors\n", record,
-		        RECEIPT_MAX_ERRORS);
+		fprintf(stderr,
+		        "csgw receipt: '%s': expected a code of at most 5 and a message of at most "
+		        "50 characters, and at most %d errors per record\n",
+		        arg, RECEIPT_MAX_ERRORS);
 		goto out;
 	}
 	rc = 0;
@@ -99,8 +108,8 @@ static int receipt_make(struct setup *s, int argc, char **argv)
 	struct receipt r = {.accepted = true};
 	struct cms_signer *signer = NULL;
 	unsigned char md[DIGEST_SHA256_LEN];
-	char *out_path = NULL, *sig = NULL, why[1024];
-	int c, rc = EX_USAGE;
+	char *out_path = NULL, *tmp = NULL, *sig = NULL, why[1024];
+	int c, fd = -1, rc = EX_USAGE;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "p:o:", options, NULL)) != -1) {
@@ -119,7 +128,12 @@ static int receipt_make(struct setup *s, int argc, char **argv)
 			break;
 		case 'r':
 		case 'R':
-			if (r.nresults >= MAX_REJECTS || add_reject(&r, optarg, c == 'R') < 0)
+			if (r.nresults >= MAX_REJECTS) {
+				fprintf(stderr, "csgw receipt: more than %d rejected records\n",
+				        MAX_REJECTS);
+				goto out;
+			}
+			if (add_reject(&r, optarg, c == 'R') < 0)
 				goto out;
 			if (c == 'R')
 				r.accepted = false;
@@ -131,6 +145,16 @@ static int receipt_make(struct setup *s, int argc, char **argv)
 	}
 	if (optind != argc - 1 || partner == NULL || (batch == NULL) != (records_s == NULL)) {
 		usage_error();
+		goto out;
+	}
+	if (output && strcmp(output, "-") == 0) {
+		fprintf(stderr, "csgw receipt: -o -: a receipt is a file beside its signature, not "
+		                "standard output\n");
+		goto out;
+	}
+	if (batch && (strlen(batch) != 6 || strspn(batch, "0123456789") != 6)) {
+		fprintf(stderr, "csgw receipt: --batch '%s': expected the 6-digit batch number\n",
+		        batch);
 		goto out;
 	}
 	const char *file = argv[optind];
@@ -145,9 +169,21 @@ static int receipt_make(struct setup *s, int argc, char **argv)
 	snprintf(r.receiver_state, sizeof r.receiver_state, "%s", ours);
 	snprintf(r.sender_state, sizeof r.sender_state, "%s", theirs);
 
-	if (digest_file_sha256(file, md) < 0) {
+	/* The digest and the batch facts come from one open file, so that a
+	 * file renamed into its place meanwhile cannot mix the two. */
+	struct stat st;
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0 || fstat(fd, &st) != 0 ||
+	    !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "csgw receipt: %s: %s\n", file,
+		        fd < 0 ? strerror(errno) : "not a regular file");
+		rc = EX_NOINPUT;
+		goto out;
+	}
+	char opened[64];
+	snprintf(opened, sizeof opened, "/proc/self/fd/%d", fd);
+	if (digest_file_sha256(opened, md) < 0) {
 		fprintf(stderr, "csgw receipt: %s: cannot read: %s\n", file, strerror(errno));
-		rc = errno == EIO ? EX_IOERR : EX_NOINPUT;
+		rc = EX_IOERR;
 		goto out;
 	}
 	digest_hex(md, sizeof md, r.sha256);
@@ -169,7 +205,7 @@ static int receipt_make(struct setup *s, int argc, char **argv)
 			goto out;
 		}
 		snprintf(r.batch, sizeof r.batch, "%s", batch);
-	} else if (receipt_batch_facts(s->set, file, s->test_env, r.batch, &records, &rep) !=
+	} else if (receipt_batch_facts(s->set, opened, s->test_env, r.batch, &records, &rep) !=
 	           MAP_OK) {
 		report_finish(&rep);
 		fprintf(stderr,
@@ -201,20 +237,28 @@ static int receipt_make(struct setup *s, int argc, char **argv)
 		out_path = xmalloc(n);
 		snprintf(out_path, n, "%s.receipt.xml", file);
 	}
-	rep.file = out_path;
-	enum map_status st = receipt_write(s->set, &r, out_path, &rep);
-	if (st != MAP_OK) {
-		report_finish(&rep);
-		fprintf(stderr, "csgw receipt: no receipt was written\n");
-		rc = st == MAP_IO_ERROR ? EX_IOERR : EX_DATAERR;
-		goto out;
-	}
-	size_t n = strlen(out_path) + 5;
+	/* Written and signed under a temporary name, published last: a failure
+	 * leaves any earlier receipt and its signature as they were. */
+	size_t n = strlen(out_path) + 32;
+	tmp = xmalloc(n);
+	snprintf(tmp, n, "%s.%ld.unsigned.tmp", out_path, (long)getpid());
 	sig = xmalloc(n);
 	snprintf(sig, n, "%s.p7s", out_path);
-	if (cms_sign_file(signer, out_path, sig, NULL, why, sizeof why) < 0) {
-		fprintf(stderr, "csgw receipt: %s; the unsigned receipt is removed\n", why);
-		remove(out_path);
+	rep.file = out_path;
+	enum map_status ws = receipt_write(s->set, &r, tmp, &rep);
+	if (ws != MAP_OK) {
+		report_finish(&rep);
+		fprintf(stderr, "csgw receipt: no receipt was written\n");
+		rc = ws == MAP_IO_ERROR ? EX_IOERR : EX_DATAERR;
+		goto out;
+	}
+	if (cms_sign_file(signer, tmp, sig, NULL, why, sizeof why) < 0) {
+		fprintf(stderr, "csgw receipt: %s; no receipt was written\n", why);
+		rc = EX_IOERR;
+		goto out;
+	}
+	if (fs_publish(tmp, out_path) < 0) {
+		fprintf(stderr, "csgw receipt: %s: cannot write: %s\n", out_path, strerror(errno));
 		rc = EX_IOERR;
 		goto out;
 	}
@@ -224,9 +268,14 @@ static int receipt_make(struct setup *s, int argc, char **argv)
 	       r.accepted_count, r.rejected_count, sig);
 	rc = 0;
 out:
+	if (tmp)
+		unlink(tmp); /* gone already when published */
+	if (fd >= 0)
+		close(fd);
 	cms_signer_free(signer);
 	receipt_free(&r);
 	free(out_path);
+	free(tmp);
 	free(sig);
 	return rc;
 }
@@ -256,6 +305,48 @@ static void print_receipt(const char *path, const char *partner, const struct re
 	}
 }
 
+/* A private copy of a small file, in memory: what is verified is then what
+ * is read, whatever happens to the file meanwhile.  Returns the copy's
+ * descriptor (its /proc path in 'copy'), or -1 after printing why. */
+static int snapshot(const char *path, char *copy, size_t size)
+{
+	int in = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), out = -1;
+	struct stat st;
+	char buf[65536];
+	long total = 0;
+	ssize_t n;
+
+	if (in < 0 || fstat(in, &st) != 0 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "csgw receipt: %s: %s\n", path,
+		        in < 0 ? strerror(errno) : "not a regular file");
+		goto fail;
+	}
+	if ((out = memfd_create("csgw-receipt", MFD_CLOEXEC)) < 0)
+		goto io_error;
+	while ((n = read(in, buf, sizeof buf)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || write(out, buf, (size_t)n) != n)
+			goto io_error;
+		if ((total += n) > MAX_RECEIPT_BYTES) {
+			fprintf(stderr, "csgw receipt: %s: over %ld bytes; not a receipt\n", path,
+			        MAX_RECEIPT_BYTES);
+			goto fail;
+		}
+	}
+	close(in);
+	snprintf(copy, size, "/proc/self/fd/%d", out);
+	return out;
+io_error:
+	fprintf(stderr, "csgw receipt: %s: cannot read: %s\n", path, strerror(errno));
+fail:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	return -1;
+}
+
 static int receipt_check(struct setup *s, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -283,36 +374,59 @@ static int receipt_check(struct setup *s, int argc, char **argv)
 	if (optind != argc - 1 || partner == NULL)
 		return usage_error();
 	const char *path = argv[optind];
-	if ((rc = cmd_verify_file(s, partner, NULL, path, NULL, NULL)) != 0)
-		return rc;
+	const char *ours = conf_value(&s->conf, "gateway", "state");
+	const char *theirs = cmd_partner_value(s, partner, "state");
+	if (ours == NULL || theirs == NULL) {
+		fprintf(stderr,
+		        "%s: checking a receipt needs [gateway] state and [partner %s] state\n",
+		        cmd_conf_name(s), partner);
+		return EX_CONFIG;
+	}
+	char copy[64];
+	int fd = snapshot(path, copy, sizeof copy);
+	if (fd < 0)
+		return EX_NOINPUT;
+	struct cms_signed_by by;
+	unsigned char md[DIGEST_SHA256_LEN];
+	char hex[65];
+	if ((rc = cmd_verify_file(s, partner, NULL, path, NULL, &by)) != 0)
+		goto out;
+	rc = EX_DATAERR;
+	if (digest_file_sha256(copy, md) < 0) {
+		fprintf(stderr, "csgw receipt: %s: cannot read its copy: %s\n", path,
+		        strerror(errno));
+		rc = EX_IOERR;
+		goto out;
+	}
+	digest_hex(md, sizeof md, hex);
+	if (strcmp(hex, by.sha256) != 0) {
+		fprintf(stderr, "csgw receipt: %s changed while it was checked; nothing was read\n",
+		        path);
+		goto out;
+	}
 	struct report rep = {.out = stderr, .file = path, .max = MAX_REPORTED};
-	enum map_status st = receipt_read(s->set, path, &r, &rep);
+	enum map_status st = receipt_read(s->set, copy, &r, &rep);
 	if (st != MAP_OK) {
 		report_finish(&rep);
 		fprintf(stderr,
 		        "csgw receipt: %s is signed by partner %s but is not a good receipt "
 		        "(above)\n",
 		        path, partner);
-		return st == MAP_NO_INPUT ? EX_NOINPUT : EX_DATAERR;
+		goto out;
 	}
-	rc = EX_DATAERR;
-	const char *ours = conf_value(&s->conf, "gateway", "state");
-	const char *theirs = cmd_partner_value(s, partner, "state");
-	if (ours && strcmp(ours, r.sender_state) != 0) {
+	if (strcmp(ours, r.sender_state) != 0) {
 		fprintf(stderr,
 		        "csgw receipt: %s acknowledges a file from state %s, not from us (%s)\n",
 		        path, r.sender_state, ours);
 		goto out;
 	}
-	if (theirs && strcmp(theirs, r.receiver_state) != 0) {
+	if (strcmp(theirs, r.receiver_state) != 0) {
 		fprintf(stderr,
 		        "csgw receipt: %s says state %s received the file; partner %s is %s\n",
 		        path, r.receiver_state, partner, theirs);
 		goto out;
 	}
 	if (for_file) {
-		unsigned char md[DIGEST_SHA256_LEN];
-		char hex[65];
 		if (digest_file_sha256(for_file, md) < 0) {
 			fprintf(stderr, "csgw receipt: %s: cannot read: %s\n", for_file,
 			        strerror(errno));
@@ -332,6 +446,7 @@ static int receipt_check(struct setup *s, int argc, char **argv)
 	print_receipt(path, partner, &r);
 	rc = 0;
 out:
+	close(fd);
 	receipt_free(&r);
 	return rc;
 }

@@ -48,7 +48,8 @@ int receipt_reject(struct receipt *r, unsigned long record, const char *code, co
 {
 	struct receipt_result *res = result_for(r, record);
 
-	if (res->nerrors == RECEIPT_MAX_ERRORS)
+	if (res->nerrors == RECEIPT_MAX_ERRORS || strlen(code) >= sizeof res->errors[0].code ||
+	    strlen(message) >= sizeof res->errors[0].message)
 		return -1;
 	struct receipt_error *e = &res->errors[res->nerrors++];
 	snprintf(e->code, sizeof e->code, "%s", code);

@@ -49,7 +49,8 @@ struct receipt {
 };
 
 /* Adds an error to the result of 'record', creating it; -1 when that
- * record already has RECEIPT_MAX_ERRORS. */
+ * record already has RECEIPT_MAX_ERRORS, or the code is longer than 5 or
+ * the message than 50 characters (nothing is cut short). */
 int receipt_reject(struct receipt *, unsigned long record, const char *code, const char *message);
 
 /* Writes the receipt as an XML batch at 'output' (whole or not at all). */

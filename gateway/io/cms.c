@@ -345,9 +345,12 @@ static CMS_ContentInfo *read_signature(const char *sig_path, char *why, size_t w
 	CMS_ContentInfo *cms = NULL;
 	unsigned char *buf;
 	const unsigned char *p;
-	FILE *f = fopen(sig_path, "rb");
+	int fd = open(sig_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO cannot hang us */
+	FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
 
 	if (f == NULL) {
+		if (fd >= 0)
+			close(fd);
 		if (errno == ENOENT)
 			say(why, whylen, "%s: no signature: the file does not exist", sig_path);
 		else
@@ -420,7 +423,11 @@ static int check_chain(X509_STORE *store, X509 *signer, STACK_OF(X509) * untrust
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	int rc = -1;
 
-	if (ctx == NULL || !X509_STORE_CTX_init(ctx, store, signer, untrusted)) {
+	/* S/MIME signing, as openssl cms -verify checks by default: a certificate
+	 * whose extended key usage names other purposes only (a TLS server's)
+	 * does not sign files. */
+	if (ctx == NULL || !X509_STORE_CTX_init(ctx, store, signer, untrusted) ||
+	    !X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SMIME_SIGN)) {
 		say(why, whylen, "%s: cannot check the chain (%s)", name, ssl_reason());
 		goto out;
 	}
@@ -491,6 +498,40 @@ static bool signs_sha256_attributes(CMS_SignerInfo *si)
 	       CMS_signed_get_attr_count(si) > 0;
 }
 
+/* What the signature says it signs: plain data, with a digest we accept.
+ * Another kind of object the partner signed (a timestamp token, say) is
+ * not a signature of a file. */
+static int check_signed_what(CMS_ContentInfo *cms, CMS_SignerInfo *si, const char *sig_path,
+                             char *why, size_t whylen)
+{
+	X509_ALGOR *dig = NULL;
+	int nid;
+
+	if (OBJ_obj2nid(CMS_get0_eContentType(cms)) != NID_pkcs7_data) {
+		say(why, whylen, "%s: signs content of another type than data", sig_path);
+		return -1;
+	}
+	if (CMS_signed_get_attr_count(si) > 0) {
+		ASN1_OBJECT *type = CMS_signed_get0_data_by_OBJ(
+		    si, OBJ_nid2obj(NID_pkcs9_contentType), -3, V_ASN1_OBJECT);
+		if (type == NULL || OBJ_obj2nid(type) != NID_pkcs7_data) {
+			say(why, whylen,
+			    "%s: its contentType attribute is missing, repeated, or not data",
+			    sig_path);
+			return -1;
+		}
+	}
+	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, NULL);
+	nid = dig ? OBJ_obj2nid(dig->algorithm) : NID_undef;
+	if (nid != NID_sha256 && nid != NID_sha384 && nid != NID_sha512) {
+		say(why, whylen,
+		    "%s: digest %s is not accepted; expected SHA-256, SHA-384 or SHA-512", sig_path,
+		    nid == NID_undef ? "(unknown)" : OBJ_nid2sn(nid));
+		return -1;
+	}
+	return 0;
+}
+
 static void content_mismatch(const char *path, const char *sig_path, bool empty, char *why,
                              size_t whylen)
 {
@@ -543,8 +584,11 @@ static enum sig_status verify_by_cms(CMS_ContentInfo *cms, X509_STORE *store, X5
 		st = SIG_IO_ERROR;
 		goto out;
 	}
-	if (only == NULL || !sk_X509_push(only, signer))
+	if (only == NULL || !sk_X509_push(only, signer)) {
+		say(why, whylen, "%s: out of memory", path);
+		st = SIG_IO_ERROR;
 		goto out;
+	}
 	ERR_clear_error();
 	int ok = CMS_verify(cms, only, store, content.md, NULL,
 	                    CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY | CMS_NOINTERN);
@@ -582,8 +626,13 @@ enum sig_status cms_verify_file(const struct cms_trust *trust, const char *path,
 	STACK_OF(X509) *bag = NULL;
 	char name[600], subject[256];
 
-	if (access(path, R_OK) != 0) {
+	struct stat sb;
+	if (stat(path, &sb) != 0 || access(path, R_OK) != 0) {
 		say(why, whylen, "%s: cannot read: %s", path, strerror(errno));
+		return SIG_NO_INPUT;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		say(why, whylen, "%s: not a regular file", path);
 		return SIG_NO_INPUT;
 	}
 	if ((cms = read_signature(sig_path, why, whylen)) == NULL)
@@ -631,7 +680,8 @@ enum sig_status cms_verify_file(const struct cms_trust *trust, const char *path,
 		subject_of(signer, subject, sizeof subject);
 		snprintf(name, sizeof name, "the signer's certificate '%s'", subject);
 	}
-	if (check_dates(signer, name, why, whylen) < 0 ||
+	if (check_signed_what(cms, si, sig_path, why, whylen) < 0 ||
+	    check_dates(signer, name, why, whylen) < 0 ||
 	    check_key_usage(signer, name, why, whylen) < 0 ||
 	    check_chain(store, signer, bag, name, why, whylen) < 0)
 		goto out;

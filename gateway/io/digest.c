@@ -27,7 +27,8 @@ void digest_hex(const unsigned char *bytes, unsigned n, char *out)
 int digest_file_sha256(const char *path, unsigned char md[DIGEST_SHA256_LEN])
 {
 	unsigned mdlen = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO put in a file's place cannot hang the reader. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -46,9 +47,15 @@ int digest_file_sha256(const char *path, unsigned char md[DIGEST_SHA256_LEN])
 			saved = errno;
 			goto out;
 		}
-		EVP_DigestUpdate(ctx, buf, (size_t)n);
+		if (!EVP_DigestUpdate(ctx, buf, (size_t)n)) {
+			saved = EIO;
+			goto out;
+		}
 	}
-	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	if (!EVP_DigestFinal_ex(ctx, md, &mdlen) || mdlen != DIGEST_SHA256_LEN) {
+		saved = EIO;
+		goto out;
+	}
 	rc = 0;
 out:
 	free(buf);

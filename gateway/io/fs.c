@@ -208,6 +208,11 @@ fail:
 	return -1;
 }
 
+int fs_publish(const char *from, const char *to)
+{
+	return SYS_RENAME(from, to) < 0 || fsync_dir_of(to) < 0 ? -1 : 0;
+}
+
 void out_abort(struct out_file *of)
 {
 	if (of->fd >= 0)

@@ -32,6 +32,10 @@ int out_write(struct out_file *, const void *data, size_t len);
 int out_commit(struct out_file *);
 void out_abort(struct out_file *);
 
+/* Renames a complete, synced file onto 'to' and fsyncs the directory: for
+ * a file that must be finished (signed) before it appears.  0 or -1. */
+int fs_publish(const char *from, const char *to);
+
 /* Test hook (SQLite's os_unix.c idea): every system call the durable layer
  * makes goes through this table, so tests can inject EIO, ENOSPC, short
  * writes.  NULL entries mean the real call. */

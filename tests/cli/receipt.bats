@@ -76,9 +76,13 @@ setup() {
 	[ "$status" -eq 65 ]
 	[[ "$output" == *"r.xml acknowledges sha256 $(sha256sum sent.xml | cut -c1-64); other.txt has sha256 $(sha256sum other.txt | cut -c1-64): not this file"* ]]
 
-	run "$CSGW" -c "$CA" receipt check r.xml --partner OCSE
+	run "$CSGW" -c "$CA" verify r.xml --partner OCSE
 	[ "$status" -eq 65 ]
 	[[ "$output" == *"not by the partner's certificate"* ]]
+	# Receipts name states: a partner without one fails closed.
+	run "$CSGW" -c "$CA" receipt check r.xml --partner OCSE
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"checking a receipt needs [gateway] state and [partner OCSE] state"* ]]
 
 	# Signed by TX, but made for a file TX received from someone else.
 	run "$CSGW" -c "$TX" receipt check r.xml --partner CA
@@ -103,6 +107,44 @@ setup() {
 	run "$CSGW" -c "$TX" receipt make sent.xml --partner CA -o r.xml --reject "RC014"
 	[ "$status" -eq 64 ]
 	[ ! -e r.xml ]
+}
+
+@test "receipt make: -o -, a batch number that is not 6 digits, over-long codes: refused, nothing cut short" {
+	run "$CSGW" -c "$TX" receipt make sent.xml --partner CA -o -
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"not standard output"* ]]
+	printf 'x\n' >junk.bin
+	run "$CSGW" -c "$TX" receipt make junk.bin --partner CA --batch 1234567 --records 0
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"--batch '1234567': expected the 6-digit batch number"* ]]
+	run "$CSGW" -c "$TX" receipt make sent.xml --partner CA -o r.xml --reject "2:RC01499:TOO LONG"
+	[ "$status" -eq 64 ]
+	long=$(printf 'A%.0s' $(seq 51))
+	run "$CSGW" -c "$TX" receipt make sent.xml --partner CA -o r.xml --reject "2:RC014:$long"
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"a message of at most 50 characters"* ]]
+	[ ! -e r.xml ]
+	! ls -A | grep -q 'tmp$'
+}
+
+@test "a failed receipt leaves the earlier receipt and signature as they were" {
+	"$CSGW" -c "$TX" receipt make sent.xml --partner CA -o r.xml
+	cp r.xml r.before
+	cp r.xml.p7s p7s.before
+	run "$CSGW" -c "$TX" receipt make sent.xml --partner CA -o r.xml --reject "2:rc:lower case"
+	[ "$status" -eq 65 ]
+	cmp r.xml r.before
+	cmp r.xml.p7s p7s.before
+	! ls -A | grep -q 'tmp$'
+}
+
+@test "receipt check parses exactly the bytes it verified: a FIFO cannot serve two versions" {
+	"$CSGW" -c "$TX" receipt make sent.xml --partner CA -o good.xml
+	mkfifo r.xml
+	cp good.xml.p7s r.xml.p7s
+	run "$CSGW" -c "$CA" receipt check r.xml --partner TX
+	[ "$status" -eq 66 ]
+	[[ "$output" == *"r.xml: not a regular file"* ]]
 }
 
 @test "a partner without a state code cannot be named in a receipt: configuration error" {

@@ -46,7 +46,7 @@ verify_from_tx() {
 	[[ "$output" == *"subject: "*"tx48"* ]]
 	# Its certificate is the one gateway.conf names.
 	openssl cms -verify -binary -inform DER -content batch.txt -in batch.txt.p7s \
-		-CAfile "$PKI/pki/ca/ca.pem" -purpose any -out /dev/null -signer signer.pem
+		-CAfile "$PKI/pki/ca/ca.pem" -out /dev/null -signer signer.pem
 	cmp <(openssl x509 -outform DER -in signer.pem) \
 		<(openssl x509 -outform DER -in "$PKI/pki/tx48/local/signing.pem")
 }
@@ -93,7 +93,7 @@ verify_from_tx() {
 	[[ "$output" == *"3072 bit"* ]]
 	"$CSGW" -c "$TX" sign --cert rsa/tx48/local/signing.pem --key rsa/tx48/private/signing.key batch.txt
 	openssl cms -verify -binary -inform DER -content batch.txt -in batch.txt.p7s \
-		-CAfile rsa/ca/ca.pem -purpose any -out /dev/null
+		-CAfile rsa/ca/ca.pem -out /dev/null
 	run "$CSGW" -c "$CA" verify --ca-bundle rsa/ca/ca.pem batch.txt
 	[ "$status" -eq 0 ]
 }
@@ -211,6 +211,31 @@ verify_from_tx() {
 	run "$CSGW" -c "$CA" sign --cert "$e/nodigsig.pem" --key "$e/nodigsig.key" batch.txt
 	[ "$status" -eq 78 ]
 	[ ! -e batch.txt.p7s ]
+}
+
+@test "a certificate for another purpose (TLS server only) does not sign files: exit 65" {
+	local e=$PKI/edge
+	openssl cms -sign -binary -outform DER -in batch.txt -out batch.txt.p7s \
+		-signer "$e/tlsonly.pem" -inkey "$e/tlsonly.key"
+	run "$CSGW" -c "$CA" verify batch.txt
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"tlsonly"*"unsuitable certificate purpose"* ]]
+	run openssl_verify batch.txt batch.txt.p7s
+	[ "$status" -ne 0 ]
+}
+
+@test "signatures over another content type, or with SHA-1, are refused" {
+	local tx=$PKI/pki/tx48
+	openssl cms -sign -binary -outform DER -econtent_type id-smime-ct-TSTInfo -in batch.txt \
+		-out tst.p7s -signer "$tx/local/signing.pem" -inkey "$tx/private/signing.key"
+	verify_from_tx --signature tst.p7s batch.txt
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"tst.p7s: signs content of another type than data"* ]]
+	openssl cms -sign -binary -outform DER -md sha1 -in batch.txt -out sha1.p7s \
+		-signer "$tx/local/signing.pem" -inkey "$tx/private/signing.key"
+	verify_from_tx --signature sha1.p7s batch.txt
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"sha1.p7s: digest SHA1 is not accepted; expected SHA-256, SHA-384 or SHA-512"* ]]
 }
 
 @test "a group- or world-readable private key is refused, naming the chmod; nothing written" {
