@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io/cms.h"
 #include "io/known_hosts.h"
 #include "util/alloc.h"
 
@@ -341,6 +342,67 @@ static void check_known_hosts(struct checker *c, const struct ini_entry *e)
 	free(path);
 }
 
+/* Certificates that expire within this many days are pointed out. */
+#define EXPIRY_WARNING_DAYS 30
+
+static void expiry_warning(struct checker *c, unsigned line, const char *what, long days)
+{
+	if (days < EXPIRY_WARNING_DAYS)
+		fprintf(c->errors,
+		        "%s:%u: warning: [%s] %s expires in %ld day(s); renew it before then\n",
+		        c->conf->ini->path, line, c->section, what, days);
+}
+
+/* A partner's certificate: valid, for signing, chained to ca_bundle. */
+static void check_partner_cert(struct checker *c, const struct ini_entry *e)
+{
+	struct stat st;
+	char why[1024];
+	long days;
+
+	if (!readable_file(c, e, &st))
+		return;
+	char *path = resolve(c->conf->ini, e->value);
+	char *ca = conf_path(c->conf, "gateway", "ca_bundle");
+	if (ca && access(ca, R_OK) == 0) {
+		if (cms_check_cert(path, ca, &days, why, sizeof why) < 0)
+			problem(c, e->line, "[%s] cert: %s", c->section, why);
+		else
+			expiry_warning(c, e->line, "cert", days);
+	}
+	free(ca);
+	free(path);
+}
+
+/* The signing certificate, its key and passphrase, together: the key must
+ * open and belong to the certificate, which must be valid for signing. */
+static void check_signer(struct checker *c)
+{
+	const struct ini_entry *key = ini_get(c->conf->ini, "gateway", "signing_key");
+	char *cert_path = conf_path(c->conf, "gateway", "signing_cert");
+	char *key_path = conf_path(c->conf, "gateway", "signing_key");
+	char *pass_path = conf_path(c->conf, "gateway", "signing_key_passphrase");
+	struct cms_signer *signer = NULL;
+	struct stat st;
+	char why[1024];
+
+	c->section = "gateway";
+	/* Unreadable or open keys have been reported by their own checks. */
+	if (cert_path && key_path && access(cert_path, R_OK) == 0 && stat(key_path, &st) == 0 &&
+	    !(st.st_mode & 077) &&
+	    (pass_path == NULL || (stat(pass_path, &st) == 0 && !(st.st_mode & 077)))) {
+		if (cms_signer_load(cert_path, key_path, pass_path, &signer, why, sizeof why) < 0)
+			problem(c, key->line, "[gateway] signing: %s", why);
+		else
+			expiry_warning(c, ini_get(c->conf->ini, "gateway", "signing_cert")->line,
+			               "signing_cert", cms_signer_days_left(signer));
+	}
+	cms_signer_free(signer);
+	free(cert_path);
+	free(key_path);
+	free(pass_path);
+}
+
 static const struct key_rule gateway_keys[] = {
     {"state", true, check_state, "2-digit FIPS code of this state"},
     {"environment", true, check_environment, "production or test"},
@@ -369,7 +431,7 @@ static const struct key_rule partner_keys[] = {
     {"remote_outbox", true, check_remote_dir, "remote folder we download from"},
     {"families", true, check_families, "families exchanged with this partner"},
     {"schedule", false, check_schedule, "exchange schedule"},
-    {"cert", true, check_file, "the partner's signing certificate"},
+    {"cert", true, check_partner_cert, "the partner's signing certificate"},
     {NULL, false, NULL, NULL},
 };
 
@@ -466,6 +528,8 @@ unsigned conf_check(const struct conf *conf, const struct mapping_set *set, FILE
 			        "key '%s' before any section; expected it under [gateway] or "
 			        "[partner NAME]",
 			        ini->entries[i].key);
+	if (gateway_sections == 1)
+		check_signer(&c);
 	if (gateway_sections == 0)
 		problem(&c, 1,
 		        "no [gateway] section; expected one (see gateway/gateway.conf.example)");

@@ -457,6 +457,43 @@ out:
 	return rc;
 }
 
+static long days_left(const X509 *cert)
+{
+	int days = 0, secs = 0;
+	if (!ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(cert)))
+		return 0;
+	return days;
+}
+
+long cms_signer_days_left(const struct cms_signer *s)
+{
+	return days_left(s->cert);
+}
+
+int cms_check_cert(const char *cert_path, const char *ca_bundle, long *left, char *why,
+                   size_t whylen)
+{
+	X509_STORE *store = NULL;
+	X509 *cert = read_cert(cert_path, why, whylen);
+	char name[600];
+	int rc = -1;
+
+	if (cert == NULL)
+		return -1;
+	snprintf(name, sizeof name, "the certificate %s", cert_path);
+	if (check_dates(cert, name, why, whylen) < 0 ||
+	    check_key_usage(cert, name, why, whylen) < 0 ||
+	    (store = load_store(ca_bundle, why, whylen)) == NULL ||
+	    check_chain(store, cert, NULL, name, why, whylen) < 0)
+		goto out;
+	*left = days_left(cert);
+	rc = 0;
+out:
+	X509_STORE_free(store);
+	X509_free(cert);
+	return rc;
+}
+
 /* The content file, read through a SHA-256 filter so that the receipt's
  * digest comes from the same pass as the signature check. */
 struct content {

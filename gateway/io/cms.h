@@ -41,6 +41,16 @@ void cms_signer_free(struct cms_signer *);
 int cms_sign_file(const struct cms_signer *, const char *path, const char *sig_path,
                   char sha256_hex[65], char *why, size_t whylen);
 
+/* A partner's certificate as check-config sees it: one PEM certificate,
+ * valid now, allowing digital signatures, its chain leading to a CA of
+ * 'ca_bundle'.  Returns 0 with the days until it expires in *days_left, or
+ * -1 with the reason. */
+int cms_check_cert(const char *cert_path, const char *ca_bundle, long *days_left, char *why,
+                   size_t whylen);
+
+/* Days until the signer's certificate expires. */
+long cms_signer_days_left(const struct cms_signer *);
+
 /* Whom a signature must come from. */
 struct cms_trust {
 	const char *ca_bundle;    /* PEM file of trusted CAs */

@@ -3,18 +3,20 @@
 
 load helpers
 
+setup_file() {
+	"$CSGW_TOP/certs/init-dev.sh" "$BATS_FILE_TMPDIR/pki" >/dev/null
+	"$CSGW_TOP/certs/edge-certs.sh" "$BATS_FILE_TMPDIR/pki/ca" "$BATS_FILE_TMPDIR/edge" >/dev/null
+}
+
+# The example's layout (certs/README.md), filled from the dev PKI's state 06.
 setup() {
+	PKI=$BATS_FILE_TMPDIR/pki
+	EDGE=$BATS_FILE_TMPDIR/edge
 	cd "$BATS_TEST_TMPDIR"
-	mkdir -p g/certs/local g/certs/private g/certs/trusted g/certs/partners g/spool g/audit/checkpoints
+	mkdir -p g/spool g/audit/checkpoints
+	cp -R "$PKI/ca06" g/certs
 	cd g
-	echo "dummy" >certs/local/signing.pem
-	echo "dummy" >certs/trusted/ca.pem
-	echo "dummy" >certs/partners/tx.pem
-	echo "dummy" >certs/partners/ocse.pem
-	for k in signing.key subject.key ssh_ed25519; do
-		echo "dummy" >certs/private/$k
-		chmod 600 certs/private/$k
-	done
+	cp certs/partners/tx48.pem certs/partners/tx.pem
 	key="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
 	echo "sftp.tx.example $key" >certs/known_hosts
 	echo "sftp.ocse.example $key" >>certs/known_hosts
@@ -54,6 +56,32 @@ setup() {
 	run "$CSGW" -c gateway.conf check-config
 	[ "$status" -eq 78 ]
 	[[ "$output" == *"[gateway] signing_key: private key $PWD/certs/private/signing.key is readable by group or others (mode 0644); expected 0600: chmod 600 $PWD/certs/private/signing.key"* ]]
+}
+
+@test "certificates are checked: a partner's must be valid and chain to ca_bundle; ours must fit our key" {
+	cp "$EDGE/expired.pem" certs/partners/tx.pem
+	cp "$EDGE/rogue.pem" certs/partners/ocse.pem
+	cp "$PKI/tx48/private/signing.key" certs/private/signing.key
+	run "$CSGW" -c gateway.conf check-config
+	echo "$output"
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"[partner TX] cert: the certificate $PWD/certs/partners/tx.pem expired on 2021-01-01 00:00:00Z"* ]]
+	[[ "$output" == *"[partner OCSE] cert: the certificate $PWD/certs/partners/ocse.pem does not lead to a CA of the trusted bundle"* ]]
+	[[ "$output" == *"[gateway] signing: $PWD/certs/private/signing.key: this private key does not belong to the certificate $PWD/certs/local/signing.pem"* ]]
+	[[ "$output" == *"gateway.conf: 3 problem(s)"* ]]
+}
+
+@test "a certificate that expires within 30 days is a warning, not a problem" {
+	openssl req -new -key certs/private/signing.key -subj "/CN=soon" -out soon.csr 2>/dev/null
+	printf 'keyUsage = critical, digitalSignature\n' >ext.cnf
+	openssl x509 -req -in soon.csr -CA "$PKI/ca/ca.pem" -CAkey "$PKI/ca/private/ca.key" \
+		-days 10 -extfile ext.cnf -out certs/local/signing.pem 2>/dev/null
+	run "$CSGW" -c gateway.conf check-config
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"warning: [gateway] signing_cert expires in 9 day(s); renew it before then"* ]] ||
+		[[ "$output" == *"warning: [gateway] signing_cert expires in 10 day(s); renew it before then"* ]]
+	[[ "$output" == *"configuration is good"* ]]
 }
 
 @test "missing files and a missing required key" {
