@@ -71,7 +71,10 @@ quiet() {
 mkdir "$tmp/new"
 : >"$tmp/index.txt"
 cnf=$tmp/openssl.cnf
-cat >"$cnf" <<EOF
+# The shared profiles (v3_ca, signing), then openssl ca's own settings and
+# the profiles of the certificates that must be refused.
+cp "$(dirname "$0")/dev-extensions.cnf" "$cnf"
+cat >>"$cnf" <<EOF
 [ca]
 default_ca = edge
 
@@ -90,22 +93,6 @@ email_in_dn = no
 organizationName = optional
 organizationalUnitName = optional
 commonName = supplied
-
-[req]
-distinguished_name = dn
-[dn]
-
-[v3_ca]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-
-[signing]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, nonRepudiation
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid, issuer
 
 [nodigsig]
 basicConstraints = critical, CA:FALSE

@@ -115,24 +115,7 @@ serial() {
 	echo "0x$(openssl rand -hex 16)"
 }
 
-cnf=$tmp/openssl.cnf
-cat >"$cnf" <<'EOF'
-[req]
-distinguished_name = dn
-[dn]
-
-[v3_ca]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-
-[signing]
-basicConstraints = critical, CA:FALSE
-keyUsage = critical, digitalSignature, nonRepudiation
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid, issuer
-EOF
+cnf=$top/certs/dev-extensions.cnf
 
 cat >"$stage/NOT-FOR-PRODUCTION.txt" <<'EOF'
 THIS PKI IS FOR DEVELOPMENT AND TESTS ONLY, NOT FOR PRODUCTION.

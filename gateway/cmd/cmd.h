@@ -33,6 +33,12 @@ void cmd_teardown(struct setup *);
 /* Handles --environment given after a command name. */
 int cmd_environment_option(struct globals *, const char *value);
 
+/* Prints the usage to stdout when an argument before "--" is --help or -h. */
+bool cmd_want_help(int argc, char **argv, const char *usage);
+
+/* FILE.p7s, the detached signature beside FILE (caller frees). */
+char *cmd_signature_path(const char *file);
+
 /* For messages: the configuration file's path, or that there is none. */
 const char *cmd_conf_name(const struct setup *);
 /* A value of [partner NAME], and a path value resolved (caller frees). */

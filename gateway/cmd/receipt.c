@@ -107,7 +107,6 @@ static int receipt_make(struct setup *s, int argc, char **argv)
 	const char *partner = NULL, *batch = NULL, *records_s = NULL, *output = NULL;
 	struct receipt r = {.accepted = true};
 	struct cms_signer *signer = NULL;
-	unsigned char md[DIGEST_SHA256_LEN];
 	char *out_path = NULL, *tmp = NULL, *sig = NULL, why[1024];
 	int c, fd = -1, rc = EX_USAGE;
 
@@ -181,12 +180,11 @@ static int receipt_make(struct setup *s, int argc, char **argv)
 	}
 	char opened[64];
 	snprintf(opened, sizeof opened, "/proc/self/fd/%d", fd);
-	if (digest_file_sha256(opened, md) < 0) {
+	if (digest_file_sha256_hex(opened, r.sha256) < 0) {
 		fprintf(stderr, "csgw receipt: %s: cannot read: %s\n", file, strerror(errno));
 		rc = EX_IOERR;
 		goto out;
 	}
-	digest_hex(md, sizeof md, r.sha256);
 	char *copy = xstrdup(file);
 	snprintf(r.file_name, sizeof r.file_name, "%s", basename(copy));
 	free(copy);
@@ -242,8 +240,7 @@ static int receipt_make(struct setup *s, int argc, char **argv)
 	size_t n = strlen(out_path) + 32;
 	tmp = xmalloc(n);
 	snprintf(tmp, n, "%s.%ld.unsigned.tmp", out_path, (long)getpid());
-	sig = xmalloc(n);
-	snprintf(sig, n, "%s.p7s", out_path);
+	sig = cmd_signature_path(out_path);
 	rep.file = out_path;
 	enum map_status ws = receipt_write(s->set, &r, tmp, &rep);
 	if (ws != MAP_OK) {
@@ -387,18 +384,16 @@ static int receipt_check(struct setup *s, int argc, char **argv)
 	if (fd < 0)
 		return EX_NOINPUT;
 	struct cms_signed_by by;
-	unsigned char md[DIGEST_SHA256_LEN];
 	char hex[65];
 	if ((rc = cmd_verify_file(s, partner, NULL, path, NULL, &by)) != 0)
 		goto out;
 	rc = EX_DATAERR;
-	if (digest_file_sha256(copy, md) < 0) {
+	if (digest_file_sha256_hex(copy, hex) < 0) {
 		fprintf(stderr, "csgw receipt: %s: cannot read its copy: %s\n", path,
 		        strerror(errno));
 		rc = EX_IOERR;
 		goto out;
 	}
-	digest_hex(md, sizeof md, hex);
 	if (strcmp(hex, by.sha256) != 0) {
 		fprintf(stderr, "csgw receipt: %s changed while it was checked; nothing was read\n",
 		        path);
@@ -427,13 +422,12 @@ static int receipt_check(struct setup *s, int argc, char **argv)
 		goto out;
 	}
 	if (for_file) {
-		if (digest_file_sha256(for_file, md) < 0) {
+		if (digest_file_sha256_hex(for_file, hex) < 0) {
 			fprintf(stderr, "csgw receipt: %s: cannot read: %s\n", for_file,
 			        strerror(errno));
 			rc = EX_NOINPUT;
 			goto out;
 		}
-		digest_hex(md, sizeof md, hex);
 		if (strcmp(hex, r.sha256) != 0) {
 			fprintf(
 			    stderr,
@@ -456,11 +450,8 @@ int cmd_receipt(struct globals *g, int argc, char **argv)
 	struct setup s;
 	int rc;
 
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			fputs(usage, stdout);
-			return 0;
-		}
+	if (cmd_want_help(argc, argv, usage))
+		return 0;
 	if (argc < 2 || (strcmp(argv[1], "make") != 0 && strcmp(argv[1], "check") != 0))
 		return usage_error();
 	if ((rc = cmd_setup(g, true, &s)) != 0)

@@ -57,6 +57,27 @@ void cmd_teardown(struct setup *s)
 	conf_free(&s->conf);
 }
 
+bool cmd_want_help(int argc, char **argv, const char *usage)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(usage, stdout);
+			return true;
+		}
+	}
+	return false;
+}
+
+char *cmd_signature_path(const char *file)
+{
+	size_t n = strlen(file) + sizeof ".p7s";
+	char *sig = xmalloc(n);
+	snprintf(sig, n, "%s.p7s", file);
+	return sig;
+}
+
 const char *cmd_conf_name(const struct setup *s)
 {
 	return s->conf.ini ? s->conf.ini->path : "(no gateway.conf found)";

@@ -34,19 +34,6 @@ static const char verify_usage[] =
     "Exit 0 good, 65 the signature is not good (one line says why), 66 FILE\n"
     "cannot be read, 78 configuration.\n";
 
-static bool want_help(int argc, char **argv, const char *usage)
-{
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			fputs(usage, stdout);
-			return true;
-		}
-	}
-	return false;
-}
-
 /* A path option given on the command line, else a path of gateway.conf. */
 static char *path_of(const char *given, const struct setup *s, const char *section, const char *key)
 {
@@ -91,7 +78,7 @@ int cmd_sign(struct globals *g, int argc, char **argv)
 	struct setup s;
 	int c, rc;
 
-	if (want_help(argc, argv, sign_usage))
+	if (cmd_want_help(argc, argv, sign_usage))
 		return 0;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -119,10 +106,8 @@ int cmd_sign(struct globals *g, int argc, char **argv)
 	if ((rc = cmd_signer(&s, cert_opt, key_opt, pass_opt, &signer)) != 0)
 		goto out;
 	for (int i = optind; i < argc; i++) {
-		size_t n = strlen(argv[i]) + 5;
-		char *sig = xmalloc(n);
+		char *sig = cmd_signature_path(argv[i]);
 		char sha[65];
-		snprintf(sig, n, "%s.p7s", argv[i]);
 		int r = cms_sign_file(signer, argv[i], sig, sha, why, sizeof why);
 		if (r == 0) {
 			printf("%s: signed %s (sha256 %s)\n", sig, argv[i], sha);
@@ -159,13 +144,7 @@ int cmd_verify_file(const struct setup *s, const char *partner, const char *ca_o
 		        cmd_conf_name(s), partner, partner);
 		goto out;
 	}
-	if (sig_opt) {
-		sig = xstrdup(sig_opt);
-	} else {
-		size_t n = strlen(file) + 5;
-		sig = xmalloc(n);
-		snprintf(sig, n, "%s.p7s", file);
-	}
+	sig = sig_opt ? xstrdup(sig_opt) : cmd_signature_path(file);
 	struct cms_trust trust = {.ca_bundle = ca, .partner_cert = cert};
 	switch (cms_verify_file(&trust, file, sig, by, why, sizeof why)) {
 	case SIG_OK:
@@ -209,7 +188,7 @@ int cmd_verify(struct globals *g, int argc, char **argv)
 	struct setup s;
 	int c, rc;
 
-	if (want_help(argc, argv, verify_usage))
+	if (cmd_want_help(argc, argv, verify_usage))
 		return 0;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "p:", options, NULL)) != -1) {

@@ -24,6 +24,15 @@ void digest_hex(const unsigned char *bytes, unsigned n, char *out)
 	out[2 * n] = '\0';
 }
 
+int digest_file_sha256_hex(const char *path, char hex[65])
+{
+	unsigned char md[DIGEST_SHA256_LEN];
+	if (digest_file_sha256(path, md) < 0)
+		return -1;
+	digest_hex(md, sizeof md, hex);
+	return 0;
+}
+
 int digest_file_sha256(const char *path, unsigned char md[DIGEST_SHA256_LEN])
 {
 	unsigned mdlen = 0;

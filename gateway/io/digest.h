@@ -12,6 +12,9 @@
  * the file cannot be opened or read. */
 int digest_file_sha256(const char *path, unsigned char md[DIGEST_SHA256_LEN]);
 
+/* The same, as 64 lower-case hex digits and a NUL. */
+int digest_file_sha256_hex(const char *path, char hex[65]);
+
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void digest_hex(const unsigned char *bytes, unsigned n, char *out);
 

@@ -57,6 +57,15 @@ make_pki() {
 	write_conf "$dir" tx48 48 ca06 06 CA
 }
 
+# use_pki: in a test, PKI (the folder of make_pki), CA and TX (the two
+# gateway.conf files), and the test's own folder as working directory.
+use_pki() {
+	PKI=$BATS_FILE_TMPDIR
+	CA=$PKI/ca06.conf
+	TX=$PKI/tx48.conf
+	cd "$BATS_TEST_TMPDIR" || return 1
+}
+
 # openssl's own verdict on a detached signature, trusting the dev CA (its
 # default purpose, S/MIME signing, as csgw's).
 openssl_verify() {

@@ -11,10 +11,7 @@ setup_file() {
 }
 
 setup() {
-	PKI=$BATS_FILE_TMPDIR
-	CA=$PKI/ca06.conf
-	TX=$PKI/tx48.conf
-	cd "$BATS_TEST_TMPDIR"
+	use_pki
 	cp "$DATA/referral.txt" batch.txt
 }
 
