@@ -6,6 +6,8 @@
 #   make demo       the main job, for real
 #   make bench      speed and memory against xmllint and openssl (prints figures)
 #   make bench-sign only its signing part
+#   make bench-sftp only its SFTP part (SFTP_BENCH_MIB=N for a smaller file)
+#   make bench-audit only its audit log part (AUDIT_BENCH_N=N entries)
 #   make fuzz       the parsers under libFuzzer, FUZZ_SECONDS each
 #   make lint       formatting (clang-format) and banned functions
 #   make certs      development PKI in certs/dev, NOT FOR PRODUCTION
@@ -25,7 +27,7 @@ BUILD = build-asan
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-PKGS = libxml-2.0 libcrypto inih
+PKGS = libxml-2.0 libcrypto libssh2 sqlite3 inih
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	-Wno-format-nonliteral -Igateway $(SANFLAGS) -DCSGW_VERSION='"$(VERSION)"' \
@@ -37,7 +39,7 @@ LIB_OBJ = $(LIB_SRC:gateway/%.c=$(BUILD)/obj/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit demo bench bench-sign fuzz lint certs install clean xsd
+.PHONY: all deps test unit demo bench bench-sign bench-sftp bench-audit fuzz lint certs install clean xsd
 
 all: deps $(BUILD)/csgw
 
@@ -64,6 +66,10 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libcsgw.a
 
 unit: $(UNIT_BIN)
 
+$(BUILD)/bench/audit_bench: tests/bench/audit_bench.c $(BUILD)/libcsgw.a
+	@mkdir -p $(dir $@)
+	@$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libcsgw.a $(LDLIBS)
+
 test:
 	@gateway/deps.sh test
 	@$(MAKE) --no-print-directory all unit
@@ -79,12 +85,25 @@ bench:
 	@$(MAKE) --no-print-directory all
 	@tests/bench/run.sh $(BUILD)
 	@tests/bench/sign.sh $(BUILD)
+	@tests/bench/sftp.sh $(BUILD)
+	@$(MAKE) --no-print-directory $(BUILD)/bench/audit_bench
+	@tests/bench/audit.sh $(BUILD)
 
 # Only the signing part of make bench (csgw sign / verify against openssl).
 bench-sign:
 	@gateway/deps.sh bench
 	@$(MAKE) --no-print-directory all
 	@tests/bench/sign.sh $(BUILD)
+
+bench-audit:
+	@gateway/deps.sh bench
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/audit_bench
+	@tests/bench/audit.sh $(BUILD)
+
+bench-sftp:
+	@gateway/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@tests/bench/sftp.sh $(BUILD)
 
 # The parsers under libFuzzer (ASan+UBSan), FUZZ_SECONDS per target.
 FUZZ_SECONDS ?= 60

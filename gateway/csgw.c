@@ -29,6 +29,10 @@ static const struct {
     {"sign", cmd_sign, "write FILE.p7s, a detached CMS signature by this gateway"},
     {"receipt", cmd_receipt, "make or check a signed receipt for a received file"},
     {"verify", cmd_verify, "check FILE.p7s over FILE, and that a partner signed it"},
+    {"partner", cmd_partner, "check the connection to a partner's SFTP server"},
+    {"send", cmd_send, "sign and upload files to a partner's remote inbox"},
+    {"fetch", cmd_fetch, "download, verify and deliver a partner's signed files"},
+    {"audit", cmd_audit, "verify the disclosure audit log, or sign a checkpoint of it"},
 };
 
 static void usage(FILE *out)

@@ -5,11 +5,14 @@
 # For every batch type: map the fixed-width extract to XML, validate it
 # with csgw and with xmllint against the generated schema, unmap it and
 # compare with the original.  Then one bad extract, refused.
-# Then the signing of the exchange between two states, CA (06) and TX
-# (48), with a development PKI (certs/init-dev.sh, not for production):
-# CA signs its batches, TX verifies them (csgw and openssl cms), TX sends
-# back a signed receipt, CA checks it; a changed file and a signature by
-# the wrong partner are refused.
+# Then an exchange between two states, CA (06) and TX (48), with a
+# development PKI (certs/init-dev.sh, not for production) and TX's SFTP
+# server (a real OpenSSH sshd on 127.0.0.1, tests/sshd.sh, stopped at the
+# end): CA checks the connection, signs and uploads its referral batch; TX
+# verifies it (csgw and openssl cms) and leaves a signed receipt in its
+# outbox; CA fetches the receipt, verifying TX's signature, and checks it
+# against the file it sent.  A changed file and a signature by the wrong
+# partner are refused.
 # Everything is written under demo-out/ (git-ignored).
 set -eu
 csgw=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -48,10 +51,16 @@ fi
 
 say "signing: a development PKI (NOT FOR PRODUCTION) for CA (06), TX (48) and OCSE"
 "$top/certs/init-dev.sh" pki | sed 's/^/  /'
+
+# TX's SFTP server, which accepts CA's SSH key; stopped however the demo ends.
+"$top/tests/sshd.sh" start "$out/tx-sftp" --authorize pki/ca06/private/ssh_ed25519.pub \
+	--owner $$ >/dev/null
+trap '"$top/tests/sshd.sh" stop "$out/tx-sftp"' EXIT
+sftp_port=$(cat "$out/tx-sftp/port")
+
 # conf PARTY STATE PEER PEER_STATE PEER_NAME: the gateway.conf of one state.
 conf() {
 	mkdir -p "$1-spool" "$1-audit"
-	: >known_hosts
 	cat >"$1.conf" <<EOF
 [gateway]
 state = $2
@@ -68,11 +77,12 @@ subject_key = pki/$1/private/subject.key
 class = iv-d-agency
 state = $4
 host = 127.0.0.1
-user = csgw
+port = $sftp_port
+user = $(id -un)
 ssh_key = pki/$1/private/ssh_ed25519
-known_hosts = known_hosts
-remote_inbox = /inbound
-remote_outbox = /outbound
+known_hosts = tx-sftp/known_hosts
+remote_inbox = $out/tx-sftp/remote/inbound
+remote_outbox = $out/tx-sftp/remote/outbound
 families = locate referral
 cert = pki/$1/partners/$3.pem
 EOF
@@ -80,18 +90,28 @@ EOF
 conf ca06 06 tx48 48 TX
 conf tx48 48 ca06 06 CA
 
-say "CA signs its referral batch for TX (csgw sign: detached CMS, SHA-256)"
-"$csgw" -c ca06.conf sign referral.xml
+inbox=tx-sftp/remote/inbound
+outbox=tx-sftp/remote/outbound
+say "CA checks its connection to TX's SFTP server (csgw partner check TX)"
+"$csgw" -c ca06.conf partner check TX
+say "CA signs its referral batch and uploads it to TX's inbox (csgw send TX)"
+"$csgw" -c ca06.conf send TX referral.xml
 say "TX verifies it: CA's own certificate, its chain, dates and key usage (csgw verify --partner CA)"
-"$csgw" -c tx48.conf verify --partner CA referral.xml
+"$csgw" -c tx48.conf verify --partner CA "$inbox/referral.xml"
 printf 'openssl agrees: '
-openssl cms -verify -binary -inform DER -content referral.xml -in referral.xml.p7s \
-	-CAfile pki/tx48/trusted/ca.pem -purpose any -out /dev/null
-say "TX acknowledges it: accepted, record 3 rejected (csgw receipt make)"
-"$csgw" -c tx48.conf receipt make referral.xml --partner CA -o referral.receipt.xml \
-	--reject "3:RC014:LOCAL CASE ID NOT FOUND"
+openssl cms -verify -binary -inform DER -content "$inbox/referral.xml" \
+	-in "$inbox/referral.xml.p7s" -CAfile pki/tx48/trusted/ca.pem -purpose any -out /dev/null
+say "TX acknowledges it in its outbox: accepted, record 3 rejected (csgw receipt make)"
+"$csgw" -c tx48.conf receipt make "$inbox/referral.xml" --partner CA \
+	-o "$outbox/referral.receipt.xml" --reject "3:RC014:LOCAL CASE ID NOT FOUND"
+say "CA fetches the receipt, verifying TX's signature (csgw fetch TX)"
+"$csgw" -c ca06.conf fetch TX
 say "CA checks TX's receipt against the file it sent (csgw receipt check --for)"
-"$csgw" -c ca06.conf receipt check referral.receipt.xml --partner TX --for referral.xml
+"$csgw" -c ca06.conf receipt check ca06-spool/incoming/TX/referral.receipt.xml --partner TX \
+	--for referral.xml
+
+say "CA's disclosure audit log: the receipt is an entry, under a signed checkpoint (csgw audit verify)"
+"$csgw" -c ca06.conf audit verify
 
 say "refused: the signed batch with one byte changed"
 cp referral.xml changed.xml
@@ -112,5 +132,7 @@ fi
 say "where to look next"
 echo "XML batches, generated schemas and round-trip copies: $out"
 echo "record layouts: $csgw mapping show ndnh    configuration: gateway/gateway.conf.example"
-echo "signatures, receipt, the two gateway.conf files: $out/*.p7s, referral.receipt.xml, *.conf"
+echo "signatures, the two gateway.conf files: $out/*.p7s, *.conf"
+echo "what crossed the wire: $out/tx-sftp/remote (TX's server), $out/ca06-spool/incoming/TX (CA's side)"
+echo "TX's server log: $out/tx-sftp/sshd.log"
 echo "the development PKI: $out/pki (layout: certs/README.md)"

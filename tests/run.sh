@@ -11,6 +11,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 export CSGW="$top/$build/csgw"
 export CSGW_TOP="$top"
 export CSGW_MAPPINGS="$top/mappings"
+# Only read by sanitizer builds: leaks libssh2 cannot avoid (see the file),
+# matched through full stacks (the fast unwinder stops inside libcrypto).
+export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 tap=$(mktemp)
 trap 'rm -f "$tap"' EXIT
 

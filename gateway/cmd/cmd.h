@@ -58,6 +58,13 @@ struct cms_signer;
 int cmd_signer(const struct setup *, const char *cert_opt, const char *key_opt,
                const char *pass_opt, struct cms_signer **);
 
+/* Opens the audit log of gateway.conf ('create' makes a missing one), with
+ * this gateway's signer for checkpoints when 'signer_needed'.  0, or an
+ * exit code after printing why. */
+struct audit;
+int cmd_audit_open(const struct setup *, int create, bool signer_needed, struct audit **,
+                   struct cms_signer **);
+
 int cmd_map(struct globals *, int argc, char **argv);
 int cmd_unmap(struct globals *, int argc, char **argv);
 int cmd_validate(struct globals *, int argc, char **argv);
@@ -66,5 +73,9 @@ int cmd_check_config(struct globals *, int argc, char **argv);
 int cmd_sign(struct globals *, int argc, char **argv);
 int cmd_verify(struct globals *, int argc, char **argv);
 int cmd_receipt(struct globals *, int argc, char **argv);
+int cmd_partner(struct globals *, int argc, char **argv);
+int cmd_send(struct globals *, int argc, char **argv);
+int cmd_fetch(struct globals *, int argc, char **argv);
+int cmd_audit(struct globals *, int argc, char **argv);
 
 #endif

@@ -342,6 +342,48 @@ static void check_known_hosts(struct checker *c, const struct ini_entry *e)
 	free(path);
 }
 
+/* "SHA256:" and the 43 unpadded base64 characters of a SHA-256, as ssh
+ * shows a host key. */
+static void check_fingerprint(struct checker *c, const struct ini_entry *e)
+{
+	const char *b64 = e->value + 7;
+	bool ok = strncmp(e->value, "SHA256:", 7) == 0 && strlen(b64) == 43;
+	for (; ok && *b64; b64++)
+		ok = isalnum((unsigned char)*b64) || *b64 == '+' || *b64 == '/';
+	if (!ok)
+		problem(c, e->line,
+		        "[%s] host_fingerprint: '%s' is not a host key fingerprint; expected "
+		        "SHA256: and 43 base64 characters, as ssh-keygen -lf shows it",
+		        c->section, e->value);
+}
+
+static void check_seconds(struct checker *c, const struct ini_entry *e)
+{
+	bool ok;
+	long v = parse_long(e->value, &ok);
+	if (!ok || v < 1 || v > 3600)
+		problem(c, e->line, "[%s] %s: '%s' is not a number of seconds; expected 1 to 3600",
+		        c->section, e->key, e->value);
+}
+
+static void check_yes_no(struct checker *c, const struct ini_entry *e)
+{
+	if (strcmp(e->value, "yes") != 0 && strcmp(e->value, "no") != 0)
+		problem(c, e->line, "[%s] %s: '%s'; expected yes or no", c->section, e->key,
+		        e->value);
+}
+
+static void check_transfer_buffer(struct checker *c, const struct ini_entry *e)
+{
+	bool ok;
+	long v = parse_long(e->value, &ok);
+	if (!ok || v < 30000 || v > 3000000 || v % 30000 != 0)
+		problem(c, e->line,
+		        "[%s] transfer_buffer: '%s' bytes; expected a multiple of 30000 (libssh2's "
+		        "SFTP packet) from 30000 to 3000000",
+		        c->section, e->value);
+}
+
 /* Certificates that expire within this many days are pointed out. */
 #define EXPIRY_WARNING_DAYS 30
 
@@ -426,9 +468,17 @@ static const struct key_rule partner_keys[] = {
     {"port", false, check_port, "SFTP port (default 22)"},
     {"user", true, check_user, "SFTP user"},
     {"ssh_key", true, check_private, "SSH private key (mode 0600)"},
+    {"ssh_key_passphrase", false, check_private,
+     "file with the SSH key's passphrase on its first line (mode 0600)"},
     {"known_hosts", true, check_known_hosts, "known_hosts file that has the partner's host key"},
+    {"host_fingerprint", false, check_fingerprint, "the host key's SHA256: fingerprint"},
     {"remote_inbox", true, check_remote_dir, "remote folder we upload to"},
     {"remote_outbox", true, check_remote_dir, "remote folder we download from"},
+    {"remote_done", false, check_remote_dir, "remote folder fetched files move to"},
+    {"connect_timeout", false, check_seconds, "seconds to connect and log in (default 15)"},
+    {"io_timeout", false, check_seconds, "seconds without progress before giving up (60)"},
+    {"transfer_buffer", false, check_transfer_buffer, "bytes in flight per transfer"},
+    {"remote_fsync", false, check_yes_no, "yes (default) or no: the server fsyncs uploads"},
     {"families", true, check_families, "families exchanged with this partner"},
     {"schedule", false, check_schedule, "exchange schedule"},
     {"cert", true, check_partner_cert, "the partner's signing certificate"},
@@ -449,7 +499,7 @@ static void check_section(struct checker *c, const char *section, unsigned line,
 		while (r->key && strcmp(r->key, e->key) != 0)
 			r++;
 		if (r->key == NULL) {
-			char keys[512];
+			char keys[1024];
 			size_t o = 0;
 			for (const struct key_rule *k = rules; k->key && o < sizeof keys; k++)
 				o += (size_t)snprintf(keys + o, sizeof keys - o, "%s%s",
@@ -470,6 +520,9 @@ static void check_section(struct checker *c, const char *section, unsigned line,
 			continue;
 		/* A federal partner has no state code. */
 		if (strcmp(r->key, "state") == 0 && rules == partner_keys)
+			continue;
+		/* A pinned fingerprint stands in for known_hosts. */
+		if (strcmp(r->key, "known_hosts") == 0 && ini_get(ini, section, "host_fingerprint"))
 			continue;
 		problem(c, line, "[%s] has no '%s'; expected %s", section, r->key, r->expected);
 	}

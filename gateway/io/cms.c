@@ -31,6 +31,7 @@
 
 #include "io/digest.h"
 #include "io/fs.h"
+#include "io/secret.h"
 #include "util/alloc.h"
 
 /* A detached signature with its certificate chain is a few kB.  The cap
@@ -108,35 +109,6 @@ static X509 *read_cert(const char *path, char *why, size_t whylen)
 	return cert;
 }
 
-/* Opens a secret file and refuses it when others may read it. */
-static FILE *open_secret(const char *path, const char *what, char *why, size_t whylen)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-
-	if (fd < 0) {
-		say(why, whylen, "%s: cannot read the %s: %s", path, what, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		say(why, whylen, "%s: the %s is not a regular file", path, what);
-		close(fd);
-		return NULL;
-	}
-	if (st.st_mode & 077) {
-		say(why, whylen,
-		    "%s: the %s is readable by group or others (mode %04o); csgw refuses it: "
-		    "chmod 600 %s",
-		    path, what, (unsigned)(st.st_mode & 07777), path);
-		close(fd);
-		return NULL;
-	}
-	FILE *f = fdopen(fd, "r");
-	if (f == NULL)
-		close(fd);
-	return f;
-}
-
 struct passphrase {
 	char text[1024];
 	bool given;
@@ -159,20 +131,8 @@ static int give_passphrase(char *buf, int size, int rwflag, void *u)
 
 static int read_passphrase(const char *path, struct passphrase *p, char *why, size_t whylen)
 {
-	FILE *f = open_secret(path, "passphrase file", why, whylen);
-	if (f == NULL)
+	if (secret_read_line(path, p->text, sizeof p->text, why, whylen) < 0)
 		return -1;
-	if (fgets(p->text, sizeof p->text, f) == NULL)
-		p->text[0] = '\0';
-	fclose(f);
-	p->text[strcspn(p->text, "\r\n")] = '\0';
-	if (p->text[0] == '\0') {
-		say(why, whylen,
-		    "%s: the passphrase file is empty; expected the passphrase on its "
-		    "first line",
-		    path);
-		return -1;
-	}
 	p->given = true;
 	return 0;
 }
@@ -227,7 +187,7 @@ int cms_signer_load(const char *cert_path, const char *key_path, const char *pas
 		goto out;
 	if (pass_path && read_passphrase(pass_path, &pass, why, whylen) < 0)
 		goto out;
-	if ((f = open_secret(key_path, "private key", why, whylen)) == NULL)
+	if ((f = secret_open(key_path, "private key", why, whylen)) == NULL)
 		goto out;
 	ERR_clear_error();
 	key = PEM_read_PrivateKey(f, NULL, give_passphrase, &pass);
@@ -578,9 +538,11 @@ static void content_mismatch(const char *path, const char *sig_path, bool empty,
 	    path, sig_path, empty ? "; it is empty" : "");
 }
 
+/* With path NULL, only the signature over the attributes is checked and
+ * md receives the digest they sign (cms_signed_sha256). */
 static enum sig_status verify_by_digest(CMS_SignerInfo *si, X509 *signer, const char *path,
-                                        const char *sig_path, unsigned char md[EVP_MAX_MD_SIZE],
-                                        char *why, size_t whylen)
+                                        const char *sig_path, const unsigned char *known,
+                                        unsigned char md[EVP_MAX_MD_SIZE], char *why, size_t whylen)
 {
 	struct stat st;
 
@@ -591,15 +553,24 @@ static enum sig_status verify_by_digest(CMS_SignerInfo *si, X509 *signer, const 
 		    sig_path, ssl_reason());
 		return SIG_BAD;
 	}
-	if (digest_file_sha256(path, md) < 0 || stat(path, &st) != 0) {
-		say(why, whylen, "%s: cannot read: %s", path, strerror(errno));
-		return SIG_IO_ERROR;
-	}
 	/* -3: exactly one messageDigest attribute, or none is returned. */
 	ASN1_OCTET_STRING *signed_md = CMS_signed_get0_data_by_OBJ(
 	    si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3, V_ASN1_OCTET_STRING);
-	if (signed_md == NULL || ASN1_STRING_length(signed_md) != DIGEST_SHA256_LEN ||
-	    memcmp(ASN1_STRING_get0_data(signed_md), md, DIGEST_SHA256_LEN) != 0) {
+	if (signed_md == NULL || ASN1_STRING_length(signed_md) != DIGEST_SHA256_LEN) {
+		say(why, whylen, "%s: no single SHA-256 messageDigest attribute", sig_path);
+		return SIG_BAD;
+	}
+	if (path == NULL) {
+		memcpy(md, ASN1_STRING_get0_data(signed_md), DIGEST_SHA256_LEN);
+		return SIG_OK;
+	}
+	if (known)
+		memcpy(md, known, DIGEST_SHA256_LEN);
+	if ((known == NULL && digest_file_sha256(path, md) < 0) || stat(path, &st) != 0) {
+		say(why, whylen, "%s: cannot read: %s", path, strerror(errno));
+		return SIG_IO_ERROR;
+	}
+	if (memcmp(ASN1_STRING_get0_data(signed_md), md, DIGEST_SHA256_LEN) != 0) {
 		content_mismatch(path, sig_path, st.st_size == 0, why, whylen);
 		return SIG_BAD;
 	}
@@ -656,6 +627,23 @@ enum sig_status cms_verify_file(const struct cms_trust *trust, const char *path,
                                 const char *sig_path, struct cms_signed_by *by, char *why,
                                 size_t whylen)
 {
+	return cms_verify_file_digest(trust, path, sig_path, NULL, by, why, whylen);
+}
+
+enum sig_status cms_signed_sha256(const struct cms_trust *trust, const char *sig_path,
+                                  unsigned char sha256[DIGEST_SHA256_LEN], char *why, size_t whylen)
+{
+	struct cms_signed_by by;
+	enum sig_status st = cms_verify_file_digest(trust, NULL, sig_path, NULL, &by, why, whylen);
+	if (st == SIG_OK)
+		memcpy(sha256, by.md, DIGEST_SHA256_LEN);
+	return st;
+}
+
+enum sig_status cms_verify_file_digest(const struct cms_trust *trust, const char *path,
+                                       const char *sig_path, const unsigned char *sha256,
+                                       struct cms_signed_by *by, char *why, size_t whylen)
+{
 	enum sig_status st = SIG_BAD;
 	CMS_ContentInfo *cms = NULL;
 	X509_STORE *store = NULL;
@@ -664,11 +652,11 @@ enum sig_status cms_verify_file(const struct cms_trust *trust, const char *path,
 	char name[600], subject[256];
 
 	struct stat sb;
-	if (stat(path, &sb) != 0 || access(path, R_OK) != 0) {
+	if (path && (stat(path, &sb) != 0 || access(path, R_OK) != 0)) {
 		say(why, whylen, "%s: cannot read: %s", path, strerror(errno));
 		return SIG_NO_INPUT;
 	}
-	if (!S_ISREG(sb.st_mode)) {
+	if (path && !S_ISREG(sb.st_mode)) {
 		say(why, whylen, "%s: not a regular file", path);
 		return SIG_NO_INPUT;
 	}
@@ -726,14 +714,17 @@ enum sig_status cms_verify_file(const struct cms_trust *trust, const char *path,
 	/* Now the content. */
 	unsigned char md[EVP_MAX_MD_SIZE];
 	if (signs_sha256_attributes(si))
-		st = verify_by_digest(si, signer, path, sig_path, md, why, whylen);
-	else
+		st = verify_by_digest(si, signer, path, sig_path, sha256, md, why, whylen);
+	else if (path)
 		st = verify_by_cms(cms, store, signer, path, sig_path, md, why, whylen);
+	else
+		say(why, whylen, "%s: not a SHA-256 signature with signed attributes", sig_path);
 	if (st != SIG_OK)
 		goto out;
 	if (by) {
 		memset(by, 0, sizeof *by);
 		subject_of(signer, by->subject, sizeof by->subject);
+		memcpy(by->md, md, DIGEST_SHA256_LEN);
 		digest_hex(md, DIGEST_SHA256_LEN, by->sha256);
 		int at = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1);
 		X509_ATTRIBUTE *attr = at >= 0 ? CMS_signed_get_attr(si, at) : NULL;
@@ -750,4 +741,78 @@ out:
 	X509_STORE_free(store);
 	CMS_ContentInfo_free(cms);
 	return st;
+}
+
+int cms_sign_bytes(const struct cms_signer *s, const void *data, size_t len, unsigned char **sig,
+                   size_t *siglen, char *why, size_t whylen)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	size_t n = 0;
+	int rc = -1;
+
+	*sig = NULL;
+	if (ctx == NULL || EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, s->key) != 1 ||
+	    EVP_DigestSign(ctx, NULL, &n, data, len) != 1) {
+		say(why, whylen, "cannot sign: %s", ssl_reason());
+		goto out;
+	}
+	*sig = xmalloc(n);
+	if (EVP_DigestSign(ctx, *sig, &n, data, len) != 1) {
+		say(why, whylen, "cannot sign: %s", ssl_reason());
+		free(*sig);
+		*sig = NULL;
+		goto out;
+	}
+	*siglen = n;
+	rc = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	return rc;
+}
+
+int cms_verify_bytes(const char *cert_path, const void *data, size_t len, const unsigned char *sig,
+                     size_t siglen, char *why, size_t whylen)
+{
+	X509 *cert = read_cert(cert_path, why, whylen);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int rc = -1;
+
+	if (cert == NULL || ctx == NULL)
+		goto out;
+	ERR_clear_error();
+	if (EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, X509_get0_pubkey(cert)) != 1 ||
+	    EVP_DigestVerify(ctx, sig, siglen, data, len) != 1) {
+		say(why, whylen, "the signature does not verify with %s", cert_path);
+		goto out;
+	}
+	rc = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	X509_free(cert);
+	return rc;
+}
+
+static int key_id(X509 *cert, unsigned char id[4])
+{
+	unsigned char *der = NULL, md[DIGEST_SHA256_LEN];
+	int n = i2d_X509(cert, &der);
+	if (n <= 0)
+		return -1;
+	digest_sha256_buf(der, (size_t)n, md);
+	OPENSSL_free(der);
+	memcpy(id, md, 4);
+	return 0;
+}
+
+int cms_signer_key_id(const struct cms_signer *s, unsigned char id[4])
+{
+	return key_id(s->cert, id);
+}
+
+int cms_cert_key_id(const char *cert_path, unsigned char id[4], char *why, size_t whylen)
+{
+	X509 *cert = read_cert(cert_path, why, whylen);
+	int rc = cert ? key_id(cert, id) : -1;
+	X509_free(cert);
+	return rc;
 }

@@ -51,6 +51,20 @@ int cms_check_cert(const char *cert_path, const char *ca_bundle, long *days_left
 /* Days until the signer's certificate expires. */
 long cms_signer_days_left(const struct cms_signer *);
 
+/* A plain signature over bytes (the audit log's checkpoints): SHA-256 with
+ * the signer's key (ECDSA DER or RSA PKCS#1 v1.5).  *sig is allocated;
+ * 0, or -1 with the reason. */
+int cms_sign_bytes(const struct cms_signer *, const void *data, size_t len, unsigned char **sig,
+                   size_t *siglen, char *why, size_t whylen);
+/* Checks such a signature with the certificate in cert_path.  0 good,
+ * -1 bad or unusable, with the reason. */
+int cms_verify_bytes(const char *cert_path, const void *data, size_t len, const unsigned char *sig,
+                     size_t siglen, char *why, size_t whylen);
+/* The first 4 bytes of the SHA-256 of a certificate's DER: which key
+ * signed (C2SP signed notes put it before the signature).  0 or -1. */
+int cms_signer_key_id(const struct cms_signer *, unsigned char id[4]);
+int cms_cert_key_id(const char *cert_path, unsigned char id[4], char *why, size_t whylen);
+
 /* Whom a signature must come from. */
 struct cms_trust {
 	const char *ca_bundle;    /* PEM file of trusted CAs */
@@ -59,9 +73,10 @@ struct cms_trust {
 
 /* What a good signature says. */
 struct cms_signed_by {
-	char subject[256];   /* the signer certificate's subject, one line */
-	time_t signing_time; /* 0 when the signature has no signing-time attribute */
-	char sha256[65];     /* of the content, lower-case hex */
+	char subject[256];    /* the signer certificate's subject, one line */
+	time_t signing_time;  /* 0 when the signature has no signing-time attribute */
+	char sha256[65];      /* of the content, lower-case hex */
+	unsigned char md[32]; /* the same, as bytes */
 };
 
 enum sig_status {
@@ -78,5 +93,20 @@ enum sig_status {
  * certificate when one is named.  'by' (may be NULL) is filled on SIG_OK. */
 enum sig_status cms_verify_file(const struct cms_trust *, const char *path, const char *sig_path,
                                 struct cms_signed_by *by, char *why, size_t whylen);
+
+/* The same for a file whose SHA-256 the caller computed as it wrote it
+ * (a download): the usual signature (SHA-256, signed attributes) then
+ * needs no second reading of the file.  'sha256' may be NULL. */
+/* Everything but the content: the signer (trust), chain, dates, key usage
+ * and the signature over the signed attributes; sha256 receives the digest
+ * they sign.  For a sender that hashes the file on its way out and
+ * compares before publishing.  Only the usual signature (SHA-256 with
+ * signed attributes) has one; any other is SIG_BAD. */
+enum sig_status cms_signed_sha256(const struct cms_trust *, const char *sig_path,
+                                  unsigned char sha256[32], char *why, size_t whylen);
+
+enum sig_status cms_verify_file_digest(const struct cms_trust *, const char *path,
+                                       const char *sig_path, const unsigned char *sha256,
+                                       struct cms_signed_by *by, char *why, size_t whylen);
 
 #endif

@@ -6,7 +6,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "util/alloc.h"
@@ -73,4 +77,79 @@ out:
 	if (saved)
 		errno = saved;
 	return rc;
+}
+
+/* Out of memory or a broken OpenSSL is fatal here, as allocation is. */
+struct digest_sha256 *digest_sha256_new(void)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (ctx == NULL || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+		fputs("csgw: cannot start SHA-256 (out of memory)\n", stderr);
+		exit(EX_OSERR);
+	}
+	return (struct digest_sha256 *)ctx;
+}
+
+void digest_sha256_update(struct digest_sha256 *d, const void *data, size_t len)
+{
+	EVP_DigestUpdate((EVP_MD_CTX *)d, data, len);
+}
+
+void digest_sha256_final(struct digest_sha256 *d, unsigned char md[DIGEST_SHA256_LEN])
+{
+	unsigned len = 0;
+	EVP_DigestFinal_ex((EVP_MD_CTX *)d, md, &len);
+	EVP_MD_CTX_free((EVP_MD_CTX *)d);
+}
+
+void digest_sha256_buf(const void *data, size_t len, unsigned char md[DIGEST_SHA256_LEN])
+{
+	/* Called per audit entry and tree node: one context and one fetched
+	 * SHA-256 for the process, not a new one per call. */
+	static EVP_MD_CTX *ctx;
+	static EVP_MD *sha256;
+	unsigned mdlen = 0;
+
+	if (ctx == NULL) {
+		ctx = EVP_MD_CTX_new();
+		sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	}
+	if (ctx == NULL || sha256 == NULL || !EVP_DigestInit_ex2(ctx, sha256, NULL) ||
+	    !EVP_DigestUpdate(ctx, data, len) || !EVP_DigestFinal_ex(ctx, md, &mdlen)) {
+		fputs("csgw: SHA-256 failed (out of memory)\n", stderr);
+		exit(EX_OSERR);
+	}
+}
+
+void digest_base64(const unsigned char *in, size_t n, char *out)
+{
+	EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+}
+
+long digest_unbase64(const char *text, unsigned char *out, size_t max)
+{
+	size_t len = strlen(text);
+	if (len == 0 || len % 4 != 0 || len / 4 * 3 > max + 2)
+		return -1;
+	unsigned char *buf = xmalloc(len / 4 * 3 + 1);
+	int n = EVP_DecodeBlock(buf, (const unsigned char *)text, (int)len);
+	if (n >= 0) /* EVP_DecodeBlock counts the padding as zero bytes */
+		n -= (text[len - 1] == '=') + (text[len - 2] == '=');
+	if (n < 0 || (size_t)n > max) {
+		free(buf);
+		return -1;
+	}
+	memcpy(out, buf, (size_t)n);
+	free(buf);
+	return n;
+}
+
+void digest_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
+                        unsigned char md[DIGEST_SHA256_LEN])
+{
+	unsigned mdlen = 0;
+	if (HMAC(EVP_sha256(), key, (int)keylen, data, len, md, &mdlen) == NULL) {
+		fputs("csgw: HMAC-SHA-256 failed (out of memory)\n", stderr);
+		exit(EX_OSERR);
+	}
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "util/alloc.h"
@@ -153,7 +154,7 @@ static int copy_to_stdout(struct out_file *of)
 	}
 }
 
-static int fsync_dir_of(const char *path)
+int fs_fsync_dir(const char *path)
 {
 	char *copy = xstrdup(path);
 	int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -195,7 +196,7 @@ int out_commit(struct out_file *of)
 		goto fail;
 	}
 	of->fd = -1;
-	if (SYS_RENAME(of->tmp, of->dest) < 0 || fsync_dir_of(of->dest) < 0) {
+	if (SYS_RENAME(of->tmp, of->dest) < 0 || fs_fsync_dir(of->dest) < 0) {
 		failed(of, errno);
 		goto fail;
 	}
@@ -210,7 +211,7 @@ fail:
 
 int fs_publish(const char *from, const char *to)
 {
-	return SYS_RENAME(from, to) < 0 || fsync_dir_of(to) < 0 ? -1 : 0;
+	return SYS_RENAME(from, to) < 0 || fs_fsync_dir(to) < 0 ? -1 : 0;
 }
 
 void out_abort(struct out_file *of)
@@ -221,4 +222,79 @@ void out_abort(struct out_file *of)
 		unlink(of->tmp);
 	of->fd = -1;
 	release(of);
+}
+
+int fs_pwrite_all(int fd, const void *buf, size_t n, unsigned long long offset)
+{
+	const char *p = buf;
+
+	while (n > 0) {
+		/* Through fs_sys.write, so the same faults can be injected. */
+		if (lseek(fd, (off_t)offset, SEEK_SET) < 0)
+			return -1;
+		long w = SYS_WRITE(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		if (w == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+		offset += (unsigned long long)w;
+	}
+	return 0;
+}
+
+void fs_writeback(int fd, unsigned long long offset, unsigned long long len)
+{
+	sync_file_range(fd, (off64_t)offset, (off64_t)len, SYNC_FILE_RANGE_WRITE);
+}
+
+int fs_fsync(int fd)
+{
+	return SYS_FSYNC(fd);
+}
+
+int fs_append_line(const char *path, const char *line)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	size_t len = strlen(line);
+	int rc = -1, saved;
+
+	if (fd < 0)
+		return -1;
+	for (size_t off = 0; off < len;) {
+		long w = SYS_WRITE(fd, line + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			goto out;
+		}
+		off += (size_t)w;
+	}
+	rc = SYS_FSYNC(fd) < 0 || fs_fsync_dir(path) < 0 ? -1 : 0;
+out:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+int fs_lock(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
 }

@@ -36,6 +36,23 @@ void out_abort(struct out_file *);
  * a file that must be finished (signed) before it appears.  0 or -1. */
 int fs_publish(const char *from, const char *to);
 
+/* For files written piece by piece (downloads): all of buf at offset, 0 or
+ * -1 with errno.  Writes go through fs_sys like the rest. */
+int fs_pwrite_all(int fd, const void *buf, size_t n, unsigned long long offset);
+/* Starts writing [offset, offset+len) to disk without waiting, so that the
+ * final fsync has little left to do.  Advisory: errors show at fsync. */
+void fs_writeback(int fd, unsigned long long offset, unsigned long long len);
+/* fsync of a file, and of the folder that holds 'path'.  0 or -1. */
+int fs_fsync(int fd);
+int fs_fsync_dir(const char *path);
+/* Appends one line to a log file (created 0600) and fsyncs it.  0 or -1. */
+int fs_append_line(const char *path, const char *line);
+
+/* Takes an exclusive lock on 'path' (created 0600), without waiting: the
+ * lock holds until the returned descriptor is closed or the process ends.
+ * The descriptor, or -1 with errno (EWOULDBLOCK: someone else holds it). */
+int fs_lock(const char *path);
+
 /* Test hook (SQLite's os_unix.c idea): every system call the durable layer
  * makes goes through this table, so tests can inject EIO, ENOSPC, short
  * writes.  NULL entries mean the real call. */

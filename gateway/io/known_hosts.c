@@ -59,19 +59,20 @@ static bool field_matches(char *field, const char *name)
 	return match;
 }
 
-int known_hosts_has(const char *path, const char *host, unsigned port)
+int known_hosts_types(const char *path, const char *host, unsigned port, char *types, size_t len)
 {
 	FILE *fp = fopen(path, "r");
 	char line[8192], name[300];
-	int found = 0;
+	size_t used = 0;
 
 	if (fp == NULL)
 		return -1;
+	types[0] = '\0';
 	if (port == 22)
 		snprintf(name, sizeof name, "%s", host);
 	else
 		snprintf(name, sizeof name, "[%s]:%u", host, port);
-	while (!found && fgets(line, sizeof line, fp)) {
+	while (fgets(line, sizeof line, fp)) {
 		char *save = NULL;
 		char *field = strtok_r(line, " \t\r\n", &save);
 		if (field == NULL || field[0] == '#')
@@ -81,9 +82,26 @@ int known_hosts_has(const char *path, const char *host, unsigned port)
 		if (field[0] == '@')
 			continue;
 		/* A host field followed by a key type and a key. */
-		if (strtok_r(NULL, " \t\r\n", &save) && strtok_r(NULL, " \t\r\n", &save))
-			found = field_matches(field, name);
+		char *type = strtok_r(NULL, " \t\r\n", &save);
+		if (type == NULL || strtok_r(NULL, " \t\r\n", &save) == NULL ||
+		    !field_matches(field, name))
+			continue;
+		char listed[300];
+		snprintf(listed, sizeof listed, ",%s,", types);
+		char item[140];
+		snprintf(item, sizeof item, ",%s,", type);
+		if (strstr(listed, item) == NULL && used + strlen(type) + 2 < len)
+			used += (size_t)snprintf(types + used, len - used, "%s%s", used ? "," : "",
+			                         type);
 	}
 	fclose(fp);
-	return found;
+	return 0;
+}
+
+int known_hosts_has(const char *path, const char *host, unsigned port)
+{
+	char types[256];
+	if (known_hosts_types(path, host, port, types, sizeof types) < 0)
+		return -1;
+	return types[0] != '\0';
 }

@@ -522,10 +522,7 @@ static void load_family(struct loader *ld, xmlNodePtr root, const char *dirname)
 
 static char *path_join(const char *a, const char *b, const char *c)
 {
-	size_t n = strlen(a) + strlen(b) + (c ? strlen(c) : 0) + 3;
-	char *p = xmalloc(n);
-	snprintf(p, n, "%s/%s%s%s", a, b, c ? "/" : "", c ? c : "");
-	return p;
+	return c ? xasprintf("%s/%s/%s", a, b, c) : xasprintf("%s/%s", a, b);
 }
 
 static int cmp_dirent(const void *a, const void *b)

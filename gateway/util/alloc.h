@@ -17,5 +17,7 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* n bytes copied as they are (NUL bytes included), plus a terminating NUL. */
 char *xmemdup(const void *p, size_t n);
+/* A new string, formatted as by printf. */
+__attribute__((format(printf, 1, 2))) char *xasprintf(const char *fmt, ...);
 
 #endif

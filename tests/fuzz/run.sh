@@ -13,7 +13,7 @@ cd "$top"
 export CSGW_MAPPINGS="$top/mappings"
 
 flags="-g -O1 -std=c11 -D_GNU_SOURCE -Igateway -Itests/fuzz $(pkg-config --cflags libxml-2.0)"
-libs="$(pkg-config --libs libxml-2.0 libcrypto inih)"
+libs="$(pkg-config --libs libxml-2.0 libcrypto libssh2 sqlite3 inih)"
 mkdir -p "$out/obj" "$out/seed-map" "$out/seed-validate" "$out/seed-signature" "$out/crashes"
 # shellcheck disable=SC2086 # $flags and $libs are option lists: split them
 for src in gateway/util/*.c gateway/io/*.c gateway/core/*.c tests/fuzz/fuzz_common.c; do

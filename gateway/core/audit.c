@@ -1,0 +1,726 @@
+/*
+ * audit.c - the tamper-evident disclosure audit log.
+ */
+#include "core/audit.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/merkle.h"
+#include "io/fs.h"
+#include "util/alloc.h"
+
+struct audit {
+	struct audit_config cfg;
+	struct audit_db *db;
+	struct merkle tree; /* as stored with the rows */
+};
+
+int audit_entry_set(struct audit_entry *e, const char *column, const char *value)
+{
+	for (int i = 0; i < AUDIT_DB_COLUMNS; i++) {
+		if (strcmp(audit_db_columns[i], column) == 0) {
+			e->value[i] = value;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* ---- base64 and hex, for the frontier and checkpoints ---- */
+
+static void hex_of(const unsigned char *b, size_t n, char *out)
+{
+	digest_hex(b, (unsigned)n, out);
+}
+
+static int unhex(const char *s, unsigned char *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (unsigned char)v;
+	}
+	return 0;
+}
+
+/* The frontier as text: "SIZE HEIGHT:HASH ...". */
+static char *frontier_text(const struct merkle *m)
+{
+	size_t len = 32 + m->count * (8 + 2 * MERKLE_HASH);
+	char *t = xmalloc(len);
+	size_t o = (size_t)snprintf(t, len, "%" PRIu64, m->size);
+	for (unsigned i = 0; i < m->count; i++) {
+		char hex[2 * MERKLE_HASH + 1];
+		hex_of(m->frontier[i], MERKLE_HASH, hex);
+		o += (size_t)snprintf(t + o, len - o, " %u:%s", m->height[i], hex);
+	}
+	return t;
+}
+
+static int frontier_parse(const char *t, struct merkle *m)
+{
+	char *end;
+	merkle_init(m);
+	if (*t == '\0')
+		return 0;
+	m->size = strtoull(t, &end, 10);
+	for (const char *p = end; *p == ' ' && m->count < 64;) {
+		unsigned h;
+		int used = 0;
+		if (sscanf(p, " %u:%n", &h, &used) != 1 || strlen(p + used) < 2 * MERKLE_HASH ||
+		    unhex(p + used, m->frontier[m->count], MERKLE_HASH) < 0)
+			return -1;
+		m->height[m->count++] = h;
+		p += used + 2 * MERKLE_HASH;
+	}
+	/* Perfect subtrees, largest first, that add up to the size. */
+	uint64_t total = 0;
+	for (unsigned i = 0; i < m->count; i++) {
+		if (m->height[i] > 62 || (i > 0 && m->height[i] >= m->height[i - 1]))
+			return -1;
+		total += (uint64_t)1 << m->height[i];
+	}
+	return total == m->size ? 0 : -1;
+}
+
+/* The canonical text of an entry: "column=value\n" for each column.
+ * Built with memcpy: this runs once per entry on append and on verify. */
+static char *entry_text(const char *const v[AUDIT_DB_COLUMNS], size_t *len)
+{
+	size_t klen[AUDIT_DB_COLUMNS], vlen[AUDIT_DB_COLUMNS], n = 0;
+	for (int i = 0; i < AUDIT_DB_COLUMNS; i++) {
+		klen[i] = strlen(audit_db_columns[i]);
+		vlen[i] = v[i] ? strlen(v[i]) : 0;
+		n += klen[i] + vlen[i] + 2;
+	}
+	char *t = xmalloc(n + 1), *p = t;
+	for (int i = 0; i < AUDIT_DB_COLUMNS; i++) {
+		memcpy(p, audit_db_columns[i], klen[i]);
+		p += klen[i];
+		*p++ = '=';
+		if (vlen[i])
+			memcpy(p, v[i], vlen[i]);
+		p += vlen[i];
+		*p++ = '\n';
+	}
+	*p = '\0';
+	*len = n;
+	return t;
+}
+
+int audit_open(const struct audit_config *cfg, int create, struct audit **out, FILE *err)
+{
+	struct audit *a = xcalloc(1, sizeof *a);
+	char why[1024];
+	char *text = NULL;
+
+	/* Own copies: the caller's strings may go. */
+	a->cfg = *cfg;
+	a->cfg.db_path = xstrdup(cfg->db_path);
+	a->cfg.checkpoint_dir = xstrdup(cfg->checkpoint_dir);
+	a->cfg.origin = xstrdup(cfg->origin);
+	a->cfg.cert_path = cfg->cert_path ? xstrdup(cfg->cert_path) : NULL;
+	if (audit_db_open(cfg->db_path, create, &a->db, why, sizeof why) < 0 ||
+	    audit_db_get_frontier(a->db, &text, why, sizeof why) < 0) {
+		fprintf(err, "csgw: %s\n", why);
+		goto fail;
+	}
+	if (frontier_parse(text, &a->tree) < 0) {
+		fprintf(err, "csgw: %s: the stored tree head is damaged; run csgw audit verify\n",
+		        cfg->db_path);
+		goto fail;
+	}
+	free(text);
+	*out = a;
+	return 0;
+fail:
+	free(text);
+	audit_close(a);
+	return -1;
+}
+
+void audit_close(struct audit *a)
+{
+	if (a == NULL)
+		return;
+	audit_db_close(a->db);
+	free((char *)a->cfg.db_path);
+	free((char *)a->cfg.checkpoint_dir);
+	free((char *)a->cfg.origin);
+	free((char *)a->cfg.cert_path);
+	free(a);
+}
+
+int audit_append(struct audit *a, const struct audit_entry *entries, size_t count, FILE *err)
+{
+	char why[1024], now[32];
+	struct merkle tree = a->tree;
+	time_t t = time(NULL);
+
+	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	for (size_t k = 0; k < count; k++)
+		for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
+			if (entries[k].value[i] && strpbrk(entries[k].value[i], "\r\n")) {
+				fprintf(err,
+				        "csgw: audit entry: %s holds a line end; not recorded\n",
+				        audit_db_columns[i]);
+				return -1;
+			}
+	if (audit_db_begin(a->db, why, sizeof why) < 0)
+		goto fail;
+	for (size_t k = 0; k < count; k++) {
+		const char *v[AUDIT_DB_COLUMNS];
+		unsigned char leaf[MERKLE_HASH];
+		size_t len;
+		int64_t id;
+		for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
+			v[i] = entries[k].value[i] ? entries[k].value[i] : "";
+		if (v[0][0] == '\0')
+			v[0] = now;
+		char *text = entry_text(v, &len);
+		merkle_leaf_hash(text, len, leaf);
+		free(text);
+		if (audit_db_append(a->db, v, leaf, &id, why, sizeof why) < 0)
+			goto rollback;
+		if ((uint64_t)id != tree.size + 1) {
+			snprintf(why, sizeof why,
+			         "%s: entry %" PRId64 " follows %" PRIu64
+			         " entries: the log is damaged; run csgw audit verify",
+			         a->cfg.db_path, id, tree.size);
+			goto rollback;
+		}
+		merkle_append(&tree, leaf);
+	}
+	char *text = frontier_text(&tree);
+	int rc = audit_db_set_frontier(a->db, text, why, sizeof why);
+	free(text);
+	if (rc < 0 || audit_db_commit(a->db, why, sizeof why) < 0)
+		goto rollback;
+	a->tree = tree;
+	return 0;
+rollback:
+	audit_db_rollback(a->db);
+fail:
+	fprintf(err, "csgw: %s; nothing recorded\n", why);
+	return -1;
+}
+
+struct checkpoint {
+	char *file;
+	uint64_t size;
+	unsigned char root[MERKLE_HASH];
+};
+
+static int read_checkpoint(const struct audit *a, const char *path, struct checkpoint *cp,
+                           char *why, size_t whylen);
+
+static char *checkpoint_path(const struct audit *a, uint64_t size)
+{
+	return xasprintf("%s/%020" PRIu64 ".checkpoint", a->cfg.checkpoint_dir, size);
+}
+
+/* The note's body, the part that is signed: origin, size, root. */
+static char *checkpoint_body(const char *origin, uint64_t size,
+                             const unsigned char root[MERKLE_HASH])
+{
+	char b64[64];
+	digest_base64(root, MERKLE_HASH, b64);
+	return xasprintf("%s\n%" PRIu64 "\n%s\n", origin, size, b64);
+}
+
+int audit_checkpoint(struct audit *a, FILE *err)
+{
+	unsigned char root[MERKLE_HASH], id[4], *sig = NULL;
+	size_t siglen = 0;
+	char why[1024];
+	int rc = -1;
+
+	if (a->tree.size == 0)
+		return 0;
+	char *path = checkpoint_path(a, a->tree.size);
+	merkle_root(&a->tree, root);
+	if (access(path, F_OK) == 0) {
+		/* Signed already, if it is really ours for this root: a file put
+		 * there must not stop checkpoints. */
+		struct checkpoint cp = {0};
+		int ok = read_checkpoint(a, path, &cp, why, sizeof why) == 0 &&
+		         cp.size == a->tree.size && memcmp(cp.root, root, MERKLE_HASH) == 0;
+		free(cp.file);
+		if (!ok)
+			fprintf(
+			    err,
+			    "csgw: %s is not this log's checkpoint (%s); remove it after looking "
+			    "at it, then run csgw audit checkpoint\n",
+			    path, why);
+		free(path);
+		return ok ? 0 : -1;
+	}
+	char *body = checkpoint_body(a->cfg.origin, a->tree.size, root);
+	if (a->cfg.signer == NULL || a->cfg.cert_path == NULL ||
+	    cms_signer_key_id(a->cfg.signer, id) < 0 ||
+	    cms_sign_bytes(a->cfg.signer, body, strlen(body), &sig, &siglen, why, sizeof why) < 0) {
+		fprintf(err, "csgw: cannot sign an audit checkpoint: %s\n",
+		        a->cfg.signer ? why : "no signing key");
+		goto out;
+	}
+	unsigned char *blob = xmalloc(4 + siglen);
+	memcpy(blob, id, 4);
+	memcpy(blob + 4, sig, siglen);
+	char *b64 = xmalloc(4 * ((4 + siglen + 2) / 3) + 1);
+	digest_base64(blob, 4 + siglen, b64);
+	/* C2SP signed note: the body, a blank line, "— NAME SIGNATURE". */
+	char *note = xasprintf("%s\n\u2014 %s %s\n", body, a->cfg.origin, b64);
+	struct out_file of;
+	mkdir(a->cfg.checkpoint_dir, 0700);
+	if (out_open(&of, path) == 0) {
+		out_write(&of, note, strlen(note));
+		rc = out_commit(&of);
+	}
+	if (rc < 0)
+		fprintf(err, "csgw: %s: cannot write the checkpoint: %s\n", path, strerror(errno));
+	free(note);
+	free(b64);
+	free(blob);
+out:
+	free(sig);
+	free(body);
+	free(path);
+	return rc;
+}
+
+/* ---- verification ---- */
+
+static int by_size(const void *x, const void *y)
+{
+	const struct checkpoint *a = x, *b = y;
+	return a->size < b->size ? -1 : a->size > b->size;
+}
+
+/* Checks a checkpoint note held in 'text' (changed in place): its origin
+ * ('want_origin', or any when NULL), and its signature by the certificate
+ * in cert_path.  'name' is for messages.  0, or -1 with the reason. */
+static int check_checkpoint(char *text, const char *name, const char *want_origin,
+                            const char *cert_path, struct checkpoint *cp, char *why, size_t whylen)
+{
+	char origin[512], b64root[128], sigline[2048], prefix[600];
+	unsigned char blob[1024], id[4];
+
+	char *blank = strstr(text, "\n\n");
+	if (blank == NULL ||
+	    sscanf(text, "%511[^\n]\n%" SCNu64 "\n%127[^\n]\n", origin, &cp->size, b64root) != 3) {
+		snprintf(why, whylen, "%s: not a checkpoint note", name);
+		return -1;
+	}
+	blank[1] = '\0'; /* the signed body ends with its last line end */
+	char *sig_text = blank + 2;
+	snprintf(prefix, sizeof prefix, "\u2014 %s ", origin);
+	if ((want_origin && strcmp(origin, want_origin) != 0) ||
+	    strncmp(sig_text, prefix, strlen(prefix)) != 0 ||
+	    sscanf(sig_text + strlen(prefix), "%2047s", sigline) != 1) {
+		snprintf(why, whylen, "%s: not a checkpoint of %s", name,
+		         want_origin ? want_origin : origin);
+		return -1;
+	}
+	long blen = digest_unbase64(sigline, blob, sizeof blob);
+	if (digest_unbase64(b64root, cp->root, MERKLE_HASH) != MERKLE_HASH) {
+		snprintf(why, whylen, "%s: its root is not a SHA-256", name);
+		return -1;
+	}
+	/* Exactly the three lines we would write, nothing looser. */
+	char *canonical = checkpoint_body(origin, cp->size, cp->root);
+	int same = strcmp(canonical, text) == 0;
+	free(canonical);
+	if (!same) {
+		snprintf(why, whylen, "%s: not a checkpoint note in canonical form", name);
+		return -1;
+	}
+	if (blen < 5 || cms_cert_key_id(cert_path, id, why, whylen) < 0 ||
+	    memcmp(blob, id, 4) != 0) {
+		snprintf(why, whylen, "%s: its root or signer is not ours", name);
+		return -1;
+	}
+	if (cms_verify_bytes(cert_path, text, strlen(text), blob + 4, (size_t)blen - 4, why,
+	                     whylen) < 0) {
+		char inner[600];
+		snprintf(inner, sizeof inner, "%.500s", why);
+		snprintf(why, whylen, "%s: bad signature (%s)", name, inner);
+		return -1;
+	}
+	cp->file = xstrdup(name);
+	return 0;
+}
+
+/* A whole small file (a checkpoint, a proof) into buf; -1 if too big. */
+static int read_small(const char *path, char *buf, size_t size, char *why, size_t whylen)
+{
+	FILE *f = fopen(path, "re");
+	if (f == NULL) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	size_t n = fread(buf, 1, size - 1, f);
+	int more = fgetc(f) != EOF;
+	fclose(f);
+	buf[n] = '\0';
+	if (more) {
+		snprintf(why, whylen, "%s: larger than %zu bytes", path, size - 1);
+		return -1;
+	}
+	return 0;
+}
+
+static int read_checkpoint(const struct audit *a, const char *path, struct checkpoint *cp,
+                           char *why, size_t whylen)
+{
+	char text[4096];
+	if (read_small(path, text, sizeof text, why, whylen) < 0)
+		return -1;
+	return check_checkpoint(text, path, a->cfg.origin, a->cfg.cert_path, cp, why, whylen);
+}
+
+struct verify_state {
+	struct merkle tree;
+	struct checkpoint *cps;
+	size_t ncps, next;
+	FILE *err;
+	const char *db;
+	int bad;
+};
+
+static int verify_row(void *ctx, int64_t id, const char *const values[AUDIT_DB_COLUMNS],
+                      const unsigned char *leaf, size_t leaf_len)
+{
+	struct verify_state *v = ctx;
+	unsigned char want[MERKLE_HASH], root[MERKLE_HASH];
+	size_t len;
+
+	if ((uint64_t)id != v->tree.size + 1) {
+		fprintf(v->err,
+		        "%s: entry %" PRIu64 " is missing (the next row is %" PRId64
+		        "): rows were deleted or renumbered\n",
+		        v->db, v->tree.size + 1, id);
+		return v->bad = 1;
+	}
+	char *text = entry_text(values, &len);
+	merkle_leaf_hash(text, len, want);
+	free(text);
+	if (leaf_len != MERKLE_HASH || memcmp(leaf, want, MERKLE_HASH) != 0) {
+		fprintf(v->err, "%s: entry %" PRId64 " was changed after it was written\n", v->db,
+		        id);
+		return v->bad = 1;
+	}
+	merkle_append(&v->tree, want);
+	while (v->next < v->ncps && v->cps[v->next].size == v->tree.size) {
+		merkle_root(&v->tree, root);
+		if (memcmp(root, v->cps[v->next].root, MERKLE_HASH) != 0) {
+			fprintf(v->err,
+			        "%s: entries 1 to %" PRIu64
+			        " do not match the signed checkpoint %s: entries were changed, "
+			        "reordered or replaced\n",
+			        v->db, v->tree.size, v->cps[v->next].file);
+			return v->bad = 1;
+		}
+		v->next++;
+	}
+	return 0;
+}
+
+static void free_checkpoints(struct checkpoint *cps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(cps[i].file);
+	free(cps);
+}
+
+/* Every checkpoint of the folder, each checked, sorted by size. */
+static int load_checkpoints(const struct audit *a, struct checkpoint **out, size_t *count,
+                            FILE *err)
+{
+	if (a->cfg.cert_path == NULL) { /* nothing to check them with */
+		*out = NULL;
+		*count = 0;
+		return 0;
+	}
+	DIR *d = opendir(a->cfg.checkpoint_dir);
+	struct dirent *de;
+	struct checkpoint *cps = NULL;
+	size_t n = 0;
+	char why[1024];
+
+	*out = NULL;
+	*count = 0;
+	if (d == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		if (len < 12 || strcmp(de->d_name + len - 11, ".checkpoint") != 0)
+			continue;
+		char *path = xasprintf("%s/%s", a->cfg.checkpoint_dir, de->d_name);
+		cps = xreallocarray(cps, n + 1, sizeof *cps);
+		int rc = read_checkpoint(a, path, &cps[n], why, sizeof why);
+		char *expected = rc == 0 ? checkpoint_path(a, cps[n].size) : NULL;
+		if (rc == 0 && strcmp(expected, path) != 0) {
+			snprintf(why, sizeof why,
+			         "%s: signed for size %" PRIu64 ", named for another", path,
+			         cps[n].size);
+			free(cps[n].file);
+			rc = -1;
+		}
+		free(expected);
+		free(path);
+		if (rc < 0) {
+			fprintf(err, "%s\n", why);
+			closedir(d);
+			free_checkpoints(cps, n);
+			return 1;
+		}
+		n++;
+	}
+	closedir(d);
+	qsort(cps, n, sizeof *cps, by_size);
+	*out = cps;
+	*count = n;
+	return 0;
+}
+
+int audit_verify(struct audit *a, FILE *out, FILE *err)
+{
+	struct verify_state v = {.err = err, .db = a->cfg.db_path};
+	unsigned char root[MERKLE_HASH], stored[MERKLE_HASH];
+	char why[1024], hex[2 * MERKLE_HASH + 1];
+	int rc = load_checkpoints(a, &v.cps, &v.ncps, err);
+
+	if (rc != 0)
+		return rc;
+	merkle_init(&v.tree);
+	int scan = audit_db_scan(a->db, verify_row, &v, why, sizeof why);
+	if (scan == AUDIT_DB_TAMPERED) {
+		fprintf(err, "%s\n", why);
+		rc = 1;
+		goto out;
+	}
+	if (scan < 0 && !v.bad) {
+		fprintf(err, "csgw: %s\n", why);
+		rc = -1;
+		goto out;
+	}
+	if (v.bad) {
+		rc = 1;
+		goto out;
+	}
+	if (v.next < v.ncps) {
+		fprintf(err,
+		        "%s: the log has %" PRIu64 " entries, but %s was signed at %" PRIu64
+		        ": entries were deleted, or this is an older copy of the database\n",
+		        a->cfg.db_path, v.tree.size, v.cps[v.next].file, v.cps[v.next].size);
+		rc = 1;
+		goto out;
+	}
+	merkle_root(&v.tree, root);
+	merkle_root(&a->tree, stored);
+	if (a->tree.size != v.tree.size || memcmp(root, stored, MERKLE_HASH) != 0) {
+		fprintf(err, "%s: the stored tree head does not match the entries\n",
+		        a->cfg.db_path);
+		rc = 1;
+		goto out;
+	}
+	hex_of(root, MERKLE_HASH, hex);
+	fprintf(out,
+	        "%s: %" PRIu64
+	        " entries, root %s; %zu signed checkpoint(s) agree (latest at %" PRIu64 "); good\n",
+	        a->cfg.db_path, v.tree.size, hex, v.ncps, v.ncps ? v.cps[v.ncps - 1].size : 0);
+out:
+	free_checkpoints(v.cps, v.ncps);
+	return rc;
+}
+
+/* ---- inclusion proofs ---- */
+
+struct proof_state {
+	unsigned char (*leaves)[MERKLE_HASH];
+	uint64_t size, id, seen;
+	char *text; /* the entry's canonical text */
+	size_t text_len;
+};
+
+static int collect_row(void *ctx, int64_t id, const char *const values[AUDIT_DB_COLUMNS],
+                       const unsigned char *leaf, size_t leaf_len)
+{
+	struct proof_state *p = ctx;
+	if ((uint64_t)id > p->size)
+		return 1; /* past the checkpoint: done */
+	if (id != (int64_t)++p->seen || leaf_len != MERKLE_HASH)
+		return -1; /* rows missing or broken: verify names them */
+	memcpy(p->leaves[id - 1], leaf, MERKLE_HASH);
+	if ((uint64_t)id == p->id)
+		p->text = entry_text(values, &p->text_len);
+	return 0;
+}
+
+int audit_proof(struct audit *a, int64_t id, FILE *out, FILE *err)
+{
+	struct checkpoint *cps = NULL;
+	size_t ncps = 0;
+	char why[1024], text[4096];
+	int rc = load_checkpoints(a, &cps, &ncps, err);
+
+	if (rc != 0)
+		return rc;
+	if (ncps == 0 || id < 1 || (uint64_t)id > cps[ncps - 1].size) {
+		fprintf(err,
+		        "csgw: entry %" PRId64
+		        " is not under a signed checkpoint (latest at %" PRIu64
+		        "); run csgw audit checkpoint first\n",
+		        id, ncps ? cps[ncps - 1].size : 0);
+		free_checkpoints(cps, ncps);
+		return 1;
+	}
+	const struct checkpoint *cp = &cps[ncps - 1];
+	struct proof_state p = {.size = cp->size, .id = (uint64_t)id};
+	p.leaves = xreallocarray(NULL, cp->size, MERKLE_HASH);
+	snprintf(why, sizeof why, "%s: the log is damaged; run csgw audit verify", a->cfg.db_path);
+	rc = audit_db_scan(a->db, collect_row, &p, why, sizeof why);
+	if (rc < 0 || rc == AUDIT_DB_TAMPERED || p.text == NULL || p.seen < p.size) {
+		fprintf(err, "csgw: %s\n", why);
+		rc = 1;
+		goto out;
+	}
+	unsigned char path[64][MERKLE_HASH], leaf[MERKLE_HASH];
+	unsigned count;
+	merkle_leaf_hash(p.text, p.text_len, leaf);
+	merkle_inclusion_path(p.leaves, cp->size, (uint64_t)id - 1, path, &count);
+	if (!merkle_check_inclusion(leaf, (uint64_t)id - 1, cp->size, path, count, cp->root)) {
+		fprintf(err,
+		        "%s: entry %" PRId64 " is not in the log that %s signed; run csgw audit "
+		        "verify\n",
+		        a->cfg.db_path, id, cp->file);
+		rc = 1;
+		goto out;
+	}
+	char *b64 = xmalloc(4 * ((p.text_len + 2) / 3) + 1);
+	digest_base64((const unsigned char *)p.text, p.text_len, b64);
+	fprintf(out, "csgw audit inclusion proof\nentry %" PRId64 "\ntree-size %" PRIu64 "\n", id,
+	        cp->size);
+	fprintf(out, "entry-text %s\n", b64);
+	free(b64);
+	for (unsigned i = 0; i < count; i++) {
+		char h[64];
+		digest_base64(path[i], MERKLE_HASH, h);
+		fprintf(out, "path %s\n", h);
+	}
+	if (read_small(cp->file, text, sizeof text, why, sizeof why) < 0) {
+		fprintf(err, "csgw: %s\n", why);
+		rc = -1;
+		goto out;
+	}
+	fprintf(out, "checkpoint\n%s", text);
+	rc = 0;
+out:
+	free(p.text);
+	free(p.leaves);
+	free_checkpoints(cps, ncps);
+	return rc;
+}
+
+int audit_check_proof(const char *proof_path, const char *cert_path, FILE *out, FILE *err)
+{
+	static char text[64 * 1024];
+	char why[1024];
+	unsigned char path[64][MERKLE_HASH], leaf[MERKLE_HASH];
+	unsigned count = 0;
+	uint64_t size = 0;
+	int64_t id = 0;
+	struct checkpoint cp = {0};
+	int rc = 1;
+
+	if (read_small(proof_path, text, sizeof text, why, sizeof why) < 0) {
+		fprintf(err, "csgw: %s\n", why);
+		return -1;
+	}
+	char *note = strstr(text, "\ncheckpoint\n");
+	char *b64 = xmalloc(sizeof text);
+	if (note == NULL || sscanf(text,
+	                           "csgw audit inclusion proof\nentry %" SCNd64
+	                           "\ntree-size %" SCNu64 "\nentry-text %s\n",
+	                           &id, &size, b64) != 3) {
+		fprintf(err, "%s: not a csgw audit inclusion proof\n", proof_path);
+		goto out;
+	}
+	*note = '\0';
+	note += strlen("\ncheckpoint\n");
+	for (char *line = strstr(text, "\npath "); line && count < 64;
+	     line = strstr(line + 1, "\npath ")) {
+		char h[128];
+		if (sscanf(line, "\npath %127s", h) != 1 ||
+		    digest_unbase64(h, path[count++], MERKLE_HASH) != MERKLE_HASH) {
+			fprintf(err, "%s: a path line is not a hash\n", proof_path);
+			goto out;
+		}
+	}
+	unsigned char *entry = xmalloc(sizeof text);
+	long elen = digest_unbase64(b64, entry, sizeof text - 1);
+	if (elen < 0) {
+		fprintf(err, "%s: the entry text is not base64\n", proof_path);
+		free(entry);
+		goto out;
+	}
+	if (check_checkpoint(note, proof_path, NULL, cert_path, &cp, why, sizeof why) < 0) {
+		fprintf(err, "%s\n", why);
+		free(entry);
+		goto out;
+	}
+	merkle_leaf_hash(entry, (size_t)elen, leaf);
+	if (cp.size != size || id < 1 ||
+	    !merkle_check_inclusion(leaf, (uint64_t)id - 1, size, path, count, cp.root)) {
+		fprintf(err,
+		        "%s: entry %" PRId64
+		        " is NOT in the log that the checkpoint signed (size %" PRIu64 ")\n",
+		        proof_path, id, cp.size);
+		free(entry);
+		goto out;
+	}
+	entry[elen] = '\0';
+	fprintf(out, "%s: entry %" PRId64 " is in the signed log of %" PRIu64 " entries:\n%s",
+	        proof_path, id, size, (const char *)entry);
+	free(entry);
+	rc = 0;
+out:
+	free(cp.file);
+	free(b64);
+	return rc;
+}
+
+void audit_subject_key(const char *key, const char ssn[9], char hex[65])
+{
+	unsigned char md[DIGEST_SHA256_LEN];
+	digest_hmac_sha256(key, strlen(key), ssn, 9, md);
+	digest_hex(md, sizeof md, hex);
+}
+
+int audit_search(struct audit *a, const struct audit_query *q, audit_db_row *row, void *ctx,
+                 FILE *err)
+{
+	struct audit_db_filter f = {.since = q->since, .until = q->until};
+	const char *cols[] = {"subject_key", "case_id", "partner", "decision"};
+	const char *vals[] = {q->subject_key, q->case_id, q->partner, q->decision};
+	char why[1024];
+
+	for (int i = 0; i < 4; i++) {
+		if (vals[i]) {
+			f.column[f.count] = cols[i];
+			f.value[f.count++] = vals[i];
+		}
+	}
+	int rc = audit_db_search(a->db, &f, row, ctx, why, sizeof why);
+	if (rc < 0)
+		fprintf(err, "csgw: %s\n", why);
+	return rc;
+}

@@ -1,0 +1,88 @@
+/*
+ * audit.h - the tamper-evident disclosure audit log.
+ *
+ * Entries are rows of io/audit_db (SQLite) and the leaves of an RFC 6962
+ * hash tree (core/merkle.h): leaf = SHA-256(0x00 || the entry's canonical
+ * text, "column=value\n" for every column in order).  The tree's frontier
+ * is stored with the rows, in the same transaction.  Checkpoints, notes in
+ * the C2SP checkpoint format signed with the gateway's key, go to a folder
+ * outside the database:
+ *
+ *     ORIGIN\n SIZE\n base64(ROOT)\n \n — ORIGIN base64(KEYID || SIGNATURE)\n
+ *
+ * audit_verify recomputes every leaf and the root at every checkpoint's
+ * size, so a changed column, a deleted or reordered row, a cut tail, or an
+ * older copy of the database is found, and says where.
+ */
+#ifndef CSGW_CORE_AUDIT_H
+#define CSGW_CORE_AUDIT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "io/audit_db.h"
+#include "io/cms.h"
+
+/* One entry: values in audit_db_columns order; NULL counts as "".  No
+ * value may hold a line end.  An empty time is filled with now (UTC). */
+struct audit_entry {
+	const char *value[AUDIT_DB_COLUMNS];
+};
+
+/* Sets a column by name; -1 for a name that is not a column. */
+int audit_entry_set(struct audit_entry *, const char *column, const char *value);
+
+struct audit_config {
+	const char *db_path;
+	const char *checkpoint_dir;
+	const char *origin;              /* names the log in checkpoints: "csgw/06/audit" */
+	const struct cms_signer *signer; /* signs checkpoints; NULL when only verifying */
+	const char *cert_path;           /* checks them */
+};
+
+struct audit;
+
+/* 0, or -1 after printing why.  'create': a missing database is made.
+ * The strings of the configuration are copied; the signer is not (it must
+ * outlive the audit). */
+int audit_open(const struct audit_config *, int create, struct audit **, FILE *err);
+void audit_close(struct audit *);
+
+/* Appends entries as one transaction (rows and tree together).  0 or -1
+ * after printing why; nothing is appended then. */
+int audit_append(struct audit *, const struct audit_entry *, size_t count, FILE *err);
+
+/* Writes a signed checkpoint of the log as it is now (none for an empty
+ * log, nor twice for one size).  0 or -1 after printing why. */
+int audit_checkpoint(struct audit *, FILE *err);
+
+/* 0 when every entry, the stored tree and every checkpoint agree (one
+ * summary line to out), 1 with the first problem found (to err), -1 when
+ * the log cannot be read. */
+int audit_verify(struct audit *, FILE *out, FILE *err);
+
+/* The subject key of an SSN (9 digits): lower-case hex of HMAC-SHA-256
+ * under 'key' (the text of the subject_key file).  The log stores this,
+ * never the SSN. */
+void audit_subject_key(const char *key, const char ssn[9], char hex[65]);
+
+/* What compliance staff search by; NULL: any.  'since' and 'until' are
+ * UTC times in the log's form ("2026-11-24T00:00:00Z"), until exclusive. */
+struct audit_query {
+	const char *subject_key, *case_id, *partner, *decision;
+	const char *since, *until;
+};
+int audit_search(struct audit *, const struct audit_query *, audit_db_row *, void *ctx, FILE *err);
+
+/* Writes the inclusion proof of entry 'id' against the latest signed
+ * checkpoint: the entry's text, the RFC 6962 audit path, and the
+ * checkpoint note, all in one text.  0, 1 when the entry is not under a
+ * checkpoint or not in the signed log, -1 when the log cannot be read. */
+int audit_proof(struct audit *, int64_t id, FILE *out, FILE *err);
+
+/* Checks such a proof without the database: the checkpoint's signature by
+ * the certificate in cert_path, and the path from the entry to its root.
+ * Prints the entry.  0 good, 1 not proven, -1 unreadable. */
+int audit_check_proof(const char *proof_path, const char *cert_path, FILE *out, FILE *err);
+
+#endif

@@ -1,0 +1,247 @@
+/*
+ * audit_db.c - where the disclosure audit log is stored (SQLite, WAL).
+ */
+#include "io/audit_db.h"
+
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/alloc.h"
+
+const char *const audit_db_columns[AUDIT_DB_COLUMNS] = {
+    "time",        "direction", "partner",     "partner_class", "purpose",    "family",
+    "record_type", "record_id", "case_id",     "subject_key",   "categories", "decision",
+    "rule_id",     "citation",  "file_sha256", "batch",         "actor",
+};
+
+struct audit_db {
+	sqlite3 *db;
+	sqlite3_stmt *insert;
+	char *path;
+};
+
+static int fail(struct audit_db *a, const char *what, char *why, size_t whylen)
+{
+	snprintf(why, whylen, "%s: %s: %s", a->path, what, a->db ? sqlite3_errmsg(a->db) : "");
+	return -1;
+}
+
+static int exec(struct audit_db *a, const char *sql, char *why, size_t whylen)
+{
+	return sqlite3_exec(a->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0
+	                                                               : fail(a, sql, why, whylen);
+}
+
+int audit_db_open(const char *path, int create, struct audit_db **out, char *why, size_t whylen)
+{
+	struct audit_db *a = xcalloc(1, sizeof *a);
+	char sql[1024];
+	size_t o = 0;
+
+	a->path = xstrdup(path);
+	if (!create && access(path, F_OK) != 0) {
+		snprintf(why, whylen, "%s: no audit log there", path);
+		goto fail;
+	}
+	/* Created 0600: the log names partners, cases and subjects' keys. */
+	mode_t old = umask(077);
+	int rc = sqlite3_open_v2(path, &a->db,
+	                         SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), NULL);
+	umask(old);
+	if (rc != SQLITE_OK) {
+		fail(a, "cannot open", why, whylen);
+		goto fail;
+	}
+	sqlite3_busy_timeout(a->db, 10000);
+	o += (size_t)snprintf(sql + o, sizeof sql - o,
+	                      "CREATE TABLE IF NOT EXISTS entries(id INTEGER PRIMARY KEY");
+	for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
+		o += (size_t)snprintf(sql + o, sizeof sql - o, ", %s TEXT NOT NULL",
+		                      audit_db_columns[i]);
+	snprintf(sql + o, sizeof sql - o, ", leaf BLOB NOT NULL)");
+	if (exec(a, "PRAGMA journal_mode=WAL", why, whylen) < 0 ||
+	    exec(a, "PRAGMA synchronous=FULL", why, whylen) < 0 ||
+	    exec(a, "PRAGMA wal_autocheckpoint=16384", why, whylen) < 0 ||
+	    exec(a, sql, why, whylen) < 0 ||
+	    exec(a, "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+	         why, whylen) < 0)
+		goto fail;
+	o = (size_t)snprintf(sql, sizeof sql, "INSERT INTO entries(");
+	for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
+		o += (size_t)snprintf(sql + o, sizeof sql - o, "%s, ", audit_db_columns[i]);
+	o += (size_t)snprintf(sql + o, sizeof sql - o, "leaf) VALUES(");
+	for (int i = 0; i <= AUDIT_DB_COLUMNS; i++)
+		o += (size_t)snprintf(sql + o, sizeof sql - o, "%s?", i ? ", " : "");
+	snprintf(sql + o, sizeof sql - o, ")");
+	if (sqlite3_prepare_v2(a->db, sql, -1, &a->insert, NULL) != SQLITE_OK) {
+		fail(a, "cannot prepare an insert", why, whylen);
+		goto fail;
+	}
+	*out = a;
+	return 0;
+fail:
+	audit_db_close(a);
+	return -1;
+}
+
+void audit_db_close(struct audit_db *a)
+{
+	if (a == NULL)
+		return;
+	sqlite3_finalize(a->insert);
+	sqlite3_close(a->db);
+	free(a->path);
+	free(a);
+}
+
+int audit_db_begin(struct audit_db *a, char *why, size_t whylen)
+{
+	return exec(a, "BEGIN IMMEDIATE", why, whylen);
+}
+
+int audit_db_commit(struct audit_db *a, char *why, size_t whylen)
+{
+	return exec(a, "COMMIT", why, whylen);
+}
+
+void audit_db_rollback(struct audit_db *a)
+{
+	sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int audit_db_append(struct audit_db *a, const char *const values[AUDIT_DB_COLUMNS],
+                    const unsigned char leaf[32], int64_t *id, char *why, size_t whylen)
+{
+	sqlite3_reset(a->insert);
+	for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
+		sqlite3_bind_text(a->insert, i + 1, values[i], -1, SQLITE_STATIC);
+	sqlite3_bind_blob(a->insert, AUDIT_DB_COLUMNS + 1, leaf, 32, SQLITE_STATIC);
+	if (sqlite3_step(a->insert) != SQLITE_DONE)
+		return fail(a, "cannot append an entry", why, whylen);
+	*id = sqlite3_last_insert_rowid(a->db);
+	return 0;
+}
+
+int audit_db_get_frontier(struct audit_db *a, char **text, char *why, size_t whylen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(a->db, "SELECT value FROM meta WHERE key = 'frontier'", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return fail(a, "cannot read the tree", why, whylen);
+	int step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		*text = xstrdup((const char *)sqlite3_column_text(st, 0));
+		rc = 0;
+	} else if (step == SQLITE_DONE) {
+		*text = xstrdup("");
+		rc = 0;
+	} else {
+		fail(a, "cannot read the tree", why, whylen);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int audit_db_set_frontier(struct audit_db *a, const char *text, char *why, size_t whylen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(a->db,
+	                       "INSERT OR REPLACE INTO meta(key, value) VALUES('frontier', ?)", -1,
+	                       &st, NULL) != SQLITE_OK)
+		return fail(a, "cannot store the tree", why, whylen);
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rc = 0;
+	else
+		fail(a, "cannot store the tree", why, whylen);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* A row's values; AUDIT_DB_TAMPERED when one is not plain text (another
+ * type, or a NUL inside, which would hide from the entry's text). */
+static int row_values(struct audit_db *a, sqlite3_stmt *st, const char *values[AUDIT_DB_COLUMNS],
+                      char *why, size_t whylen)
+{
+	for (int i = 0; i < AUDIT_DB_COLUMNS; i++) {
+		const unsigned char *v = sqlite3_column_text(st, i + 1);
+		if (sqlite3_column_type(st, i + 1) != SQLITE_TEXT || v == NULL ||
+		    strlen((const char *)v) != (size_t)sqlite3_column_bytes(st, i + 1)) {
+			snprintf(why, whylen,
+			         "%s: entry %lld: %s is not plain text: changed outside csgw",
+			         a->path, (long long)sqlite3_column_int64(st, 0),
+			         audit_db_columns[i]);
+			return AUDIT_DB_TAMPERED;
+		}
+		values[i] = (const char *)v;
+	}
+	return 0;
+}
+
+static bool is_column(const char *name)
+{
+	for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
+		if (strcmp(audit_db_columns[i], name) == 0)
+			return true;
+	return false;
+}
+
+int audit_db_search(struct audit_db *a, const struct audit_db_filter *f, audit_db_row *row,
+                    void *ctx, char *why, size_t whylen)
+{
+	sqlite3_stmt *st = NULL;
+	char sql[1024];
+	const char *values[AUDIT_DB_COLUMNS];
+	size_t o = (size_t)snprintf(sql, sizeof sql, "SELECT id");
+	int rc = 0, step, bind = 1;
+
+	for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
+		o += (size_t)snprintf(sql + o, sizeof sql - o, ", %s", audit_db_columns[i]);
+	o += (size_t)snprintf(sql + o, sizeof sql - o, ", leaf FROM entries WHERE 1");
+	/* Column names come from our own list, values are bound. */
+	for (unsigned i = 0; i < f->count && i < 4; i++) {
+		if (!is_column(f->column[i]))
+			return fail(a, "search by an unknown column", why, whylen);
+		o += (size_t)snprintf(sql + o, sizeof sql - o, " AND %s = ?", f->column[i]);
+	}
+	if (f->since)
+		o += (size_t)snprintf(sql + o, sizeof sql - o, " AND time >= ?");
+	if (f->until)
+		o += (size_t)snprintf(sql + o, sizeof sql - o, " AND time < ?");
+	snprintf(sql + o, sizeof sql - o, " ORDER BY id");
+	if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return fail(a, "cannot search", why, whylen);
+	for (unsigned i = 0; i < f->count && i < 4; i++)
+		sqlite3_bind_text(st, bind++, f->value[i], -1, SQLITE_STATIC);
+	if (f->since)
+		sqlite3_bind_text(st, bind++, f->since, -1, SQLITE_STATIC);
+	if (f->until)
+		sqlite3_bind_text(st, bind++, f->until, -1, SQLITE_STATIC);
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((rc = row_values(a, st, values, why, whylen)) != 0)
+			break;
+		rc = row(ctx, sqlite3_column_int64(st, 0), values,
+		         sqlite3_column_blob(st, AUDIT_DB_COLUMNS + 1),
+		         (size_t)sqlite3_column_bytes(st, AUDIT_DB_COLUMNS + 1));
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = fail(a, "cannot search", why, whylen);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int audit_db_scan(struct audit_db *a, audit_db_row *row, void *ctx, char *why, size_t whylen)
+{
+	static const struct audit_db_filter all = {0};
+	return audit_db_search(a, &all, row, ctx, why, whylen);
+}

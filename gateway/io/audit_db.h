@@ -1,0 +1,60 @@
+/*
+ * audit_db.h - where the disclosure audit log is stored (SQLite, WAL).
+ *
+ * One table of entries, each a row of text columns (audit_db_columns, in
+ * this order) and its leaf hash; ids run 1, 2, 3... in append order.  A
+ * meta table holds the hash tree's frontier, written in the same
+ * transaction as the rows it covers, so a crash leaves both or neither.
+ * The tamper evidence itself is core/audit.c's: this module only stores.
+ *
+ * Functions return 0, or -1 with a one-line reason in 'why' (the database
+ * named).
+ */
+#ifndef CSGW_IO_AUDIT_DB_H
+#define CSGW_IO_AUDIT_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define AUDIT_DB_COLUMNS 17
+extern const char *const audit_db_columns[AUDIT_DB_COLUMNS];
+
+struct audit_db;
+
+/* Opens (creating it, mode 0600, when 'create') the database at path. */
+int audit_db_open(const char *path, int create, struct audit_db **, char *why, size_t whylen);
+void audit_db_close(struct audit_db *);
+
+int audit_db_begin(struct audit_db *, char *why, size_t whylen);
+int audit_db_commit(struct audit_db *, char *why, size_t whylen);
+void audit_db_rollback(struct audit_db *);
+
+/* Appends a row; *id is its id. */
+int audit_db_append(struct audit_db *, const char *const values[AUDIT_DB_COLUMNS],
+                    const unsigned char leaf[32], int64_t *id, char *why, size_t whylen);
+
+/* The stored frontier (opaque text), or "" for a new log; caller frees. */
+int audit_db_get_frontier(struct audit_db *, char **text, char *why, size_t whylen);
+int audit_db_set_frontier(struct audit_db *, const char *text, char *why, size_t whylen);
+
+/* Calls 'row' for every entry in id order; stops early when it returns
+ * non-zero (that value is returned).  A row whose values are not plain
+ * text stops it with AUDIT_DB_TAMPERED and the reason in 'why'. */
+#define AUDIT_DB_TAMPERED 2
+typedef int audit_db_row(void *ctx, int64_t id, const char *const values[AUDIT_DB_COLUMNS],
+                         const unsigned char *leaf, size_t leaf_len);
+int audit_db_scan(struct audit_db *, audit_db_row *, void *ctx, char *why, size_t whylen);
+
+/* Entries whose columns equal the given values (NULL: any), with time in
+ * [since, until) when given (ISO 8601 text compares in time order), in id
+ * order.  Columns are named as in audit_db_columns. */
+struct audit_db_filter {
+	const char *column[4];
+	const char *value[4];
+	unsigned count;
+	const char *since, *until;
+};
+int audit_db_search(struct audit_db *, const struct audit_db_filter *, audit_db_row *, void *ctx,
+                    char *why, size_t whylen);
+
+#endif

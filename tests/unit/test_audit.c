@@ -1,0 +1,91 @@
+/*
+ * test_audit.c - the audit log's subject keys and search: entries are
+ * found by the keyed hash of an SSN, never by the SSN, and the keyed hash
+ * is HMAC-SHA-256 (RFC 4231's test vector).
+ */
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/audit.h"
+#include "io/digest.h"
+
+static int count_row(void *ctx, int64_t id, const char *const values[AUDIT_DB_COLUMNS],
+                     const unsigned char *leaf, size_t leaf_len)
+{
+	(void)id, (void)values, (void)leaf, (void)leaf_len;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void hmac_is_rfc4231(void **state)
+{
+	unsigned char md[32];
+	char hex[65];
+	(void)state;
+	digest_hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, md);
+	digest_hex(md, 32, hex);
+	assert_string_equal(hex,
+	                    "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+static void search_by_subject(void **state)
+{
+	char dir[] = "/tmp/csgw-audit-XXXXXX", db[64], cps[64], a_key[65], b_key[65];
+	struct audit *a;
+	int found = 0;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof db, "%s/audit.db", dir);
+	snprintf(cps, sizeof cps, "%s/cp", dir);
+	struct audit_config cfg = {.db_path = db, .checkpoint_dir = cps, .origin = "csgw/06/audit"};
+	assert_int_equal(audit_open(&cfg, 1, &a, stderr), 0);
+	audit_subject_key("0123456789abcdef", "900123456", a_key);
+	audit_subject_key("0123456789abcdef", "900654321", b_key);
+	assert_string_not_equal(a_key, b_key);
+	assert_null(strstr(a_key, "900123456"));
+
+	struct audit_entry e[3] = {{{0}}};
+	const char *subjects[3] = {a_key, b_key, a_key};
+	for (int i = 0; i < 3; i++) {
+		audit_entry_set(&e[i], "direction", "out");
+		audit_entry_set(&e[i], "partner", i == 1 ? "OCSE" : "TX");
+		audit_entry_set(&e[i], "subject_key", subjects[i]);
+		audit_entry_set(&e[i], "decision", i == 2 ? "deny" : "allow");
+		audit_entry_set(&e[i], "actor", "unit");
+	}
+	assert_int_equal(audit_append(a, e, 3, stderr), 0);
+
+	struct audit_query q = {.subject_key = a_key};
+	assert_int_equal(audit_search(a, &q, count_row, &found, stderr), 0);
+	assert_int_equal(found, 2);
+	found = 0;
+	q.decision = "deny";
+	assert_int_equal(audit_search(a, &q, count_row, &found, stderr), 0);
+	assert_int_equal(found, 1);
+	found = 0;
+	struct audit_query none = {.partner = "CA"};
+	assert_int_equal(audit_search(a, &none, count_row, &found, stderr), 0);
+	assert_int_equal(found, 0);
+	/* A value with a line end would make two entries' texts ambiguous. */
+	audit_entry_set(&e[0], "case_id", "C1\ncase_id=C2");
+	assert_int_equal(audit_append(a, e, 1, stderr), -1);
+
+	audit_close(a);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(hmac_is_rfc4231),
+	    cmocka_unit_test(search_by_subject),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
