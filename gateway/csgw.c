@@ -33,6 +33,9 @@ static const struct {
     {"send", cmd_send, "sign and upload files to a partner's remote inbox"},
     {"fetch", cmd_fetch, "download, verify and deliver a partner's signed files"},
     {"audit", cmd_audit, "verify the disclosure audit log, or sign a checkpoint of it"},
+    {"policy", cmd_policy, "explain the disclosure decisions on a batch, or check the policy"},
+    {"protect", cmd_protect, "record a family violence, nondisclosure or protective order flag"},
+    {"case", cmd_case, "record a case's enforcement status (open, closed)"},
 };
 
 static void usage(FILE *out)

@@ -23,6 +23,7 @@ struct globals {
 struct setup {
 	struct conf conf;
 	struct mapping_set *set;
+	char *mappings_dir; /* where set came from; the policy lives there too */
 	bool test_env;
 };
 
@@ -77,5 +78,8 @@ int cmd_partner(struct globals *, int argc, char **argv);
 int cmd_send(struct globals *, int argc, char **argv);
 int cmd_fetch(struct globals *, int argc, char **argv);
 int cmd_audit(struct globals *, int argc, char **argv);
+int cmd_policy(struct globals *, int argc, char **argv);
+int cmd_protect(struct globals *, int argc, char **argv);
+int cmd_case(struct globals *, int argc, char **argv);
 
 #endif

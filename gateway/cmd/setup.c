@@ -38,6 +38,7 @@ int cmd_setup(const struct globals *g, bool conf_required, struct setup *s)
 	if (dir == NULL)
 		dir = mapping_default_dir();
 	int rc = mapping_load(dir, &s->set, stderr);
+	s->mappings_dir = xstrdup(dir);
 	free(from_conf);
 	if (rc < 0) {
 		fprintf(
@@ -45,6 +46,8 @@ int cmd_setup(const struct globals *g, bool conf_required, struct setup *s)
 		    "csgw: the mapping definitions in %s have problems (above); nothing was done\n",
 		    dir);
 		conf_free(&s->conf);
+		free(s->mappings_dir);
+		s->mappings_dir = NULL;
 		return EX_CONFIG;
 	}
 	return 0;
@@ -54,6 +57,8 @@ void cmd_teardown(struct setup *s)
 {
 	mapping_free(s->set);
 	s->set = NULL;
+	free(s->mappings_dir);
+	s->mappings_dir = NULL;
 	conf_free(&s->conf);
 }
 

@@ -451,6 +451,8 @@ static const struct key_rule gateway_keys[] = {
     {"spool", true, check_dir, "spool root folder"},
     {"audit_db", true, check_new_file, "audit database path"},
     {"checkpoint_dir", true, check_dir, "folder for signed audit checkpoints"},
+    {"registry_db", false, check_new_file,
+     "protections and case status (default: registry.db beside audit_db)"},
     {"signing_cert", true, check_file, "this gateway's signing certificate"},
     {"signing_key", true, check_private, "this gateway's signing key (mode 0600)"},
     {"signing_key_passphrase", false, check_private,

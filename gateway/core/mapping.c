@@ -10,7 +10,7 @@
 const char *const mapping_category_names[] = {
     "control",  "case",   "identity", "ssn",     "address",    "employer", "income",
     "benefits", "assets", "health",   "order",   "collection", "fti",      "ndnh",
-    "fcr",      "fv",     "locate",   "contact", NULL,
+    "fcr",      "fv",     "locate",   "contact", "fidm",       NULL,
 };
 
 int mapping_category_bit(const char *name)

@@ -1,0 +1,807 @@
+/*
+ * policy.c - csgw policy explain | check; csgw protect; csgw case.
+ *
+ * explain runs the disclosure policy over an XML batch for one recipient
+ * and purpose and shows, for each record and each field, the decision, the
+ * rule and its citation: the same decision the gateway takes before data
+ * leaves, without sending or logging anything.  protect and case feed the
+ * registry the policy reads (io/registry_db.h); every change is an entry of
+ * the audit log.
+ */
+#include <getopt.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "core/audit.h"
+#include "core/policy.h"
+#include "core/ssn.h"
+#include "core/unmap.h"
+#include "io/policy_load.h"
+#include "io/registry_db.h"
+#include "io/secret.h"
+#include "util/alloc.h"
+
+static const char policy_usage[] =
+    "usage: csgw [-c FILE] policy explain FILE.xml (--partner NAME | --class CLASS\n"
+    "                 [--interstate]) --purpose PURPOSE [--record N]\n"
+    "                 [--transaction KIND] [--verified] [--matched]\n"
+    "                 [--entered YYYY-MM-DD] [--tag FIELD=CATEGORY[,CATEGORY...]]\n"
+    "       csgw [-c FILE] policy check\n"
+    "\n"
+    "explain: decides every record of the batch (or record N only) as the\n"
+    "gateway would before sending it to that partner, or to a recipient of\n"
+    "that class, for that purpose, and shows each field's decision with the\n"
+    "rule and its legal citation. Nothing is sent or logged; no values are\n"
+    "shown. Protections (csgw protect) and case status (csgw case) are read\n"
+    "from the registry of gateway.conf.\n"
+    "  --partner NAME    the class of [partner NAME]; another state when its\n"
+    "                    'state' differs from ours\n"
+    "  --class CLASS     a recipient class instead (--interstate: another state)\n"
+    "  --purpose P       child-support, parental-kidnapping, custody-visitation,\n"
+    "                    child-welfare or program-eligibility\n"
+    "  --transaction K   a kind the record cannot show (tax-refund-offset)\n"
+    "  --verified        NDNH and FCR data in it were independently verified\n"
+    "  --matched         its quarterly wage or UI data produced a match\n"
+    "  --entered DATE    when its NDNH data entered the directory\n"
+    "  --tag F=C         field F also carries category C (it came from the IRS:\n"
+    "                    fti; from NDNH: ndnh; from the bank match: fidm)\n"
+    "\n"
+    "check: loads mappings/policy/policy.xml, validates it against its schema\n"
+    "and checks every reference; prints each problem as FILE:LINE.\n"
+    "\n"
+    "Exit 0 explained or good, 64 usage, 65 the batch is not valid, 66 no\n"
+    "input, 74 the registry cannot be read, 78 the policy has problems.\n";
+
+static const char protect_usage[] =
+    "usage: csgw [-c FILE] protect add|remove --ssn SSN [--case CASE]\n"
+    "                 --flag family-violence|nondisclosure|protective-order\n"
+    "       csgw [-c FILE] protect list [--ssn SSN] [--case CASE]\n"
+    "\n"
+    "Records that a person is protected: with the family violence indicator\n"
+    "nothing of their whereabouts leaves the gateway except to a court; with\n"
+    "a nondisclosure finding or protective order, their and the child's\n"
+    "whereabouts never go to the other party. Without --case it holds for\n"
+    "every case of that person. The registry keeps the SSN's keyed hash\n"
+    "(subject_key), never the SSN; each change is an audit log entry.\n";
+
+static const char case_usage[] =
+    "usage: csgw [-c FILE] case set CASE --enforcement open|closed\n"
+    "                 [--state-owed-arrears | --no-state-owed-arrears]\n"
+    "       csgw [-c FILE] case show CASE\n"
+    "\n"
+    "Records a case's enforcement status. With enforcement closed, no\n"
+    "enforcement transaction for the case leaves the gateway; collection and\n"
+    "payment processing go on, and federal tax refund offset only while\n"
+    "past-due support owed to the state remains (--state-owed-arrears).\n"
+    "Each change is an audit log entry.\n";
+
+static const char *const flag_names[] = {"family-violence", "nondisclosure", "protective-order"};
+
+static unsigned flag_bit(const char *name)
+{
+	for (unsigned i = 0; i < 3; i++)
+		if (strcmp(flag_names[i], name) == 0)
+			return 1u << i;
+	return 0;
+}
+
+static void flags_text(unsigned flags, char *out, size_t size)
+{
+	size_t o = 0;
+	out[0] = '\0';
+	for (unsigned i = 0; i < 3 && o < size; i++)
+		if (flags & (1u << i))
+			o += (size_t)snprintf(out + o, size - o, "%s%s", o ? " " : "",
+			                      flag_names[i]);
+}
+
+static const char *actor_name(void)
+{
+	const struct passwd *pw = getpwuid(getuid());
+	return pw ? pw->pw_name : "unknown";
+}
+
+/* ---- the registry, as the policy asks it ---- */
+
+struct registry {
+	struct registry_db *db; /* NULL: none yet, nothing recorded */
+	char key[256];          /* subject_key */
+	bool failed;
+	char why[1024];
+};
+
+static char *registry_path(const struct setup *s)
+{
+	char *path = conf_path(&s->conf, "gateway", "registry_db");
+	if (path)
+		return path;
+	char *audit = conf_path(&s->conf, "gateway", "audit_db");
+	if (audit == NULL)
+		return NULL;
+	char *slash = strrchr(audit, '/');
+	path = xasprintf("%.*sregistry.db", slash ? (int)(slash - audit + 1) : 0, audit);
+	free(audit);
+	return path;
+}
+
+/* Opens the registry and reads the subject key.  0 or an exit code. */
+static int registry_open(const struct setup *s, bool create, struct registry *r)
+{
+	char *key_path = conf_path(&s->conf, "gateway", "subject_key");
+	char *path = registry_path(s);
+	int rc = 0;
+
+	memset(r, 0, sizeof *r);
+	if (s->conf.ini == NULL && !create) {
+		fputs("csgw: note: no gateway.conf, so no registry: protections (csgw protect) and "
+		      "case status (csgw case) are not taken into account\n",
+		      stderr);
+	} else if (key_path == NULL || path == NULL) {
+		fprintf(stderr, "%s: [gateway] needs subject_key and audit_db (or registry_db)\n",
+		        cmd_conf_name(s));
+		rc = EX_CONFIG;
+	} else if (secret_read_line(key_path, r->key, sizeof r->key, r->why, sizeof r->why) < 0) {
+		fprintf(stderr, "csgw: subject_key: %s\n", r->why);
+		rc = EX_CONFIG;
+	} else if ((create || access(path, F_OK) == 0) &&
+	           registry_db_open(path, create, &r->db, r->why, sizeof r->why) < 0) {
+		fprintf(stderr, "csgw: %s\n", r->why);
+		rc = EX_IOERR;
+	}
+	free(key_path);
+	free(path);
+	return rc;
+}
+
+static void registry_close(struct registry *r)
+{
+	registry_db_close(r->db);
+	memset(r->key, 0, sizeof r->key);
+}
+
+static void or_flag(void *ctx, const char *subject, const char *case_id, const char *flag,
+                    const char *since, const char *actor)
+{
+	(void)subject, (void)case_id, (void)since, (void)actor;
+	*(unsigned *)ctx |= flag_bit(flag);
+}
+
+static unsigned registry_protections_of(void *ctx, const char ssn[9], const char *case_id)
+{
+	struct registry *r = ctx;
+	char subject[65];
+	unsigned flags = 0;
+
+	if (r->db == NULL)
+		return 0;
+	audit_subject_key(r->key, ssn, subject);
+	if (registry_protections(r->db, subject, case_id, or_flag, &flags, r->why, sizeof r->why) <
+	    0)
+		r->failed = true;
+	return flags;
+}
+
+static void registry_case_of(void *ctx, const char *case_id, bool *closed, bool *owed)
+{
+	struct registry *r = ctx;
+	struct registry_case c;
+
+	if (r->db == NULL)
+		return;
+	int rc = registry_case_get(r->db, case_id, &c, r->why, sizeof r->why);
+	if (rc < 0)
+		r->failed = true;
+	else if (rc == 0) {
+		*closed = strcmp(c.enforcement, "closed") == 0;
+		*owed = c.state_owed_arrears;
+	}
+}
+
+/* ---- policy check ---- */
+
+static int load_policy(const struct setup *s, struct policy **p)
+{
+	if (policy_load(s->mappings_dir, s->set, p, stderr) < 0) {
+		fprintf(stderr,
+		        "csgw: the disclosure policy has problems (above); nothing was done\n");
+		return EX_CONFIG;
+	}
+	return 0;
+}
+
+static int policy_check(struct setup *s)
+{
+	struct policy *p;
+	int rc = load_policy(s, &p);
+	if (rc)
+		return rc;
+	printf("%s: ok: %zu classes, %zu purposes, %zu grants, %zu limits, %zu provenance "
+	       "rules\n",
+	       p->path, p->nclasses, p->purposes.n, p->ngrants, p->nlimits, p->nprovenance);
+	policy_free(p);
+	return 0;
+}
+
+/* ---- policy explain ---- */
+
+struct batch_lines {
+	char **line;
+	size_t n;
+};
+
+static int keep_line(void *ctx, const char *line, size_t len)
+{
+	struct batch_lines *b = ctx;
+	b->line = xreallocarray(b->line, b->n + 1, sizeof *b->line);
+	b->line[b->n++] = xmemdup(line, len);
+	return 0;
+}
+
+static bool is_data_record(const struct batch_type *bt, const char *id)
+{
+	for (size_t i = 0; i < bt->nrecords; i++)
+		if (strcmp(bt->records[i]->id, id) == 0)
+			return true;
+	return false;
+}
+
+static int parse_date(const char *s, int *ymd)
+{
+	int y, m, d;
+	char end;
+	if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &end) != 3 || m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	*ymd = y * 10000 + m * 100 + d;
+	return 0;
+}
+
+static int today_ymd(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}
+
+static void print_decision(const struct policy *p, const struct policy_request *req, const char *to,
+                           unsigned long number, const struct policy_record *rec,
+                           const struct policy_decision *d)
+{
+	char text[256];
+
+	printf("record %lu: %s (%s)\n", number, rec->records[0]->element, rec->records[0]->id);
+	printf("  to %s (%s%s) for %s\n", to, req->class, req->interstate ? ", another state" : "",
+	       req->purpose);
+	if (d->subject) {
+		flags_text(d->subject, text, sizeof text);
+		printf("  subject: %s\n", text);
+	}
+	printf("  decision: %s, rule %s (%s)\n", policy_effect_name(d->effect), d->rule_id,
+	       d->citation);
+	printf("  reason: %s\n", d->reason);
+	if (d->effect == POLICY_PROHIBIT)
+		printf("  notice sent instead: %s\n", p->notice ? p->notice : "");
+	policy_categories_text(d->sent, text, sizeof text);
+	printf("  categories sent: %s\n", text[0] ? text : "(none)");
+	printf("  %-4s %-26s %-22s %-8s %-22s %s\n", "REC", "FIELD", "CATEGORIES", "DECISION",
+	       "RULE", "CITATION");
+	for (size_t i = 0; i < d->nfields; i++) {
+		const struct policy_field_decision *f = &d->fields[i];
+		policy_categories_text(f->categories, text, sizeof text);
+		for (char *sp = text; (sp = strchr(sp, ' ')) != NULL;)
+			*sp = ','; /* one column: the table stays easy to read by scripts */
+		printf("  %-4s %-26s %-22s %-8s %-22s %s\n", rec->records[f->line]->id,
+		       f->field->name, text, policy_effect_name(f->effect), f->rule_id,
+		       f->citation);
+	}
+}
+
+struct explain {
+	const char *file, *partner;
+	unsigned long only; /* record number, 0: all */
+	struct policy_request req;
+	const char *tag_field[16];
+	unsigned tag_categories[16];
+};
+
+static int parse_tag(struct explain *x, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	if (eq == NULL || eq == arg || x->req.ntags == 16) {
+		fprintf(stderr, "csgw: --tag '%s': expected FIELD=CATEGORY[,CATEGORY...]\n", arg);
+		return EX_USAGE;
+	}
+	unsigned bits = 0;
+	for (const char *c = eq + 1; *c;) {
+		size_t n = strcspn(c, ",");
+		char name[32];
+		snprintf(name, sizeof name, "%.*s", (int)n, c);
+		int b = mapping_category_bit(name);
+		if (b < 0) {
+			fprintf(stderr, "csgw: --tag %s: '%s' is not a data category\n", arg, name);
+			return EX_USAGE;
+		}
+		bits |= 1u << b;
+		c += n + (c[n] == ',');
+	}
+	x->tag_field[x->req.ntags] = xstrndup(arg, (size_t)(eq - arg));
+	x->tag_categories[x->req.ntags++] = bits;
+	return 0;
+}
+
+/* Decides every record of the batch (or record x->only). */
+static int explain_batch(struct setup *s, const struct policy *p, struct explain *x)
+{
+	struct batch_lines lines = {NULL, 0};
+	struct batch_counts counts = {0};
+	struct report rep = {.out = stderr, .file = x->file, .max = 20};
+	struct registry reg;
+	int rc = registry_open(s, false, &reg);
+	if (rc)
+		return rc;
+	struct policy_registry pr = {registry_protections_of, registry_case_of, &reg};
+	x->req.registry = &pr;
+
+	enum map_status st =
+	    unmap_read(s->set, x->file, s->test_env, NULL, &rep, keep_line, &lines, &counts);
+	if (st != MAP_OK) {
+		report_finish(&rep);
+		rc = st == MAP_NO_INPUT ? EX_NOINPUT : EX_DATAERR;
+		goto out;
+	}
+	const struct batch_type *bt = counts.batch;
+	const char *to = x->partner ? x->partner : "a recipient";
+	unsigned long number = 0, shown = 0;
+	for (size_t i = 0; i < lines.n; i++) {
+		char id[3] = {lines.line[i][0], lines.line[i][1], '\0'};
+		if (!is_data_record(bt, id))
+			continue;
+		number++;
+		size_t end = i + 1;
+		while (
+		    end < lines.n &&
+		    !is_data_record(bt, (char[3]){lines.line[end][0], lines.line[end][1], '\0'}) &&
+		    strncmp(lines.line[end], bt->trailer->id, 2) != 0)
+			end++;
+		if (x->only && number != x->only)
+			continue;
+		const struct record *recs[16];
+		size_t n = 0;
+		for (size_t k = i; k < end && n < 16; k++)
+			recs[n++] = mapping_record(
+			    bt->family, (char[3]){lines.line[k][0], lines.line[k][1], '\0'});
+		struct policy_record rec = {bt->family, recs, (const char *const *)&lines.line[i],
+		                            n};
+		struct policy_decision d;
+		policy_decide(p, &x->req, &rec, &d);
+		if (reg.failed) {
+			fprintf(stderr, "csgw: %s: record %lu: the registry cannot be read: %s\n",
+			        x->file, number, reg.why);
+			policy_decision_free(&d);
+			rc = EX_IOERR;
+			goto out;
+		}
+		if (shown++)
+			putchar('\n');
+		print_decision(p, &x->req, to, number, &rec, &d);
+		policy_decision_free(&d);
+	}
+	if (x->only && shown == 0) {
+		fprintf(stderr, "csgw: %s: there is no record %lu (the batch has %lu)\n", x->file,
+		        x->only, number);
+		rc = EX_USAGE;
+	}
+out:
+	for (size_t i = 0; i < lines.n; i++)
+		free(lines.line[i]);
+	free(lines.line);
+	batch_counts_free(&counts);
+	registry_close(&reg);
+	return rc;
+}
+
+static int policy_explain(struct setup *s, int argc, char **argv)
+{
+	static const struct option options[] = {
+	    {"partner", required_argument, NULL, 'p'},
+	    {"class", required_argument, NULL, 'C'},
+	    {"interstate", no_argument, NULL, 'i'},
+	    {"purpose", required_argument, NULL, 'u'},
+	    {"record", required_argument, NULL, 'r'},
+	    {"transaction", required_argument, NULL, 't'},
+	    {"verified", no_argument, NULL, 'v'},
+	    {"matched", no_argument, NULL, 'm'},
+	    {"entered", required_argument, NULL, 'e'},
+	    {"tag", required_argument, NULL, 'g'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct explain x = {.req = {.today = today_ymd()}};
+	struct policy *p = NULL;
+	int c, rc = 0;
+	char *end;
+
+	x.req.tag_field = x.tag_field;
+	x.req.tag_categories = x.tag_categories;
+	optind = 0; /* 0, not 1: GNU getopt then resets its state */
+	while (rc == 0 && (c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			x.partner = optarg;
+			break;
+		case 'C':
+			x.req.class = optarg;
+			break;
+		case 'i':
+			x.req.interstate = true;
+			break;
+		case 'u':
+			x.req.purpose = optarg;
+			break;
+		case 'r':
+			x.only = strtoul(optarg, &end, 10);
+			if (*end || x.only == 0) {
+				fprintf(stderr, "csgw: --record '%s': expected a number from 1\n",
+				        optarg);
+				rc = EX_USAGE;
+			}
+			break;
+		case 't':
+			x.req.transaction = optarg;
+			break;
+		case 'v':
+			x.req.verified = true;
+			break;
+		case 'm':
+			x.req.matched = true;
+			break;
+		case 'e':
+			if (parse_date(optarg, &x.req.entered) < 0) {
+				fprintf(stderr, "csgw: --entered '%s': expected YYYY-MM-DD\n",
+				        optarg);
+				rc = EX_USAGE;
+			}
+			break;
+		case 'g':
+			rc = parse_tag(&x, optarg);
+			break;
+		default:
+			rc = EX_USAGE;
+		}
+	}
+	if (rc == 0 && (optind + 1 != argc || !x.req.purpose || !x.partner == !x.req.class ||
+	                (x.partner && x.req.interstate))) {
+		fputs(policy_usage, stderr);
+		rc = EX_USAGE;
+	}
+	if (rc)
+		goto out;
+	x.file = argv[optind];
+	if (x.partner) {
+		x.req.class = cmd_partner_value(s, x.partner, "class");
+		const char *theirs = cmd_partner_value(s, x.partner, "state");
+		const char *ours = conf_value(&s->conf, "gateway", "state");
+		if (x.req.class == NULL) {
+			fprintf(stderr, "%s: no [partner %s] with a class\n", cmd_conf_name(s),
+			        x.partner);
+			rc = EX_CONFIG;
+			goto out;
+		}
+		x.req.interstate = theirs && (!ours || strcmp(theirs, ours) != 0);
+	}
+	if ((rc = load_policy(s, &p)) != 0)
+		goto out;
+	if (policy_class(p, x.req.class) == NULL || !policy_words_has(&p->purposes, x.req.purpose))
+		fprintf(stderr, "csgw: note: %s '%s' is not in the policy: everything is denied\n",
+		        policy_class(p, x.req.class) ? "purpose" : "class",
+		        policy_class(p, x.req.class) ? x.req.purpose : x.req.class);
+	rc = explain_batch(s, p, &x);
+out:
+	for (size_t i = 0; i < x.req.ntags; i++)
+		free((char *)x.tag_field[i]);
+	policy_free(p);
+	return rc;
+}
+
+int cmd_policy(struct globals *g, int argc, char **argv)
+{
+	struct setup s;
+	int rc;
+
+	if (cmd_want_help(argc, argv, policy_usage))
+		return 0;
+	if (argc < 2 || (strcmp(argv[1], "explain") != 0 && strcmp(argv[1], "check") != 0) ||
+	    (strcmp(argv[1], "check") == 0 && argc != 2)) {
+		fputs(policy_usage, stderr);
+		return EX_USAGE;
+	}
+	if ((rc = cmd_setup(g, false, &s)) != 0)
+		return rc;
+	rc = strcmp(argv[1], "check") == 0 ? policy_check(&s)
+	                                   : policy_explain(&s, argc - 1, argv + 1);
+	cmd_teardown(&s);
+	return rc;
+}
+
+/* ---- protect and case: registry changes, each audited ---- */
+
+/* Appends the audit entry of a registry change.  0 or an exit code. */
+static int audit_change(const struct setup *s, const char *record_type, const char *case_id,
+                        const char *subject, const char *decision, const char *rule,
+                        const char *citation)
+{
+	struct audit *a;
+	struct cms_signer *signer;
+	struct audit_entry e = {{0}};
+	int rc = cmd_audit_open(s, 1, false, &a, &signer);
+
+	if (rc)
+		return rc;
+	audit_entry_set(&e, "direction", "registry");
+	audit_entry_set(&e, "record_type", record_type);
+	audit_entry_set(&e, "case_id", case_id);
+	audit_entry_set(&e, "subject_key", subject);
+	audit_entry_set(&e, "decision", decision);
+	audit_entry_set(&e, "rule_id", rule);
+	audit_entry_set(&e, "citation", citation);
+	audit_entry_set(&e, "actor", actor_name());
+	if (audit_append(a, &e, 1, stderr) < 0)
+		rc = EX_IOERR;
+	audit_close(a);
+	return rc;
+}
+
+static void now_text(char *out, size_t size)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Checks an --ssn value; fills 9 digits and the mask.  0 or EX_USAGE. */
+static int ssn_option(const struct setup *s, const char *arg, char digits[10],
+                      char masked[SSN_MASK_SIZE])
+{
+	size_t n = 0;
+	for (const char *d = arg; *d && n < 10; d++)
+		if (*d != '-')
+			digits[n++] = *d;
+	digits[n < 10 ? n : 9] = '\0';
+	ssn_mask(arg, strlen(arg), masked);
+	const char *problem = n == 9 ? ssn_problem(digits, 9, s->test_env) : "not 9 digits";
+	if (problem) {
+		fprintf(stderr, "csgw: --ssn %s: %s\n", masked, problem);
+		return EX_USAGE;
+	}
+	return 0;
+}
+
+static int case_id_option(const char *arg)
+{
+	size_t n = strlen(arg);
+	if (n == 0 || n > 15 || strspn(arg, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != n) {
+		fprintf(stderr,
+		        "csgw: case id '%.20s': expected 1 to 15 upper-case letters or "
+		        "digits\n",
+		        arg);
+		return EX_USAGE;
+	}
+	return 0;
+}
+
+struct lister {
+	const char *masked;
+	unsigned long rows;
+};
+
+static void print_protection(void *ctx, const char *subject, const char *case_id, const char *flag,
+                             const char *since, const char *actor)
+{
+	struct lister *l = ctx;
+	char who[32];
+	if (l->rows++ == 0)
+		printf("%-16s %-15s %-17s %-20s %s\n", "SUBJECT", "CASE", "FLAG", "SINCE", "BY");
+	if (l->masked)
+		snprintf(who, sizeof who, "%s", l->masked);
+	else /* no SSN is kept: the start of its keyed hash */
+		snprintf(who, sizeof who, "key %.12s", subject);
+	printf("%-16s %-15s %-17s %-20s %s\n", who, case_id[0] ? case_id : "(every case)", flag,
+	       since, actor);
+}
+
+int cmd_protect(struct globals *g, int argc, char **argv)
+{
+	static const struct option options[] = {
+	    {"ssn", required_argument, NULL, 's'},
+	    {"case", required_argument, NULL, 'c'},
+	    {"flag", required_argument, NULL, 'f'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *ssn = NULL, *case_id = NULL, *flag = NULL;
+	char digits[10] = "", masked[SSN_MASK_SIZE], subject[65], when[32];
+	struct registry reg = {0};
+	struct setup s;
+	int c, rc = 0;
+
+	if (cmd_want_help(argc, argv, protect_usage))
+		return 0;
+	const char *verb = argc > 1 ? argv[1] : "";
+	bool list = strcmp(verb, "list") == 0, add = strcmp(verb, "add") == 0;
+	if (!list && !add && strcmp(verb, "remove") != 0) {
+		fputs(protect_usage, stderr);
+		return EX_USAGE;
+	}
+	optind = 0; /* 0, not 1: GNU getopt then resets its state */
+	while (rc == 0 && (c = getopt_long(argc - 1, argv + 1, "", options, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			ssn = optarg;
+			break;
+		case 'c':
+			case_id = optarg;
+			rc = case_id_option(optarg);
+			break;
+		case 'f':
+			flag = optarg;
+			if (flag_bit(flag) == 0) {
+				fprintf(stderr,
+				        "csgw: --flag '%s': expected family-violence, "
+				        "nondisclosure or protective-order\n",
+				        flag);
+				rc = EX_USAGE;
+			}
+			break;
+		default:
+			rc = EX_USAGE;
+		}
+	}
+	if (rc == 0 && (optind != argc - 1 || (!list && (!ssn || !flag)) || (list && flag))) {
+		fputs(protect_usage, stderr);
+		rc = EX_USAGE;
+	}
+	if (rc)
+		return rc;
+	if ((rc = cmd_setup(g, true, &s)) != 0)
+		return rc;
+	if (ssn && (rc = ssn_option(&s, ssn, digits, masked)) != 0)
+		goto out;
+	if ((rc = registry_open(&s, !list, &reg)) != 0)
+		goto out;
+	if (ssn)
+		audit_subject_key(reg.key, digits, subject);
+	memset(digits, 0, sizeof digits);
+	if (list) {
+		struct lister l = {ssn ? masked : NULL, 0};
+		if (reg.db &&
+		    registry_protections(reg.db, ssn ? subject : NULL, case_id, print_protection,
+		                         &l, reg.why, sizeof reg.why) < 0) {
+			fprintf(stderr, "csgw: %s\n", reg.why);
+			rc = EX_IOERR;
+		} else if (l.rows == 0)
+			puts("no protections recorded");
+		goto out;
+	}
+	now_text(when, sizeof when);
+	int changed = registry_protect_set(reg.db, subject, case_id ? case_id : "", flag, add,
+	                                   actor_name(), when, reg.why, sizeof reg.why);
+	if (changed < 0) {
+		fprintf(stderr, "csgw: %s\n", reg.why);
+		rc = EX_IOERR;
+		goto out;
+	}
+	if (changed == 0)
+		rc = audit_change(&s, "protection", case_id ? case_id : "", subject,
+		                  add ? "protect-add" : "protect-remove", flag,
+		                  "42 U.S.C. 654(26); 653(b)(2)");
+	if (rc == 0)
+		printf("%s %s: %s %s%s\n", add ? "protected" : "unprotected", masked, flag,
+		       case_id ? "in case " : "in every case", case_id ? case_id : "");
+	if (rc == 0 && changed == 1)
+		printf("(no change: it was %s)\n", add ? "already recorded" : "not recorded");
+out:
+	registry_close(&reg);
+	cmd_teardown(&s);
+	return rc;
+}
+
+int cmd_case(struct globals *g, int argc, char **argv)
+{
+	static const struct option options[] = {
+	    {"enforcement", required_argument, NULL, 'e'},
+	    {"state-owed-arrears", no_argument, NULL, 'o'},
+	    {"no-state-owed-arrears", no_argument, NULL, 'n'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *enforcement = NULL;
+	int owed = -1, c, rc = 0;
+	struct registry reg = {0};
+	struct setup s;
+
+	if (cmd_want_help(argc, argv, case_usage))
+		return 0;
+	const char *verb = argc > 1 ? argv[1] : "";
+	bool show = strcmp(verb, "show") == 0;
+	if (!show && strcmp(verb, "set") != 0) {
+		fputs(case_usage, stderr);
+		return EX_USAGE;
+	}
+	optind = 0; /* 0, not 1: GNU getopt then resets its state */
+	while (rc == 0 && (c = getopt_long(argc - 1, argv + 1, "", options, NULL)) != -1) {
+		switch (c) {
+		case 'e':
+			enforcement = optarg;
+			if (strcmp(optarg, "open") != 0 && strcmp(optarg, "closed") != 0) {
+				fprintf(stderr,
+				        "csgw: --enforcement '%s': expected open or closed\n",
+				        optarg);
+				rc = EX_USAGE;
+			}
+			break;
+		case 'o':
+			owed = 1;
+			break;
+		case 'n':
+			owed = 0;
+			break;
+		default:
+			rc = EX_USAGE;
+		}
+	}
+	if (rc == 0 && (optind + 1 != argc - 1 || (show && (enforcement || owed >= 0)) ||
+	                (!show && !enforcement))) {
+		fputs(case_usage, stderr);
+		rc = EX_USAGE;
+	}
+	if (rc)
+		return rc;
+	const char *case_id = argv[optind + 1];
+	if ((rc = case_id_option(case_id)) != 0)
+		return rc;
+	if ((rc = cmd_setup(g, true, &s)) != 0)
+		return rc;
+	if ((rc = registry_open(&s, !show, &reg)) != 0)
+		goto out;
+	struct registry_case now = {.enforcement = "open"};
+	int known = reg.db ? registry_case_get(reg.db, case_id, &now, reg.why, sizeof reg.why) : 1;
+	if (known < 0) {
+		fprintf(stderr, "csgw: %s\n", reg.why);
+		rc = EX_IOERR;
+		goto out;
+	}
+	if (!show) {
+		snprintf(now.enforcement, sizeof now.enforcement, "%s", enforcement);
+		if (owed >= 0)
+			now.state_owed_arrears = owed;
+		now_text(now.updated, sizeof now.updated);
+		snprintf(now.actor, sizeof now.actor, "%s", actor_name());
+		if (registry_case_set(reg.db, case_id, &now, reg.why, sizeof reg.why) < 0) {
+			fprintf(stderr, "csgw: %s\n", reg.why);
+			rc = EX_IOERR;
+			goto out;
+		}
+		char decision[64];
+		snprintf(decision, sizeof decision, "enforcement-%s%s", enforcement,
+		         now.state_owed_arrears ? "+state-owed-arrears" : "");
+		if ((rc = audit_change(&s, "case", case_id, "", decision, "case-status",
+		                       "45 CFR 303.11")) != 0)
+			goto out;
+		known = 0;
+	}
+	if (known == 1)
+		printf("case %s: not in the registry (enforcement open)\n", case_id);
+	else
+		printf("case %s: enforcement %s%s (set %s by %s)\n", case_id, now.enforcement,
+		       now.state_owed_arrears ? ", past-due support owed to the state remains" : "",
+		       now.updated, now.actor);
+out:
+	registry_close(&reg);
+	cmd_teardown(&s);
+	return rc;
+}

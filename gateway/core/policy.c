@@ -1,0 +1,492 @@
+/*
+ * policy.c - decide what of one record may leave, and why (policy.h).
+ */
+#include "core/policy.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/field.h"
+#include "util/alloc.h"
+
+#define MAX_KINDS 8
+#define MAX_CASES 8
+
+/* What the decision knows besides the request: read from the record. */
+struct facts {
+	const char *kinds[MAX_KINDS];
+	size_t nkinds;
+	unsigned subject;
+	bool closed, state_owed;
+};
+
+const char *policy_effect_name(enum policy_effect e)
+{
+	static const char *const names[] = {"allow", "redact", "deny", "prohibit"};
+	return names[e];
+}
+
+void policy_categories_text(unsigned categories, char *out, size_t size)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (int i = 0; mapping_category_names[i] && o < size; i++)
+		if (categories & (1u << i))
+			o += (size_t)snprintf(out + o, size - o, "%s%s", o ? " " : "",
+			                      mapping_category_names[i]);
+}
+
+bool policy_words_has(const struct policy_words *w, const char *word)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (strcmp(w->w[i], word) == 0)
+			return true;
+	return false;
+}
+
+const struct policy_class *policy_class(const struct policy *p, const char *id)
+{
+	for (size_t i = 0; id && i < p->nclasses; i++)
+		if (strcmp(p->classes[i].id, id) == 0)
+			return &p->classes[i];
+	return NULL;
+}
+
+/* The field's value without its padding, for comparing with code values. */
+static size_t trimmed(const struct field *f, const char *line, const char **start)
+{
+	const char *s = line + f->at - 1;
+	size_t n = f->len;
+	while (n > 0 && s[0] == ' ')
+		s++, n--;
+	while (n > 0 && s[n - 1] == ' ')
+		n--;
+	*start = s;
+	return n;
+}
+
+static const struct field *field_named(const struct record *r, const char *name)
+{
+	for (size_t i = 0; i < r->nfields; i++)
+		if (r->fields[i].name && strcmp(r->fields[i].name, name) == 0)
+			return &r->fields[i];
+	return NULL;
+}
+
+/* Whether line i of the record shows the source's field with one of its values. */
+static bool source_matches(const struct policy_source *s, const struct policy_record *rec, size_t i)
+{
+	if (strcmp(s->family, rec->family->name) != 0 ||
+	    !policy_words_has(&s->record, rec->records[i]->id))
+		return false;
+	const struct field *f = field_named(rec->records[i], s->field);
+	if (f == NULL)
+		return false;
+	const char *v;
+	size_t n = trimmed(f, rec->lines[i], &v);
+	for (size_t k = 0; k < s->values.n; k++)
+		if (strlen(s->values.w[k]) == n && memcmp(s->values.w[k], v, n) == 0)
+			return true;
+	return false;
+}
+
+static void add_kind(struct facts *fx, const char *kind)
+{
+	for (size_t i = 0; i < fx->nkinds; i++)
+		if (strcmp(fx->kinds[i], kind) == 0)
+			return;
+	if (fx->nkinds < MAX_KINDS)
+		fx->kinds[fx->nkinds++] = kind;
+}
+
+static bool has_kind(const struct facts *fx, const struct policy_words *kinds)
+{
+	for (size_t i = 0; i < fx->nkinds; i++)
+		if (policy_words_has(kinds, fx->kinds[i]))
+			return true;
+	return false;
+}
+
+/* The case ids and SSNs in the record, then what the registries say. */
+static void ask_registries(const struct policy *p, const struct policy_request *req,
+                           const struct policy_record *rec, struct facts *fx)
+{
+	const struct policy_registry *reg = req->registry;
+	char cases[MAX_CASES][16];
+	size_t ncases = 0;
+
+	if (reg == NULL)
+		return;
+	for (size_t i = 0; i < rec->nlines; i++)
+		for (size_t k = 0; k < p->case_fields.n && ncases < MAX_CASES; k++) {
+			const struct field *f = field_named(rec->records[i], p->case_fields.w[k]);
+			const char *v;
+			size_t n = f ? trimmed(f, rec->lines[i], &v) : 0;
+			if (n == 0 || n >= sizeof cases[0])
+				continue;
+			memcpy(cases[ncases], v, n);
+			cases[ncases++][n] = '\0';
+		}
+	if (reg->case_status)
+		for (size_t c = 0; c < ncases; c++) {
+			bool closed = false, owed = false;
+			reg->case_status(reg->ctx, cases[c], &closed, &owed);
+			fx->closed |= closed;
+			fx->state_owed |= owed;
+		}
+	if (reg->protections == NULL)
+		return;
+	for (size_t i = 0; i < rec->nlines; i++)
+		for (size_t k = 0; k < rec->records[i]->nfields; k++) {
+			const struct field *f = &rec->records[i]->fields[k];
+			const char *ssn = rec->lines[i] + f->at - 1;
+			if (f->type != FIELD_SSN || field_is_blank(f, ssn))
+				continue;
+			fx->subject |= reg->protections(reg->ctx, ssn, "");
+			for (size_t c = 0; c < ncases; c++)
+				fx->subject |= reg->protections(reg->ctx, ssn, cases[c]);
+		}
+}
+
+static bool tri(int want, bool have)
+{
+	return want < 0 || (want != 0) == have;
+}
+
+/* Whether data entered on 'entered' is more than 'months' old on 'today'. */
+static bool older_than(int entered, int today, int months)
+{
+	if (entered == 0)
+		return false;
+	int m = entered / 100 % 100 - 1 + months;
+	int later = (entered / 10000 + m / 12) * 10000 + (m % 12 + 1) * 100 + entered % 100;
+	return later < today;
+}
+
+static bool when_holds(const struct policy_when *w, const struct policy_request *req,
+                       const struct policy_record *rec, const struct facts *fx)
+{
+	bool record_listed = w->record.n == 0;
+	for (size_t i = 0; i < rec->nlines && !record_listed; i++)
+		record_listed = policy_words_has(&w->record, rec->records[i]->id);
+
+	return (w->class.n == 0 || policy_words_has(&w->class, req->class)) &&
+	       !policy_words_has(&w->class_not, req->class) &&
+	       (w->purpose.n == 0 || policy_words_has(&w->purpose, req->purpose)) &&
+	       !policy_words_has(&w->purpose_not, req->purpose) &&
+	       (w->family.n == 0 || policy_words_has(&w->family, rec->family->name)) &&
+	       record_listed && (w->transaction.n == 0 || has_kind(fx, &w->transaction)) &&
+	       !has_kind(fx, &w->transaction_not) &&
+	       (w->subject == 0 || (w->subject & fx->subject) != 0) &&
+	       tri(w->interstate, req->interstate) && tri(w->verified, req->verified) &&
+	       tri(w->matched, req->matched) && tri(w->enforcement_closed, fx->closed) &&
+	       tri(w->state_owed, fx->state_owed) &&
+	       (w->older_than_months < 0 ||
+	        older_than(req->entered, req->today, w->older_than_months));
+}
+
+static bool limit_applies(const struct policy_rule *l, const struct policy_request *req,
+                          const struct policy_record *rec, const struct facts *fx)
+{
+	if (l->nwhen == 0)
+		return true;
+	for (size_t i = 0; i < l->nwhen; i++)
+		if (when_holds(&l->when[i], req, rec, fx))
+			return true;
+	return false;
+}
+
+/* Every non-blank field, with its categories as the record makes them. */
+static void collect_fields(const struct policy *p, const struct policy_request *req,
+                           const struct policy_record *rec, struct policy_decision *d)
+{
+	for (size_t i = 0; i < rec->nlines; i++) {
+		unsigned adds_to = 0, adds = 0;
+		for (size_t s = 0; s < p->nprovenance; s++)
+			if (source_matches(&p->provenance[s], rec, i)) {
+				adds_to |= p->provenance[s].to;
+				adds |= p->provenance[s].adds;
+			}
+		const struct record *r = rec->records[i];
+		for (size_t k = 0; k < r->nfields; k++) {
+			const struct field *f = &r->fields[k];
+			if (f->name == NULL || field_is_blank(f, rec->lines[i] + f->at - 1))
+				continue;
+			unsigned cats = f->categories;
+			if (cats & adds_to)
+				cats |= adds;
+			for (size_t t = 0; t < req->ntags; t++)
+				if (strcmp(req->tag_field[t], f->name) == 0)
+					cats |= req->tag_categories[t];
+			d->fields = xreallocarray(d->fields, d->nfields + 1, sizeof *d->fields);
+			d->fields[d->nfields++] = (struct policy_field_decision){
+			    .field = f, .line = i, .categories = cats, .rule_id = NULL};
+		}
+	}
+}
+
+/* The whole record withheld: every field goes with the same rule. */
+static void withhold(struct policy_decision *d, enum policy_effect e, const char *rule_id,
+                     const char *citation)
+{
+	d->effect = e;
+	d->rule_id = rule_id;
+	d->citation = citation;
+	for (size_t i = 0; i < d->nfields; i++) {
+		d->fields[i].effect = POLICY_REDACT;
+		d->fields[i].rule_id = rule_id;
+		d->fields[i].citation = citation;
+	}
+}
+
+static void first_sentence(const char *doc, char *out, size_t size)
+{
+	snprintf(out, size, "%s", doc ? doc : "");
+	for (char *c = out; *c; c++)
+		if (*c == '\n' || *c == '\t')
+			*c = ' ';
+}
+
+static bool apply_limits(const struct policy *p, const struct policy_request *req,
+                         const struct policy_record *rec, const struct facts *fx,
+                         struct policy_decision *d)
+{
+	for (size_t l = 0; l < p->nlimits; l++) {
+		const struct policy_rule *lim = &p->limits[l];
+		if (!limit_applies(lim, req, rec, fx))
+			continue;
+		bool hits = lim->categories == 0;
+		for (size_t i = 0; i < d->nfields && !hits; i++)
+			hits = (d->fields[i].categories & lim->categories) != 0;
+		if (!hits)
+			continue;
+		if (lim->effect != POLICY_REDACT) {
+			withhold(d, lim->effect, lim->id, lim->citation);
+			first_sentence(lim->doc, d->reason, sizeof d->reason);
+			return true;
+		}
+		for (size_t i = 0; i < d->nfields; i++) {
+			struct policy_field_decision *fd = &d->fields[i];
+			if (fd->rule_id == NULL && (fd->categories & lim->categories)) {
+				fd->effect = POLICY_REDACT;
+				fd->rule_id = lim->id;
+				fd->citation = lim->citation;
+			}
+		}
+	}
+	return false;
+}
+
+static void apply_grants(const struct policy *p, const struct policy_request *req,
+                         struct policy_decision *d)
+{
+	for (size_t i = 0; i < d->nfields; i++) {
+		struct policy_field_decision *fd = &d->fields[i];
+		if (fd->rule_id)
+			continue;
+		fd->effect = POLICY_REDACT;
+		fd->rule_id = POLICY_DEFAULT_DENY;
+		fd->citation = POLICY_DEFAULT_CITATION;
+		for (size_t g = 0; g < p->ngrants; g++) {
+			const struct policy_rule *gr = &p->grants[g];
+			if (strcmp(gr->class, req->class) == 0 &&
+			    policy_words_has(&gr->purposes, req->purpose) &&
+			    (fd->categories & ~gr->categories) == 0) {
+				fd->effect = POLICY_ALLOW;
+				fd->rule_id = gr->id;
+				fd->citation = gr->citation;
+				break;
+			}
+		}
+	}
+}
+
+/* A redacted record is named by the first limit that took a field, else
+ * DEFAULT-DENY: a limit is the law's specific word. */
+static void name_limit(struct policy_decision *d)
+{
+	d->rule_id = POLICY_DEFAULT_DENY;
+	d->citation = POLICY_DEFAULT_CITATION;
+	for (size_t i = 0; i < d->nfields; i++)
+		if (d->fields[i].effect == POLICY_REDACT &&
+		    strcmp(d->fields[i].rule_id, POLICY_DEFAULT_DENY) != 0) {
+			d->rule_id = d->fields[i].rule_id;
+			d->citation = d->fields[i].citation;
+			return;
+		}
+}
+
+/* An allowed record is named by the grant of its first field that is
+ * more than routing. */
+static void name_grant(struct policy_decision *d)
+{
+	unsigned control = 1u << mapping_category_bit("control");
+
+	d->rule_id = POLICY_DEFAULT_DENY; /* a record with no fields at all */
+	d->citation = POLICY_DEFAULT_CITATION;
+	for (size_t i = 0; i < d->nfields; i++)
+		if ((d->fields[i].categories & ~control) || i + 1 == d->nfields) {
+			d->rule_id = d->fields[i].rule_id;
+			d->citation = d->fields[i].citation;
+			return;
+		}
+}
+
+void policy_decide(const struct policy *p, const struct policy_request *req,
+                   const struct policy_record *rec, struct policy_decision *d)
+{
+	struct facts fx = {.nkinds = 0};
+	const struct policy_class *cls = policy_class(p, req->class);
+
+	memset(d, 0, sizeof *d);
+	collect_fields(p, req, rec, d);
+
+	if (cls == NULL || req->purpose == NULL || !policy_words_has(&p->purposes, req->purpose)) {
+		withhold(d, POLICY_DENY, POLICY_DEFAULT_DENY, POLICY_DEFAULT_CITATION);
+		snprintf(d->reason, sizeof d->reason, "%s %s is not in the policy",
+		         cls ? "purpose" : "recipient class",
+		         cls ? (req->purpose ? req->purpose : "(none)")
+		             : (req->class ? req->class : "(none)"));
+		return;
+	}
+	if (!policy_words_has(&cls->purposes, req->purpose)) {
+		withhold(d, POLICY_DENY, POLICY_NOT_AUTHORIZED, cls->citation);
+		snprintf(d->reason, sizeof d->reason,
+		         "%s is not authorized to receive data for %s (%s)", cls->id, req->purpose,
+		         cls->citation);
+		return;
+	}
+
+	for (size_t i = 0; i < rec->nlines; i++) {
+		for (size_t s = 0; s < p->nkinds; s++)
+			if (source_matches(&p->kinds[s], rec, i))
+				add_kind(&fx, p->kinds[s].name);
+		for (size_t s = 0; s < p->nflags; s++)
+			if (source_matches(&p->flags[s], rec, i))
+				fx.subject |= p->flags[s].flag;
+	}
+	if (req->transaction)
+		add_kind(&fx, req->transaction);
+	ask_registries(p, req, rec, &fx);
+	d->subject = fx.subject;
+
+	if (apply_limits(p, req, rec, &fx, d))
+		return;
+	apply_grants(p, req, d);
+
+	size_t redacted = 0;
+	for (size_t i = 0; i < d->nfields; i++) {
+		const struct policy_field_decision *fd = &d->fields[i];
+		if (fd->effect == POLICY_ALLOW) {
+			d->sent |= fd->categories;
+			continue;
+		}
+		redacted++;
+		if (fd->field->required) {
+			const char *rule = fd->rule_id, *cit = fd->citation;
+			char cats[160];
+			policy_categories_text(fd->categories, cats, sizeof cats);
+			withhold(d, POLICY_DENY, rule, cit);
+			d->sent = 0;
+			snprintf(d->reason, sizeof d->reason,
+			         "required field %s (%s) may not be disclosed (%s), so the record "
+			         "cannot be sent",
+			         fd->field->name, cats, rule);
+			return;
+		}
+	}
+	if (redacted == 0) {
+		d->effect = POLICY_ALLOW;
+		snprintf(d->reason, sizeof d->reason, "every field allowed");
+		name_grant(d);
+		return;
+	}
+	d->effect = POLICY_REDACT;
+	snprintf(d->reason, sizeof d->reason, "%zu of %zu fields redacted", redacted, d->nfields);
+	name_limit(d);
+	/* Routing and case ids alone tell the recipient nothing it may have. */
+	unsigned bare = 1u << mapping_category_bit("control") | 1u << mapping_category_bit("case");
+	if ((d->sent & ~bare) == 0) {
+		withhold(d, POLICY_DENY, d->rule_id, d->citation);
+		d->sent = 0;
+		snprintf(d->reason, sizeof d->reason,
+		         "%zu fields redacted; only routing and case ids would remain", redacted);
+	}
+}
+
+void policy_decision_free(struct policy_decision *d)
+{
+	free(d->fields);
+	d->fields = NULL;
+	d->nfields = 0;
+}
+
+static void words_free(struct policy_words *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->w[i]);
+	free(w->w);
+}
+
+static void rules_free(struct policy_rule *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(r[i].id);
+		free(r[i].citation);
+		free(r[i].doc);
+		free(r[i].class);
+		words_free(&r[i].purposes);
+		for (size_t k = 0; k < r[i].nwhen; k++) {
+			struct policy_when *w = &r[i].when[k];
+			words_free(&w->class);
+			words_free(&w->class_not);
+			words_free(&w->purpose);
+			words_free(&w->purpose_not);
+			words_free(&w->family);
+			words_free(&w->record);
+			words_free(&w->transaction);
+			words_free(&w->transaction_not);
+		}
+		free(r[i].when);
+	}
+	free(r);
+}
+
+static void sources_free(struct policy_source *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(s[i].name);
+		free(s[i].citation);
+		free(s[i].doc);
+		free(s[i].family);
+		free(s[i].field);
+		words_free(&s[i].record);
+		words_free(&s[i].values);
+	}
+	free(s);
+}
+
+void policy_free(struct policy *p)
+{
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->nclasses; i++) {
+		free(p->classes[i].id);
+		free(p->classes[i].citation);
+		free(p->classes[i].doc);
+		words_free(&p->classes[i].purposes);
+	}
+	free(p->classes);
+	words_free(&p->purposes);
+	words_free(&p->case_fields);
+	sources_free(p->kinds, p->nkinds);
+	sources_free(p->flags, p->nflags);
+	sources_free(p->provenance, p->nprovenance);
+	rules_free(p->grants, p->ngrants);
+	rules_free(p->limits, p->nlimits);
+	free(p->notice);
+	free(p->path);
+	free(p);
+}

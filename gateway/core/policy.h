@@ -1,0 +1,165 @@
+/*
+ * policy.h - the disclosure policy and its decisions (DOMAIN.md section 5).
+ *
+ * The policy is data (mappings/policy/policy.xml, loaded by
+ * io/policy_load.c); this module only decides.  policy_decide() takes one
+ * record as it will leave the gateway (a lead line and its child lines, in
+ * the fixed-width form of its mapping), the recipient's class, the purpose
+ * and the facts the state keeps elsewhere (protections, case status), and
+ * decides for every non-blank field: allow, or redact, each with the rule
+ * and its citation.  The record as a whole is allowed, redacted, denied, or
+ * prohibited (denied, and a notice goes to the requester instead).
+ *
+ * Order: an unknown class or purpose, or a purpose the class is not
+ * authorized for, denies the record.  Then the limits, in file order: the
+ * first that takes a field names it.  Then the grants: a field is allowed
+ * when one grant for the class and purpose covers all its categories.
+ * Anything left is redacted by DEFAULT-DENY.  A required field that is
+ * redacted denies the record (it could not be sent without it).
+ *
+ * Nothing here fails: the policy was checked when it was loaded.
+ */
+#ifndef CSGW_CORE_POLICY_H
+#define CSGW_CORE_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/mapping.h"
+
+enum policy_effect { POLICY_ALLOW, POLICY_REDACT, POLICY_DENY, POLICY_PROHIBIT };
+
+/* Subject flags, bits. */
+enum {
+	POLICY_FAMILY_VIOLENCE = 1,
+	POLICY_NONDISCLOSURE = 2,
+	POLICY_PROTECTIVE_ORDER = 4,
+};
+
+struct policy_words {
+	char **w;
+	size_t n;
+};
+
+/* One condition; every part given must hold.  Tri-states: -1 any. */
+struct policy_when {
+	struct policy_words class, class_not, purpose, purpose_not, family, record;
+	struct policy_words transaction, transaction_not;
+	unsigned subject; /* any of these flags; 0: any */
+	int interstate, verified, matched, enforcement_closed, state_owed;
+	int older_than_months; /* -1: any */
+	unsigned line;
+};
+
+struct policy_rule {
+	char *id, *citation, *doc;
+	enum policy_effect effect; /* grants allow; limits redact, deny or prohibit */
+	unsigned categories;       /* limit: 0 = the record as a whole */
+	char *class;               /* grants */
+	struct policy_words purposes;
+	struct policy_when *when; /* limits: any of them; none = always */
+	size_t nwhen;
+	unsigned line;
+};
+
+struct policy_class {
+	char *id, *citation, *doc;
+	struct policy_words purposes;
+	unsigned line;
+};
+
+/* A fact read from a field of a record: a transaction kind, a subject
+ * flag, or a provenance (fields of 'to' in the record gain 'adds'). */
+struct policy_source {
+	char *name; /* kind, flag name, or provenance rule id */
+	char *citation, *doc;
+	char *family;
+	struct policy_words record, values;
+	char *field;
+	unsigned flag, to, adds;
+	unsigned line;
+};
+
+struct policy {
+	char *path;
+	struct policy_class *classes;
+	size_t nclasses;
+	struct policy_words purposes;
+	struct policy_words case_fields;
+	struct policy_source *kinds, *flags, *provenance;
+	size_t nkinds, nflags, nprovenance;
+	struct policy_rule *grants, *limits;
+	size_t ngrants, nlimits;
+	char *notice;
+};
+
+void policy_free(struct policy *);
+
+/* The built-in rules' ids. */
+#define POLICY_DEFAULT_DENY "DEFAULT-DENY"
+#define POLICY_NOT_AUTHORIZED "PURPOSE-NOT-AUTHORIZED"
+#define POLICY_DEFAULT_CITATION "45 CFR 303.21(a); 42 U.S.C. 654(26)"
+
+/* The state's registries, asked by the decision.  Both may be NULL. */
+struct policy_registry {
+	/* Flags set for this subject (9-digit SSN), for this case or any. */
+	unsigned (*protections)(void *ctx, const char ssn[9], const char *case_id);
+	/* Whether the case's enforcement is closed, and whether past-due
+	 * support owed to the state remains. */
+	void (*case_status)(void *ctx, const char *case_id, bool *closed, bool *state_owed);
+	void *ctx;
+};
+
+/* Facts of the decision that are not in the record. */
+struct policy_request {
+	const char *class;   /* recipient class */
+	const char *purpose; /* purpose of the disclosure */
+	bool interstate;     /* the recipient is another state */
+	bool verified;       /* NDNH/FCR data independently verified */
+	bool matched;        /* quarterly wage / UI data produced a match */
+	int entered, today;  /* YYYYMMDD: when the data entered NDNH (0: it is current), and now */
+	const char *transaction; /* a kind the record cannot show (tax-refund-offset), or NULL */
+	/* Extra categories of named fields (provenance the caller knows). */
+	const char *const *tag_field;
+	const unsigned *tag_categories;
+	size_t ntags;
+	const struct policy_registry *registry;
+};
+
+/* One record as it leaves: lines[0] is the lead, the rest its children. */
+struct policy_record {
+	const struct family *family;
+	const struct record *const *records;
+	const char *const *lines; /* fixed-width, each records[i]->length long */
+	size_t nlines;
+};
+
+struct policy_field_decision {
+	const struct field *field;
+	size_t line;               /* index into the record's lines */
+	unsigned categories;       /* effective: mapping's, provenance and tags */
+	enum policy_effect effect; /* allow or redact */
+	const char *rule_id, *citation;
+};
+
+struct policy_decision {
+	enum policy_effect effect;
+	const char *rule_id, *citation;       /* what decided the record */
+	char reason[240];                     /* one line, no values */
+	unsigned subject;                     /* flags found */
+	unsigned sent;                        /* categories of allowed fields */
+	struct policy_field_decision *fields; /* non-blank fields, in order */
+	size_t nfields;
+};
+
+void policy_decide(const struct policy *, const struct policy_request *,
+                   const struct policy_record *, struct policy_decision *);
+void policy_decision_free(struct policy_decision *);
+
+const char *policy_effect_name(enum policy_effect);
+/* "address employer": the names of the category bits; at most size-1 bytes. */
+void policy_categories_text(unsigned categories, char *out, size_t size);
+const struct policy_class *policy_class(const struct policy *, const char *id);
+bool policy_words_has(const struct policy_words *, const char *word);
+
+#endif

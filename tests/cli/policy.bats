@@ -1,0 +1,303 @@
+#!/usr/bin/env bats
+# policy.bats - the disclosure policy (mappings/policy/policy.xml) through
+# csgw policy explain: one test for each outcome the law requires
+# (DOMAIN.md section 5), each a table of cases
+#   "BATCH RECORD | OPTIONS | expected record decision and rule | FIELD=decision/rule ..."
+# run against the sample batches and variants of them.  Protections and
+# case status go through csgw protect and csgw case into a real registry.
+
+load helpers
+load pki
+
+setup_file() {
+	make_pki "$BATS_FILE_TMPDIR"
+	local d=$BATS_FILE_TMPDIR
+	"$CSGW" --environment test map locate-response "$DATA/locate-response.txt" -o "$d/lr.xml" >/dev/null
+	"$CSGW" --environment test map referral "$DATA/referral.txt" -o "$d/ref.xml" >/dev/null
+	"$CSGW" --environment test map ndnh-report "$DATA/ndnh-report.txt" -o "$d/ndnh.xml" >/dev/null
+	# The same referrals, the enforcement transaction (record 2) turned
+	# into a collection (COL), so its IRS intercept travels inside one.
+	cp "$DATA/referral.txt" "$d/col.txt"
+	set_field "$d/col.txt" 9 37 COL
+	"$CSGW" --environment test map referral "$d/col.txt" -o "$d/col.xml" >/dev/null
+	# The CSI transaction (record 1) with a nondisclosure finding.
+	cp "$DATA/referral.txt" "$d/nd.txt"
+	set_field "$d/nd.txt" 3 363 Y
+	"$CSGW" --environment test map referral "$d/nd.txt" -o "$d/nd.xml" >/dev/null
+}
+
+setup() {
+	use_pki
+	rm -f "$PKI"/ca06-audit/registry.db*
+}
+
+# explain BATCH RECORD OPTIONS...: csgw policy explain as state CA (06).
+explain() {
+	local batch=$1 record=$2
+	shift 2
+	"$CSGW" -c "$CA" policy explain "$PKI/$batch.xml" --record "$record" "$@" 2>/dev/null
+}
+
+# check_case "BATCH RECORD | OPTIONS | EFFECT RULE | FIELD=EFFECT/RULE ...":
+# the record's decision and rule, and each listed field's.
+check_case() {
+	local spec=$1 where opts want fields out
+	IFS='|' read -r where opts want fields <<<"$spec"
+	# shellcheck disable=SC2086 # the options are words on purpose
+	out=$(explain $where $opts) || { echo "explain failed: $spec"; return 1; }
+	read -r effect rule <<<"$want"
+	if ! grep -q "^  decision: $effect, rule $rule " <<<"$out"; then
+		echo "case: $spec"
+		echo "$out" | sed -n 1,6p
+		return 1
+	fi
+	local f
+	for f in $fields; do
+		local name=${f%%=*} decision=${f#*=}
+		if ! awk -v n="$name" -v d="${decision%%/*}" -v r="${decision#*/}" \
+			'$2 == n && $4 == d && $5 == r { found = 1 } END { exit !found }' <<<"$out"; then
+			echo "case: $spec"
+			echo "field $name: expected $decision; got:"
+			awk -v n="$name" '$2 == n' <<<"$out"
+			return 1
+		fi
+	done
+}
+
+check_cases() {
+	local c
+	for c in "$@"; do
+		check_case "$c" || return 1
+	done
+}
+
+@test "policy check: the shipped policy is consistent" {
+	run "$CSGW" policy check
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"policy.xml: ok: 7 classes, 5 purposes, "* ]]
+}
+
+@test "policy check: a broken policy is refused with each problem on its line (78)" {
+	cp -r "$CSGW_MAPPINGS" maps
+	sed -i 's/class="court" purposes="child-support"/class="judge" purposes="child-support"/' maps/policy/policy.xml
+	sed -i 's/<when subject="family-violence" class-not="court"\/>/<when purpose="fishing"\/>/' maps/policy/policy.xml
+	sed -i 's/field="agencyCode" values="C01"/field="agencyKode" values="C01"/' maps/policy/policy.xml
+	run "$CSGW" --mappings maps policy check
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"policy.xml:"*": class 'judge' is not defined"* ]]
+	[[ "$output" == *"policy.xml:"*": purpose 'fishing' is not defined"* ]]
+	[[ "$output" == *"policy.xml:"*": record FF of locate has no field agencyKode"* ]]
+	# A field of an unknown category fails the schema, with its line.
+	cp -r "$CSGW_MAPPINGS" maps2
+	sed -i 's/categories="control case identity ssn address employer locate">location only/categories="control whereabouts">location only/' maps2/policy/policy.xml
+	run "$CSGW" --mappings maps2 policy check
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"policy.xml:"[0-9]*": "*"whereabouts"* ]]
+}
+
+@test "1. family violence: no whereabouts to anyone but a court; the requester gets the notice" {
+	run "$CSGW" -c "$CA" --environment test protect add --ssn 901-23-4567 --flag family-violence
+	[ "$status" -eq 0 ]
+	[[ "$output" == "protected ***-**-4567: family-violence in every case" ]]
+	check_cases \
+		"lr 2 | --class iv-d-agency --purpose child-support | prohibit L-FAMILY-VIOLENCE | addressLine1=redact/L-FAMILY-VIOLENCE employerName=redact/L-FAMILY-VIOLENCE" \
+		"lr 2 | --partner TX --purpose child-support | prohibit L-FAMILY-VIOLENCE |" \
+		"lr 2 | --class resident-parent --purpose child-support | prohibit L-FAMILY-VIOLENCE |" \
+		"lr 2 | --class custody-authority --purpose parental-kidnapping | prohibit L-FAMILY-VIOLENCE |" \
+		"lr 2 | --class court --purpose child-support | allow G-COURT | addressLine1=allow/G-COURT employerName=allow/G-COURT" \
+		"lr 3 | --class iv-d-agency --purpose child-support | allow G-IVD | addressLine1=allow/G-IVD"
+	out=$(explain lr 2 --class iv-d-agency --purpose child-support)
+	[[ "$out" == *"subject: family-violence"* ]]
+	[[ "$out" == *"notice sent instead: Disclosure prohibited: "*"Only a court may receive this information."* ]]
+	# The flag a record carries itself counts too (FCR person record FV).
+	run "$CSGW" -c "$CA" --environment test protect remove --ssn 901-23-4567 --flag family-violence
+	[ "$status" -eq 0 ]
+	check_case "lr 2 | --class iv-d-agency --purpose child-support | allow G-IVD |"
+}
+
+@test "2. nondisclosure finding or protective order: no whereabouts to the other party" {
+	check_cases \
+		"nd 1 | --class resident-parent --purpose child-support | redact L-PROTECTED-PARTY | residentialAddressLine1=redact/L-PROTECTED-PARTY" \
+		"nd 1 | --partner TX --purpose child-support | allow G-IVD |" \
+		"ref 1 | --class resident-parent --purpose child-support | redact DEFAULT-DENY |"
+	# A protective order recorded for the NCP in this case only.
+	run "$CSGW" -c "$CA" --environment test protect add --ssn 901234567 --case CS2024000117 --flag protective-order
+	[ "$status" -eq 0 ]
+	check_cases \
+		"ref 1 | --class resident-parent --purpose child-support | redact L-PROTECTED-PARTY | residentialAddressLine1=redact/L-PROTECTED-PARTY" \
+		"lr 4 | --class resident-parent --purpose child-support | allow G-RESIDENT-PARENT |"
+}
+
+@test "3. federal tax information: IV-D agencies only; another state only inside collection" {
+	check_cases \
+		"lr 1 | --class iv-d-agency --purpose child-support | allow G-IVD | addressLine1=allow/G-IVD" \
+		"lr 1 | --partner TX --purpose child-support | redact L-FTI-INTERSTATE | addressLine1=redact/L-FTI-INTERSTATE caseId=allow/G-IVD" \
+		"lr 1 | --class resident-parent --purpose child-support | redact L-FTI-RECIPIENT | addressLine1=redact/L-FTI-RECIPIENT" \
+		"lr 1 | --class court --purpose child-support | redact L-FTI-RECIPIENT | addressLine1=redact/L-FTI-RECIPIENT" \
+		"lr 1 | --class custody-authority --purpose custody-visitation | redact L-FTI-RECIPIENT | addressLine1=redact/L-FTI-RECIPIENT" \
+		"lr 1 | --class state-program --purpose program-eligibility | redact L-FTI-RECIPIENT | addressLine1=redact/L-FTI-RECIPIENT" \
+		"lr 2 | --partner TX --purpose child-support | allow G-IVD | addressLine1=allow/G-IVD" \
+		"ref 2 | --partner TX --purpose child-support | redact L-FTI-INTERSTATE | amount=redact/L-FTI-INTERSTATE" \
+		"col 2 | --partner TX --purpose child-support | allow G-IVD | amount=allow/G-IVD" \
+		"col 2 | --class court --purpose child-support | redact L-FTI-RECIPIENT | amount=redact/L-FTI-RECIPIENT"
+	# The IRS collection is FTI, the wage withholding beside it is not.
+	out=$(explain ref 2 --partner TX --purpose child-support)
+	[ "$(grep -c '^  CL   amount  *collection,fti  *redact  *L-FTI-INTERSTATE ' <<<"$out")" -eq 1 ]
+	[ "$(grep -c '^  CL   amount  *collection  *allow  *G-IVD ' <<<"$out")" -eq 1 ]
+}
+
+@test "4. kidnapping and custody: address and employer only, only to 663(d)(2) recipients, no IRS data" {
+	check_cases \
+		"lr 2 | --class custody-authority --purpose parental-kidnapping | redact DEFAULT-DENY | addressLine1=allow/G-663-AUTHORITY employerName=allow/G-663-AUTHORITY ssn=redact/DEFAULT-DENY" \
+		"lr 2 | --class court --purpose custody-visitation | redact DEFAULT-DENY | addressLine1=allow/G-663 ssn=redact/DEFAULT-DENY" \
+		"lr 1 | --class custody-authority --purpose custody-visitation | redact L-FTI-RECIPIENT | addressLine1=redact/L-FTI-RECIPIENT" \
+		"ref 2 | --class custody-authority --purpose custody-visitation | deny L-FTI-RECIPIENT |" \
+		"lr 2 | --class iv-d-agency --purpose parental-kidnapping | deny PURPOSE-NOT-AUTHORIZED |" \
+		"lr 2 | --class resident-parent --purpose custody-visitation | deny PURPOSE-NOT-AUTHORIZED |"
+}
+
+@test "5. resident parent (653(c)(3)): location only, nothing financial, no FTI" {
+	check_cases \
+		"lr 2 | --class resident-parent --purpose child-support | allow G-RESIDENT-PARENT | addressLine1=allow/G-RESIDENT-PARENT employerName=allow/G-RESIDENT-PARENT" \
+		"lr 1 | --class resident-parent --purpose child-support | redact L-FTI-RECIPIENT | addressLine1=redact/L-FTI-RECIPIENT" \
+		"col 2 | --class resident-parent --purpose child-support | deny L-FTI-RECIPIENT |" \
+		"ref 1 | --class resident-parent --purpose child-support | redact DEFAULT-DENY | residentialAddressLine1=allow/G-RESIDENT-PARENT amount=redact/DEFAULT-DENY"
+}
+
+@test "6. state programs: no unverified NDNH or FCR data, never bank match, never IRS data" {
+	check_cases \
+		"ndnh 1 | --class state-program --purpose program-eligibility | deny L-UNVERIFIED-PROGRAM |" \
+		"ndnh 1 | --class state-program --purpose program-eligibility --verified | allow G-STATE-PROGRAM |" \
+		"ref 1 | --class state-program --purpose program-eligibility --tag employerName=ndnh | redact L-UNVERIFIED-PROGRAM | employerName=redact/L-UNVERIFIED-PROGRAM" \
+		"ref 1 | --class state-program --purpose program-eligibility --tag employerName=fidm | redact L-FIDM-PROGRAM | employerName=redact/L-FIDM-PROGRAM" \
+		"ref 1 | --class state-program --purpose program-eligibility --verified --tag employerName=fidm | redact L-FIDM-PROGRAM | employerName=redact/L-FIDM-PROGRAM" \
+		"lr 1 | --class state-program --purpose program-eligibility --verified | redact L-FTI-RECIPIENT | addressLine1=redact/L-FTI-RECIPIENT" \
+		"ndnh 1 | --class state-program --purpose child-support | deny PURPOSE-NOT-AUTHORIZED |"
+}
+
+@test "7. NDNH data: never after 24 months; wage and UI data not after 12 months unless matched" {
+	local d23 d25 d11 d13
+	d23=$(date -u -d '23 months ago' +%F)
+	d25=$(date -u -d '25 months ago' +%F)
+	d11=$(date -u -d '11 months ago' +%F)
+	d13=$(date -u -d '13 months ago' +%F)
+	check_cases \
+		"ndnh 1 | --class iv-d-agency --purpose child-support --entered $d23 | allow G-IVD |" \
+		"ndnh 1 | --class iv-d-agency --purpose child-support --entered $d25 | deny L-NDNH-24-MONTHS | ssn=redact/L-NDNH-24-MONTHS" \
+		"ndnh 1 | --class court --purpose child-support --entered $d25 | deny L-NDNH-24-MONTHS |" \
+		"ref 1 | --class iv-d-agency --purpose child-support --entered $d25 --tag employerName=ndnh | redact L-NDNH-24-MONTHS | employerName=redact/L-NDNH-24-MONTHS residentialAddressLine1=allow/G-IVD" \
+		"ndnh 3 | --class iv-d-agency --purpose child-support --entered $d11 | allow G-IVD |" \
+		"ndnh 3 | --class iv-d-agency --purpose child-support --entered $d13 | deny L-QW-UI-12-MONTHS | wageAmount=redact/L-QW-UI-12-MONTHS" \
+		"ndnh 3 | --class iv-d-agency --purpose child-support --entered $d13 --matched | allow G-IVD |" \
+		"ndnh 5 | --class iv-d-agency --purpose child-support --entered $d13 | deny L-QW-UI-12-MONTHS |" \
+		"ndnh 1 | --class iv-d-agency --purpose child-support --entered $d13 | allow G-IVD |"
+}
+
+@test "8. enforcement closed: no enforcement transactions; collection goes on; offset only for state-owed arrears" {
+	check_case "ref 2 | --partner TX --purpose child-support | redact L-FTI-INTERSTATE |"
+	run "$CSGW" -c "$CA" case set CS2024000240 --enforcement closed
+	[ "$status" -eq 0 ]
+	[[ "$output" == "case CS2024000240: enforcement closed (set "*" by "*")" ]]
+	check_cases \
+		"ref 2 | --partner TX --purpose child-support | deny L-ENFORCEMENT-CLOSED |" \
+		"col 2 | --partner TX --purpose child-support | allow G-IVD |" \
+		"ref 1 | --partner TX --purpose child-support | allow G-IVD |" \
+		"col 2 | --partner TX --purpose child-support --transaction tax-refund-offset | deny L-OFFSET-CLOSED |"
+	run "$CSGW" -c "$CA" case set CS2024000240 --enforcement closed --state-owed-arrears
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"past-due support owed to the state remains"* ]]
+	check_cases \
+		"col 2 | --partner TX --purpose child-support --transaction tax-refund-offset | allow G-IVD |" \
+		"ref 2 | --partner TX --purpose child-support | deny L-ENFORCEMENT-CLOSED |"
+	run "$CSGW" -c "$CA" case set CS2024000240 --enforcement open
+	[ "$status" -eq 0 ]
+	check_case "ref 2 | --partner TX --purpose child-support | redact L-FTI-INTERSTATE |"
+	run "$CSGW" -c "$CA" case show CS2024000240
+	[[ "$output" == "case CS2024000240: enforcement open, past-due support owed to the state remains (set "* ]]
+}
+
+@test "9. a purpose the requester's class is not authorized for: denied, with the reason" {
+	check_cases \
+		"lr 2 | --class resident-parent --purpose parental-kidnapping | deny PURPOSE-NOT-AUTHORIZED |" \
+		"lr 2 | --class child-welfare --purpose child-support | deny PURPOSE-NOT-AUTHORIZED |" \
+		"lr 2 | --class state-program --purpose child-support | deny PURPOSE-NOT-AUTHORIZED |" \
+		"lr 2 | --class custody-authority --purpose child-support | deny PURPOSE-NOT-AUTHORIZED |" \
+		"lr 2 | --class child-welfare --purpose child-welfare | allow G-CHILD-WELFARE |" \
+		"lr 2 | --class nobody --purpose child-support | deny DEFAULT-DENY |" \
+		"lr 2 | --class court --purpose fishing | deny DEFAULT-DENY |"
+	out=$(explain lr 2 --class resident-parent --purpose parental-kidnapping)
+	[[ "$out" == *"reason: resident-parent is not authorized to receive data for parental-kidnapping (42 U.S.C. 653(c)(3))"* ]]
+	[[ "$out" == *"categories sent: (none)"* ]]
+}
+
+@test "explain shows no values, and every record of a batch without --record" {
+	out=$("$CSGW" -c "$CA" policy explain "$PKI/lr.xml" --partner TX --purpose child-support 2>/dev/null)
+	[ "$(grep -c '^record [0-9]*: locateResponse (FF)$' <<<"$out")" -eq 4 ]
+	! grep -q -e 901234567 -e 4567 -e SAMPLE -e JOHN <<<"$out"
+	run "$CSGW" -c "$CA" policy explain "$PKI/lr.xml" --partner TX --purpose child-support --record 9
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"there is no record 9 (the batch has 4)"* ]]
+	run "$CSGW" -c "$CA" policy explain "$PKI/lr.xml" --partner NOPE --purpose child-support
+	[ "$status" -eq 78 ]
+	run "$CSGW" -c "$CA" policy explain "$PKI/lr.xml" --partner TX --class court --purpose child-support
+	[ "$status" -eq 64 ]
+	run "$CSGW" -c "$CA" policy explain "$PKI/lr.xml" --partner TX --purpose child-support --tag ssn=secret
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"'secret' is not a data category"* ]]
+}
+
+@test "an invalid batch is refused as validate refuses it (65), nothing explained" {
+	sed 's/<agencyCode>C01</<agencyCode>ZZZ</' "$PKI/lr.xml" >bad.xml
+	run "$CSGW" -c "$CA" policy explain bad.xml --partner TX --purpose child-support
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"bad.xml:"* ]]
+	[[ "$output" != *"decision:"* ]]
+}
+
+@test "protect and case changes: in the registry by keyed hash only, each an audit entry, log verifies" {
+	run "$CSGW" -c "$CA" --environment test protect add --ssn 900-11-2222 --case CS2024000117 --flag nondisclosure
+	[ "$status" -eq 0 ]
+	run "$CSGW" -c "$CA" --environment test protect add --ssn 900-11-2222 --case CS2024000117 --flag nondisclosure
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"(no change: it was already recorded)"* ]]
+	run "$CSGW" -c "$CA" --environment test protect list --ssn 900112222
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"***-**-2222"*"CS2024000117"*"nondisclosure"* ]]
+	run "$CSGW" -c "$CA" protect list
+	[[ "$output" == *"key "*"CS2024000117"*"nondisclosure"* ]]
+	[[ "$output" != *2222* ]]
+	run "$CSGW" -c "$CA" case set CS2024000117 --enforcement closed
+	[ "$status" -eq 0 ]
+	reg=$PKI/ca06-audit/registry.db
+	[ "$(stat -c %a "$reg")" = 600 ]
+	! sqlite3 "$reg" .dump | grep -q -e 900112222 -e 900-11-2222
+	db=$PKI/ca06-audit/audit.db
+	[ "$(sqlite3 "$db" "SELECT count(*) FROM entries WHERE direction = 'registry' AND decision = 'protect-add' AND rule_id = 'nondisclosure' AND case_id = 'CS2024000117' AND length(subject_key) = 64")" -ge 1 ]
+	[ "$(sqlite3 "$db" "SELECT count(*) FROM entries WHERE direction = 'registry' AND record_type = 'case' AND decision = 'enforcement-closed'")" -ge 1 ]
+	! sqlite3 "$db" .dump | grep -q 900112222
+	run "$CSGW" -c "$CA" --environment test audit search --ssn 900-11-2222
+	[[ "$output" == *"protect-add"* ]]
+	run "$CSGW" -c "$CA" audit checkpoint
+	[ "$status" -eq 0 ]
+	run "$CSGW" -c "$CA" audit verify
+	[ "$status" -eq 0 ]
+	run "$CSGW" -c "$CA" --environment test protect remove --ssn 900-11-2222 --case CS2024000117 --flag nondisclosure
+	[ "$status" -eq 0 ]
+	run "$CSGW" -c "$CA" --environment test protect list --ssn 900-11-2222
+	[ "$output" = "no protections recorded" ]
+}
+
+@test "protect and case refuse bad input before touching anything (64)" {
+	run "$CSGW" -c "$CA" protect add --ssn 123-45-678 --flag family-violence
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"--ssn ***-**-"*": "* ]]
+	run "$CSGW" -c "$CA" --environment test protect add --ssn 900-11-2222 --flag nosy
+	[ "$status" -eq 64 ]
+	run "$CSGW" -c "$CA" --environment test protect add --ssn 900-11-2222
+	[ "$status" -eq 64 ]
+	run "$CSGW" -c "$CA" case set 'bad case' --enforcement closed
+	[ "$status" -eq 64 ]
+	run "$CSGW" -c "$CA" case set CS1 --enforcement maybe
+	[ "$status" -eq 64 ]
+	[ ! -e "$PKI/ca06-audit/registry.db" ]
+}
