@@ -20,6 +20,7 @@
 
 #include "cmd/cmd.h"
 #include "core/audit.h"
+#include "core/disclose.h"
 #include "core/policy.h"
 #include "core/ssn.h"
 #include "core/unmap.h"
@@ -33,6 +34,8 @@ static const char policy_usage[] =
     "                 [--interstate]) --purpose PURPOSE [--record N]\n"
     "                 [--transaction KIND] [--verified] [--matched]\n"
     "                 [--entered YYYY-MM-DD] [--tag FIELD=CATEGORY[,CATEGORY...]]\n"
+    "       csgw [-c FILE] policy apply FILE.xml --partner NAME --purpose PURPOSE\n"
+    "                 -o OUT.xml [the fact options of explain]\n"
     "       csgw [-c FILE] policy check\n"
     "\n"
     "explain: decides every record of the batch (or record N only) as the\n"
@@ -52,6 +55,13 @@ static const char policy_usage[] =
     "  --entered DATE    when its NDNH data entered the directory\n"
     "  --tag F=C         field F also carries category C (it came from the IRS:\n"
     "                    fti; from NDNH: ndnh; from the bank match: fidm)\n"
+    "\n"
+    "apply: writes OUT.xml, what of the batch may go to that partner for that\n"
+    "purpose: redacted fields left out, denied records left out, prohibited\n"
+    "records replaced by the family's notice (locate: FN), counts set to what\n"
+    "remains. Every decision is an entry of the audit log (rule, citation,\n"
+    "categories sent, OUT.xml's SHA-256) and a checkpoint is signed; if the\n"
+    "log cannot take them, OUT.xml is removed. Exit 65 when nothing may go.\n"
     "\n"
     "check: loads mappings/policy/policy.xml, validates it against its schema\n"
     "and checks every reference; prints each problem as FILE:LINE.\n"
@@ -304,7 +314,7 @@ static void print_decision(const struct policy *p, const struct policy_request *
 }
 
 struct explain {
-	const char *file, *partner;
+	const char *file, *partner, *output;
 	unsigned long only; /* record number, 0: all */
 	struct policy_request req;
 	const char *tag_field[16];
@@ -407,9 +417,73 @@ out:
 	return rc;
 }
 
-static int policy_explain(struct setup *s, int argc, char **argv)
+/* Writes what of the batch may go to the partner, and logs every decision. */
+static int apply_batch(struct setup *s, const struct policy *p, struct explain *x)
+{
+	struct report rep = {.out = stderr, .file = x->file, .max = 20};
+	struct disclose_counts n;
+	struct registry reg;
+	struct audit *audit = NULL;
+	struct cms_signer *signer = NULL;
+	int rc = registry_open(s, false, &reg);
+
+	if (rc)
+		return rc;
+	if (reg.db == NULL && s->conf.ini == NULL) {
+		registry_close(&reg);
+		return EX_CONFIG; /* apply logs: it needs the gateway's configuration */
+	}
+	if ((rc = cmd_audit_open(s, 1, true, &audit, &signer)) != 0)
+		goto out;
+	struct policy_registry pr = {registry_protections_of, registry_case_of, &reg};
+	x->req.registry = &pr;
+	struct disclose_plan plan = {
+	    .set = s->set,
+	    .policy = p,
+	    .request = &x->req,
+	    .test_env = s->test_env,
+	    .audit = audit,
+	    .subject_secret = reg.key,
+	    .partner = x->partner,
+	    .actor = actor_name(),
+	    .registry_failed = &reg.failed,
+	};
+	switch (disclose_batch(&plan, x->file, x->output, &rep, &n, stderr)) {
+	case DISCLOSE_OK:
+	case DISCLOSE_NOTHING:
+		printf("%s: %lu records for %s (%s) for %s: %lu allowed, %lu redacted, %lu denied, "
+		       "%lu prohibited (%lu notices); each decision logged\n",
+		       x->file, n.records, x->partner, x->req.class, x->req.purpose, n.allowed,
+		       n.redacted, n.denied, n.prohibited, n.notices);
+		if (n.sha256[0])
+			printf("wrote %s (sha256 %s)\n", x->output, n.sha256);
+		else {
+			printf("nothing may be sent: no output written\n");
+			rc = EX_DATAERR;
+		}
+		break;
+	case DISCLOSE_BAD_DATA:
+		rc = EX_DATAERR;
+		break;
+	case DISCLOSE_NO_INPUT:
+		rc = EX_NOINPUT;
+		break;
+	case DISCLOSE_FAILED:
+		rc = EX_IOERR;
+		break;
+	}
+out:
+	audit_close(audit);
+	cms_signer_free(signer);
+	registry_close(&reg);
+	return rc;
+}
+
+/* Runs explain, or apply when 'apply'. */
+static int policy_run(struct setup *s, int argc, char **argv, bool apply)
 {
 	static const struct option options[] = {
+	    {"output", required_argument, NULL, 'o'},
 	    {"partner", required_argument, NULL, 'p'},
 	    {"class", required_argument, NULL, 'C'},
 	    {"interstate", no_argument, NULL, 'i'},
@@ -430,8 +504,11 @@ static int policy_explain(struct setup *s, int argc, char **argv)
 	x.req.tag_field = x.tag_field;
 	x.req.tag_categories = x.tag_categories;
 	optind = 0; /* 0, not 1: GNU getopt then resets its state */
-	while (rc == 0 && (c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+	while (rc == 0 && (c = getopt_long(argc, argv, "o:", options, NULL)) != -1) {
 		switch (c) {
+		case 'o':
+			x.output = optarg;
+			break;
 		case 'p':
 			x.partner = optarg;
 			break;
@@ -476,7 +553,8 @@ static int policy_explain(struct setup *s, int argc, char **argv)
 		}
 	}
 	if (rc == 0 && (optind + 1 != argc || !x.req.purpose || !x.partner == !x.req.class ||
-	                (x.partner && x.req.interstate))) {
+	                (x.partner && x.req.interstate) ||
+	                (apply && (!x.partner || !x.output || x.only)) || (!apply && x.output))) {
 		fputs(policy_usage, stderr);
 		rc = EX_USAGE;
 	}
@@ -501,7 +579,7 @@ static int policy_explain(struct setup *s, int argc, char **argv)
 		fprintf(stderr, "csgw: note: %s '%s' is not in the policy: everything is denied\n",
 		        policy_class(p, x.req.class) ? "purpose" : "class",
 		        policy_class(p, x.req.class) ? x.req.purpose : x.req.class);
-	rc = explain_batch(s, p, &x);
+	rc = apply ? apply_batch(s, p, &x) : explain_batch(s, p, &x);
 out:
 	for (size_t i = 0; i < x.req.ntags; i++)
 		free((char *)x.tag_field[i]);
@@ -516,15 +594,19 @@ int cmd_policy(struct globals *g, int argc, char **argv)
 
 	if (cmd_want_help(argc, argv, policy_usage))
 		return 0;
-	if (argc < 2 || (strcmp(argv[1], "explain") != 0 && strcmp(argv[1], "check") != 0) ||
+	if (argc < 2 ||
+	    (strcmp(argv[1], "explain") != 0 && strcmp(argv[1], "apply") != 0 &&
+	     strcmp(argv[1], "check") != 0) ||
 	    (strcmp(argv[1], "check") == 0 && argc != 2)) {
 		fputs(policy_usage, stderr);
 		return EX_USAGE;
 	}
 	if ((rc = cmd_setup(g, false, &s)) != 0)
 		return rc;
-	rc = strcmp(argv[1], "check") == 0 ? policy_check(&s)
-	                                   : policy_explain(&s, argc - 1, argv + 1);
+	if (strcmp(argv[1], "check") == 0)
+		rc = policy_check(&s);
+	else
+		rc = policy_run(&s, argc - 1, argv + 1, strcmp(argv[1], "apply") == 0);
 	cmd_teardown(&s);
 	return rc;
 }

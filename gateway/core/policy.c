@@ -54,6 +54,14 @@ const struct policy_class *policy_class(const struct policy *p, const char *id)
 	return NULL;
 }
 
+const struct policy_source *policy_notice_record(const struct policy *p, const char *family)
+{
+	for (size_t i = 0; i < p->nnotices; i++)
+		if (strcmp(p->notices[i].family, family) == 0)
+			return &p->notices[i];
+	return NULL;
+}
+
 /* The field's value without its padding, for comparing with code values. */
 static size_t trimmed(const struct field *f, const char *line, const char **start)
 {
@@ -484,6 +492,7 @@ void policy_free(struct policy *p)
 	sources_free(p->kinds, p->nkinds);
 	sources_free(p->flags, p->nflags);
 	sources_free(p->provenance, p->nprovenance);
+	sources_free(p->notices, p->nnotices);
 	rules_free(p->grants, p->ngrants);
 	rules_free(p->limits, p->nlimits);
 	free(p->notice);

@@ -69,7 +69,8 @@ struct policy_class {
 };
 
 /* A fact read from a field of a record: a transaction kind, a subject
- * flag, or a provenance (fields of 'to' in the record gain 'adds'). */
+ * flag, or a provenance (fields of 'to' in the record gain 'adds').  The
+ * same shape names a family's notice record (record, field, values[0]). */
 struct policy_source {
 	char *name; /* kind, flag name, or provenance rule id */
 	char *citation, *doc;
@@ -86,8 +87,8 @@ struct policy {
 	size_t nclasses;
 	struct policy_words purposes;
 	struct policy_words case_fields;
-	struct policy_source *kinds, *flags, *provenance;
-	size_t nkinds, nflags, nprovenance;
+	struct policy_source *kinds, *flags, *provenance, *notices;
+	size_t nkinds, nflags, nprovenance, nnotices;
 	struct policy_rule *grants, *limits;
 	size_t ngrants, nlimits;
 	char *notice;
@@ -160,6 +161,8 @@ const char *policy_effect_name(enum policy_effect);
 /* "address employer": the names of the category bits; at most size-1 bytes. */
 void policy_categories_text(unsigned categories, char *out, size_t size);
 const struct policy_class *policy_class(const struct policy *, const char *id);
+/* The notice record of a family, or NULL when it has none. */
+const struct policy_source *policy_notice_record(const struct policy *, const char *family);
 bool policy_words_has(const struct policy_words *, const char *word);
 
 #endif

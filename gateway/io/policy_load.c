@@ -360,6 +360,16 @@ static void load_policy(struct loader *ld, xmlNodePtr root)
 			load_rule(ld, n, false);
 		else if (is_el(n, "notice"))
 			p->notice = text_of(n);
+		else if (is_el(n, "notice-record")) {
+			add_source(&p->notices, &p->nnotices, load_source(ld, n, "family"));
+			const struct policy_source *nr = &p->notices[p->nnotices - 1];
+			if (policy_notice_record(p, nr->family) != nr)
+				problem(ld, xmlGetLineNo(n), "family %s has two notice records",
+				        nr->family);
+			if (nr->record.n != 1 || nr->values.n != 1)
+				problem(ld, xmlGetLineNo(n),
+				        "a notice record names one record and one value");
+		}
 	}
 	const struct codelist *cl = mapping_codelist(ld->set, "recipient-class");
 	for (size_t i = 0; cl && i < cl->nvalues; i++)

@@ -301,3 +301,84 @@ check_cases() {
 	[ "$status" -eq 64 ]
 	[ ! -e "$PKI/ca06-audit/registry.db" ]
 }
+
+# ---- policy apply: the batch that may go, and one audit entry per decision ----
+
+@test "apply: FTI redacted for another state, FVI records replaced by notices; xmllint agrees; every decision logged" {
+	"$CSGW" -c "$CA" --environment test protect add --ssn 906543210 --flag family-violence >/dev/null
+	run "$CSGW" -c "$CA" policy apply "$PKI/lr.xml" --partner TX --purpose child-support -o out.xml
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"4 records for TX (iv-d-agency) for child-support: 2 allowed, 1 redacted, 0 denied, 1 prohibited (1 notices); each decision logged"* ]]
+	xmllint --noout --schema "$CSGW_MAPPINGS/locate/locate.xsd" out.xml
+	# Record 1 (IRS, C01) went without its address; record 2 (SSA) with it.
+	[ "$(xmllint --xpath 'count(//*[local-name()="locateResponse"])' out.xml)" -eq 3 ]
+	[ "$(xmllint --xpath 'count(//*[local-name()="locateResponse"][*[local-name()="agencyCode"]="C01"]/*[local-name()="addressLine1"])' out.xml)" -eq 0 ]
+	[ "$(xmllint --xpath 'count(//*[local-name()="locateResponse"][*[local-name()="agencyCode"]="E01"]/*[local-name()="addressLine1"])' out.xml)" -eq 1 ]
+	# Record 3 (FVI) is a notice with no whereabouts and no source.
+	[ "$(xmllint --xpath 'string(//*[local-name()="disclosureProhibited"]/*[local-name()="noticeCode"])' out.xml)" = FVCRT ]
+	[ "$(xmllint --xpath 'string(//*[local-name()="disclosureProhibited"]/*[local-name()="caseId"])' out.xml)" = PK2024000008 ]
+	[ "$(xmllint --xpath '//*[local-name()="disclosureProhibited"]/*' out.xml | sed 's/>.*//; s/<//' | tr '\n' ' ')" = "transmitterState caseId memberId noticeCode " ]
+	[ "$(xmllint --xpath 'string(//*[local-name()="recordCount"])' out.xml)" -eq 4 ]
+	# The fixed-width form of what went: csgw reads its own output back.
+	run csgw_test unmap out.xml -o out.txt
+	[ "$status" -eq 0 ]
+	db=$PKI/ca06-audit/audit.db
+	sha=$(sha256sum out.xml | cut -d' ' -f1)
+	[ "$(sqlite3 "$db" "SELECT group_concat(record_id || ':' || decision || ':' || rule_id, ' ') FROM entries WHERE direction = 'out' AND file_sha256 = '$sha'")" = "1:redact:L-FTI-INTERSTATE 2:allow:G-IVD 3:prohibit:L-FAMILY-VIOLENCE 4:allow:G-IVD" ]
+	[ "$(sqlite3 "$db" "SELECT DISTINCT partner || ' ' || partner_class || ' ' || purpose || ' ' || family || ' ' || batch FROM entries WHERE file_sha256 = '$sha'")" = "TX iv-d-agency child-support locate 000131" ]
+	[ "$(sqlite3 "$db" "SELECT categories FROM entries WHERE file_sha256 = '$sha' AND record_id = '1'")" = "control case identity ssn locate" ]
+	[ "$(sqlite3 "$db" "SELECT categories FROM entries WHERE file_sha256 = '$sha' AND record_id = '3'")" = "control case identity" ]
+	[ "$(sqlite3 "$db" "SELECT citation FROM entries WHERE file_sha256 = '$sha' AND record_id = '1'")" = "IRC 6103(l)(8); IRS Publication 1075" ]
+	! sqlite3 "$db" .dump | grep -q -e 901234567 -e 906543210
+	run "$CSGW" -c "$CA" audit verify
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"signed checkpoint(s) agree"* ]]
+	run "$CSGW" -c "$CA" --environment test audit search --ssn 906-54-3210 --format csv
+	[[ "$output" == *",prohibit,L-FAMILY-VIOLENCE,"* ]]
+	! ls -A . | grep -q csgw-disclose
+}
+
+@test "apply: a referral to a resident parent under a nondisclosure finding goes without whereabouts" {
+	printf '\n[partner PARENT]\nclass = resident-parent\n' >>"$CA.parent"
+	cat "$CA" "$CA.parent" >parent.conf
+	sed -i "s|= pki/|= $PKI/pki/|; s|= ca06-|= $PKI/ca06-|" parent.conf
+	run "$CSGW" -c parent.conf policy apply "$PKI/nd.xml" --partner PARENT --purpose child-support -o out.xml
+	[ "$status" -eq 0 ]
+	xmllint --noout --schema "$CSGW_MAPPINGS/referral/referral.xsd" out.xml
+	[ "$(xmllint --xpath 'count(//*[local-name()="residentialAddressLine1"] | //*[local-name()="employerName"] | //*[local-name()="contactName"])' out.xml)" -eq 0 ]
+	[ "$(xmllint --xpath 'count(//*[local-name()="transaction"])' out.xml)" -ge 1 ]
+}
+
+@test "apply: nothing may go (65): no output, and the denials are logged all the same" {
+	run "$CSGW" -c "$CA" policy apply "$PKI/lr.xml" --partner OCSE --purpose parental-kidnapping -o out.xml
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"0 allowed, 0 redacted, 4 denied"* ]]
+	[[ "$output" == *"nothing may be sent: no output written"* ]]
+	[ ! -e out.xml ]
+	! ls -A . | grep -q csgw-disclose
+	db=$PKI/ca06-audit/audit.db
+	[ "$(sqlite3 "$db" "SELECT count(*) FROM entries WHERE partner = 'OCSE' AND decision = 'deny' AND rule_id = 'PURPOSE-NOT-AUTHORIZED' AND file_sha256 = ''")" -eq 4 ]
+}
+
+@test "apply: an unreadable registry refuses the batch (74): no output, nothing logged" {
+	echo "not a database" >"$PKI/ca06-audit/registry.db"
+	db=$PKI/ca06-audit/audit.db
+	before=$(sqlite3 "$db" "SELECT count(*) FROM entries" 2>/dev/null || echo 0)
+	run "$CSGW" -c "$CA" policy apply "$PKI/lr.xml" --partner TX --purpose child-support -o out.xml
+	[ "$status" -eq 74 ]
+	[ ! -e out.xml ]
+	[ "$(sqlite3 "$db" "SELECT count(*) FROM entries" 2>/dev/null || echo 0)" -eq "$before" ]
+	run "$CSGW" -c "$CA" policy explain "$PKI/lr.xml" --partner TX --purpose child-support
+	[ "$status" -eq 74 ]
+}
+
+@test "apply: an invalid batch (65) writes nothing and logs nothing" {
+	sed 's/<agencyCode>E01</<agencyCode>ZZZ</' "$PKI/lr.xml" >bad.xml
+	db=$PKI/ca06-audit/audit.db
+	before=$(sqlite3 "$db" "SELECT count(*) FROM entries" 2>/dev/null || echo 0)
+	run "$CSGW" -c "$CA" policy apply bad.xml --partner TX --purpose child-support -o out.xml
+	[ "$status" -eq 65 ]
+	[ ! -e out.xml ]
+	! ls -A . | grep -q csgw-disclose
+	[ "$(sqlite3 "$db" "SELECT count(*) FROM entries" 2>/dev/null || echo 0)" -eq "$before" ]
+}

@@ -1,0 +1,394 @@
+/*
+ * disclose.c - the policy over a whole batch, and its audit entries
+ * (disclose.h).
+ */
+#include "core/disclose.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/counts.h"
+#include "core/field.h"
+#include "core/map.h"
+#include "core/unmap.h"
+#include "io/digest.h"
+#include "util/alloc.h"
+
+#define GROUP_MAX 64    /* lines of one record: the lead and its children */
+#define AUDIT_CHUNK 512 /* entries per audit transaction */
+
+/* One decision waiting for the output's digest. */
+struct pending {
+	unsigned long recno;
+	char record_type[3];
+	char case_id[16];
+	char subject[65];
+	unsigned sent;
+	enum policy_effect effect;
+	const char *rule_id, *citation; /* owned by the policy */
+};
+
+struct discloser {
+	const struct disclose_plan *plan;
+	const struct batch_counts *reading; /* unmap's, for the batch type */
+	const struct batch_type *bt;
+	FILE *fixed, *pending, *err;
+	char *group[GROUP_MAX];
+	size_t ngroup;
+	char *trailer;
+	unsigned long recno;
+	struct batch_counts kept;
+	struct disclose_counts *out;
+	bool failed;
+};
+
+static const struct record *record_of(const struct family *fam, const char *line)
+{
+	char id[3] = {line[0], line[1], '\0'};
+	return mapping_record(fam, id);
+}
+
+static bool is_data_record(const struct batch_type *bt, const struct record *r)
+{
+	for (size_t i = 0; r && i < bt->nrecords; i++)
+		if (bt->records[i] == r)
+			return true;
+	return false;
+}
+
+static const struct field *field_named(const struct record *r, const char *name)
+{
+	for (size_t i = 0; i < r->nfields; i++)
+		if (r->fields[i].name && strcmp(r->fields[i].name, name) == 0)
+			return &r->fields[i];
+	return NULL;
+}
+
+/* The value of a field without padding, into out (size bytes). */
+static void value_of(const struct field *f, const char *line, char *out, size_t size)
+{
+	const char *s = line + f->at - 1;
+	size_t n = f->len;
+	while (n > 0 && *s == ' ')
+		s++, n--;
+	while (n > 0 && s[n - 1] == ' ')
+		n--;
+	snprintf(out, size, "%.*s", (int)n, s);
+}
+
+static void write_line(struct discloser *d, const struct record *r, const char *line)
+{
+	fwrite(line, 1, r->length, d->fixed);
+	fputc('\n', d->fixed);
+	for (size_t i = 0; i < d->bt->family->nrecords; i++)
+		if (&d->bt->family->records[i] == r)
+			d->kept.by_record[i]++;
+	if (r != d->bt->header && r != d->bt->trailer)
+		d->kept.records++;
+}
+
+/* The notice record that stands for a prohibited record: fields of the
+ * same name copied, the notice field set.  The categories it shows, or 0
+ * when the family (or this batch type) has none. */
+static unsigned write_notice(struct discloser *d, const struct record *lead, const char *line)
+{
+	const struct policy_source *nr = policy_notice_record(d->plan->policy, d->bt->family->name);
+	const struct record *r = nr ? mapping_record(d->bt->family, nr->record.w[0]) : NULL;
+	unsigned shown = 0;
+	if (r == NULL || !is_data_record(d->bt, r))
+		return 0;
+	char *notice = xmalloc(r->length + 1);
+	memset(notice, ' ', r->length);
+	notice[r->length] = '\0';
+	for (size_t i = 0; i < r->nfields; i++) {
+		const struct field *f = &r->fields[i], *from;
+		if (f->type == FIELD_LITERAL)
+			memcpy(notice + f->at - 1, f->literal, f->len);
+		else if (f->name && strcmp(f->name, nr->field) == 0) {
+			memcpy(notice + f->at - 1, nr->values.w[0], strlen(nr->values.w[0]));
+			shown |= f->categories;
+		} else if (f->name && (from = field_named(lead, f->name)) != NULL &&
+		           from->len == f->len && !field_is_blank(from, line + from->at - 1)) {
+			memcpy(notice + f->at - 1, line + from->at - 1, f->len);
+			shown |= f->categories;
+		}
+	}
+	write_line(d, r, notice);
+	free(notice);
+	return shown;
+}
+
+/* The first case id and the subject key of the first SSN of the record. */
+static void identify(struct discloser *d, const struct policy_record *rec, struct pending *p)
+{
+	const struct policy_words *cf = &d->plan->policy->case_fields;
+
+	for (size_t i = 0; i < rec->nlines && !p->case_id[0]; i++)
+		for (size_t k = 0; k < cf->n && !p->case_id[0]; k++) {
+			const struct field *f = field_named(rec->records[i], cf->w[k]);
+			if (f)
+				value_of(f, rec->lines[i], p->case_id, sizeof p->case_id);
+		}
+	for (size_t i = 0; i < rec->nlines && !p->subject[0]; i++)
+		for (size_t k = 0; k < rec->records[i]->nfields && !p->subject[0]; k++) {
+			const struct field *f = &rec->records[i]->fields[k];
+			const char *ssn = rec->lines[i] + f->at - 1;
+			if (f->type == FIELD_SSN && !field_is_blank(f, ssn))
+				audit_subject_key(d->plan->subject_secret, ssn, p->subject);
+		}
+}
+
+static void decide_group(struct discloser *d)
+{
+	const struct record *recs[GROUP_MAX];
+	struct policy_decision dec;
+	struct pending p;
+
+	if (d->ngroup == 0)
+		return;
+	for (size_t i = 0; i < d->ngroup; i++)
+		recs[i] = record_of(d->bt->family, d->group[i]);
+	struct policy_record rec = {d->bt->family, recs, (const char *const *)d->group, d->ngroup};
+	policy_decide(d->plan->policy, d->plan->request, &rec, &dec);
+	if (d->plan->registry_failed && *d->plan->registry_failed) {
+		d->failed = true;
+		goto out;
+	}
+
+	memset(&p, 0, sizeof p);
+	p.recno = ++d->recno;
+	memcpy(p.record_type, recs[0]->id, 2);
+	identify(d, &rec, &p);
+	p.effect = dec.effect;
+	p.rule_id = dec.rule_id;
+	p.citation = dec.citation;
+	p.sent = dec.sent;
+	d->out->records++;
+	switch (dec.effect) {
+	case POLICY_ALLOW:
+	case POLICY_REDACT:
+		for (size_t i = 0; i < dec.nfields; i++) {
+			const struct policy_field_decision *f = &dec.fields[i];
+			if (f->effect == POLICY_REDACT)
+				memset(d->group[f->line] + f->field->at - 1, ' ', f->field->len);
+		}
+		for (size_t i = 0; i < d->ngroup; i++)
+			write_line(d, recs[i], d->group[i]);
+		if (dec.effect == POLICY_ALLOW)
+			d->out->allowed++;
+		else
+			d->out->redacted++;
+		break;
+	case POLICY_DENY:
+		d->out->denied++;
+		break;
+	case POLICY_PROHIBIT:
+		d->out->prohibited++;
+		p.sent = write_notice(d, recs[0], d->group[0]);
+		if (p.sent)
+			d->out->notices++;
+		break;
+	}
+	if (fwrite(&p, sizeof p, 1, d->pending) != 1)
+		d->failed = true;
+out:
+	policy_decision_free(&dec);
+	for (size_t i = 0; i < d->ngroup; i++)
+		free(d->group[i]);
+	d->ngroup = 0;
+}
+
+static int take_line(void *ctx, const char *line, size_t len)
+{
+	struct discloser *d = ctx;
+
+	d->bt = d->reading->batch;
+	if (d->kept.by_record == NULL) {
+		d->kept.batch = d->bt;
+		d->kept.nrecords = d->bt->family->nrecords;
+		d->kept.by_record = xcalloc(d->kept.nrecords, sizeof *d->kept.by_record);
+	}
+	const struct record *r = record_of(d->bt->family, line);
+	if (r == d->bt->header) {
+		const struct field *f = field_named(r, "batchNumber");
+		if (f)
+			value_of(f, line, d->out->batch, sizeof d->out->batch);
+		write_line(d, r, line);
+	} else if (r == d->bt->trailer) {
+		decide_group(d);
+		d->trailer = xmemdup(line, len);
+	} else if (is_data_record(d->bt, r)) {
+		decide_group(d);
+		d->group[d->ngroup++] = xmemdup(line, len);
+	} else if (d->ngroup < GROUP_MAX) {
+		d->group[d->ngroup++] = xmemdup(line, len);
+	} else {
+		fprintf(d->err, "csgw: a record has more than %d lines\n", GROUP_MAX);
+		d->failed = true;
+	}
+	return d->failed ? -1 : 0;
+}
+
+/* The trailer says what remains. */
+static void set_count(void *ctx, const struct field *f, unsigned long said, unsigned long seen)
+{
+	char *trailer = ctx;
+	char digits[32];
+	(void)said;
+	snprintf(digits, sizeof digits, "%0*lu", (int)f->len, seen);
+	memcpy(trailer + f->at - 1, digits + strlen(digits) - f->len, f->len);
+}
+
+static void fill_entry(const struct discloser *d, const struct pending *p, char *texts,
+                       struct audit_entry *e)
+{
+	const struct disclose_plan *plan = d->plan;
+	char *recno = texts, *cats = texts + 32;
+
+	memset(e, 0, sizeof *e);
+	snprintf(recno, 32, "%lu", p->recno);
+	policy_categories_text(p->sent, cats, 224);
+	audit_entry_set(e, "direction", "out");
+	audit_entry_set(e, "partner", plan->partner);
+	audit_entry_set(e, "partner_class", plan->request->class);
+	audit_entry_set(e, "purpose", plan->request->purpose);
+	audit_entry_set(e, "family", d->bt->family->name);
+	audit_entry_set(e, "record_type", p->record_type);
+	audit_entry_set(e, "record_id", recno);
+	audit_entry_set(e, "case_id", p->case_id);
+	audit_entry_set(e, "subject_key", p->subject);
+	audit_entry_set(e, "categories", cats);
+	audit_entry_set(e, "decision", policy_effect_name(p->effect));
+	audit_entry_set(e, "rule_id", p->rule_id);
+	audit_entry_set(e, "citation", p->citation);
+	audit_entry_set(e, "file_sha256", d->out->sha256);
+	audit_entry_set(e, "batch", d->out->batch);
+	audit_entry_set(e, "actor", plan->actor);
+}
+
+/* Every pending decision into the log, AUDIT_CHUNK per transaction. */
+static int audit_decisions(struct discloser *d, FILE *err)
+{
+	static struct pending p[AUDIT_CHUNK];
+	static struct audit_entry e[AUDIT_CHUNK];
+	static char texts[AUDIT_CHUNK][256];
+	size_t n;
+
+	rewind(d->pending);
+	while ((n = fread(p, sizeof *p, AUDIT_CHUNK, d->pending)) > 0) {
+		for (size_t i = 0; i < n; i++)
+			fill_entry(d, &p[i], texts[i], &e[i]);
+		if (audit_append(d->plan->audit, e, n, err) < 0)
+			return -1;
+	}
+	if (ferror(d->pending)) {
+		fprintf(err, "csgw: cannot read back the decisions: %s\n", strerror(errno));
+		return -1;
+	}
+	return audit_checkpoint(d->plan->audit, err);
+}
+
+/* A temporary file beside 'output', removed at once when 'unlinked'. */
+static FILE *temp_beside(const char *output, bool unlinked, char **path)
+{
+	const char *slash = strrchr(output, '/');
+	char *tmpl =
+	    xasprintf("%.*s.csgw-disclose-XXXXXX", slash ? (int)(slash - output + 1) : 0, output);
+	int fd = mkstemp(tmpl);
+	FILE *f = fd >= 0 ? fdopen(fd, "w+") : NULL;
+
+	if (fd >= 0 && f == NULL)
+		close(fd);
+	if (f == NULL || unlinked) {
+		if (fd >= 0)
+			unlink(tmpl);
+		free(tmpl);
+		tmpl = NULL;
+	}
+	*path = tmpl;
+	return f;
+}
+
+enum disclose_status disclose_batch(const struct disclose_plan *plan, const char *input,
+                                    const char *output, struct report *rep,
+                                    struct disclose_counts *out, FILE *err)
+{
+	struct batch_counts reading = {0}, written = {0};
+	struct discloser d = {.plan = plan, .reading = &reading, .out = out, .err = err};
+	enum disclose_status status = DISCLOSE_FAILED;
+	char *fixed_path = NULL, *pending_path = NULL;
+
+	memset(out, 0, sizeof *out);
+	d.fixed = temp_beside(output, false, &fixed_path);
+	d.pending = temp_beside(output, true, &pending_path);
+	if (d.fixed == NULL || d.pending == NULL) {
+		fprintf(err, "csgw: %s: cannot create a temporary file beside it: %s\n", output,
+		        strerror(errno));
+		goto out;
+	}
+
+	enum map_status st =
+	    unmap_read(plan->set, input, plan->test_env, NULL, rep, take_line, &d, &reading);
+	if (d.failed) {
+		if (plan->registry_failed && *plan->registry_failed)
+			fprintf(err,
+			        "csgw: %s: the registry could not be read; nothing disclosed\n",
+			        input);
+		goto out;
+	}
+	if (st != MAP_OK) {
+		report_finish(rep);
+		status = st == MAP_NO_INPUT ? DISCLOSE_NO_INPUT : DISCLOSE_BAD_DATA;
+		goto out;
+	}
+	if (out->allowed + out->redacted + out->notices > 0) {
+		counts_check_trailer(d.bt->trailer, d.trailer, &d.kept, set_count, d.trailer);
+		fwrite(d.trailer, 1, d.bt->trailer->length, d.fixed);
+		fputc('\n', d.fixed);
+		if (fflush(d.fixed) != 0) {
+			fprintf(err, "csgw: %s: cannot write a temporary file: %s\n", output,
+			        strerror(errno));
+			goto out;
+		}
+		struct report wrep = {.out = err, .file = input, .max = 10};
+		if (map_to_xml(d.bt, fixed_path, output, plan->test_env, &wrep, &written) !=
+		    MAP_OK) {
+			fprintf(err, "csgw: %s: the disclosed batch could not be written (above)\n",
+			        output);
+			goto out;
+		}
+		if (digest_file_sha256_hex(output, out->sha256) < 0) {
+			fprintf(err, "csgw: %s: cannot read it back: %s\n", output,
+			        strerror(errno));
+			unlink(output);
+			goto out;
+		}
+	}
+	if (audit_decisions(&d, err) < 0) {
+		fprintf(err, "csgw: the decisions could not be logged, so %s was removed\n",
+		        output);
+		if (out->sha256[0])
+			unlink(output);
+		out->sha256[0] = '\0';
+		goto out;
+	}
+	status = out->sha256[0] ? DISCLOSE_OK : DISCLOSE_NOTHING;
+out:
+	for (size_t i = 0; i < d.ngroup; i++)
+		free(d.group[i]);
+	if (d.fixed)
+		fclose(d.fixed);
+	if (fixed_path)
+		unlink(fixed_path);
+	if (d.pending)
+		fclose(d.pending);
+	free(fixed_path);
+	free(pending_path);
+	free(d.trailer);
+	free(d.kept.by_record);
+	batch_counts_free(&reading);
+	batch_counts_free(&written);
+	return status;
+}
