@@ -11,8 +11,12 @@
 # end): CA checks the connection, signs and uploads its referral batch; TX
 # verifies it (csgw and openssl cms) and leaves a signed receipt in its
 # outbox; CA fetches the receipt, verifying TX's signature, and checks it
-# against the file it sent.  A changed file and a signature by the wrong
-# partner are refused.
+# against the file it sent.  CA flags a parent with family violence and
+# sends its locate responses to TX through the disclosure policy: the IRS
+# address is withheld (federal tax information), the flagged parent's
+# response becomes a "disclosure prohibited" notice, every decision is in
+# CA's audit log.  A changed file and a signature by the wrong partner are
+# refused.
 # Everything is written under demo-out/ (git-ignored).
 set -eu
 csgw=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -110,7 +114,23 @@ say "CA checks TX's receipt against the file it sent (csgw receipt check --for)"
 "$csgw" -c ca06.conf receipt check ca06-spool/incoming/TX/referral.receipt.xml --partner TX \
 	--for referral.xml
 
-say "CA's disclosure audit log: the receipt is an entry, under a signed checkpoint (csgw audit verify)"
+say "CA's caseworker records a family violence indicator for one parent (csgw protect add)"
+"$csgw" -c ca06.conf protect add --ssn 906-54-3210 --flag family-violence
+say "what of CA's locate responses may go to TX for child support (csgw policy explain)"
+"$csgw" -c ca06.conf policy explain locate-response.xml --partner TX --purpose child-support |
+	grep -E '^record|^  (subject|decision|reason|notice)'
+say "CA sends what may go, every decision logged (csgw policy apply; csgw send TX)"
+"$csgw" -c ca06.conf policy apply locate-response.xml --partner TX --purpose child-support \
+	-o locate-to-tx.xml
+"$csgw" -c ca06.conf send TX locate-to-tx.xml
+"$csgw" -c tx48.conf verify --partner CA "$inbox/locate-to-tx.xml"
+printf 'at TX: %s responses, %s notices, %s IRS addresses\n' \
+	"$(grep -c '<locateResponse>' "$inbox/locate-to-tx.xml")" \
+	"$(grep -c '<disclosureProhibited>' "$inbox/locate-to-tx.xml")" \
+	"$(grep -A14 '<agencyCode>C01<' "$inbox/locate-to-tx.xml" | grep -c '<addressLine1>' || true)"
+
+say "CA's disclosure audit log: every decision, the receipt, the protection (csgw audit search, verify)"
+"$csgw" -c ca06.conf audit search --partner TX
 "$csgw" -c ca06.conf audit verify
 
 say "refused: the signed batch with one byte changed"
@@ -133,6 +153,7 @@ say "where to look next"
 echo "XML batches, generated schemas and round-trip copies: $out"
 echo "record layouts: $csgw mapping show ndnh    configuration: gateway/gateway.conf.example"
 echo "signatures, the two gateway.conf files: $out/*.p7s, *.conf"
+echo "the disclosure policy: mappings/policy/policy.xml (mappings/policy/README.md); $csgw policy explain --help"
 echo "what crossed the wire: $out/tx-sftp/remote (TX's server), $out/ca06-spool/incoming/TX (CA's side)"
 echo "TX's server log: $out/tx-sftp/sshd.log"
 echo "the development PKI: $out/pki (layout: certs/README.md)"

@@ -160,8 +160,12 @@ static int registry_open(const struct setup *s, bool create, struct registry *r)
 	} else if (secret_read_line(key_path, r->key, sizeof r->key, r->why, sizeof r->why) < 0) {
 		fprintf(stderr, "csgw: subject_key: %s\n", r->why);
 		rc = EX_CONFIG;
-	} else if ((create || access(path, F_OK) == 0) &&
-	           registry_db_open(path, create, &r->db, r->why, sizeof r->why) < 0) {
+	} else if (!create && access(path, F_OK) != 0) {
+		fprintf(stderr,
+		        "csgw: note: %s does not exist yet: no protection or case status has been "
+		        "recorded (csgw protect, csgw case)\n",
+		        path);
+	} else if (registry_db_open(path, create, &r->db, r->why, sizeof r->why) < 0) {
 		fprintf(stderr, "csgw: %s\n", r->why);
 		rc = EX_IOERR;
 	}
@@ -183,17 +187,24 @@ static void or_flag(void *ctx, const char *subject, const char *case_id, const c
 	*(unsigned *)ctx |= flag_bit(flag);
 }
 
-static unsigned registry_protections_of(void *ctx, const char ssn[9], const char *case_id)
+static unsigned registry_protections_of(void *ctx, const char *ssn, const char *case_id)
 {
 	struct registry *r = ctx;
 	char subject[65];
 	unsigned flags = 0;
+	int rc;
 
 	if (r->db == NULL)
 		return 0;
-	audit_subject_key(r->key, ssn, subject);
-	if (registry_protections(r->db, subject, case_id, or_flag, &flags, r->why, sizeof r->why) <
-	    0)
+	if (ssn == NULL)
+		rc = registry_protections_in_case(r->db, case_id, or_flag, &flags, r->why,
+		                                  sizeof r->why);
+	else {
+		audit_subject_key(r->key, ssn, subject);
+		rc = registry_protections(r->db, subject, case_id, or_flag, &flags, r->why,
+		                          sizeof r->why);
+	}
+	if (rc < 0)
 		r->failed = true;
 	return flags;
 }
@@ -382,13 +393,20 @@ static int explain_batch(struct setup *s, const struct policy *p, struct explain
 			end++;
 		if (x->only && number != x->only)
 			continue;
-		const struct record *recs[16];
+		if (end - i > POLICY_MAX_LINES) {
+			fprintf(stderr, "csgw: %s: record %lu has more than %d lines\n", x->file,
+			        number, POLICY_MAX_LINES);
+			rc = EX_DATAERR;
+			goto out;
+		}
+		const struct record *recs[POLICY_MAX_LINES];
 		size_t n = 0;
-		for (size_t k = i; k < end && n < 16; k++)
+		for (size_t k = i; k < end; k++)
 			recs[n++] = mapping_record(
 			    bt->family, (char[3]){lines.line[k][0], lines.line[k][1], '\0'});
-		struct policy_record rec = {bt->family, recs, (const char *const *)&lines.line[i],
-		                            n};
+		struct policy_record rec = {
+		    bt->family, recs,       (const char *const *)&lines.line[i],
+		    n,          bt->header, lines.line[0]};
 		struct policy_decision d;
 		policy_decide(p, &x->req, &rec, &d);
 		if (reg.failed) {
@@ -417,6 +435,41 @@ out:
 	return rc;
 }
 
+/* What the caller states must be something the policy and mappings know:
+ * a misspelt field or kind would quietly change the decision. */
+static int check_facts(const struct setup *s, const struct policy *p, const struct explain *x)
+{
+	if (x->req.transaction && !policy_words_has(&p->declared, x->req.transaction)) {
+		fprintf(stderr, "csgw: --transaction %s: expected a kind the record cannot show:",
+		        x->req.transaction);
+		for (size_t i = 0; i < p->declared.n; i++)
+			fprintf(stderr, " %s", p->declared.w[i]);
+		fputs(" (the others are read from the record)\n", stderr);
+		return EX_USAGE;
+	}
+	unsigned ndnh = 1u << mapping_category_bit("ndnh");
+	for (size_t t = 0; t < x->req.ntags; t++) {
+		bool known = false;
+		for (size_t f = 0; f < s->set->nfamilies && !known; f++)
+			for (size_t r = 0; r < s->set->families[f].nrecords && !known; r++)
+				known = mapping_field(&s->set->families[f].records[r],
+				                      x->req.tag_field[t]) != NULL;
+		if (!known) {
+			fprintf(stderr, "csgw: --tag %s: no record of any family has that field\n",
+			        x->req.tag_field[t]);
+			return EX_USAGE;
+		}
+		if ((x->req.tag_categories[t] & ndnh) && x->req.entered == 0) {
+			fprintf(stderr,
+			        "csgw: --tag %s=ndnh needs --entered: when the data entered "
+			        "the directory decides whether it may still be used\n",
+			        x->req.tag_field[t]);
+			return EX_USAGE;
+		}
+	}
+	return 0;
+}
+
 /* Writes what of the batch may go to the partner, and logs every decision. */
 static int apply_batch(struct setup *s, const struct policy *p, struct explain *x)
 {
@@ -425,14 +478,11 @@ static int apply_batch(struct setup *s, const struct policy *p, struct explain *
 	struct registry reg;
 	struct audit *audit = NULL;
 	struct cms_signer *signer = NULL;
-	int rc = registry_open(s, false, &reg);
+	/* Created when missing, so that from then on its absence is an error. */
+	int rc = registry_open(s, true, &reg);
 
 	if (rc)
 		return rc;
-	if (reg.db == NULL && s->conf.ini == NULL) {
-		registry_close(&reg);
-		return EX_CONFIG; /* apply logs: it needs the gateway's configuration */
-	}
 	if ((rc = cmd_audit_open(s, 1, true, &audit, &signer)) != 0)
 		goto out;
 	struct policy_registry pr = {registry_protections_of, registry_case_of, &reg};
@@ -571,9 +621,10 @@ static int policy_run(struct setup *s, int argc, char **argv, bool apply)
 			rc = EX_CONFIG;
 			goto out;
 		}
-		x.req.interstate = theirs && (!ours || strcmp(theirs, ours) != 0);
+		/* A partner not known to be this state is another one (fail closed). */
+		x.req.interstate = !(theirs && ours && strcmp(theirs, ours) == 0);
 	}
-	if ((rc = load_policy(s, &p)) != 0)
+	if ((rc = load_policy(s, &p)) != 0 || (rc = check_facts(s, p, &x)) != 0)
 		goto out;
 	if (policy_class(p, x.req.class) == NULL || !policy_words_has(&p->purposes, x.req.purpose))
 		fprintf(stderr, "csgw: note: %s '%s' is not in the policy: everything is denied\n",
@@ -614,17 +665,25 @@ int cmd_policy(struct globals *g, int argc, char **argv)
 /* ---- protect and case: registry changes, each audited ---- */
 
 /* Appends the audit entry of a registry change.  0 or an exit code. */
-static int audit_change(const struct setup *s, const char *record_type, const char *case_id,
-                        const char *subject, const char *decision, const char *rule,
-                        const char *citation)
-{
-	struct audit *a;
+/* The audit log a registry change goes into: opened before the change, so
+ * that a log that cannot be opened stops the change. */
+struct change_log {
+	struct audit *audit;
 	struct cms_signer *signer;
-	struct audit_entry e = {{0}};
-	int rc = cmd_audit_open(s, 1, false, &a, &signer);
+};
 
-	if (rc)
-		return rc;
+static int change_log_open(const struct setup *s, struct change_log *l)
+{
+	return cmd_audit_open(s, 1, true, &l->audit, &l->signer);
+}
+
+/* The entry of one change; 0 or -1 after printing why. */
+static int change_log_write(struct change_log *l, const char *record_type, const char *case_id,
+                            const char *subject, const char *decision, const char *rule,
+                            const char *citation)
+{
+	struct audit_entry e = {{0}};
+
 	audit_entry_set(&e, "direction", "registry");
 	audit_entry_set(&e, "record_type", record_type);
 	audit_entry_set(&e, "case_id", case_id);
@@ -633,9 +692,15 @@ static int audit_change(const struct setup *s, const char *record_type, const ch
 	audit_entry_set(&e, "rule_id", rule);
 	audit_entry_set(&e, "citation", citation);
 	audit_entry_set(&e, "actor", actor_name());
-	if (audit_append(a, &e, 1, stderr) < 0)
-		rc = EX_IOERR;
-	audit_close(a);
+	return audit_append(l->audit, &e, 1, stderr);
+}
+
+/* Signs a checkpoint over the new entry (when there is one) and closes. */
+static int change_log_close(struct change_log *l, bool written)
+{
+	int rc = written && l->audit && audit_checkpoint(l->audit, stderr) < 0 ? EX_IOERR : 0;
+	audit_close(l->audit);
+	cms_signer_free(l->signer);
 	return rc;
 }
 
@@ -744,6 +809,12 @@ int cmd_protect(struct globals *g, int argc, char **argv)
 			rc = EX_USAGE;
 		}
 	}
+	if (rc == 0 && case_id && flag && strcmp(flag, "family-violence") == 0) {
+		fputs("csgw: the family violence indicator holds for the person in every case "
+		      "(42 U.S.C. 654(26)); give no --case\n",
+		      stderr);
+		rc = EX_USAGE;
+	}
 	if (rc == 0 && (optind != argc - 1 || (!list && (!ssn || !flag)) || (list && flag))) {
 		fputs(protect_usage, stderr);
 		rc = EX_USAGE;
@@ -770,18 +841,28 @@ int cmd_protect(struct globals *g, int argc, char **argv)
 			puts("no protections recorded");
 		goto out;
 	}
+	struct change_log log = {NULL, NULL};
+	if ((rc = change_log_open(&s, &log)) != 0)
+		goto out;
 	now_text(when, sizeof when);
-	int changed = registry_protect_set(reg.db, subject, case_id ? case_id : "", flag, add,
-	                                   actor_name(), when, reg.why, sizeof reg.why);
+	const char *in_case = case_id ? case_id : "";
+	int changed = registry_protect_set(reg.db, subject, in_case, flag, add, actor_name(), when,
+	                                   reg.why, sizeof reg.why);
 	if (changed < 0) {
 		fprintf(stderr, "csgw: %s\n", reg.why);
 		rc = EX_IOERR;
-		goto out;
+	} else if (changed == 0 && change_log_write(&log, "protection", in_case, subject,
+	                                            add ? "protect-add" : "protect-remove", flag,
+	                                            "42 U.S.C. 654(26); 653(b)(2)") < 0) {
+		/* No change without its entry: undo it. */
+		registry_protect_set(reg.db, subject, in_case, flag, !add, actor_name(), when,
+		                     reg.why, sizeof reg.why);
+		fprintf(stderr, "csgw: the change could not be logged, so it was undone\n");
+		rc = EX_IOERR;
 	}
-	if (changed == 0)
-		rc = audit_change(&s, "protection", case_id ? case_id : "", subject,
-		                  add ? "protect-add" : "protect-remove", flag,
-		                  "42 U.S.C. 654(26); 653(b)(2)");
+	int closed = change_log_close(&log, rc == 0 && changed == 0);
+	if (rc == 0)
+		rc = closed;
 	if (rc == 0)
 		printf("%s %s: %s %s%s\n", add ? "protected" : "unprotected", masked, flag,
 		       case_id ? "in case " : "in every case", case_id ? case_id : "");
@@ -858,21 +939,31 @@ int cmd_case(struct globals *g, int argc, char **argv)
 		goto out;
 	}
 	if (!show) {
+		struct registry_case before = now;
 		snprintf(now.enforcement, sizeof now.enforcement, "%s", enforcement);
 		if (owed >= 0)
 			now.state_owed_arrears = owed;
 		now_text(now.updated, sizeof now.updated);
 		snprintf(now.actor, sizeof now.actor, "%s", actor_name());
-		if (registry_case_set(reg.db, case_id, &now, reg.why, sizeof reg.why) < 0) {
-			fprintf(stderr, "csgw: %s\n", reg.why);
-			rc = EX_IOERR;
+		struct change_log log = {NULL, NULL};
+		if ((rc = change_log_open(&s, &log)) != 0)
 			goto out;
-		}
 		char decision[64];
 		snprintf(decision, sizeof decision, "enforcement-%s%s", enforcement,
 		         now.state_owed_arrears ? "+state-owed-arrears" : "");
-		if ((rc = audit_change(&s, "case", case_id, "", decision, "case-status",
-		                       "45 CFR 303.11")) != 0)
+		if (registry_case_set(reg.db, case_id, &now, reg.why, sizeof reg.why) < 0) {
+			fprintf(stderr, "csgw: %s\n", reg.why);
+			rc = EX_IOERR;
+		} else if (change_log_write(&log, "case", case_id, "", decision, "case-status",
+		                            "45 CFR 303.11") < 0) {
+			registry_case_set(reg.db, case_id, &before, reg.why, sizeof reg.why);
+			fprintf(stderr, "csgw: the change could not be logged, so it was undone\n");
+			rc = EX_IOERR;
+		}
+		int closed = change_log_close(&log, rc == 0);
+		if (rc == 0)
+			rc = closed;
+		if (rc)
 			goto out;
 		known = 0;
 	}

@@ -159,30 +159,36 @@ void audit_close(struct audit *a)
 	free(a);
 }
 
-int audit_append(struct audit *a, const struct audit_entry *entries, size_t count, FILE *err)
+static const char *line_end_in(const struct audit_entry *e)
+{
+	for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
+		if (e->value[i] && strpbrk(e->value[i], "\r\n"))
+			return audit_db_columns[i];
+	return NULL;
+}
+
+int audit_append_each(struct audit *a, audit_next_fn *next, void *ctx, FILE *err)
 {
 	char why[1024], now[32];
 	struct merkle tree = a->tree;
 	time_t t = time(NULL);
+	struct audit_entry e;
+	int more;
 
 	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-	for (size_t k = 0; k < count; k++)
-		for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
-			if (entries[k].value[i] && strpbrk(entries[k].value[i], "\r\n")) {
-				fprintf(err,
-				        "csgw: audit entry: %s holds a line end; not recorded\n",
-				        audit_db_columns[i]);
-				return -1;
-			}
 	if (audit_db_begin(a->db, why, sizeof why) < 0)
 		goto fail;
-	for (size_t k = 0; k < count; k++) {
-		const char *v[AUDIT_DB_COLUMNS];
+	while ((more = next(ctx, &e)) > 0) {
+		const char *v[AUDIT_DB_COLUMNS], *bad = line_end_in(&e);
 		unsigned char leaf[MERKLE_HASH];
 		size_t len;
 		int64_t id;
+		if (bad) {
+			snprintf(why, sizeof why, "audit entry: %s holds a line end", bad);
+			goto rollback;
+		}
 		for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
-			v[i] = entries[k].value[i] ? entries[k].value[i] : "";
+			v[i] = e.value[i] ? e.value[i] : "";
 		if (v[0][0] == '\0')
 			v[0] = now;
 		char *text = entry_text(v, &len);
@@ -199,6 +205,10 @@ int audit_append(struct audit *a, const struct audit_entry *entries, size_t coun
 		}
 		merkle_append(&tree, leaf);
 	}
+	if (more < 0) {
+		snprintf(why, sizeof why, "the entries could not be read");
+		goto rollback;
+	}
 	char *text = frontier_text(&tree);
 	int rc = audit_db_set_frontier(a->db, text, why, sizeof why);
 	free(text);
@@ -211,6 +221,26 @@ rollback:
 fail:
 	fprintf(err, "csgw: %s; nothing recorded\n", why);
 	return -1;
+}
+
+struct array_entries {
+	const struct audit_entry *entries;
+	size_t count, next;
+};
+
+static int next_of_array(void *ctx, struct audit_entry *e)
+{
+	struct array_entries *a = ctx;
+	if (a->next == a->count)
+		return 0;
+	*e = a->entries[a->next++];
+	return 1;
+}
+
+int audit_append(struct audit *a, const struct audit_entry *entries, size_t count, FILE *err)
+{
+	struct array_entries arr = {entries, count, 0};
+	return audit_append_each(a, next_of_array, &arr, err);
 }
 
 struct checkpoint {

@@ -52,6 +52,13 @@ void audit_close(struct audit *);
  * after printing why; nothing is appended then. */
 int audit_append(struct audit *, const struct audit_entry *, size_t count, FILE *err);
 
+/* The same for entries that come one by one, as many as there are (a
+ * batch of a million decisions): 'next' fills the entry (its strings must
+ * live until the next call) and returns 1, or 0 when there are no more,
+ * or -1 on failure (nothing is appended then). */
+typedef int audit_next_fn(void *ctx, struct audit_entry *);
+int audit_append_each(struct audit *, audit_next_fn *next, void *ctx, FILE *err);
+
 /* Writes a signed checkpoint of the log as it is now (none for an empty
  * log, nor twice for one size).  0 or -1 after printing why. */
 int audit_checkpoint(struct audit *, FILE *err);

@@ -14,20 +14,21 @@
 #include "core/map.h"
 #include "core/unmap.h"
 #include "io/digest.h"
+#include "io/fs.h"
 #include "util/alloc.h"
 
-#define GROUP_MAX 64    /* lines of one record: the lead and its children */
-#define AUDIT_CHUNK 512 /* entries per audit transaction */
+#define SUBJECTS_MAX 32 /* SSNs in one record; the mappings have at most 12 */
 
-/* One decision waiting for the output's digest. */
+/* One decision waiting for the output's digest; its subject keys (64 hex
+ * digits each) follow it in the file. */
 struct pending {
 	unsigned long recno;
 	char record_type[3];
-	char case_id[16];
-	char subject[65];
+	char case_id[POLICY_CASE_ID_MAX + 1];
 	unsigned sent;
 	enum policy_effect effect;
 	const char *rule_id, *citation; /* owned by the policy */
+	unsigned nsubjects;
 };
 
 struct discloser {
@@ -35,7 +36,8 @@ struct discloser {
 	const struct batch_counts *reading; /* unmap's, for the batch type */
 	const struct batch_type *bt;
 	FILE *fixed, *pending, *err;
-	char *group[GROUP_MAX];
+	char *header; /* the batch's header line */
+	char *group[POLICY_MAX_LINES];
 	size_t ngroup;
 	char *trailer;
 	unsigned long recno;
@@ -56,14 +58,6 @@ static bool is_data_record(const struct batch_type *bt, const struct record *r)
 		if (bt->records[i] == r)
 			return true;
 	return false;
-}
-
-static const struct field *field_named(const struct record *r, const char *name)
-{
-	for (size_t i = 0; i < r->nfields; i++)
-		if (r->fields[i].name && strcmp(r->fields[i].name, name) == 0)
-			return &r->fields[i];
-	return NULL;
 }
 
 /* The value of a field without padding, into out (size bytes). */
@@ -109,7 +103,7 @@ static unsigned write_notice(struct discloser *d, const struct record *lead, con
 		else if (f->name && strcmp(f->name, nr->field) == 0) {
 			memcpy(notice + f->at - 1, nr->values.w[0], strlen(nr->values.w[0]));
 			shown |= f->categories;
-		} else if (f->name && (from = field_named(lead, f->name)) != NULL &&
+		} else if (f->name && (from = mapping_field(lead, f->name)) != NULL &&
 		           from->len == f->len && !field_is_blank(from, line + from->at - 1)) {
 			memcpy(notice + f->at - 1, line + from->at - 1, f->len);
 			shown |= f->categories;
@@ -120,29 +114,43 @@ static unsigned write_notice(struct discloser *d, const struct record *lead, con
 	return shown;
 }
 
-/* The first case id and the subject key of the first SSN of the record. */
-static void identify(struct discloser *d, const struct policy_record *rec, struct pending *p)
+/* The first case id, and the distinct SSNs of the record as subject keys
+ * (space-separated in 'subjects'); false when there are more than fit. */
+static bool identify(struct discloser *d, const struct policy_record *rec, struct pending *p,
+                     char subjects[SUBJECTS_MAX][65])
 {
 	const struct policy_words *cf = &d->plan->policy->case_fields;
 
 	for (size_t i = 0; i < rec->nlines && !p->case_id[0]; i++)
 		for (size_t k = 0; k < cf->n && !p->case_id[0]; k++) {
-			const struct field *f = field_named(rec->records[i], cf->w[k]);
+			const struct field *f = mapping_field(rec->records[i], cf->w[k]);
 			if (f)
 				value_of(f, rec->lines[i], p->case_id, sizeof p->case_id);
 		}
-	for (size_t i = 0; i < rec->nlines && !p->subject[0]; i++)
-		for (size_t k = 0; k < rec->records[i]->nfields && !p->subject[0]; k++) {
+	for (size_t i = 0; i < rec->nlines; i++)
+		for (size_t k = 0; k < rec->records[i]->nfields; k++) {
 			const struct field *f = &rec->records[i]->fields[k];
 			const char *ssn = rec->lines[i] + f->at - 1;
-			if (f->type == FIELD_SSN && !field_is_blank(f, ssn))
-				audit_subject_key(d->plan->subject_secret, ssn, p->subject);
+			char key[65];
+			if (f->type != FIELD_SSN || field_is_blank(f, ssn))
+				continue;
+			audit_subject_key(d->plan->subject_secret, ssn, key);
+			bool seen = false;
+			for (unsigned s = 0; s < p->nsubjects && !seen; s++)
+				seen = strcmp(subjects[s], key) == 0;
+			if (seen)
+				continue;
+			if (p->nsubjects == SUBJECTS_MAX)
+				return false;
+			memcpy(subjects[p->nsubjects++], key, sizeof key);
 		}
+	return true;
 }
 
 static void decide_group(struct discloser *d)
 {
-	const struct record *recs[GROUP_MAX];
+	const struct record *recs[POLICY_MAX_LINES];
+	char subjects[SUBJECTS_MAX][65];
 	struct policy_decision dec;
 	struct pending p;
 
@@ -150,7 +158,8 @@ static void decide_group(struct discloser *d)
 		return;
 	for (size_t i = 0; i < d->ngroup; i++)
 		recs[i] = record_of(d->bt->family, d->group[i]);
-	struct policy_record rec = {d->bt->family, recs, (const char *const *)d->group, d->ngroup};
+	struct policy_record rec = {d->bt->family, recs,          (const char *const *)d->group,
+	                            d->ngroup,     d->bt->header, d->header};
 	policy_decide(d->plan->policy, d->plan->request, &rec, &dec);
 	if (d->plan->registry_failed && *d->plan->registry_failed) {
 		d->failed = true;
@@ -160,7 +169,13 @@ static void decide_group(struct discloser *d)
 	memset(&p, 0, sizeof p);
 	p.recno = ++d->recno;
 	memcpy(p.record_type, recs[0]->id, 2);
-	identify(d, &rec, &p);
+	if (!identify(d, &rec, &p, subjects)) {
+		/* Every subject is logged, or the record does not go. */
+		dec.effect = POLICY_DENY;
+		dec.rule_id = POLICY_DEFAULT_DENY;
+		dec.citation = POLICY_DEFAULT_CITATION;
+		dec.sent = 0;
+	}
 	p.effect = dec.effect;
 	p.rule_id = dec.rule_id;
 	p.citation = dec.citation;
@@ -191,7 +206,8 @@ static void decide_group(struct discloser *d)
 			d->out->notices++;
 		break;
 	}
-	if (fwrite(&p, sizeof p, 1, d->pending) != 1)
+	if (fwrite(&p, sizeof p, 1, d->pending) != 1 ||
+	    fwrite(subjects, 65, p.nsubjects, d->pending) != p.nsubjects)
 		d->failed = true;
 out:
 	policy_decision_free(&dec);
@@ -212,9 +228,11 @@ static int take_line(void *ctx, const char *line, size_t len)
 	}
 	const struct record *r = record_of(d->bt->family, line);
 	if (r == d->bt->header) {
-		const struct field *f = field_named(r, "batchNumber");
+		const struct field *f = mapping_field(r, "batchNumber");
 		if (f)
 			value_of(f, line, d->out->batch, sizeof d->out->batch);
+		free(d->header);
+		d->header = xmemdup(line, len);
 		write_line(d, r, line);
 	} else if (r == d->bt->trailer) {
 		decide_group(d);
@@ -222,10 +240,11 @@ static int take_line(void *ctx, const char *line, size_t len)
 	} else if (is_data_record(d->bt, r)) {
 		decide_group(d);
 		d->group[d->ngroup++] = xmemdup(line, len);
-	} else if (d->ngroup < GROUP_MAX) {
+	} else if (d->ngroup > 0 && d->ngroup < POLICY_MAX_LINES) {
 		d->group[d->ngroup++] = xmemdup(line, len);
 	} else {
-		fprintf(d->err, "csgw: a record has more than %d lines\n", GROUP_MAX);
+		fprintf(d->err, "csgw: record %lu has more than %d lines; nothing disclosed\n",
+		        d->recno + 1, POLICY_MAX_LINES);
 		d->failed = true;
 	}
 	return d->failed ? -1 : 0;
@@ -241,52 +260,61 @@ static void set_count(void *ctx, const struct field *f, unsigned long said, unsi
 	memcpy(trailer + f->at - 1, digits + strlen(digits) - f->len, f->len);
 }
 
-static void fill_entry(const struct discloser *d, const struct pending *p, char *texts,
-                       struct audit_entry *e)
-{
-	const struct disclose_plan *plan = d->plan;
-	char *recno = texts, *cats = texts + 32;
+/* Reads the pending decisions back, one audit entry each. */
+struct reader {
+	struct discloser *d;
+	struct pending p;
+	char recno[32], categories[256];
+	char subjects[SUBJECTS_MAX * 65];
+};
 
+static int next_entry(void *ctx, struct audit_entry *e)
+{
+	struct reader *r = ctx;
+	const struct disclose_plan *plan = r->d->plan;
+	const struct disclose_counts *out = r->d->out;
+	FILE *f = r->d->pending;
+
+	if (fread(&r->p, sizeof r->p, 1, f) != 1)
+		return ferror(f) ? -1 : 0;
+	if (r->p.nsubjects > SUBJECTS_MAX ||
+	    fread(r->subjects, 65, r->p.nsubjects, f) != r->p.nsubjects)
+		return -1;
+	for (unsigned i = 0; i + 1 < r->p.nsubjects; i++)
+		r->subjects[i * 65 + 64] = ' ';
+	if (r->p.nsubjects == 0)
+		r->subjects[0] = '\0';
+	snprintf(r->recno, sizeof r->recno, "%lu", r->p.recno);
+	policy_categories_text(r->p.sent, r->categories, sizeof r->categories);
 	memset(e, 0, sizeof *e);
-	snprintf(recno, 32, "%lu", p->recno);
-	policy_categories_text(p->sent, cats, 224);
 	audit_entry_set(e, "direction", "out");
 	audit_entry_set(e, "partner", plan->partner);
 	audit_entry_set(e, "partner_class", plan->request->class);
 	audit_entry_set(e, "purpose", plan->request->purpose);
-	audit_entry_set(e, "family", d->bt->family->name);
-	audit_entry_set(e, "record_type", p->record_type);
-	audit_entry_set(e, "record_id", recno);
-	audit_entry_set(e, "case_id", p->case_id);
-	audit_entry_set(e, "subject_key", p->subject);
-	audit_entry_set(e, "categories", cats);
-	audit_entry_set(e, "decision", policy_effect_name(p->effect));
-	audit_entry_set(e, "rule_id", p->rule_id);
-	audit_entry_set(e, "citation", p->citation);
-	audit_entry_set(e, "file_sha256", d->out->sha256);
-	audit_entry_set(e, "batch", d->out->batch);
+	audit_entry_set(e, "family", r->d->bt->family->name);
+	audit_entry_set(e, "record_type", r->p.record_type);
+	audit_entry_set(e, "record_id", r->recno);
+	audit_entry_set(e, "case_id", r->p.case_id);
+	audit_entry_set(e, "subject_key", r->subjects);
+	audit_entry_set(e, "categories", r->categories);
+	audit_entry_set(e, "decision", policy_effect_name(r->p.effect));
+	audit_entry_set(e, "rule_id", r->p.rule_id);
+	audit_entry_set(e, "citation", r->p.citation);
+	audit_entry_set(e, "file_sha256", out->sha256);
+	audit_entry_set(e, "batch", out->batch);
 	audit_entry_set(e, "actor", plan->actor);
+	return 1;
 }
 
-/* Every pending decision into the log, AUDIT_CHUNK per transaction. */
+/* Every pending decision into the log in one transaction, then a signed
+ * checkpoint. */
 static int audit_decisions(struct discloser *d, FILE *err)
 {
-	static struct pending p[AUDIT_CHUNK];
-	static struct audit_entry e[AUDIT_CHUNK];
-	static char texts[AUDIT_CHUNK][256];
-	size_t n;
+	struct reader r = {.d = d};
 
 	rewind(d->pending);
-	while ((n = fread(p, sizeof *p, AUDIT_CHUNK, d->pending)) > 0) {
-		for (size_t i = 0; i < n; i++)
-			fill_entry(d, &p[i], texts[i], &e[i]);
-		if (audit_append(d->plan->audit, e, n, err) < 0)
-			return -1;
-	}
-	if (ferror(d->pending)) {
-		fprintf(err, "csgw: cannot read back the decisions: %s\n", strerror(errno));
+	if (audit_append_each(d->plan->audit, next_entry, &r, err) < 0)
 		return -1;
-	}
 	return audit_checkpoint(d->plan->audit, err);
 }
 
@@ -318,7 +346,7 @@ enum disclose_status disclose_batch(const struct disclose_plan *plan, const char
 	struct batch_counts reading = {0}, written = {0};
 	struct discloser d = {.plan = plan, .reading = &reading, .out = out, .err = err};
 	enum disclose_status status = DISCLOSE_FAILED;
-	char *fixed_path = NULL, *pending_path = NULL;
+	char *fixed_path = NULL, *pending_path = NULL, *staged_path = NULL;
 
 	memset(out, 0, sizeof *out);
 	d.fixed = temp_beside(output, false, &fixed_path);
@@ -343,34 +371,48 @@ enum disclose_status disclose_batch(const struct disclose_plan *plan, const char
 		status = st == MAP_NO_INPUT ? DISCLOSE_NO_INPUT : DISCLOSE_BAD_DATA;
 		goto out;
 	}
+	if (d.bt == NULL || d.trailer == NULL) { /* unmap_read says OK only with both */
+		fprintf(err, "csgw: %s: no batch header or trailer; nothing disclosed\n", input);
+		goto out;
+	}
+	/* The output is staged under a hidden name and published only once
+	 * every decision is in the log: nothing appears unlogged. */
 	if (out->allowed + out->redacted + out->notices > 0) {
 		counts_check_trailer(d.bt->trailer, d.trailer, &d.kept, set_count, d.trailer);
 		fwrite(d.trailer, 1, d.bt->trailer->length, d.fixed);
 		fputc('\n', d.fixed);
-		if (fflush(d.fixed) != 0) {
-			fprintf(err, "csgw: %s: cannot write a temporary file: %s\n", output,
-			        strerror(errno));
+		FILE *staged = temp_beside(output, false, &staged_path);
+		if (staged)
+			fclose(staged);
+		if (fflush(d.fixed) != 0 || staged == NULL) {
+			fprintf(err, "csgw: %s: cannot write a temporary file beside it: %s\n",
+			        output, strerror(errno));
 			goto out;
 		}
 		struct report wrep = {.out = err, .file = input, .max = 10};
-		if (map_to_xml(d.bt, fixed_path, output, plan->test_env, &wrep, &written) !=
+		if (map_to_xml(d.bt, fixed_path, staged_path, plan->test_env, &wrep, &written) !=
 		    MAP_OK) {
 			fprintf(err, "csgw: %s: the disclosed batch could not be written (above)\n",
 			        output);
 			goto out;
 		}
-		if (digest_file_sha256_hex(output, out->sha256) < 0) {
-			fprintf(err, "csgw: %s: cannot read it back: %s\n", output,
+		if (digest_file_sha256_hex(staged_path, out->sha256) < 0) {
+			fprintf(err, "csgw: %s: cannot read it back: %s\n", staged_path,
 			        strerror(errno));
-			unlink(output);
 			goto out;
 		}
 	}
 	if (audit_decisions(&d, err) < 0) {
-		fprintf(err, "csgw: the decisions could not be logged, so %s was removed\n",
+		fprintf(err,
+		        "csgw: the decisions could not be logged, so nothing was written to %s\n",
 		        output);
-		if (out->sha256[0])
-			unlink(output);
+		out->sha256[0] = '\0';
+		goto out;
+	}
+	if (out->sha256[0] && fs_publish(staged_path, output) < 0) {
+		/* Logged, not published: the entries name a file that never left. */
+		fprintf(err, "csgw: %s: cannot publish the disclosed batch: %s\n", output,
+		        strerror(errno));
 		out->sha256[0] = '\0';
 		goto out;
 	}
@@ -384,8 +426,12 @@ out:
 		unlink(fixed_path);
 	if (d.pending)
 		fclose(d.pending);
+	if (staged_path && status != DISCLOSE_OK)
+		unlink(staged_path);
 	free(fixed_path);
 	free(pending_path);
+	free(staged_path);
+	free(d.header);
 	free(d.trailer);
 	free(d.kept.by_record);
 	batch_counts_free(&reading);

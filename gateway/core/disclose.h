@@ -8,12 +8,13 @@
  * fields blank (absent in XML), denied records left out, prohibited
  * records replaced by the family's notice record (or left out when the
  * family has none); the trailer's counts are set to what remains.  The
- * output is written through the map engine, so it passes the same rules
- * and is committed whole or not at all.  Then one audit entry per record
- * (decision, rule, citation, categories sent, case, subject key, the
- * output's SHA-256 and the batch number) is appended and a checkpoint
- * signed.  When the log cannot take them the output is removed: nothing
- * leaves undisclosed to the log.
+ * output is written through the map engine, so it passes the same rules.
+ * Then one audit entry per record (decision, rule, citation, categories
+ * sent, case, the keyed hash of every SSN in it, the output's SHA-256 and
+ * the batch number), all in one transaction, and a signed checkpoint.
+ * Only then is the output published (renamed into place): nothing appears
+ * that the log does not hold.  If the log cannot take the entries, no
+ * output appears at all.
  *
  * Memory stays flat in the number of records: decisions wait in an
  * unlinked temporary file until the output's digest is known.

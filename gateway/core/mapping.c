@@ -74,6 +74,14 @@ const struct record *mapping_record(const struct family *fam, const char *id)
 	return NULL;
 }
 
+const struct field *mapping_field(const struct record *rec, const char *name)
+{
+	for (size_t i = 0; i < rec->nfields; i++)
+		if (rec->fields[i].name && strcmp(rec->fields[i].name, name) == 0)
+			return &rec->fields[i];
+	return NULL;
+}
+
 const struct charset *mapping_charset(const struct mapping_set *set, const char *name)
 {
 	for (size_t i = 0; i < set->ncharsets; i++)

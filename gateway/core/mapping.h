@@ -113,6 +113,7 @@ const struct family *mapping_family_by_ns(const struct mapping_set *, const char
 const struct batch_type *mapping_batch(const struct mapping_set *, const char *type);
 const struct batch_type *mapping_batch_by_element(const struct family *, const char *element);
 const struct record *mapping_record(const struct family *, const char *id);
+const struct field *mapping_field(const struct record *, const char *name);
 const struct charset *mapping_charset(const struct mapping_set *, const char *name);
 const struct codelist *mapping_codelist(const struct mapping_set *, const char *name);
 bool codelist_has(const struct codelist *, const char *value, size_t len);

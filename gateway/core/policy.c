@@ -19,6 +19,7 @@ struct facts {
 	size_t nkinds;
 	unsigned subject;
 	bool closed, state_owed;
+	int entered; /* YYYYMMDD, 0: current */
 };
 
 const char *policy_effect_name(enum policy_effect e)
@@ -75,21 +76,13 @@ static size_t trimmed(const struct field *f, const char *line, const char **star
 	return n;
 }
 
-static const struct field *field_named(const struct record *r, const char *name)
-{
-	for (size_t i = 0; i < r->nfields; i++)
-		if (r->fields[i].name && strcmp(r->fields[i].name, name) == 0)
-			return &r->fields[i];
-	return NULL;
-}
-
 /* Whether line i of the record shows the source's field with one of its values. */
 static bool source_matches(const struct policy_source *s, const struct policy_record *rec, size_t i)
 {
 	if (strcmp(s->family, rec->family->name) != 0 ||
 	    !policy_words_has(&s->record, rec->records[i]->id))
 		return false;
-	const struct field *f = field_named(rec->records[i], s->field);
+	const struct field *f = mapping_field(rec->records[i], s->field);
 	if (f == NULL)
 		return false;
 	const char *v;
@@ -100,13 +93,16 @@ static bool source_matches(const struct policy_source *s, const struct policy_re
 	return false;
 }
 
-static void add_kind(struct facts *fx, const char *kind)
+/* False when the record is of more kinds than fit. */
+static bool add_kind(struct facts *fx, const char *kind)
 {
 	for (size_t i = 0; i < fx->nkinds; i++)
 		if (strcmp(fx->kinds[i], kind) == 0)
-			return;
-	if (fx->nkinds < MAX_KINDS)
-		fx->kinds[fx->nkinds++] = kind;
+			return true;
+	if (fx->nkinds == MAX_KINDS)
+		return false;
+	fx->kinds[fx->nkinds++] = kind;
+	return true;
 }
 
 static bool has_kind(const struct facts *fx, const struct policy_words *kinds)
@@ -117,35 +113,58 @@ static bool has_kind(const struct facts *fx, const struct policy_words *kinds)
 	return false;
 }
 
-/* The case ids and SSNs in the record, then what the registries say. */
-static void ask_registries(const struct policy *p, const struct policy_request *req,
+/* The record's distinct case ids; false when there are more than fit. */
+static bool case_ids(const struct policy *p, const struct policy_record *rec,
+                     char cases[MAX_CASES][POLICY_CASE_ID_MAX + 1], size_t *ncases)
+{
+	*ncases = 0;
+	for (size_t i = 0; i < rec->nlines; i++)
+		for (size_t k = 0; k < p->case_fields.n; k++) {
+			const struct field *f = mapping_field(rec->records[i], p->case_fields.w[k]);
+			const char *v;
+			size_t n = f ? trimmed(f, rec->lines[i], &v) : 0;
+			bool seen = n == 0;
+			if (n > POLICY_CASE_ID_MAX)
+				return false;
+			for (size_t c = 0; c < *ncases && !seen; c++)
+				seen = strlen(cases[c]) == n && memcmp(cases[c], v, n) == 0;
+			if (seen)
+				continue;
+			if (*ncases == MAX_CASES)
+				return false;
+			memcpy(cases[*ncases], v, n);
+			cases[(*ncases)++][n] = '\0';
+		}
+	return true;
+}
+
+/* What the registries say of the record's cases and subjects: flags of
+ * every SSN in it (for every case, or one of its cases) and of anyone
+ * protected in one of its cases (a party whose SSN the record leaves out
+ * is still protected).  False when the record has too many case ids to
+ * ask about: the caller withholds it. */
+static bool ask_registries(const struct policy *p, const struct policy_request *req,
                            const struct policy_record *rec, struct facts *fx)
 {
 	const struct policy_registry *reg = req->registry;
-	char cases[MAX_CASES][16];
-	size_t ncases = 0;
+	char cases[MAX_CASES][POLICY_CASE_ID_MAX + 1];
+	size_t ncases;
 
+	if (!case_ids(p, rec, cases, &ncases))
+		return false;
 	if (reg == NULL)
-		return;
-	for (size_t i = 0; i < rec->nlines; i++)
-		for (size_t k = 0; k < p->case_fields.n && ncases < MAX_CASES; k++) {
-			const struct field *f = field_named(rec->records[i], p->case_fields.w[k]);
-			const char *v;
-			size_t n = f ? trimmed(f, rec->lines[i], &v) : 0;
-			if (n == 0 || n >= sizeof cases[0])
-				continue;
-			memcpy(cases[ncases], v, n);
-			cases[ncases++][n] = '\0';
-		}
-	if (reg->case_status)
-		for (size_t c = 0; c < ncases; c++) {
-			bool closed = false, owed = false;
+		return true;
+	for (size_t c = 0; c < ncases; c++) {
+		bool closed = false, owed = false;
+		if (reg->case_status)
 			reg->case_status(reg->ctx, cases[c], &closed, &owed);
-			fx->closed |= closed;
-			fx->state_owed |= owed;
-		}
+		fx->closed |= closed;
+		fx->state_owed |= owed;
+		if (reg->protections)
+			fx->subject |= reg->protections(reg->ctx, NULL, cases[c]);
+	}
 	if (reg->protections == NULL)
-		return;
+		return true;
 	for (size_t i = 0; i < rec->nlines; i++)
 		for (size_t k = 0; k < rec->records[i]->nfields; k++) {
 			const struct field *f = &rec->records[i]->fields[k];
@@ -156,6 +175,7 @@ static void ask_registries(const struct policy *p, const struct policy_request *
 			for (size_t c = 0; c < ncases; c++)
 				fx->subject |= reg->protections(reg->ctx, ssn, cases[c]);
 		}
+	return true;
 }
 
 static bool tri(int want, bool have)
@@ -171,6 +191,32 @@ static bool older_than(int entered, int today, int months)
 	int m = entered / 100 % 100 - 1 + months;
 	int later = (entered / 10000 + m / 12) * 10000 + (m % 12 + 1) * 100 + entered % 100;
 	return later < today;
+}
+
+/* When the record's data entered the directory: the caller's date, else
+ * the batch header's <entry-date> field, else 0 (current). */
+static int entry_date(const struct policy *p, const struct policy_request *req,
+                      const struct policy_record *rec)
+{
+	if (req->entered || rec->header == NULL)
+		return req->entered;
+	for (size_t i = 0; i < p->nentry_dates; i++) {
+		const struct policy_source *e = &p->entry_dates[i];
+		const struct field *f = mapping_field(rec->header, e->field);
+		if (strcmp(e->family, rec->family->name) != 0 ||
+		    !policy_words_has(&e->record, rec->header->id) || f == NULL ||
+		    f->type != FIELD_DATE)
+			continue;
+		int ymd = 0;
+		for (unsigned k = 0; k < 8; k++) {
+			char c = rec->header_line[f->at - 1 + k];
+			if (c < '0' || c > '9')
+				return 0;
+			ymd = ymd * 10 + (c - '0');
+		}
+		return ymd;
+	}
+	return 0;
 }
 
 static bool when_holds(const struct policy_when *w, const struct policy_request *req,
@@ -192,7 +238,7 @@ static bool when_holds(const struct policy_when *w, const struct policy_request 
 	       tri(w->matched, req->matched) && tri(w->enforcement_closed, fx->closed) &&
 	       tri(w->state_owed, fx->state_owed) &&
 	       (w->older_than_months < 0 ||
-	        older_than(req->entered, req->today, w->older_than_months));
+	        older_than(fx->entered, req->today, w->older_than_months));
 }
 
 static bool limit_applies(const struct policy_rule *l, const struct policy_request *req,
@@ -299,7 +345,8 @@ static void apply_grants(const struct policy *p, const struct policy_request *re
 		fd->citation = POLICY_DEFAULT_CITATION;
 		for (size_t g = 0; g < p->ngrants; g++) {
 			const struct policy_rule *gr = &p->grants[g];
-			if (strcmp(gr->class, req->class) == 0 &&
+			/* A field without categories is something no grant names. */
+			if (fd->categories != 0 && strcmp(gr->class, req->class) == 0 &&
 			    policy_words_has(&gr->purposes, req->purpose) &&
 			    (fd->categories & ~gr->categories) == 0) {
 				fd->effect = POLICY_ALLOW;
@@ -367,18 +414,28 @@ void policy_decide(const struct policy *p, const struct policy_request *req,
 		return;
 	}
 
+	bool known = true;
+	fx.entered = entry_date(p, req, rec);
 	for (size_t i = 0; i < rec->nlines; i++) {
 		for (size_t s = 0; s < p->nkinds; s++)
 			if (source_matches(&p->kinds[s], rec, i))
-				add_kind(&fx, p->kinds[s].name);
+				known &= add_kind(&fx, p->kinds[s].name);
 		for (size_t s = 0; s < p->nflags; s++)
 			if (source_matches(&p->flags[s], rec, i))
 				fx.subject |= p->flags[s].flag;
 	}
 	if (req->transaction)
-		add_kind(&fx, req->transaction);
-	ask_registries(p, req, rec, &fx);
+		known &= add_kind(&fx, req->transaction);
+	known = known && ask_registries(p, req, rec, &fx);
 	d->subject = fx.subject;
+	if (!known) { /* facts that could not all be read cannot clear a record */
+		withhold(d, POLICY_DENY, POLICY_DEFAULT_DENY, POLICY_DEFAULT_CITATION);
+		snprintf(d->reason, sizeof d->reason,
+		         "the record has more case ids or kinds than the policy can check "
+		         "(at most %d, %d characters each)",
+		         MAX_CASES, POLICY_CASE_ID_MAX);
+		return;
+	}
 
 	if (apply_limits(p, req, rec, &fx, d))
 		return;
@@ -493,6 +550,8 @@ void policy_free(struct policy *p)
 	sources_free(p->flags, p->nflags);
 	sources_free(p->provenance, p->nprovenance);
 	sources_free(p->notices, p->nnotices);
+	sources_free(p->entry_dates, p->nentry_dates);
+	words_free(&p->declared);
 	rules_free(p->grants, p->ngrants);
 	rules_free(p->limits, p->nlimits);
 	free(p->notice);

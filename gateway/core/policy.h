@@ -87,8 +87,9 @@ struct policy {
 	size_t nclasses;
 	struct policy_words purposes;
 	struct policy_words case_fields;
-	struct policy_source *kinds, *flags, *provenance, *notices;
-	size_t nkinds, nflags, nprovenance, nnotices;
+	struct policy_source *kinds, *flags, *provenance, *notices, *entry_dates;
+	size_t nkinds, nflags, nprovenance, nnotices, nentry_dates;
+	struct policy_words declared; /* kinds the caller may state */
 	struct policy_rule *grants, *limits;
 	size_t ngrants, nlimits;
 	char *notice;
@@ -101,10 +102,16 @@ void policy_free(struct policy *);
 #define POLICY_NOT_AUTHORIZED "PURPOSE-NOT-AUTHORIZED"
 #define POLICY_DEFAULT_CITATION "45 CFR 303.21(a); 42 U.S.C. 654(26)"
 
+/* The longest case id the registries are asked about, and the most lines
+ * (a lead and its children) one record may have. */
+#define POLICY_CASE_ID_MAX 32
+#define POLICY_MAX_LINES 64
+
 /* The state's registries, asked by the decision.  Both may be NULL. */
 struct policy_registry {
-	/* Flags set for this subject (9-digit SSN), for this case or any. */
-	unsigned (*protections)(void *ctx, const char ssn[9], const char *case_id);
+	/* Flags set for this subject (9-digit SSN) in every case (case_id
+	 * ""), or in this case; with ssn NULL, for anyone in this case. */
+	unsigned (*protections)(void *ctx, const char *ssn, const char *case_id);
 	/* Whether the case's enforcement is closed, and whether past-due
 	 * support owed to the state remains. */
 	void (*case_status)(void *ctx, const char *case_id, bool *closed, bool *state_owed);
@@ -113,12 +120,13 @@ struct policy_registry {
 
 /* Facts of the decision that are not in the record. */
 struct policy_request {
-	const char *class;   /* recipient class */
-	const char *purpose; /* purpose of the disclosure */
-	bool interstate;     /* the recipient is another state */
-	bool verified;       /* NDNH/FCR data independently verified */
-	bool matched;        /* quarterly wage / UI data produced a match */
-	int entered, today;  /* YYYYMMDD: when the data entered NDNH (0: it is current), and now */
+	const char *class;       /* recipient class */
+	const char *purpose;     /* purpose of the disclosure */
+	bool interstate;         /* the recipient is another state */
+	bool verified;           /* NDNH/FCR data independently verified */
+	bool matched;            /* quarterly wage / UI data produced a match */
+	int entered, today;      /* YYYYMMDD: when the data entered NDNH (0: the batch's
+	                            <entry-date>, else current), and now */
 	const char *transaction; /* a kind the record cannot show (tax-refund-offset), or NULL */
 	/* Extra categories of named fields (provenance the caller knows). */
 	const char *const *tag_field;
@@ -127,12 +135,15 @@ struct policy_request {
 	const struct policy_registry *registry;
 };
 
-/* One record as it leaves: lines[0] is the lead, the rest its children. */
+/* One record as it leaves: lines[0] is the lead, the rest its children;
+ * the batch's header line, when known, may date its data (<entry-date>). */
 struct policy_record {
 	const struct family *family;
 	const struct record *const *records;
 	const char *const *lines; /* fixed-width, each records[i]->length long */
 	size_t nlines;
+	const struct record *header; /* NULL: none */
+	const char *header_line;
 };
 
 struct policy_field_decision {

@@ -23,14 +23,6 @@
 
 #define RECEIPT_MAX_BYTES (64ULL * 1024 * 1024)
 
-static const struct field *field_named(const struct record *rec, const char *name)
-{
-	for (size_t i = 0; i < rec->nfields; i++)
-		if (rec->fields[i].name && strcmp(rec->fields[i].name, name) == 0)
-			return &rec->fields[i];
-	return NULL;
-}
-
 /* The result of 'record', created when new. */
 static struct receipt_result *result_for(struct receipt *r, unsigned long record)
 {
@@ -86,7 +78,7 @@ static void line_start(struct line *l, const struct record *rec, struct report *
 /* Puts a value, given as its XML text, into its field. */
 static void put(struct line *l, const char *name, const char *value)
 {
-	const struct field *f = field_named(l->rec, name);
+	const struct field *f = mapping_field(l->rec, name);
 	struct field_error err;
 
 	if (f == NULL) {
@@ -206,7 +198,7 @@ struct reading {
 static void get(const struct record *rec, const char *line, const char *name, char *out,
                 size_t size)
 {
-	const struct field *f = field_named(rec, name);
+	const struct field *f = mapping_field(rec, name);
 	char xml[512];
 	size_t n = 0;
 	struct field_error err;

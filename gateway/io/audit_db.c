@@ -212,7 +212,13 @@ int audit_db_search(struct audit_db *a, const struct audit_db_filter *f, audit_d
 	for (unsigned i = 0; i < f->count && i < 4; i++) {
 		if (!is_column(f->column[i]))
 			return fail(a, "search by an unknown column", why, whylen);
-		o += (size_t)snprintf(sql + o, sizeof sql - o, " AND %s = ?", f->column[i]);
+		/* subject_key holds every subject of the record, space-separated */
+		if (strcmp(f->column[i], "subject_key") == 0)
+			o += (size_t)snprintf(
+			    sql + o, sizeof sql - o,
+			    " AND instr(' ' || subject_key || ' ', ' ' || ? || ' ') > 0");
+		else
+			o += (size_t)snprintf(sql + o, sizeof sql - o, " AND %s = ?", f->column[i]);
 	}
 	if (f->since)
 		o += (size_t)snprintf(sql + o, sizeof sql - o, " AND time >= ?");

@@ -45,7 +45,8 @@ typedef int audit_db_row(void *ctx, int64_t id, const char *const values[AUDIT_D
                          const unsigned char *leaf, size_t leaf_len);
 int audit_db_scan(struct audit_db *, audit_db_row *, void *ctx, char *why, size_t whylen);
 
-/* Entries whose columns equal the given values (NULL: any), with time in
+/* Entries whose columns equal the given values (NULL: any; subject_key: one
+ * of the space-separated keys it holds), with time in
  * [since, until) when given (ISO 8601 text compares in time order), in id
  * order.  Columns are named as in audit_db_columns. */
 struct audit_db_filter {

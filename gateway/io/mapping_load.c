@@ -43,35 +43,9 @@ __attribute__((format(printf, 3, 4))) static void problem(struct loader *ld, lon
 	ld->problems++;
 }
 
-static void schema_error(void *ctx, xmlErrorPtr e)
-{
-	struct loader *ld = ctx;
-	size_t n = e->message ? strlen(e->message) : 0;
-
-	while (n > 0 && e->message[n - 1] == '\n')
-		n--;
-	fprintf(ld->errors, "%s:%d: %.*s\n", e->file ? e->file : ld->file, e->line, (int)n,
-	        e->message ? e->message : "invalid");
-	ld->problems++;
-}
-
-static bool is_el(xmlNodePtr n, const char *name)
-{
-	return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
-/* An attribute as a fresh string, or NULL when absent. */
-static char *attr(xmlNodePtr n, const char *name)
-{
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-	char *s = v ? xstrdup((const char *)v) : NULL;
-	xmlFree(v);
-	return s;
-}
-
 static unsigned attr_uint(xmlNodePtr n, const char *name, unsigned dflt)
 {
-	char *v = attr(n, name);
+	char *v = xml_node_attr(n, name);
 	unsigned long u = dflt;
 	if (v) {
 		/* The schema has already checked it is a non-negative integer. */
@@ -85,7 +59,7 @@ static unsigned attr_uint(xmlNodePtr n, const char *name, unsigned dflt)
 
 static bool attr_true(xmlNodePtr n, const char *name)
 {
-	char *v = attr(n, name);
+	char *v = xml_node_attr(n, name);
 	bool t = v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
 	free(v);
 	return t;
@@ -122,28 +96,7 @@ static void free_words(char **words, size_t n)
 /* Reads and schema-validates one definition file; NULL after problems. */
 static xmlDocPtr read_valid(struct loader *ld, xmlSchemaPtr schema, const char *root)
 {
-	xmlDocPtr doc = xml_read_trusted_file(ld->file, ld->errors);
-	if (doc == NULL) {
-		ld->problems++;
-		return NULL;
-	}
-	xmlSchemaValidCtxtPtr vctx = xmlSchemaNewValidCtxt(schema);
-	xmlSchemaSetValidStructuredErrors(vctx, schema_error, ld);
-	int rc = xmlSchemaValidateDoc(vctx, doc);
-	xmlSchemaFreeValidCtxt(vctx);
-	xmlNodePtr top = xmlDocGetRootElement(doc);
-	if (rc == 0 && !is_el(top, root)) {
-		problem(ld, xmlGetLineNo(top), "root element is <%s>; expected <%s>", top->name,
-		        root);
-		rc = 1;
-	}
-	if (rc != 0) {
-		if (rc < 0)
-			problem(ld, 0, "could not be validated against the mapping schema");
-		xmlFreeDoc(doc);
-		return NULL;
-	}
-	return doc;
+	return xml_read_valid_file(ld->file, schema, root, ld->errors, &ld->problems);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -157,12 +110,12 @@ static void load_codes(struct loader *ld, xmlNodePtr root)
 
 	for (xmlNodePtr n = root->children; n; n = n->next) {
 		long line = xmlGetLineNo(n);
-		if (is_el(n, "charset")) {
+		if (xml_node_is(n, "charset")) {
 			set->charsets =
 			    xreallocarray(set->charsets, set->ncharsets + 1, sizeof *set->charsets);
 			struct charset *cs = &set->charsets[set->ncharsets++];
 			memset(cs, 0, sizeof *cs);
-			cs->name = attr(n, "name");
+			cs->name = xml_node_attr(n, "name");
 			xmlChar *chars = xmlNodeGetContent(n);
 			cs->chars = xstrdup((const char *)chars);
 			xmlFree(chars);
@@ -178,18 +131,18 @@ static void load_codes(struct loader *ld, xmlNodePtr root)
 			}
 			if (mapping_charset(set, cs->name) != cs)
 				problem(ld, line, "charset %s is defined twice", cs->name);
-		} else if (is_el(n, "list")) {
+		} else if (xml_node_is(n, "list")) {
 			set->codelists = xreallocarray(set->codelists, set->ncodelists + 1,
 			                               sizeof *set->codelists);
 			struct codelist *cl = &set->codelists[set->ncodelists++];
 			memset(cl, 0, sizeof *cl);
-			cl->name = attr(n, "name");
+			cl->name = xml_node_attr(n, "name");
 			for (xmlNodePtr c = n->children; c; c = c->next) {
-				if (!is_el(c, "code"))
+				if (!xml_node_is(c, "code"))
 					continue;
 				cl->values =
 				    xreallocarray(cl->values, cl->nvalues + 1, sizeof *cl->values);
-				char *v = attr(c, "value");
+				char *v = xml_node_attr(c, "value");
 				size_t len = strlen(v);
 				if (v[len - 1] == ' ')
 					problem(ld, xmlGetLineNo(c),
@@ -222,19 +175,19 @@ static const struct {
 static void load_field(struct loader *ld, xmlNodePtr n, struct record *rec, struct field *f)
 {
 	long line = xmlGetLineNo(n);
-	char *type = attr(n, "type");
-	char *cats = attr(n, "category");
-	char *charset = attr(n, "charset");
-	char *codes = attr(n, "codes");
-	char *counts = attr(n, "counts");
+	char *type = xml_node_attr(n, "type");
+	char *cats = xml_node_attr(n, "category");
+	char *charset = xml_node_attr(n, "charset");
+	char *codes = xml_node_attr(n, "codes");
+	char *counts = xml_node_attr(n, "counts");
 
 	memset(f, 0, sizeof *f);
 	f->line = (unsigned)line;
-	f->name = attr(n, "name");
+	f->name = xml_node_attr(n, "name");
 	f->at = attr_uint(n, "at", 0);
 	f->len = attr_uint(n, "len", 0);
 	f->required = attr_true(n, "required");
-	f->literal = attr(n, "value");
+	f->literal = xml_node_attr(n, "value");
 	f->scale = attr_uint(n, "scale", 0);
 	for (size_t i = 0; i < sizeof field_types / sizeof field_types[0]; i++)
 		if (strcmp(type, field_types[i].name) == 0)
@@ -324,11 +277,11 @@ static void load_record(struct loader *ld, xmlNodePtr n, struct record *rec)
 
 	memset(rec, 0, sizeof *rec);
 	rec->line = (unsigned)xmlGetLineNo(n);
-	rec->id = attr(n, "id");
-	rec->element = attr(n, "element");
+	rec->id = xml_node_attr(n, "id");
+	rec->element = xml_node_attr(n, "element");
 	rec->length = attr_uint(n, "length", 0);
 	for (xmlNodePtr c = n->children; c; c = c->next) {
-		if (!is_el(c, "field"))
+		if (!xml_node_is(c, "field"))
 			continue;
 		rec->fields = xreallocarray(rec->fields, rec->nfields + 1, sizeof *rec->fields);
 		struct field *f = &rec->fields[rec->nfields++];
@@ -359,9 +312,9 @@ static void load_record(struct loader *ld, xmlNodePtr n, struct record *rec)
 static void link_record(struct loader *ld, struct family *fam, xmlNodePtr n, struct record *rec)
 {
 	for (xmlNodePtr c = n->children; c; c = c->next) {
-		if (!is_el(c, "child"))
+		if (!xml_node_is(c, "child"))
 			continue;
-		char *id = attr(c, "record");
+		char *id = xml_node_attr(c, "record");
 		const struct record *child = mapping_record(fam, id);
 		if (child == NULL || child == rec)
 			problem(ld, xmlGetLineNo(c), "record %s: child record %s is not defined",
@@ -439,16 +392,16 @@ static const struct record *batch_record(struct loader *ld, const struct family 
 static void load_batch(struct loader *ld, struct family *fam, xmlNodePtr n, struct batch_type *b)
 {
 	long line = xmlGetLineNo(n);
-	char *header = attr(n, "header");
-	char *trailer = attr(n, "trailer");
-	char *records = attr(n, "records");
+	char *header = xml_node_attr(n, "header");
+	char *trailer = xml_node_attr(n, "trailer");
+	char *records = xml_node_attr(n, "records");
 	size_t nids;
 	char **ids = split_words(records, &nids);
 
 	memset(b, 0, sizeof *b);
 	b->family = fam;
-	b->name = attr(n, "type");
-	b->element = attr(n, "element");
+	b->name = xml_node_attr(n, "type");
+	b->element = xml_node_attr(n, "element");
 	b->header = batch_record(ld, fam, line, b->name, header);
 	b->trailer = batch_record(ld, fam, line, b->name, trailer);
 	b->records = xcalloc(nids, sizeof *b->records);
@@ -477,9 +430,9 @@ static void load_family(struct loader *ld, xmlNodePtr root, const char *dirname)
 	size_t nrec = 0, nbatch = 0;
 
 	memset(fam, 0, sizeof *fam);
-	fam->name = attr(root, "name");
-	fam->ns = attr(root, "namespace");
-	fam->title = attr(root, "title");
+	fam->name = xml_node_attr(root, "name");
+	fam->ns = xml_node_attr(root, "namespace");
+	fam->title = xml_node_attr(root, "title");
 	fam->path = xstrdup(ld->file);
 	if (strcmp(fam->name, dirname) != 0)
 		problem(ld, xmlGetLineNo(root), "family %s lives in folder %s; expected folder %s",
@@ -490,14 +443,14 @@ static void load_family(struct loader *ld, xmlNodePtr root, const char *dirname)
 			        set->families[i].name);
 
 	for (xmlNodePtr n = root->children; n; n = n->next) {
-		nrec += is_el(n, "record");
-		nbatch += is_el(n, "batch");
+		nrec += xml_node_is(n, "record");
+		nbatch += xml_node_is(n, "batch");
 	}
 	/* Sized once: batches and children point into these arrays. */
 	fam->records = xcalloc(nrec, sizeof *fam->records);
 	fam->batches = xcalloc(nbatch, sizeof *fam->batches);
 	for (xmlNodePtr n = root->children; n; n = n->next) {
-		if (!is_el(n, "record"))
+		if (!xml_node_is(n, "record"))
 			continue;
 		struct record *rec = &fam->records[fam->nrecords];
 		load_record(ld, n, rec);
@@ -512,9 +465,9 @@ static void load_family(struct loader *ld, xmlNodePtr root, const char *dirname)
 	}
 	size_t r = 0;
 	for (xmlNodePtr n = root->children; n; n = n->next) {
-		if (is_el(n, "record"))
+		if (xml_node_is(n, "record"))
 			link_record(ld, fam, n, &fam->records[r++]);
-		else if (is_el(n, "batch"))
+		else if (xml_node_is(n, "batch"))
 			load_batch(ld, fam, n, &fam->batches[fam->nbatches++]);
 	}
 	check_nesting(ld, fam);

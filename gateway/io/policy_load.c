@@ -37,29 +37,6 @@ __attribute__((format(printf, 3, 4))) static void problem(struct loader *ld, lon
 	ld->problems++;
 }
 
-static void schema_error(void *ctx, xmlErrorPtr e)
-{
-	struct loader *ld = ctx;
-	size_t n = e->message ? strlen(e->message) : 0;
-
-	while (n > 0 && e->message[n - 1] == '\n')
-		n--;
-	problem(ld, e->line, "%.*s", (int)n, e->message ? e->message : "invalid");
-}
-
-static bool is_el(xmlNodePtr n, const char *name)
-{
-	return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
-static char *attr(xmlNodePtr n, const char *name)
-{
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-	char *s = v ? xstrdup((const char *)v) : NULL;
-	xmlFree(v);
-	return s;
-}
-
 static char *text_of(xmlNodePtr n)
 {
 	xmlChar *v = xmlNodeGetContent(n);
@@ -83,7 +60,7 @@ static char *text_of(xmlNodePtr n)
 static struct policy_words words(xmlNodePtr n, const char *name)
 {
 	struct policy_words w = {NULL, 0};
-	char *v = attr(n, name);
+	char *v = xml_node_attr(n, name);
 
 	for (char *s = v; s && *s;) {
 		while (*s == ' ' || *s == '\t' || *s == '\n')
@@ -132,7 +109,7 @@ static unsigned flag_bits(xmlNodePtr n, const char *name)
 
 static int tri(xmlNodePtr n, const char *name)
 {
-	char *v = attr(n, name);
+	char *v = xml_node_attr(n, name);
 	int t = v == NULL ? -1 : (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
 	free(v);
 	return t;
@@ -161,8 +138,8 @@ static void load_class(struct loader *ld, xmlNodePtr n)
 
 	p->classes = xreallocarray(p->classes, p->nclasses + 1, sizeof *p->classes);
 	struct policy_class *c = &p->classes[p->nclasses++];
-	*c = (struct policy_class){.id = attr(n, "id"),
-	                           .citation = attr(n, "citation"),
+	*c = (struct policy_class){.id = xml_node_attr(n, "id"),
+	                           .citation = xml_node_attr(n, "citation"),
 	                           .doc = text_of(n),
 	                           .purposes = words(n, "purposes"),
 	                           .line = (unsigned)line};
@@ -176,13 +153,13 @@ static void load_class(struct loader *ld, xmlNodePtr n)
 static struct policy_source load_source(struct loader *ld, xmlNodePtr n, const char *name_attr)
 {
 	long line = xmlGetLineNo(n);
-	struct policy_source s = {.name = attr(n, name_attr),
-	                          .citation = attr(n, "citation"),
+	struct policy_source s = {.name = xml_node_attr(n, name_attr),
+	                          .citation = xml_node_attr(n, "citation"),
 	                          .doc = text_of(n),
-	                          .family = attr(n, "family"),
+	                          .family = xml_node_attr(n, "family"),
 	                          .record = words(n, "record"),
 	                          .values = words(n, "values"),
-	                          .field = attr(n, "field"),
+	                          .field = xml_node_attr(n, "field"),
 	                          .flag = flag_bits(n, "flag"),
 	                          .to = categories(n, "to"),
 	                          .adds = categories(n, "adds"),
@@ -197,10 +174,7 @@ static struct policy_source load_source(struct loader *ld, xmlNodePtr n, const c
 		problem(ld, line, "no record named");
 	for (size_t i = 0; i < s.record.n; i++) {
 		const struct record *r = mapping_record(fam, s.record.w[i]);
-		const struct field *f = NULL;
-		for (size_t k = 0; r && k < r->nfields && !f; k++)
-			if (r->fields[k].name && strcmp(r->fields[k].name, s.field) == 0)
-				f = &r->fields[k];
+		const struct field *f = r ? mapping_field(r, s.field) : NULL;
 		if (r == NULL)
 			problem(ld, line, "family %s has no record %s", s.family, s.record.w[i]);
 		else if (f == NULL)
@@ -219,7 +193,7 @@ static struct policy_source load_source(struct loader *ld, xmlNodePtr n, const c
 static struct policy_when load_when(struct loader *ld, xmlNodePtr n)
 {
 	long line = xmlGetLineNo(n);
-	char *older = attr(n, "older-than-months");
+	char *older = xml_node_attr(n, "older-than-months");
 	struct policy_when w = {
 	    .class = words(n, "class"),
 	    .class_not = words(n, "class-not"),
@@ -276,16 +250,16 @@ static void load_rule(struct loader *ld, xmlNodePtr n, bool grant)
 		p->limits = xreallocarray(p->limits, p->nlimits + 1, sizeof *p->limits);
 		r = &p->limits[p->nlimits++];
 	}
-	char *effect = attr(n, "effect");
+	char *effect = xml_node_attr(n, "effect");
 	*r = (struct policy_rule){
-	    .id = attr(n, "id"),
-	    .citation = attr(n, "citation"),
+	    .id = xml_node_attr(n, "id"),
+	    .citation = xml_node_attr(n, "citation"),
 	    .effect = !effect                         ? POLICY_ALLOW
 	              : strcmp(effect, "redact") == 0 ? POLICY_REDACT
 	              : strcmp(effect, "deny") == 0   ? POLICY_DENY
 	                                              : POLICY_PROHIBIT,
 	    .categories = categories(n, "categories"),
-	    .class = attr(n, "class"),
+	    .class = xml_node_attr(n, "class"),
 	    .purposes = words(n, "purposes"),
 	    .line = (unsigned)line,
 	};
@@ -293,9 +267,9 @@ static void load_rule(struct loader *ld, xmlNodePtr n, bool grant)
 	if (grant)
 		r->doc = text_of(n);
 	for (xmlNodePtr c = n->children; c; c = c->next) {
-		if (is_el(c, "doc"))
+		if (xml_node_is(c, "doc"))
 			r->doc = text_of(c);
-		else if (is_el(c, "when")) {
+		else if (xml_node_is(c, "when")) {
 			struct policy_when w = load_when(ld, c);
 			r->when = xreallocarray(r->when, r->nwhen + 1, sizeof *r->when);
 			r->when[r->nwhen++] = w;
@@ -318,6 +292,38 @@ static void load_rule(struct loader *ld, xmlNodePtr n, bool grant)
 		problem(ld, line, "limit %s redacts but names no categories", r->id);
 }
 
+static bool kind_known(const struct policy *p, const char *kind)
+{
+	for (size_t i = 0; i < p->nkinds; i++)
+		if (strcmp(p->kinds[i].name, kind) == 0)
+			return true;
+	return policy_words_has(&p->declared, kind);
+}
+
+static bool record_id_known(const struct mapping_set *set, const char *id)
+{
+	for (size_t i = 0; i < set->nfamilies; i++)
+		if (mapping_record(&set->families[i], id))
+			return true;
+	return false;
+}
+
+/* A misspelt kind or record id would switch a limit off in silence. */
+static void check_when_facts(struct loader *ld, const struct policy_when *w)
+{
+	const struct policy_words *kinds[] = {&w->transaction, &w->transaction_not};
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < kinds[k]->n; i++)
+			if (!kind_known(ld->p, kinds[k]->w[i]))
+				problem(ld, w->line,
+				        "transaction kind '%s' is neither read from records "
+				        "(<transaction>) nor declared (<declared-transaction>)",
+				        kinds[k]->w[i]);
+	for (size_t i = 0; i < w->record.n; i++)
+		if (!record_id_known(ld->set, w->record.w[i]))
+			problem(ld, w->line, "no family has a record %s", w->record.w[i]);
+}
+
 static void add_source(struct policy_source **arr, size_t *n, struct policy_source s)
 {
 	*arr = xreallocarray(*arr, *n + 1, sizeof **arr);
@@ -330,8 +336,8 @@ static void load_policy(struct loader *ld, xmlNodePtr root)
 
 	/* Classes and purposes first: everything else refers to them. */
 	for (xmlNodePtr n = root->children; n; n = n->next)
-		if (is_el(n, "purpose")) {
-			char *id = attr(n, "id");
+		if (xml_node_is(n, "purpose")) {
+			char *id = xml_node_attr(n, "id");
 			if (policy_words_has(&p->purposes, id))
 				problem(ld, xmlGetLineNo(n), "purpose %s is defined twice", id);
 			p->purposes.w =
@@ -339,28 +345,43 @@ static void load_policy(struct loader *ld, xmlNodePtr root)
 			p->purposes.w[p->purposes.n++] = id;
 		}
 	for (xmlNodePtr n = root->children; n; n = n->next)
-		if (is_el(n, "class")) {
+		if (xml_node_is(n, "class")) {
 			load_class(ld, n);
 			check_purposes(ld, xmlGetLineNo(n), &p->classes[p->nclasses - 1].purposes);
 		}
 	for (xmlNodePtr n = root->children; n; n = n->next) {
-		if (is_el(n, "case-field")) {
+		if (xml_node_is(n, "case-field")) {
 			p->case_fields.w = xreallocarray(p->case_fields.w, p->case_fields.n + 1,
 			                                 sizeof *p->case_fields.w);
-			p->case_fields.w[p->case_fields.n++] = attr(n, "name");
-		} else if (is_el(n, "transaction"))
+			p->case_fields.w[p->case_fields.n++] = xml_node_attr(n, "name");
+		} else if (xml_node_is(n, "transaction"))
 			add_source(&p->kinds, &p->nkinds, load_source(ld, n, "kind"));
-		else if (is_el(n, "subject-flag"))
+		else if (xml_node_is(n, "declared-transaction")) {
+			p->declared.w =
+			    xreallocarray(p->declared.w, p->declared.n + 1, sizeof *p->declared.w);
+			p->declared.w[p->declared.n++] = xml_node_attr(n, "kind");
+		} else if (xml_node_is(n, "entry-date")) {
+			add_source(&p->entry_dates, &p->nentry_dates, load_source(ld, n, "family"));
+			const struct policy_source *e = &p->entry_dates[p->nentry_dates - 1];
+			const struct family *fam = mapping_family(ld->set, e->family);
+			for (size_t i = 0; fam && i < e->record.n; i++) {
+				const struct record *r = mapping_record(fam, e->record.w[i]);
+				const struct field *f = r ? mapping_field(r, e->field) : NULL;
+				if (f && f->type != FIELD_DATE)
+					problem(ld, xmlGetLineNo(n), "%s.%s is not a date", r->id,
+					        e->field);
+			}
+		} else if (xml_node_is(n, "subject-flag"))
 			add_source(&p->flags, &p->nflags, load_source(ld, n, "flag"));
-		else if (is_el(n, "provenance"))
+		else if (xml_node_is(n, "provenance"))
 			add_source(&p->provenance, &p->nprovenance, load_source(ld, n, "id"));
-		else if (is_el(n, "grant"))
+		else if (xml_node_is(n, "grant"))
 			load_rule(ld, n, true);
-		else if (is_el(n, "limit"))
+		else if (xml_node_is(n, "limit"))
 			load_rule(ld, n, false);
-		else if (is_el(n, "notice"))
+		else if (xml_node_is(n, "notice"))
 			p->notice = text_of(n);
-		else if (is_el(n, "notice-record")) {
+		else if (xml_node_is(n, "notice-record")) {
 			add_source(&p->notices, &p->nnotices, load_source(ld, n, "family"));
 			const struct policy_source *nr = &p->notices[p->nnotices - 1];
 			if (policy_notice_record(p, nr->family) != nr)
@@ -371,6 +392,9 @@ static void load_policy(struct loader *ld, xmlNodePtr root)
 				        "a notice record names one record and one value");
 		}
 	}
+	for (size_t l = 0; l < p->nlimits; l++)
+		for (size_t k = 0; k < p->limits[l].nwhen; k++)
+			check_when_facts(ld, &p->limits[l].when[k]);
 	const struct codelist *cl = mapping_codelist(ld->set, "recipient-class");
 	for (size_t i = 0; cl && i < cl->nvalues; i++)
 		if (policy_class(p, cl->values[i]) == NULL)
@@ -396,20 +420,9 @@ int policy_load(const char *dir, const struct mapping_set *set, struct policy **
 		ld.problems++;
 		goto out;
 	}
-	doc = xml_read_trusted_file(ld.file, errors);
-	if (doc == NULL) {
-		ld.problems++;
+	doc = xml_read_valid_file(ld.file, schema, "policy", errors, &ld.problems);
+	if (doc == NULL)
 		goto out;
-	}
-	xmlSchemaValidCtxtPtr vctx = xmlSchemaNewValidCtxt(schema);
-	xmlSchemaSetValidStructuredErrors(vctx, schema_error, &ld);
-	int rc = xmlSchemaValidateDoc(vctx, doc);
-	xmlSchemaFreeValidCtxt(vctx);
-	if (rc != 0) {
-		if (ld.problems == 0)
-			problem(&ld, 0, "does not match %s", schema_path);
-		goto out;
-	}
 	load_policy(&ld, xmlDocGetRootElement(doc));
 out:
 	xmlFreeDoc(doc);

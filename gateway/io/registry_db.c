@@ -121,16 +121,9 @@ static const char *column(sqlite3_stmt *st, int i)
 	return t ? (const char *)t : "";
 }
 
-int registry_protections(struct registry_db *r, const char *subject_key, const char *case_id,
-                         registry_protection_fn *fn, void *ctx, char *why, size_t whylen)
+static int each_protection(struct registry_db *r, sqlite3_stmt *st, registry_protection_fn *fn,
+                           void *ctx, char *why, size_t whylen)
 {
-	const char *v[] = {subject_key, subject_key, case_id, case_id};
-	sqlite3_stmt *st = prepare(r,
-	                           "SELECT subject_key, case_id, flag, since, actor FROM "
-	                           "protections WHERE (?1 IS NULL OR subject_key = ?2) AND (?3 "
-	                           "IS NULL OR case_id = ?4 OR case_id = '') ORDER BY since, "
-	                           "case_id, flag",
-	                           v, 4, why, whylen);
 	int rc;
 
 	if (st == NULL)
@@ -139,6 +132,32 @@ int registry_protections(struct registry_db *r, const char *subject_key, const c
 		fn(ctx, column(st, 0), column(st, 1), column(st, 2), column(st, 3), column(st, 4));
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : fail(r, "cannot read protections", why, whylen);
+}
+
+int registry_protections(struct registry_db *r, const char *subject_key, const char *case_id,
+                         registry_protection_fn *fn, void *ctx, char *why, size_t whylen)
+{
+	const char *v[] = {subject_key, subject_key, case_id, case_id};
+	return each_protection(r,
+	                       prepare(r,
+	                               "SELECT subject_key, case_id, flag, since, actor FROM "
+	                               "protections WHERE (?1 IS NULL OR subject_key = ?2) AND "
+	                               "(?3 IS NULL OR case_id = ?4 OR case_id = '') ORDER BY "
+	                               "since, case_id, flag",
+	                               v, 4, why, whylen),
+	                       fn, ctx, why, whylen);
+}
+
+int registry_protections_in_case(struct registry_db *r, const char *case_id,
+                                 registry_protection_fn *fn, void *ctx, char *why, size_t whylen)
+{
+	const char *v[] = {case_id};
+	return each_protection(r,
+	                       prepare(r,
+	                               "SELECT subject_key, case_id, flag, since, actor FROM "
+	                               "protections WHERE case_id = ?",
+	                               v, 1, why, whylen),
+	                       fn, ctx, why, whylen);
 }
 
 int registry_case_set(struct registry_db *r, const char *case_id, const struct registry_case *c,

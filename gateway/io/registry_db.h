@@ -35,6 +35,11 @@ typedef void registry_protection_fn(void *ctx, const char *subject_key, const ch
 int registry_protections(struct registry_db *, const char *subject_key, const char *case_id,
                          registry_protection_fn *, void *ctx, char *why, size_t whylen);
 
+/* Protections recorded for this case itself (rows of that case id only,
+ * whoever they protect). */
+int registry_protections_in_case(struct registry_db *, const char *case_id,
+                                 registry_protection_fn *, void *ctx, char *why, size_t whylen);
+
 struct registry_case {
 	char enforcement[8]; /* "open" or "closed" */
 	bool state_owed_arrears;

@@ -498,3 +498,66 @@ xmlSchemaPtr xml_load_schema(const char *path, FILE *errors)
 	free(data);
 	return schema;
 }
+
+struct schema_errors {
+	const char *path;
+	FILE *errors;
+	int *problems;
+};
+
+static void count_schema_error(void *ctx, xmlErrorPtr e)
+{
+	struct schema_errors *se = ctx;
+	size_t n = e->message ? strlen(e->message) : 0;
+
+	while (n > 0 && e->message[n - 1] == '\n')
+		n--;
+	fprintf(se->errors, "%s:%d: %.*s\n", e->file ? e->file : se->path, e->line, (int)n,
+	        e->message ? e->message : "invalid");
+	(*se->problems)++;
+}
+
+xmlDocPtr xml_read_valid_file(const char *path, xmlSchemaPtr schema, const char *root, FILE *errors,
+                              int *problems)
+{
+	struct schema_errors se = {path, errors, problems};
+	xmlDocPtr doc = xml_read_trusted_file(path, errors);
+
+	if (doc == NULL) {
+		(*problems)++;
+		return NULL;
+	}
+	xmlSchemaValidCtxtPtr vctx = xmlSchemaNewValidCtxt(schema);
+	xmlSchemaSetValidStructuredErrors(vctx, count_schema_error, &se);
+	int rc = xmlSchemaValidateDoc(vctx, doc);
+	xmlSchemaFreeValidCtxt(vctx);
+	xmlNodePtr top = xmlDocGetRootElement(doc);
+	if (rc == 0 && !xml_node_is(top, root)) {
+		fprintf(errors, "%s:%ld: root element is <%s>; expected <%s>\n", path,
+		        xmlGetLineNo(top), top->name, root);
+		(*problems)++;
+		rc = 1;
+	}
+	if (rc != 0) {
+		if (rc < 0) {
+			fprintf(errors, "%s: could not be validated against its schema\n", path);
+			(*problems)++;
+		}
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+bool xml_node_is(const struct _xmlNode *n, const char *name)
+{
+	return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+char *xml_node_attr(const struct _xmlNode *n, const char *name)
+{
+	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	char *s = v ? xstrdup((const char *)v) : NULL;
+	xmlFree(v);
+	return s;
+}

@@ -14,6 +14,7 @@
 #ifndef CSGW_IO_XML_SAFE_H
 #define CSGW_IO_XML_SAFE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -64,7 +65,19 @@ int xml_stream_file(const char *path, const struct xml_events *ev, const struct 
 
 /* Trusted files (mappings, schemas): NULL after printing why to 'errors'.
  * The return values are libxml2 objects for the io layer only. */
+struct _xmlNode;
 struct _xmlDoc *xml_read_trusted_file(const char *path, FILE *errors);
 struct _xmlSchema *xml_load_schema(const char *path, FILE *errors);
+
+/* A trusted file read and validated against 'schema', with root element
+ * 'root'; or NULL after printing each problem as "PATH:LINE: what" to
+ * 'errors' and adding their number to *problems. */
+struct _xmlDoc *xml_read_valid_file(const char *path, struct _xmlSchema *, const char *root,
+                                    FILE *errors, int *problems);
+
+/* Whether a node is the element 'name'. */
+bool xml_node_is(const struct _xmlNode *, const char *name);
+/* An attribute's value as a fresh string, or NULL when absent. */
+char *xml_node_attr(const struct _xmlNode *, const char *name);
 
 #endif

@@ -165,10 +165,12 @@ check_cases() {
 }
 
 @test "6. state programs: no unverified NDNH or FCR data, never bank match, never IRS data" {
+	local recent
+	recent=$(date -u -d '1 month ago' +%F)
 	check_cases \
-		"ndnh 1 | --class state-program --purpose program-eligibility | deny L-UNVERIFIED-PROGRAM |" \
-		"ndnh 1 | --class state-program --purpose program-eligibility --verified | allow G-STATE-PROGRAM |" \
-		"ref 1 | --class state-program --purpose program-eligibility --tag employerName=ndnh | redact L-UNVERIFIED-PROGRAM | employerName=redact/L-UNVERIFIED-PROGRAM" \
+		"ndnh 1 | --class state-program --purpose program-eligibility --entered $recent | deny L-UNVERIFIED-PROGRAM |" \
+		"ndnh 1 | --class state-program --purpose program-eligibility --entered $recent --verified | allow G-STATE-PROGRAM |" \
+		"ref 1 | --class state-program --purpose program-eligibility --entered $recent --tag employerName=ndnh | redact L-UNVERIFIED-PROGRAM | employerName=redact/L-UNVERIFIED-PROGRAM" \
 		"ref 1 | --class state-program --purpose program-eligibility --tag employerName=fidm | redact L-FIDM-PROGRAM | employerName=redact/L-FIDM-PROGRAM" \
 		"ref 1 | --class state-program --purpose program-eligibility --verified --tag employerName=fidm | redact L-FIDM-PROGRAM | employerName=redact/L-FIDM-PROGRAM" \
 		"lr 1 | --class state-program --purpose program-eligibility --verified | redact L-FTI-RECIPIENT | addressLine1=redact/L-FTI-RECIPIENT" \
@@ -190,7 +192,16 @@ check_cases() {
 		"ndnh 3 | --class iv-d-agency --purpose child-support --entered $d13 | deny L-QW-UI-12-MONTHS | wageAmount=redact/L-QW-UI-12-MONTHS" \
 		"ndnh 3 | --class iv-d-agency --purpose child-support --entered $d13 --matched | allow G-IVD |" \
 		"ndnh 5 | --class iv-d-agency --purpose child-support --entered $d13 | deny L-QW-UI-12-MONTHS |" \
-		"ndnh 1 | --class iv-d-agency --purpose child-support --entered $d13 | allow G-IVD |"
+		"ndnh 1 | --class iv-d-agency --purpose child-support --entered $d13 | allow G-IVD |" \
+		"ndnh 1 | --class federal-office --purpose child-support --entered $d25 | allow G-FEDERAL |"
+	# Without --entered, the batch's date stamp (2024-03-01) dates its data.
+	check_cases \
+		"ndnh 1 | --class iv-d-agency --purpose child-support | deny L-NDNH-24-MONTHS |" \
+		"ndnh 1 | --partner OCSE --purpose child-support | allow G-FEDERAL |"
+	# Data whose origin only the caller knows needs its date.
+	run "$CSGW" -c "$CA" policy explain "$PKI/ref.xml" --class iv-d-agency --purpose child-support --tag employerName=ndnh
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"--tag employerName=ndnh needs --entered"* ]]
 }
 
 @test "8. enforcement closed: no enforcement transactions; collection goes on; offset only for state-owed arrears" {
@@ -244,6 +255,42 @@ check_cases() {
 	run "$CSGW" -c "$CA" policy explain "$PKI/lr.xml" --partner TX --purpose child-support --tag ssn=secret
 	[ "$status" -eq 64 ]
 	[[ "$output" == *"'secret' is not a data category"* ]]
+	# What the caller states must be something the policy and mappings know.
+	run "$CSGW" -c "$CA" policy explain "$PKI/lr.xml" --partner TX --purpose child-support --tag adress=fti
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"--tag adress: no record of any family has that field"* ]]
+	run "$CSGW" -c "$CA" policy explain "$PKI/lr.xml" --partner TX --purpose child-support --transaction collection
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"--transaction collection: expected a kind the record cannot show: tax-refund-offset"* ]]
+}
+
+@test "a policy whose limit names an unknown kind or record id is refused: it would never apply" {
+	cp -r "$CSGW_MAPPINGS" maps
+	sed -i 's/transaction="enforcement"/transaction="enforcment"/; s/record="QW UI"/record="QW UJ"/' maps/policy/policy.xml
+	run "$CSGW" --mappings maps policy check
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"transaction kind 'enforcment' is neither read from records"* ]]
+	[[ "$output" == *"no family has a record UJ"* ]]
+}
+
+@test "a protection recorded for a case covers the record even when the protected person's SSN is not in it" {
+	check_case "lr 2 | --class resident-parent --purpose child-support | allow G-RESIDENT-PARENT |"
+	run "$CSGW" -c "$CA" --environment test protect add --ssn 900-55-6666 --case CS2024000117 --flag protective-order
+	[ "$status" -eq 0 ]
+	check_case "lr 2 | --class resident-parent --purpose child-support | redact L-PROTECTED-PARTY | addressLine1=redact/L-PROTECTED-PARTY"
+	check_case "lr 3 | --class resident-parent --purpose child-support | allow G-RESIDENT-PARENT |"
+	run "$CSGW" -c "$CA" --environment test protect add --ssn 900-55-6666 --case CS2024000117 --flag family-violence
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"holds for the person in every case"* ]]
+}
+
+@test "a partner whose state is not given is taken for another state (FTI stays home)" {
+	sed 's/^state = 48$//' "$CA" >nostate.conf
+	sed -i "s|= pki/|= $PKI/pki/|; s|= ca06-|= $PKI/ca06-|" nostate.conf
+	run "$CSGW" -c nostate.conf policy explain "$PKI/lr.xml" --partner TX --purpose child-support --record 1
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"(iv-d-agency, another state)"* ]]
+	[[ "$output" == *"decision: redact, rule L-FTI-INTERSTATE "* ]]
 }
 
 @test "an invalid batch is refused as validate refuses it (65), nothing explained" {
@@ -358,6 +405,32 @@ check_cases() {
 	! ls -A . | grep -q csgw-disclose
 	db=$PKI/ca06-audit/audit.db
 	[ "$(sqlite3 "$db" "SELECT count(*) FROM entries WHERE partner = 'OCSE' AND decision = 'deny' AND rule_id = 'PURPOSE-NOT-AUTHORIZED' AND file_sha256 = ''")" -eq 4 ]
+}
+
+@test "apply: a missing registry is created (empty), and from then on explain reads it" {
+	reg=$PKI/ca06-audit/registry.db
+	run "$CSGW" -c "$CA" policy explain "$PKI/lr.xml" --partner TX --purpose child-support --record 2
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"registry.db does not exist yet: no protection or case status has been recorded"* ]]
+	[ ! -e "$reg" ]
+	run "$CSGW" -c "$CA" policy apply "$PKI/lr.xml" --partner TX --purpose child-support -o out.xml
+	[ "$status" -eq 0 ]
+	[ -f "$reg" ]
+	[ "$(stat -c %a "$reg")" = 600 ]
+}
+
+@test "apply: every SSN of a referral is a subject of its entries; audit search finds each" {
+	run "$CSGW" -c "$CA" policy apply "$PKI/ref.xml" --partner TX --purpose child-support -o out.xml
+	[ "$status" -eq 0 ]
+	sha=$(sha256sum out.xml | cut -d' ' -f1)
+	# Record 1 names the NCP (901-23-4567) and a participant (900-12-3456).
+	run "$CSGW" -c "$CA" --environment test audit search --ssn 900-12-3456 --format csv
+	[[ "$output" == *",referral,TH,1,CS2024000117,"*",$sha,"* ]]
+	run "$CSGW" -c "$CA" --environment test audit search --ssn 901-23-4567 --format csv
+	[[ "$output" == *",referral,TH,1,CS2024000117,"*",$sha,"* ]]
+	db=$PKI/ca06-audit/audit.db
+	# Three subject keys: the NCP, the NCP's alias SSN, the participant.
+	[ "$(sqlite3 "$db" "SELECT length(subject_key) FROM entries WHERE file_sha256 = '$sha' AND record_id = '1'")" -eq $((3 * 64 + 2)) ]
 }
 
 @test "apply: an unreadable registry refuses the batch (74): no output, nothing logged" {
