@@ -82,11 +82,10 @@ demo:
 
 bench:
 	@gateway/deps.sh bench
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/audit_bench
 	@tests/bench/run.sh $(BUILD)
 	@tests/bench/sign.sh $(BUILD)
 	@tests/bench/sftp.sh $(BUILD)
-	@$(MAKE) --no-print-directory $(BUILD)/bench/audit_bench
 	@tests/bench/audit.sh $(BUILD)
 
 # Only the signing part of make bench (csgw sign / verify against openssl).

@@ -22,6 +22,7 @@
 #include "core/audit.h"
 #include "core/disclose.h"
 #include "core/policy.h"
+#include "core/registry_snapshot.h"
 #include "core/ssn.h"
 #include "core/unmap.h"
 #include "io/policy_load.h"
@@ -121,8 +122,9 @@ static const char *actor_name(void)
 /* ---- the registry, as the policy asks it ---- */
 
 struct registry {
-	struct registry_db *db; /* NULL: none yet, nothing recorded */
-	char key[256];          /* subject_key */
+	struct registry_db *db;         /* NULL: none yet, nothing recorded */
+	struct registry_snapshot *snap; /* what the decisions of one batch ask */
+	char key[256];                  /* subject_key */
 	bool failed;
 	char why[1024];
 };
@@ -177,52 +179,52 @@ static int registry_open(const struct setup *s, bool create, struct registry *r)
 static void registry_close(struct registry *r)
 {
 	registry_db_close(r->db);
+	registry_snapshot_free(r->snap);
 	memset(r->key, 0, sizeof r->key);
 }
 
-static void or_flag(void *ctx, const char *subject, const char *case_id, const char *flag,
-                    const char *since, const char *actor)
+static void snap_protection(void *ctx, const char *subject, const char *case_id, const char *flag,
+                            const char *since, const char *actor)
 {
-	(void)subject, (void)case_id, (void)since, (void)actor;
-	*(unsigned *)ctx |= flag_bit(flag);
+	(void)since, (void)actor;
+	registry_snapshot_add_protection(ctx, subject, case_id, flag_bit(flag));
+}
+
+static void snap_case(void *ctx, const char *case_id, const struct registry_case *c)
+{
+	registry_snapshot_add_case(ctx, case_id, strcmp(c->enforcement, "closed") == 0,
+	                           c->state_owed_arrears);
+}
+
+/* Reads the whole registry once, for the decisions of one batch.  0 or
+ * EX_IOERR after printing why. */
+static int registry_take_snapshot(struct registry *r)
+{
+	r->snap = registry_snapshot_new();
+	if (r->db && registry_read_all(r->db, snap_protection, snap_case, r->snap, r->why,
+	                               sizeof r->why) < 0) {
+		fprintf(stderr, "csgw: %s\n", r->why);
+		return EX_IOERR;
+	}
+	registry_snapshot_seal(r->snap);
+	return 0;
 }
 
 static unsigned registry_protections_of(void *ctx, const char *ssn, const char *case_id)
 {
 	struct registry *r = ctx;
 	char subject[65];
-	unsigned flags = 0;
-	int rc;
 
-	if (r->db == NULL)
-		return 0;
 	if (ssn == NULL)
-		rc = registry_protections_in_case(r->db, case_id, or_flag, &flags, r->why,
-		                                  sizeof r->why);
-	else {
-		audit_subject_key(r->key, ssn, subject);
-		rc = registry_protections(r->db, subject, case_id, or_flag, &flags, r->why,
-		                          sizeof r->why);
-	}
-	if (rc < 0)
-		r->failed = true;
-	return flags;
+		return registry_snapshot_protections(r->snap, NULL, case_id);
+	audit_subject_key(r->key, ssn, subject);
+	return registry_snapshot_protections(r->snap, subject, case_id);
 }
 
 static void registry_case_of(void *ctx, const char *case_id, bool *closed, bool *owed)
 {
 	struct registry *r = ctx;
-	struct registry_case c;
-
-	if (r->db == NULL)
-		return;
-	int rc = registry_case_get(r->db, case_id, &c, r->why, sizeof r->why);
-	if (rc < 0)
-		r->failed = true;
-	else if (rc == 0) {
-		*closed = strcmp(c.enforcement, "closed") == 0;
-		*owed = c.state_owed_arrears;
-	}
+	registry_snapshot_case(r->snap, case_id, closed, owed);
 }
 
 /* ---- policy check ---- */
@@ -365,8 +367,12 @@ static int explain_batch(struct setup *s, const struct policy *p, struct explain
 	struct report rep = {.out = stderr, .file = x->file, .max = 20};
 	struct registry reg;
 	int rc = registry_open(s, false, &reg);
-	if (rc)
+	if (rc == 0)
+		rc = registry_take_snapshot(&reg);
+	if (rc) {
+		registry_close(&reg);
 		return rc;
+	}
 	struct policy_registry pr = {registry_protections_of, registry_case_of, &reg};
 	x->req.registry = &pr;
 
@@ -481,8 +487,12 @@ static int apply_batch(struct setup *s, const struct policy *p, struct explain *
 	/* Created when missing, so that from then on its absence is an error. */
 	int rc = registry_open(s, true, &reg);
 
-	if (rc)
+	if (rc == 0)
+		rc = registry_take_snapshot(&reg);
+	if (rc) {
+		registry_close(&reg);
 		return rc;
+	}
 	if ((rc = cmd_audit_open(s, 1, true, &audit, &signer)) != 0)
 		goto out;
 	struct policy_registry pr = {registry_protections_of, registry_case_of, &reg};

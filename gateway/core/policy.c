@@ -256,6 +256,10 @@ static bool limit_applies(const struct policy_rule *l, const struct policy_reque
 static void collect_fields(const struct policy *p, const struct policy_request *req,
                            const struct policy_record *rec, struct policy_decision *d)
 {
+	size_t most = 0;
+	for (size_t i = 0; i < rec->nlines; i++)
+		most += rec->records[i]->nfields;
+	d->fields = xcalloc(most ? most : 1, sizeof *d->fields); /* one allocation a record */
 	for (size_t i = 0; i < rec->nlines; i++) {
 		unsigned adds_to = 0, adds = 0;
 		for (size_t s = 0; s < p->nprovenance; s++)
@@ -274,7 +278,6 @@ static void collect_fields(const struct policy *p, const struct policy_request *
 			for (size_t t = 0; t < req->ntags; t++)
 				if (strcmp(req->tag_field[t], f->name) == 0)
 					cats |= req->tag_categories[t];
-			d->fields = xreallocarray(d->fields, d->nfields + 1, sizeof *d->fields);
 			d->fields[d->nfields++] = (struct policy_field_decision){
 			    .field = f, .line = i, .categories = cats, .rule_id = NULL};
 		}

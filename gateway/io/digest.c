@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,12 +143,66 @@ long digest_unbase64(const char *text, unsigned char *out, size_t max)
 	return n;
 }
 
+/* HMAC (RFC 2104) over SHA-256 with the key's inner and outer states
+ * computed once per key: the subject key of every record of a batch is an
+ * HMAC under the same key, and OpenSSL's one-shot HMAC() fetches SHA-256
+ * and sets the key up again on every call. */
+struct hmac_key {
+	unsigned char key[128];
+	size_t keylen;
+	EVP_MD_CTX *inner, *outer, *work;
+};
+
+static void hmac_fail(void)
+{
+	fputs("csgw: HMAC-SHA-256 failed (out of memory)\n", stderr);
+	exit(EX_OSERR);
+}
+
+static void hmac_prepare(struct hmac_key *h, const void *key, size_t keylen)
+{
+	unsigned char block[64] = {0}, pad[64];
+	static EVP_MD *sha256;
+
+	if (sha256 == NULL && (sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		hmac_fail();
+	if (keylen > sizeof block)
+		digest_sha256_buf(key, keylen, block);
+	else
+		memcpy(block, key, keylen);
+	if (h->inner == NULL &&
+	    ((h->inner = EVP_MD_CTX_new()) == NULL || (h->outer = EVP_MD_CTX_new()) == NULL ||
+	     (h->work = EVP_MD_CTX_new()) == NULL))
+		hmac_fail();
+	for (size_t i = 0; i < sizeof pad; i++)
+		pad[i] = block[i] ^ 0x36;
+	if (!EVP_DigestInit_ex2(h->inner, sha256, NULL) ||
+	    !EVP_DigestUpdate(h->inner, pad, sizeof pad))
+		hmac_fail();
+	for (size_t i = 0; i < sizeof pad; i++)
+		pad[i] = block[i] ^ 0x5c;
+	if (!EVP_DigestInit_ex2(h->outer, sha256, NULL) ||
+	    !EVP_DigestUpdate(h->outer, pad, sizeof pad))
+		hmac_fail();
+	OPENSSL_cleanse(block, sizeof block);
+	OPENSSL_cleanse(pad, sizeof pad);
+	h->keylen = keylen <= sizeof h->key ? keylen : 0;
+	if (h->keylen)
+		memcpy(h->key, key, keylen);
+}
+
 void digest_hmac_sha256(const void *key, size_t keylen, const void *data, size_t len,
                         unsigned char md[DIGEST_SHA256_LEN])
 {
-	unsigned mdlen = 0;
-	if (HMAC(EVP_sha256(), key, (int)keylen, data, len, md, &mdlen) == NULL) {
-		fputs("csgw: HMAC-SHA-256 failed (out of memory)\n", stderr);
-		exit(EX_OSERR);
-	}
+	static struct hmac_key h;
+	unsigned char ih[DIGEST_SHA256_LEN];
+	unsigned n = 0;
+
+	if (h.inner == NULL || h.keylen == 0 || h.keylen != keylen ||
+	    memcmp(h.key, key, keylen) != 0)
+		hmac_prepare(&h, key, keylen);
+	if (!EVP_MD_CTX_copy_ex(h.work, h.inner) || !EVP_DigestUpdate(h.work, data, len) ||
+	    !EVP_DigestFinal_ex(h.work, ih, &n) || !EVP_MD_CTX_copy_ex(h.work, h.outer) ||
+	    !EVP_DigestUpdate(h.work, ih, sizeof ih) || !EVP_DigestFinal_ex(h.work, md, &n))
+		hmac_fail();
 }

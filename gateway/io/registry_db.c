@@ -148,18 +148,6 @@ int registry_protections(struct registry_db *r, const char *subject_key, const c
 	                       fn, ctx, why, whylen);
 }
 
-int registry_protections_in_case(struct registry_db *r, const char *case_id,
-                                 registry_protection_fn *fn, void *ctx, char *why, size_t whylen)
-{
-	const char *v[] = {case_id};
-	return each_protection(r,
-	                       prepare(r,
-	                               "SELECT subject_key, case_id, flag, since, actor FROM "
-	                               "protections WHERE case_id = ?",
-	                               v, 1, why, whylen),
-	                       fn, ctx, why, whylen);
-}
-
 int registry_case_set(struct registry_db *r, const char *case_id, const struct registry_case *c,
                       char *why, size_t whylen)
 {
@@ -198,4 +186,38 @@ int registry_case_get(struct registry_db *r, const char *case_id, struct registr
 	if (rc == SQLITE_ROW)
 		return 0;
 	return rc == SQLITE_DONE ? 1 : fail(r, "cannot read the case", why, whylen);
+}
+
+int registry_read_all(struct registry_db *r, registry_protection_fn *pfn, registry_case_fn *cfn,
+                      void *ctx, char *why, size_t whylen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return fail(r, "cannot begin reading", why, whylen);
+	if (registry_protections(r, NULL, NULL, pfn, ctx, why, whylen) < 0)
+		goto fail;
+	st =
+	    prepare(r, "SELECT case_id, enforcement, state_owed_arrears, updated, actor FROM cases",
+	            NULL, 0, why, whylen);
+	if (st == NULL)
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct registry_case c = {.state_owed_arrears = sqlite3_column_int(st, 2) != 0};
+		snprintf(c.enforcement, sizeof c.enforcement, "%s", column(st, 1));
+		snprintf(c.updated, sizeof c.updated, "%s", column(st, 3));
+		snprintf(c.actor, sizeof c.actor, "%s", column(st, 4));
+		cfn(ctx, column(st, 0), &c);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		fail(r, "cannot read the cases", why, whylen);
+		goto fail;
+	}
+	sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+	return 0;
+fail:
+	sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }

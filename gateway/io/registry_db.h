@@ -35,11 +35,6 @@ typedef void registry_protection_fn(void *ctx, const char *subject_key, const ch
 int registry_protections(struct registry_db *, const char *subject_key, const char *case_id,
                          registry_protection_fn *, void *ctx, char *why, size_t whylen);
 
-/* Protections recorded for this case itself (rows of that case id only,
- * whoever they protect). */
-int registry_protections_in_case(struct registry_db *, const char *case_id,
-                                 registry_protection_fn *, void *ctx, char *why, size_t whylen);
-
 struct registry_case {
 	char enforcement[8]; /* "open" or "closed" */
 	bool state_owed_arrears;
@@ -51,5 +46,11 @@ int registry_case_set(struct registry_db *, const char *case_id, const struct re
 /* 0 and *c, 1 when the registry does not know the case, -1. */
 int registry_case_get(struct registry_db *, const char *case_id, struct registry_case *, char *why,
                       size_t whylen);
+
+/* Every protection and every case, read in one transaction (one
+ * consistent state of the registry). */
+typedef void registry_case_fn(void *ctx, const char *case_id, const struct registry_case *);
+int registry_read_all(struct registry_db *, registry_protection_fn *, registry_case_fn *, void *ctx,
+                      char *why, size_t whylen);
 
 #endif

@@ -82,14 +82,14 @@ gen() {
 # partner (federal office) may receive every field of a W4 record, so the
 # whole batch is decided, written again and logged (an entry per record).
 "$top/certs/init-dev.sh" "$out/pki" >/dev/null || die "FAILED: certs/init-dev.sh"
-mkdir -p "$out/audit"
+mkdir -p "$out/policy-audit"
 cat >"$out/gateway.conf" <<CONF
 [gateway]
 state = 06
 environment = test
-spool = audit
-audit_db = audit/audit.db
-checkpoint_dir = audit
+spool = policy-audit
+audit_db = policy-audit/audit.db
+checkpoint_dir = policy-audit
 signing_cert = pki/ca06/local/signing.pem
 signing_key = pki/ca06/private/signing.key
 ca_bundle = pki/ca06/trusted/ca.pem
@@ -160,6 +160,12 @@ for n in $sizes; do
 	cmp -s "$xml" "$out/ndnh-$n.sent.xml" ||
 		die "FAILED: what policy apply let through differs from the batch, though all was allowed"
 	rm -f "$out/ndnh-$n.sent.xml"
+	# Part of policy apply's floor: as many entries appended to a fresh
+	# audit log alone (tests/bench/audit_bench.c).
+	mkdir -p "$out/audit-alone"
+	run "audit-append" "$n" "$xbytes" "$build/bench/audit_bench" "$out/audit-alone" "$n" append
+	rm -rf "$out/audit-alone"
+	run "sha256sum" "$n" "$xbytes" sha256sum "$xml"
 	# The counts must say what was generated, or the figures mean nothing.
 	grep -q "$n records (W4 $n)" "$out/logs/$n-csgw-map.log" ||
 		die "FAILED: csgw map did not report $n W4 records: $(cat "$out/logs/$n-csgw-map.log")"
@@ -199,6 +205,8 @@ awk -v cores="$(nproc 2>/dev/null || echo '?')" '
 		name["xmllint-schema"] = "xmllint --stream --schema"
 		name["sax-floor"] = "sax_floor (bare SAX2 parse)"
 		name["csgw-policy"] = "csgw policy apply (+ audit)"
+		name["audit-append"] = "audit append alone"
+		name["sha256sum"] = "sha256sum (coreutils)"
 		printf "csgw bench (%s cores). MB = 10^6 bytes of the file read (extract for map, XML otherwise).\n\n", cores
 		printf "%10s  %-28s %9s %12s %9s %10s %13s\n", "records", "command", "seconds", "records/s", "MB/s", "input MB", "peak RSS MiB"
 		for (i = 1; i <= nsizes; i++) {
@@ -221,9 +229,10 @@ awk -v cores="$(nproc 2>/dev/null || echo '?')" '
 			ratio("csgw validate / sax_floor (time, stretch)", sec[n, "csgw-validate"], sec[n, "sax-floor"], "1.3", "<=")
 			ratio("csgw map / xmllint --stream --schema (time)", sec[n, "csgw-map"], sec[n, "xmllint-schema"], "1.0", "<=")
 			# policy apply validates the batch, decides every record, writes it
-			# again through the map engine and logs every decision: its floor
-			# is the sum of the parts csgw measured alone.
-			ratio("csgw policy apply / (validate + map) (time)", sec[n, "csgw-policy"], sec[n, "csgw-validate"] + sec[n, "csgw-map"], "1.5", "<=")
+			# again through the map engine, hashes what it wrote and logs every
+			# decision: its floor is the sum of those parts, each measured
+			# alone in this run.
+			ratio("policy apply / (validate+map+sha256sum+audit)", sec[n, "csgw-policy"], sec[n, "csgw-validate"] + sec[n, "csgw-map"] + sec[n, "sha256sum"] + sec[n, "audit-append"], "1.5", "<=")
 			print ""
 		}
 		printf "memory:\n"

@@ -21,15 +21,40 @@ static int count_row(void *ctx, int64_t id, const char *const values[AUDIT_DB_CO
 	return 0;
 }
 
+/* RFC 4231 test cases 1, 2 and 6 (a key longer than the block), in an
+ * order that makes the cached key change, then come back. */
 static void hmac_is_rfc4231(void **state)
 {
-	unsigned char md[32];
+	unsigned char key1[20], key6[131], md[32];
 	char hex[65];
+	static const struct {
+		const unsigned char *key;
+		size_t keylen;
+		const char *data, *want;
+	} cases[] = {
+	    {(const unsigned char *)"Jefe", 4, "what do ya want for nothing?",
+	     "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"},
+	    {NULL, 20, "Hi There",
+	     "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"},
+	    {NULL, 131, "Test Using Larger Than Block-Size Key - Hash Key First",
+	     "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"},
+	    {(const unsigned char *)"Jefe", 4, "what do ya want for nothing?",
+	     "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"},
+	};
 	(void)state;
-	digest_hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, md);
-	digest_hex(md, 32, hex);
-	assert_string_equal(hex,
-	                    "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+	memset(key1, 0x0b, sizeof key1);
+	memset(key6, 0xaa, sizeof key6);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const unsigned char *key = cases[i].key            ? cases[i].key
+		                           : cases[i].keylen == 20 ? key1
+		                                                   : key6;
+		for (int twice = 0; twice < 2; twice++) {
+			digest_hmac_sha256(key, cases[i].keylen, cases[i].data,
+			                   strlen(cases[i].data), md);
+			digest_hex(md, 32, hex);
+			assert_string_equal(hex, cases[i].want);
+		}
+	}
 }
 
 static void search_by_subject(void **state)
