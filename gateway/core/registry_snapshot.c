@@ -106,19 +106,32 @@ static size_t merge(struct protection *p, size_t n, int (*cmp)(const void *, con
 	return out;
 }
 
+/* qsort and bsearch may not be given a NULL array, even an empty one. */
+static void sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
+static void *find(const void *key, const void *base, size_t n, size_t size,
+                  int (*cmp)(const void *, const void *))
+{
+	return n ? bsearch(key, base, n, size, cmp) : NULL;
+}
+
 void registry_snapshot_seal(struct registry_snapshot *s)
 {
-	qsort(s->by_subject, s->nsubject, sizeof *s->by_subject, by_subject);
+	sort(s->by_subject, s->nsubject, sizeof *s->by_subject, by_subject);
 	s->nsubject = merge(s->by_subject, s->nsubject, by_subject);
-	qsort(s->by_case, s->ncase, sizeof *s->by_case, by_case);
+	sort(s->by_case, s->ncase, sizeof *s->by_case, by_case);
 	s->ncase = merge(s->by_case, s->ncase, by_case);
-	qsort(s->cases, s->ncases, sizeof *s->cases, case_by_id);
+	sort(s->cases, s->ncases, sizeof *s->cases, case_by_id);
 }
 
 static unsigned flags_of(const struct protection *p, size_t n, const struct protection *key,
                          int (*cmp)(const void *, const void *))
 {
-	const struct protection *hit = bsearch(key, p, n, sizeof *p, cmp);
+	const struct protection *hit = find(key, p, n, sizeof *p, cmp);
 	return hit ? hit->flags : 0;
 }
 
@@ -138,7 +151,7 @@ void registry_snapshot_case(const struct registry_snapshot *s, const char *case_
                             bool *state_owed)
 {
 	struct case_status key = {(char *)case_id, false, false};
-	const struct case_status *hit = bsearch(&key, s->cases, s->ncases, sizeof key, case_by_id);
+	const struct case_status *hit = find(&key, s->cases, s->ncases, sizeof key, case_by_id);
 
 	*closed = hit && hit->closed;
 	*state_owed = hit && hit->state_owed;
