@@ -74,9 +74,10 @@ static bool again(struct sftp_conn *c, long rc)
 		c->waiting = true;
 		c->deadline = now + (long long)c->timeout_s * 1000;
 	}
-	/* No keepalives in here: libssh2 1.10 refuses an operation's next
+	/* No SSH keepalives in here: libssh2 1.10 refuses an operation's next
 	 * packet while a keepalive is half-sent, so the deadline alone
-	 * decides when a silent peer is dead. */
+	 * decides when a silent peer is dead (TCP keepalives watch an idle
+	 * connection: connect_tcp). */
 	while (now < c->deadline) {
 		int dirs = libssh2_session_block_directions(c->session);
 		struct pollfd p = {.fd = c->sock};
@@ -206,8 +207,14 @@ static enum sftp_fault connect_tcp(struct sftp_conn *c)
 		if (n <= 0) {
 			err = ETIMEDOUT;
 		} else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0) {
-			int one = 1;
+			int one = 1, idle = 30, interval = 10, probes = 3;
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+			/* Keepalives below SSH (see again()): an idle connection to a
+			 * vanished peer fails within about a minute. */
+			setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+			setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+			setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+			setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
 			c->sock = fd;
 			freeaddrinfo(res);
 			return SFTP_OK;
