@@ -79,6 +79,7 @@ static int exit_code(enum sftp_fault f)
 	case SFTP_OK:
 		return 0;
 	case SFTP_TEMPORARY:
+	case SFTP_CHANGED:
 		return EX_TEMPFAIL;
 	case SFTP_HOST_UNKNOWN:
 	case SFTP_NO_SUCH:
@@ -412,8 +413,10 @@ int cmd_fetch(struct globals *g, int argc, char **argv)
 		goto out;
 	char *incoming = xasprintf("%s/incoming", spool),
 	     *quarantine = xasprintf("%s/quarantine", spool);
-	mkdir(incoming, 0700);
-	mkdir(quarantine, 0700);
+	/* Made durable before anything is received into them; a failure shows
+	 * when the partner's folders below them are made. */
+	fs_make_dir(incoming);
+	fs_make_dir(quarantine);
 	char *in_dir = xasprintf("%s/%s", incoming, argv[1]);
 	char *q_dir = xasprintf("%s/%s", quarantine, argv[1]);
 	struct fetch_plan plan = {

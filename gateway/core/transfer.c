@@ -290,6 +290,8 @@ out:
 struct local_copy {
 	int fd;
 	uint64_t offset, written_back;
+	uint64_t limit; /* the listed size: a file that grows past it is refused */
+	bool too_long;
 	struct digest_sha256 *sha256; /* of everything written, NULL: not wanted */
 };
 
@@ -297,6 +299,11 @@ static int write_chunk(void *ctx, const void *data, size_t len)
 {
 	struct local_copy *lc = ctx;
 
+	if (len > lc->limit - lc->offset) { /* offset <= limit always */
+		lc->too_long = true;
+		errno = EFBIG;
+		return -1;
+	}
 	if (fs_pwrite_all(lc->fd, data, len, lc->offset) < 0)
 		return -1;
 	if (lc->sha256)
@@ -316,7 +323,8 @@ static enum sftp_fault get_one(struct sftp_conn *c, const char *remote, uint64_t
                                const char *part, uint64_t *resumed_at,
                                unsigned char sha256[DIGEST_SHA256_LEN], FILE *err)
 {
-	struct local_copy lc = {.fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0600)};
+	struct local_copy lc = {.fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0600),
+	                        .limit = size};
 	struct stat st;
 	bool match = false;
 	uint64_t got = 0;
@@ -340,14 +348,17 @@ static enum sftp_fault get_one(struct sftp_conn *c, const char *remote, uint64_t
 		f = SFTP_LOCAL;
 		goto out;
 	}
-	if ((f = sftp_get(c, remote, lc.offset, write_chunk, &lc, &got)) != SFTP_OK)
+	f = sftp_get(c, remote, lc.offset, write_chunk, &lc, &got);
+	if (f != SFTP_OK && !lc.too_long)
 		goto fail;
-	if (lc.offset != size) {
+	if (lc.too_long || lc.offset != size) {
+		/* Being written, or lying about its size: this file waits for the
+		 * next run, the others of the listing go on. */
 		fprintf(err,
-		        "csgw: %s: %llu bytes downloaded, the listing said %llu; it changed on the "
-		        "server, will retry\n",
-		        remote, (unsigned long long)lc.offset, (unsigned long long)size);
-		f = SFTP_TEMPORARY;
+		        "csgw: %s: %s than the %llu bytes the listing said; it changed on the "
+		        "server, left there for the next run\n",
+		        remote, lc.too_long ? "longer" : "shorter", (unsigned long long)size);
+		f = SFTP_CHANGED;
 		goto out;
 	}
 	if (fs_fsync(lc.fd) < 0) {
@@ -397,11 +408,6 @@ static bool in_ledger(const char *ledger, const char *sha256, const char *name)
 	return found;
 }
 
-static int make_dir(const char *path)
-{
-	return mkdir(path, 0700) == 0 || errno == EEXIST ? 0 : -1;
-}
-
 /* Moves a file whose signature failed into quarantine with a reason file;
  * a name already there gets a number. */
 static int quarantine(const struct fetch_plan *plan, const char *name, const char *part,
@@ -424,7 +430,7 @@ static int quarantine(const struct fetch_plan *plan, const char *name, const cha
 	char *text = xasprintf("file: %s\nreceived: %s\nreason: signature rejected: %s\n", remote,
 	                       stamp, why);
 	struct out_file of;
-	bool ok = make_dir(plan->quarantine) == 0 && out_open(&of, reason) == 0;
+	bool ok = fs_make_dir(plan->quarantine) == 0 && out_open(&of, reason) == 0;
 	if (ok) {
 		out_write(&of, text, strlen(text)); /* a failure shows at commit */
 		ok = out_commit(&of) == 0;          /* which removes the temp file */
@@ -452,9 +458,16 @@ static enum sftp_fault move_to_done(struct sftp_conn *c, const char *from, const
 {
 	char *to = join(done_dir, name);
 	enum sftp_fault f = sftp_rename(c, from, to);
+	bool taken = f == SFTP_EXISTS;
+	uint64_t size;
 
-	if (f == SFTP_EXISTS || f == SFTP_FAILED) {
-		fprintf(out, "%s: %s is taken (%s); removed instead\n", from, to, sftp_message(c));
+	/* Some servers say only "failure" for a taken name: look.  Any other
+	 * refusal (remote_done missing, say) is a person's to fix; removing
+	 * would silently turn "keep a copy" into "delete". */
+	if (f == SFTP_FAILED && sftp_size(c, to, &taken, &size) != SFTP_OK)
+		taken = false;
+	if (taken) {
+		fprintf(out, "%s: %s is taken; removed instead\n", from, to);
 		f = sftp_remove(c, from);
 	}
 	free(to);
@@ -611,7 +624,7 @@ static enum sftp_fault fetch_one(struct sftp_conn *c, struct fetch_plan *plan, c
 	struct fetch_names n;
 	char why[1024], resumed_note[64] = "", signed_hex[65];
 	struct cms_signed_by by;
-	unsigned char sha256[DIGEST_SHA256_LEN], signed_md[DIGEST_SHA256_LEN];
+	unsigned char sha256[DIGEST_SHA256_LEN];
 	uint64_t resumed = 0;
 	enum sftp_fault f;
 	bool done = false;
@@ -619,14 +632,9 @@ static enum sftp_fault fetch_one(struct sftp_conn *c, struct fetch_plan *plan, c
 	names_make(&n, plan, name);
 	if ((f = get_one(c, n.remote_sig, sig_size, n.sig_part, NULL, NULL, err)) != SFTP_OK)
 		goto out;
-	/* The signature names the digest: a resend is known without its data. */
-	if (cms_signed_sha256(&plan->trust, n.sig_part, signed_md, why, sizeof why) == SIG_OK) {
-		digest_hex(signed_md, sizeof signed_md, signed_hex);
-		f = settle_seen(c, plan, name, &n, seen_before(&n, name, signed_hex, size, err),
-		                signed_hex, &done, out, err);
-		if (done)
-			goto out;
-	}
+	/* Even a resend the signature names is read whole and hashed before the
+	 * remote copy is cleared: an old signature beside new data must never
+	 * get the data removed unread. */
 	if ((f = get_one(c, n.remote, size, n.part, &resumed, sha256, err)) != SFTP_OK)
 		goto out;
 	enum sig_status st =
@@ -694,14 +702,6 @@ out:
 	return f;
 }
 
-static const struct sftp_entry *find_entry(const struct sftp_entry *e, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(e[i].name, name) == 0 && e[i].name_len == strlen(name))
-			return &e[i];
-	return NULL;
-}
-
 enum sftp_fault transfer_fetch(struct sftp_conn *c, struct fetch_plan *plan, FILE *out, FILE *err)
 {
 	struct sftp_entry *e = NULL;
@@ -709,7 +709,7 @@ enum sftp_fault transfer_fetch(struct sftp_conn *c, struct fetch_plan *plan, FIL
 	char shown[400];
 	enum sftp_fault worst = SFTP_OK;
 
-	if (make_dir(plan->incoming) < 0) {
+	if (fs_make_dir(plan->incoming) < 0) {
 		fprintf(err, "csgw: cannot create %s: %s\n", plan->incoming, strerror(errno));
 		return SFTP_LOCAL;
 	}
@@ -734,7 +734,7 @@ enum sftp_fault transfer_fetch(struct sftp_conn *c, struct fetch_plan *plan, FIL
 		if (ends_with(name, ".part") || ends_with(name, ".p7s"))
 			continue; /* being written, or a signature that goes with its file */
 		char *sig_name = xasprintf("%s.p7s", name);
-		const struct sftp_entry *sig = find_entry(e, n, sig_name);
+		const struct sftp_entry *sig = sftp_find_entry(e, n, sig_name);
 		free(sig_name);
 		if (sig && sig->size > TRANSFER_SIGNATURE_MAX) {
 			fprintf(
@@ -753,6 +753,10 @@ enum sftp_fault transfer_fetch(struct sftp_conn *c, struct fetch_plan *plan, FIL
 			continue;
 		}
 		f = fetch_one(c, plan, name, e[i].size, sig->size, out, err);
+		if (f == SFTP_CHANGED) {
+			plan->skipped++;
+			continue;
+		}
 		if (f != SFTP_OK && worst == SFTP_OK)
 			worst = f;
 		if (f == SFTP_TEMPORARY) {

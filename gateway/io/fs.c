@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/alloc.h"
@@ -166,6 +167,13 @@ int fs_fsync_dir(const char *path)
 	rc = SYS_FSYNC(fd);
 	close(fd);
 	return rc;
+}
+
+int fs_make_dir(const char *path)
+{
+	if (mkdir(path, 0700) == 0)
+		return fs_fsync_dir(path);
+	return errno == EEXIST ? 0 : -1;
 }
 
 static void release(struct out_file *of)

@@ -45,6 +45,11 @@ void fs_writeback(int fd, unsigned long long offset, unsigned long long len);
 /* fsync of a file, and of the folder that holds 'path'.  0 or -1. */
 int fs_fsync(int fd);
 int fs_fsync_dir(const char *path);
+
+/* Creates a folder (0700) and fsyncs the folder that holds it, so that it
+ * and what goes into it survive a crash; one that exists is fine.  0, or
+ * -1 with errno. */
+int fs_make_dir(const char *path);
 /* Appends one line to a log file (created 0600) and fsyncs it.  0 or -1. */
 int fs_append_line(const char *path, const char *line);
 

@@ -575,10 +575,22 @@ static enum sftp_fault open_failed(struct sftp_conn *c, const char *action, cons
 	              label(what, sizeof what, action, path));
 }
 
+/* By name, byte for byte (a name may hold a NUL: its length counts). */
+static int entry_order(const void *a, const void *b)
+{
+	const struct sftp_entry *x = a, *y = b;
+	size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
+	int c = memcmp(x->name, y->name, n);
+	return c ? c : (x->name_len > y->name_len) - (x->name_len < y->name_len);
+}
+
 enum sftp_fault sftp_list(struct sftp_conn *c, const char *dir, struct sftp_entry **entries,
                           size_t *count)
 {
-	char name[4096], what[512];
+	/* Room for any name a server may send: libssh2 1.10 cannot skip an
+	 * entry too long for the buffer, so a short one would stop every run. */
+	enum { NAME_ROOM = 65536 };
+	char *name = xmalloc(NAME_ROOM), what[512];
 	struct sftp_entry *list = NULL;
 	size_t n = 0, cap = 0;
 	enum sftp_fault f = SFTP_OK;
@@ -586,11 +598,13 @@ enum sftp_fault sftp_list(struct sftp_conn *c, const char *dir, struct sftp_entr
 	LIBSSH2_SFTP_HANDLE *h = open_remote(c, dir, 0, LIBSSH2_SFTP_OPENDIR);
 	long rc;
 
-	if (h == NULL)
+	if (h == NULL) {
+		free(name);
 		return open_failed(c, "list", dir);
-	for (;;) {
+	}
+	while (n < SFTP_LIST_MAX) { /* the rest comes in later runs */
 		do
-			rc = libssh2_sftp_readdir_ex(h, name, sizeof name - 1, NULL, 0, &attrs);
+			rc = libssh2_sftp_readdir_ex(h, name, NAME_ROOM - 1, NULL, 0, &attrs);
 		while (again(c, rc));
 		if (rc == 0)
 			break;
@@ -613,13 +627,23 @@ enum sftp_fault sftp_list(struct sftp_conn *c, const char *dir, struct sftp_entr
 		n++;
 	}
 	close_remote(c, h);
+	free(name);
 	if (f != SFTP_OK) {
 		sftp_entries_free(list, n);
 		return f;
 	}
+	if (n > 1)
+		qsort(list, n, sizeof *list, entry_order);
 	*entries = list;
 	*count = n;
 	return SFTP_OK;
+}
+
+const struct sftp_entry *sftp_find_entry(const struct sftp_entry *list, size_t count,
+                                         const char *name)
+{
+	struct sftp_entry key = {.name = (char *)name, .name_len = strlen(name)};
+	return count ? bsearch(&key, list, count, sizeof key, entry_order) : NULL;
 }
 
 void sftp_entries_free(struct sftp_entry *list, size_t count)
@@ -634,6 +658,9 @@ enum sftp_fault sftp_size(struct sftp_conn *c, const char *path, bool *exists, u
 	LIBSSH2_SFTP_ATTRIBUTES attrs;
 	char what[512];
 	long rc;
+
+	if (c->dead) /* gone: nothing more goes over it, the caller retries later */
+		return SFTP_TEMPORARY;
 
 	do
 		rc = libssh2_sftp_stat_ex(c->sftp, path, (unsigned)strlen(path), LIBSSH2_SFTP_STAT,
@@ -809,6 +836,9 @@ enum sftp_fault sftp_rename(struct sftp_conn *c, const char *from, const char *t
 	char what[1100];
 	long rc;
 
+	if (c->dead) /* gone: nothing more goes over it, the caller retries later */
+		return SFTP_TEMPORARY;
+
 	/* Flags matter only to SFTP v5+ servers: atomic, never overwrite. */
 	do
 		rc = libssh2_sftp_rename_ex(
@@ -825,6 +855,9 @@ enum sftp_fault sftp_remove(struct sftp_conn *c, const char *path)
 {
 	char what[512];
 	long rc;
+
+	if (c->dead) /* gone: nothing more goes over it, the caller retries later */
+		return SFTP_TEMPORARY;
 
 	do
 		rc = libssh2_sftp_unlink_ex(c->sftp, path, (unsigned)strlen(path));

@@ -33,6 +33,7 @@ enum sftp_fault {
 	SFTP_EXISTS,       /* the remote target already exists */
 	SFTP_FAILED,       /* any other refusal by the server */
 	SFTP_LOCAL,        /* our side: a key or local file that cannot be used */
+	SFTP_CHANGED,      /* a remote file changed while it was read: skipped this run */
 };
 
 /* libssh2 sends SFTP writes in packets of this many bytes. */
@@ -72,10 +73,15 @@ struct sftp_entry {
 	bool regular; /* a regular file (not a folder, link or device) */
 };
 
-/* Every entry of a remote folder except "." and "..". */
+/* The entries of a remote folder except "." and "..", sorted by name: at
+ * most SFTP_LIST_MAX of them (a folder of more is worked off over several
+ * runs). */
+#define SFTP_LIST_MAX 100000
 enum sftp_fault sftp_list(struct sftp_conn *, const char *dir, struct sftp_entry **entries,
                           size_t *count);
 void sftp_entries_free(struct sftp_entry *, size_t count);
+/* The entry of that name in a list from sftp_list, or NULL. */
+const struct sftp_entry *sftp_find_entry(const struct sftp_entry *, size_t count, const char *name);
 
 /* *exists false (and SFTP_OK) when the path is absent. */
 enum sftp_fault sftp_size(struct sftp_conn *, const char *path, bool *exists, uint64_t *size);

@@ -166,6 +166,41 @@ sha() {
 	[ "$(grep -c ' b42.txt$' "$INCOMING/.received")" -eq 1 ]
 }
 
+@test "fetch: new data beside an old signature already received is read, quarantined, never removed unread" {
+	echo "batch 44 of 1000 records" >b44.txt
+	offer_from_tx b44.txt
+	"$CSGW" -c "$GW" fetch TX >/dev/null
+	cp b44.txt.p7s old.p7s
+	# The partner puts new data of the same size under the name, but its
+	# tool leaves the old signature: the data must not vanish.
+	echo "batch 44 of 2000 records" >"$OUTBOX/b44.txt"
+	cp old.p7s "$OUTBOX/b44.txt.p7s"
+	run "$CSGW" -c "$GW" fetch TX
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"b44.txt: signature REJECTED"*"quarantined"* ]]
+	grep -q "of 2000 records" "$QUARANTINE/b44.txt"
+	grep -q "signature rejected" "$QUARANTINE/b44.txt.reason"
+}
+
+@test "fetch: a file that grows while it is read waits for the next run; the others come" {
+	echo "an ordinary batch" >ok.txt
+	offer_from_tx ok.txt
+	random_file grow.txt 1048576
+	"$CSGW" -c "$TX" sign grow.txt >/dev/null
+	cp grow.txt grow.txt.p7s "$OUTBOX/"
+	# A writer that keeps appending while fetch lists and reads (bounded).
+	(for _ in $(seq 3000); do head -c 65536 /dev/zero >>"$OUTBOX/grow.txt"; done) &
+	writer=$!
+	run "$CSGW" -c "$GW" fetch TX
+	kill "$writer" 2>/dev/null || true
+	wait "$writer" 2>/dev/null || true
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"grow.txt: longer than the "*" bytes the listing said; it changed on the server, left there for the next run"* ]]
+	[ -f "$INCOMING/ok.txt" ]
+	[ ! -e "$INCOMING/grow.txt" ]
+	[ -f "$OUTBOX/grow.txt" ]
+}
+
 @test "fetch: a crash after delivery but before the ledger line is recognised too" {
 	echo "batch 43" >b43.txt
 	offer_from_tx b43.txt
@@ -196,7 +231,7 @@ sha() {
 	offer_from_tx b45.txt
 	run "$CSGW" -c "$(variant remote_done "$SSHD/remote/done")" fetch TX
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"$OUTBOX/b45.txt: $SSHD/remote/done/b45.txt is taken ("*"); removed instead"* ]]
+	[[ "$output" == *"$OUTBOX/b45.txt: $SSHD/remote/done/b45.txt is taken; removed instead"* ]]
 	[ -z "$(ls -A "$OUTBOX")" ]
 	[ "$(cat "$SSHD/remote/done/b45.txt")" = "an earlier b45" ]
 	cmp b45.txt "$INCOMING/b45.txt"
