@@ -268,12 +268,18 @@ int fs_fsync(int fd)
 
 int fs_append_line(const char *path, const char *line)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	size_t len = strlen(line);
 	int rc = -1, saved;
+	struct stat st;
+	char last;
 
 	if (fd < 0)
 		return -1;
+	/* A line torn by a crash must not swallow this one: end it first. */
+	if (fstat(fd, &st) == 0 && st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) == 1 &&
+	    last != '\n' && SYS_WRITE(fd, "\n", 1) != 1)
+		goto out;
 	for (size_t off = 0; off < len;) {
 		long w = SYS_WRITE(fd, line + off, len - off);
 		if (w < 0 && errno == EINTR)

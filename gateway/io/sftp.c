@@ -266,7 +266,7 @@ static void known_hosts_name(const struct sftp_conn *c, char *buf, size_t len)
 static enum sftp_fault check_known_hosts(struct sftp_conn *c, const char *key, size_t key_len,
                                          int key_bits)
 {
-	char name[300];
+	char name[300], types[200];
 	struct libssh2_knownhost *found = NULL;
 	enum sftp_fault fault = SFTP_LOCAL;
 	LIBSSH2_KNOWNHOSTS *hosts = libssh2_knownhost_init(c->session);
@@ -306,12 +306,30 @@ static enum sftp_fault check_known_hosts(struct sftp_conn *c, const char *key, s
 		fault = SFTP_HOST_CHANGED;
 		break;
 	case LIBSSH2_KNOWNHOST_CHECK_NOTFOUND:
+		/* Listed, but not in a form libssh2 matches (a wildcard or negated
+		 * pattern), or only by keys of other types: a person must look. */
+		if (known_hosts_types(c->opt.known_hosts, c->opt.host, c->opt.port, types,
+		                      sizeof types) == 0 &&
+		    types[0] != '\0') {
+			say(c,
+			    "host %s is listed in %s only by a pattern csgw cannot check (a "
+			    "wildcard or "
+			    "negation) or by keys of other types (%s); it offered %s %s. Confirm "
+			    "this "
+			    "fingerprint with the partner out of band, then give the host an exact "
+			    "line: %s %s KEY (from its .pub)",
+			    name, c->opt.known_hosts, types, c->key_type, c->fingerprint, name,
+			    c->key_type);
+			fault = SFTP_HOST_UNKNOWN;
+			break;
+		}
+		/* The advice checks the fingerprint before anything is added. */
 		say(c,
 		    "unknown host %s: it offered %s %s, which %s does not list. Confirm this "
 		    "fingerprint with the partner out of band, then add the key: ssh-keyscan -p %u "
-		    "-t %s %s >> %s",
+		    "-t %s %s > key.pub; ssh-keygen -lf key.pub (must show %s); cat key.pub >> %s",
 		    name, c->key_type, c->fingerprint, c->opt.known_hosts, c->opt.port, c->key_type,
-		    c->opt.host, c->opt.known_hosts);
+		    c->opt.host, c->fingerprint, c->opt.known_hosts);
 		fault = SFTP_HOST_UNKNOWN;
 		break;
 	default:

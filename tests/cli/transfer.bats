@@ -337,7 +337,11 @@ sha() {
 	run "$CSGW" -c "$(variant known_hosts "$PKI/empty_known_hosts")" partner check TX
 	[ "$status" -eq 78 ]
 	[[ "$output" == *"unknown host [127.0.0.1]:$(cat "$SSHD/port"): it offered ssh-ed25519 $(host_fingerprint)"* ]]
-	[[ "$output" == *"ssh-keyscan -p $(cat "$SSHD/port") -t ssh-ed25519 127.0.0.1 >> $PKI/empty_known_hosts"* ]]
+	# The advice shows the fingerprint before anything is added, and it works.
+	advice=${output#*then add the key: }
+	[[ "$advice" == "ssh-keyscan -p $(cat "$SSHD/port") -t ssh-ed25519 127.0.0.1 > key.pub; ssh-keygen -lf key.pub (must show $(host_fingerprint)); cat key.pub >> $PKI/empty_known_hosts"* ]]
+	ssh-keyscan -p "$(cat "$SSHD/port")" -t ssh-ed25519 127.0.0.1 >key.pub 2>/dev/null
+	[[ "$(ssh-keygen -lf key.pub)" == *"$(host_fingerprint)"* ]]
 	# Never trusted silently: the file is unchanged.
 	[ ! -s "$PKI/empty_known_hosts" ]
 }
@@ -370,6 +374,31 @@ sha() {
 	[ -z "$(ls -A "$INBOX")" ]
 	# Trust the new key again for the tests after this one.
 	echo "[127.0.0.1]:$(cat "$SSHD/port") $(cut -d' ' -f1,2 "$SSHD/host_ed25519_key.pub")" >"$SSHD/known_hosts"
+}
+
+@test "a host known only by a key of another type is refused (69), with no advice to add the one offered" {
+	ssh-keygen -q -t ecdsa -N '' -f other_host_key
+	port=$(cat "$SSHD/port")
+	cp "$SSHD/known_hosts" known_hosts.saved
+	echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 other_host_key.pub)" >"$SSHD/known_hosts"
+	echo x >x.txt
+	run "$CSGW" -c "$GW" send TX x.txt
+	cp known_hosts.saved "$SSHD/known_hosts"
+	[ "$status" -eq 69 ]
+	[[ "$output" == *"offers none of the host key types we know for it (ecdsa-sha2-nistp256)"*"If its host key changed, confirm the new one with the partner out of band"* ]]
+	[[ "$output" != *ssh-keyscan* ]]
+	[ -z "$(ls -A "$INBOX")" ]
+}
+
+@test "a host listed only by a wildcard pattern libssh2 cannot match is refused (78), the pattern named" {
+	port=$(cat "$SSHD/port")
+	cp "$SSHD/known_hosts" known_hosts.saved
+	echo "[127.0.0.*]:$port $(cut -d' ' -f1,2 "$SSHD/host_ed25519_key.pub")" >"$SSHD/known_hosts"
+	run "$CSGW" -c "$GW" partner check TX
+	cp known_hosts.saved "$SSHD/known_hosts"
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"host [127.0.0.1]:$port is listed in $SSHD/known_hosts only by a pattern csgw cannot check"*"(ssh-ed25519); it offered ssh-ed25519 $(host_fingerprint)"* ]]
+	[[ "$output" != *ssh-keyscan* ]]
 }
 
 @test "a client key the server does not accept: exit 77, named" {

@@ -85,6 +85,29 @@ static void commit_writes_whole_file(void **state)
 	unlink(path);
 }
 
+/* A ledger whose last line a crash tore: the next line starts on its own. */
+static void appended_line_after_torn_one(void **state)
+{
+	char path[256], buf[64];
+	size_t n;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/ledger", dir);
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("aaaa 1 one.xml\nbbbb 2 tw", fp); /* torn */
+	fclose(fp);
+	assert_int_equal(fs_append_line(path, "cccc 3 three.xml\n"), 0);
+	assert_int_equal(fs_append_line(path, "dddd 4 four.xml\n"), 0);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof buf - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	assert_string_equal(buf, "aaaa 1 one.xml\nbbbb 2 tw\ncccc 3 three.xml\ndddd 4 four.xml\n");
+	unlink(path);
+}
+
 static void full_disk_leaves_nothing(void **state)
 {
 	struct out_file of;
@@ -185,6 +208,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(commit_writes_whole_file),
+	    cmocka_unit_test(appended_line_after_torn_one),
 	    cmocka_unit_test(full_disk_leaves_nothing),
 	    cmocka_unit_test(failed_fsync_keeps_old_file),
 	    cmocka_unit_test(long_lines_are_bounded),
