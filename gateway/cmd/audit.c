@@ -13,7 +13,6 @@
 #include "cmd/cmd.h"
 #include "core/audit.h"
 #include "core/ssn.h"
-#include "io/secret.h"
 #include "util/alloc.h"
 
 static const char usage[] =
@@ -291,28 +290,10 @@ static int search(struct globals *g, int argc, char **argv)
 	if ((rc = cmd_setup(g, true, &s)) != 0)
 		return rc;
 	if (ssn) {
-		size_t n = 0;
-		for (const char *d = ssn; *d && n < 10; d++)
-			if (*d != '-')
-				digits[n++] = *d;
-		ssn_mask(ssn, strlen(ssn), masked);
-		const char *problem = n == 9 ? ssn_problem(digits, 9, s.test_env) : "not 9 digits";
-		if (problem) {
-			fprintf(stderr, "csgw: --ssn %s: %s\n", masked, problem);
-			rc = EX_USAGE;
+		char key[256];
+		if ((rc = cmd_ssn_option(&s, ssn, digits, masked)) != 0 ||
+		    (rc = cmd_subject_key(&s, key, sizeof key)) != 0)
 			goto out;
-		}
-		char *key_path = conf_path(&s.conf, "gateway", "subject_key");
-		char key[256], why[1024];
-		int k =
-		    key_path ? secret_read_line(key_path, key, sizeof key, why, sizeof why) : -1;
-		free(key_path);
-		if (k < 0) {
-			fprintf(stderr, "csgw: subject_key: %s\n",
-			        key_path ? why : "not in [gateway]; it keys SSN searches");
-			rc = EX_CONFIG;
-			goto out;
-		}
 		audit_subject_key(key, digits, subject);
 		memset(key, 0, sizeof key);
 		memset(digits, 0, sizeof digits);

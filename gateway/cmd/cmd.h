@@ -37,6 +37,15 @@ int cmd_environment_option(struct globals *, const char *value);
 /* Prints the usage to stdout when an argument before "--" is --help or -h. */
 bool cmd_want_help(int argc, char **argv, const char *usage);
 
+/* Checks an --ssn value (dashes allowed): its 9 digits into 'digits', the
+ * mask into 'masked'.  0, or EX_USAGE after printing why (masked). */
+int cmd_ssn_option(const struct setup *, const char *arg, char digits[10], char masked[16]);
+
+/* The text of the subject_key file of [gateway], which keys the SSN's
+ * hash in the audit log and the registry.  0, or EX_CONFIG after printing
+ * why. */
+int cmd_subject_key(const struct setup *, char *key, size_t size);
+
 /* FILE.p7s, the detached signature beside FILE (caller frees). */
 char *cmd_signature_path(const char *file);
 

@@ -27,7 +27,6 @@
 #include "core/unmap.h"
 #include "io/policy_load.h"
 #include "io/registry_db.h"
-#include "io/secret.h"
 #include "util/alloc.h"
 
 static const char policy_usage[] =
@@ -93,26 +92,6 @@ static const char case_usage[] =
     "past-due support owed to the state remains (--state-owed-arrears).\n"
     "Each change is an audit log entry.\n";
 
-static const char *const flag_names[] = {"family-violence", "nondisclosure", "protective-order"};
-
-static unsigned flag_bit(const char *name)
-{
-	for (unsigned i = 0; i < 3; i++)
-		if (strcmp(flag_names[i], name) == 0)
-			return 1u << i;
-	return 0;
-}
-
-static void flags_text(unsigned flags, char *out, size_t size)
-{
-	size_t o = 0;
-	out[0] = '\0';
-	for (unsigned i = 0; i < 3 && o < size; i++)
-		if (flags & (1u << i))
-			o += (size_t)snprintf(out + o, size - o, "%s%s", o ? " " : "",
-			                      flag_names[i]);
-}
-
 static const char *actor_name(void)
 {
 	const struct passwd *pw = getpwuid(getuid());
@@ -122,9 +101,10 @@ static const char *actor_name(void)
 /* ---- the registry, as the policy asks it ---- */
 
 struct registry {
-	struct registry_db *db;         /* NULL: none yet, nothing recorded */
-	struct registry_snapshot *snap; /* what the decisions of one batch ask */
-	char key[256];                  /* subject_key */
+	struct registry_db *db;             /* NULL: none yet, nothing recorded */
+	struct registry_snapshot *snap;     /* what the decisions of one batch ask */
+	char key[256];                      /* subject_key */
+	char last_ssn[9], last_subject[65]; /* the decision asks per case: hash once */
 	bool failed;
 	char why[1024];
 };
@@ -146,7 +126,6 @@ static char *registry_path(const struct setup *s)
 /* Opens the registry and reads the subject key.  0 or an exit code. */
 static int registry_open(const struct setup *s, bool create, struct registry *r)
 {
-	char *key_path = conf_path(&s->conf, "gateway", "subject_key");
 	char *path = registry_path(s);
 	int rc = 0;
 
@@ -155,13 +134,12 @@ static int registry_open(const struct setup *s, bool create, struct registry *r)
 		fputs("csgw: note: no gateway.conf, so no registry: protections (csgw protect) and "
 		      "case status (csgw case) are not taken into account\n",
 		      stderr);
-	} else if (key_path == NULL || path == NULL) {
-		fprintf(stderr, "%s: [gateway] needs subject_key and audit_db (or registry_db)\n",
+	} else if (path == NULL) {
+		fprintf(stderr, "%s: [gateway] needs audit_db (or registry_db)\n",
 		        cmd_conf_name(s));
 		rc = EX_CONFIG;
-	} else if (secret_read_line(key_path, r->key, sizeof r->key, r->why, sizeof r->why) < 0) {
-		fprintf(stderr, "csgw: subject_key: %s\n", r->why);
-		rc = EX_CONFIG;
+	} else if ((rc = cmd_subject_key(s, r->key, sizeof r->key)) != 0) {
+		; /* said why */
 	} else if (!create && access(path, F_OK) != 0) {
 		fprintf(stderr,
 		        "csgw: note: %s does not exist yet: no protection or case status has been "
@@ -171,7 +149,6 @@ static int registry_open(const struct setup *s, bool create, struct registry *r)
 		fprintf(stderr, "csgw: %s\n", r->why);
 		rc = EX_IOERR;
 	}
-	free(key_path);
 	free(path);
 	return rc;
 }
@@ -181,13 +158,14 @@ static void registry_close(struct registry *r)
 	registry_db_close(r->db);
 	registry_snapshot_free(r->snap);
 	memset(r->key, 0, sizeof r->key);
+	memset(r->last_ssn, 0, sizeof r->last_ssn);
 }
 
 static void snap_protection(void *ctx, const char *subject, const char *case_id, const char *flag,
                             const char *since, const char *actor)
 {
 	(void)since, (void)actor;
-	registry_snapshot_add_protection(ctx, subject, case_id, flag_bit(flag));
+	registry_snapshot_add_protection(ctx, subject, case_id, policy_subject_flag(flag));
 }
 
 static void snap_case(void *ctx, const char *case_id, const struct registry_case *c)
@@ -213,12 +191,14 @@ static int registry_take_snapshot(struct registry *r)
 static unsigned registry_protections_of(void *ctx, const char *ssn, const char *case_id)
 {
 	struct registry *r = ctx;
-	char subject[65];
 
 	if (ssn == NULL)
 		return registry_snapshot_protections(r->snap, NULL, case_id);
-	audit_subject_key(r->key, ssn, subject);
-	return registry_snapshot_protections(r->snap, subject, case_id);
+	if (r->last_subject[0] == '\0' || memcmp(r->last_ssn, ssn, 9) != 0) {
+		memcpy(r->last_ssn, ssn, 9);
+		audit_subject_key(r->key, ssn, r->last_subject);
+	}
+	return registry_snapshot_protections(r->snap, r->last_subject, case_id);
 }
 
 static void registry_case_of(void *ctx, const char *case_id, bool *closed, bool *owed)
@@ -267,14 +247,6 @@ static int keep_line(void *ctx, const char *line, size_t len)
 	return 0;
 }
 
-static bool is_data_record(const struct batch_type *bt, const char *id)
-{
-	for (size_t i = 0; i < bt->nrecords; i++)
-		if (strcmp(bt->records[i]->id, id) == 0)
-			return true;
-	return false;
-}
-
 static int parse_date(const char *s, int *ymd)
 {
 	int y, m, d;
@@ -303,7 +275,7 @@ static void print_decision(const struct policy *p, const struct policy_request *
 	printf("  to %s (%s%s) for %s\n", to, req->class, req->interstate ? ", another state" : "",
 	       req->purpose);
 	if (d->subject) {
-		flags_text(d->subject, text, sizeof text);
+		policy_subject_flags_text(d->subject, text, sizeof text);
 		printf("  subject: %s\n", text);
 	}
 	printf("  decision: %s, rule %s (%s)\n", policy_effect_name(d->effect), d->rule_id,
@@ -387,15 +359,15 @@ static int explain_batch(struct setup *s, const struct policy *p, struct explain
 	const char *to = x->partner ? x->partner : "a recipient";
 	unsigned long number = 0, shown = 0;
 	for (size_t i = 0; i < lines.n; i++) {
-		char id[3] = {lines.line[i][0], lines.line[i][1], '\0'};
-		if (!is_data_record(bt, id))
+		if (!mapping_batch_has_record(bt,
+		                              mapping_record_of_line(bt->family, lines.line[i])))
 			continue;
 		number++;
 		size_t end = i + 1;
-		while (
-		    end < lines.n &&
-		    !is_data_record(bt, (char[3]){lines.line[end][0], lines.line[end][1], '\0'}) &&
-		    strncmp(lines.line[end], bt->trailer->id, 2) != 0)
+		while (end < lines.n &&
+		       !mapping_batch_has_record(
+		           bt, mapping_record_of_line(bt->family, lines.line[end])) &&
+		       strncmp(lines.line[end], bt->trailer->id, 2) != 0)
 			end++;
 		if (x->only && number != x->only)
 			continue;
@@ -408,8 +380,7 @@ static int explain_batch(struct setup *s, const struct policy *p, struct explain
 		const struct record *recs[POLICY_MAX_LINES];
 		size_t n = 0;
 		for (size_t k = i; k < end; k++)
-			recs[n++] = mapping_record(
-			    bt->family, (char[3]){lines.line[k][0], lines.line[k][1], '\0'});
+			recs[n++] = mapping_record_of_line(bt->family, lines.line[k]);
 		struct policy_record rec = {
 		    bt->family, recs,       (const char *const *)&lines.line[i],
 		    n,          bt->header, lines.line[0]};
@@ -722,24 +693,6 @@ static void now_text(char *out, size_t size)
 	strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Checks an --ssn value; fills 9 digits and the mask.  0 or EX_USAGE. */
-static int ssn_option(const struct setup *s, const char *arg, char digits[10],
-                      char masked[SSN_MASK_SIZE])
-{
-	size_t n = 0;
-	for (const char *d = arg; *d && n < 10; d++)
-		if (*d != '-')
-			digits[n++] = *d;
-	digits[n < 10 ? n : 9] = '\0';
-	ssn_mask(arg, strlen(arg), masked);
-	const char *problem = n == 9 ? ssn_problem(digits, 9, s->test_env) : "not 9 digits";
-	if (problem) {
-		fprintf(stderr, "csgw: --ssn %s: %s\n", masked, problem);
-		return EX_USAGE;
-	}
-	return 0;
-}
-
 static int case_id_option(const char *arg)
 {
 	size_t n = strlen(arg);
@@ -807,7 +760,7 @@ int cmd_protect(struct globals *g, int argc, char **argv)
 			break;
 		case 'f':
 			flag = optarg;
-			if (flag_bit(flag) == 0) {
+			if (policy_subject_flag(flag) == 0) {
 				fprintf(stderr,
 				        "csgw: --flag '%s': expected family-violence, "
 				        "nondisclosure or protective-order\n",
@@ -833,7 +786,7 @@ int cmd_protect(struct globals *g, int argc, char **argv)
 		return rc;
 	if ((rc = cmd_setup(g, true, &s)) != 0)
 		return rc;
-	if (ssn && (rc = ssn_option(&s, ssn, digits, masked)) != 0)
+	if (ssn && (rc = cmd_ssn_option(&s, ssn, digits, masked)) != 0)
 		goto out;
 	if ((rc = registry_open(&s, !list, &reg)) != 0)
 		goto out;

@@ -7,7 +7,9 @@
 #include <sysexits.h>
 
 #include "cmd/cmd.h"
+#include "core/ssn.h"
 #include "io/mapping_load.h"
+#include "io/secret.h"
 #include "util/alloc.h"
 
 int cmd_environment_option(struct globals *g, const char *value)
@@ -103,4 +105,37 @@ const char *cmd_partner_value(const struct setup *s, const char *partner, const 
 	char section[300];
 	snprintf(section, sizeof section, "partner %s", partner);
 	return conf_value(&s->conf, section, key);
+}
+
+int cmd_ssn_option(const struct setup *s, const char *arg, char digits[10], char masked[16])
+{
+	size_t n = 0;
+	for (const char *d = arg; *d && n < 10; d++)
+		if (*d != '-')
+			digits[n++] = *d;
+	digits[n < 10 ? n : 9] = '\0';
+	ssn_mask(arg, strlen(arg), masked);
+	const char *problem = n == 9 ? ssn_problem(digits, 9, s->test_env) : "not 9 digits";
+	if (problem) {
+		fprintf(stderr, "csgw: --ssn %s: %s\n", masked, problem);
+		return EX_USAGE;
+	}
+	return 0;
+}
+
+int cmd_subject_key(const struct setup *s, char *key, size_t size)
+{
+	char *path = conf_path(&s->conf, "gateway", "subject_key");
+	char why[1024];
+	int rc = 0;
+
+	if (path == NULL) {
+		fputs("csgw: subject_key: not in [gateway]; it keys SSN searches\n", stderr);
+		rc = EX_CONFIG;
+	} else if (secret_read_line(path, key, size, why, sizeof why) < 0) {
+		fprintf(stderr, "csgw: subject_key: %s\n", why);
+		rc = EX_CONFIG;
+	}
+	free(path);
+	return rc;
 }

@@ -47,30 +47,12 @@ struct discloser {
 	bool failed;
 };
 
-static const struct record *record_of(const struct family *fam, const char *line)
-{
-	char id[3] = {line[0], line[1], '\0'};
-	return mapping_record(fam, id);
-}
-
-static bool is_data_record(const struct batch_type *bt, const struct record *r)
-{
-	for (size_t i = 0; r && i < bt->nrecords; i++)
-		if (bt->records[i] == r)
-			return true;
-	return false;
-}
-
 /* The value of a field without padding, into out (size bytes). */
 static void value_of(const struct field *f, const char *line, char *out, size_t size)
 {
-	const char *s = line + f->at - 1;
-	size_t n = f->len;
-	while (n > 0 && *s == ' ')
-		s++, n--;
-	while (n > 0 && s[n - 1] == ' ')
-		n--;
-	snprintf(out, size, "%.*s", (int)n, s);
+	const char *v;
+	size_t n = field_trimmed(f, line, &v);
+	snprintf(out, size, "%.*s", (int)n, v);
 }
 
 static void write_line(struct discloser *d, const struct record *r, const char *line)
@@ -92,7 +74,7 @@ static unsigned write_notice(struct discloser *d, const struct record *lead, con
 	const struct policy_source *nr = policy_notice_record(d->plan->policy, d->bt->family->name);
 	const struct record *r = nr ? mapping_record(d->bt->family, nr->record.w[0]) : NULL;
 	unsigned shown = 0;
-	if (r == NULL || !is_data_record(d->bt, r))
+	if (r == NULL || !mapping_batch_has_record(d->bt, r))
 		return 0;
 	char *notice = xmalloc(r->length + 1);
 	memset(notice, ' ', r->length);
@@ -158,7 +140,7 @@ static void decide_group(struct discloser *d)
 	if (d->ngroup == 0)
 		return;
 	for (size_t i = 0; i < d->ngroup; i++)
-		recs[i] = record_of(d->bt->family, d->group[i]);
+		recs[i] = mapping_record_of_line(d->bt->family, d->group[i]);
 	struct policy_record rec = {d->bt->family, recs,          (const char *const *)d->group,
 	                            d->ngroup,     d->bt->header, d->header};
 	policy_decide(d->plan->policy, d->plan->request, &rec, &dec);
@@ -227,7 +209,7 @@ static int take_line(void *ctx, const char *line, size_t len)
 		d->kept.nrecords = d->bt->family->nrecords;
 		d->kept.by_record = xcalloc(d->kept.nrecords, sizeof *d->kept.by_record);
 	}
-	const struct record *r = record_of(d->bt->family, line);
+	const struct record *r = mapping_record_of_line(d->bt->family, line);
 	if (r == d->bt->header) {
 		const struct field *f = mapping_field(r, "batchNumber");
 		if (f)
@@ -238,7 +220,7 @@ static int take_line(void *ctx, const char *line, size_t len)
 	} else if (r == d->bt->trailer) {
 		decide_group(d);
 		d->trailer = xmemdup(line, len);
-	} else if (is_data_record(d->bt, r)) {
+	} else if (mapping_batch_has_record(d->bt, r)) {
 		decide_group(d);
 		d->group[d->ngroup++] = xmemdup(line, len);
 	} else if (d->ngroup > 0 && d->ngroup < POLICY_MAX_LINES) {

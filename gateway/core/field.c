@@ -364,3 +364,15 @@ void field_value_for_message(const struct field *f, const char *value, size_t le
 		memcpy(out + o - 3, "...", 3);
 	out[o] = '\0';
 }
+
+size_t field_trimmed(const struct field *f, const char *line, const char **start)
+{
+	const char *s = line + f->at - 1;
+	size_t n = f->len;
+	while (n > 0 && s[0] == ' ')
+		s++, n--;
+	while (n > 0 && s[n - 1] == ' ')
+		n--;
+	*start = s;
+	return n;
+}

@@ -30,6 +30,10 @@ int field_fixed_to_xml(const struct field *, const char *src, bool test_env, cha
 int field_xml_to_fixed(const struct field *, const char *text, size_t len, bool test_env, char *dst,
                        struct field_error *err);
 
+/* The field's value in a fixed-width line without its padding: *start and
+ * the length (0 for a blank field). */
+size_t field_trimmed(const struct field *, const char *line, const char **start);
+
 /* Whether the fixed-width slice is all spaces (an absent optional field). */
 bool field_is_blank(const struct field *, const char *src);
 

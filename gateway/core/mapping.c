@@ -82,6 +82,20 @@ const struct field *mapping_field(const struct record *rec, const char *name)
 	return NULL;
 }
 
+const struct record *mapping_record_of_line(const struct family *fam, const char *line)
+{
+	char id[3] = {line[0], line[1], '\0'};
+	return mapping_record(fam, id);
+}
+
+bool mapping_batch_has_record(const struct batch_type *bt, const struct record *rec)
+{
+	for (size_t i = 0; rec && i < bt->nrecords; i++)
+		if (bt->records[i] == rec)
+			return true;
+	return false;
+}
+
 const struct charset *mapping_charset(const struct mapping_set *set, const char *name)
 {
 	for (size_t i = 0; i < set->ncharsets; i++)

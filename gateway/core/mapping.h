@@ -114,6 +114,10 @@ const struct batch_type *mapping_batch(const struct mapping_set *, const char *t
 const struct batch_type *mapping_batch_by_element(const struct family *, const char *element);
 const struct record *mapping_record(const struct family *, const char *id);
 const struct field *mapping_field(const struct record *, const char *name);
+/* The record a fixed-width line is, by its id in positions 1-2. */
+const struct record *mapping_record_of_line(const struct family *, const char *line);
+/* Whether a record is one of the batch type's data records. */
+bool mapping_batch_has_record(const struct batch_type *, const struct record *);
 const struct charset *mapping_charset(const struct mapping_set *, const char *name);
 const struct codelist *mapping_codelist(const struct mapping_set *, const char *name);
 bool codelist_has(const struct codelist *, const char *value, size_t len);

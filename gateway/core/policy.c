@@ -28,6 +28,28 @@ const char *policy_effect_name(enum policy_effect e)
 	return names[e];
 }
 
+static const char *const subject_flag_names[] = {"family-violence", "nondisclosure",
+                                                 "protective-order"};
+
+unsigned policy_subject_flag(const char *name)
+{
+	for (unsigned i = 0; i < 3; i++)
+		if (strcmp(subject_flag_names[i], name) == 0)
+			return 1u << i;
+	return 0;
+}
+
+void policy_subject_flags_text(unsigned flags, char *out, size_t size)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < 3 && o < size; i++)
+		if (flags & (1u << i))
+			o += (size_t)snprintf(out + o, size - o, "%s%s", o ? " " : "",
+			                      subject_flag_names[i]);
+}
+
 void policy_categories_text(unsigned categories, char *out, size_t size)
 {
 	size_t o = 0;
@@ -63,19 +85,6 @@ const struct policy_source *policy_notice_record(const struct policy *p, const c
 	return NULL;
 }
 
-/* The field's value without its padding, for comparing with code values. */
-static size_t trimmed(const struct field *f, const char *line, const char **start)
-{
-	const char *s = line + f->at - 1;
-	size_t n = f->len;
-	while (n > 0 && s[0] == ' ')
-		s++, n--;
-	while (n > 0 && s[n - 1] == ' ')
-		n--;
-	*start = s;
-	return n;
-}
-
 /* Whether line i of the record shows the source's field with one of its values. */
 static bool source_matches(const struct policy_source *s, const struct policy_record *rec, size_t i)
 {
@@ -86,7 +95,7 @@ static bool source_matches(const struct policy_source *s, const struct policy_re
 	if (f == NULL)
 		return false;
 	const char *v;
-	size_t n = trimmed(f, rec->lines[i], &v);
+	size_t n = field_trimmed(f, rec->lines[i], &v);
 	for (size_t k = 0; k < s->values.n; k++)
 		if (strlen(s->values.w[k]) == n && memcmp(s->values.w[k], v, n) == 0)
 			return true;
@@ -122,7 +131,7 @@ static bool case_ids(const struct policy *p, const struct policy_record *rec,
 		for (size_t k = 0; k < p->case_fields.n; k++) {
 			const struct field *f = mapping_field(rec->records[i], p->case_fields.w[k]);
 			const char *v;
-			size_t n = f ? trimmed(f, rec->lines[i], &v) : 0;
+			size_t n = f ? field_trimmed(f, rec->lines[i], &v) : 0;
 			bool seen = n == 0;
 			if (n > POLICY_CASE_ID_MAX)
 				return false;

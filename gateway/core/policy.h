@@ -169,6 +169,10 @@ void policy_decide(const struct policy *, const struct policy_request *,
 void policy_decision_free(struct policy_decision *);
 
 const char *policy_effect_name(enum policy_effect);
+/* A subject flag's bit by its name ("family-violence"...), 0 if none. */
+unsigned policy_subject_flag(const char *name);
+/* "family-violence nondisclosure": the names of the flag bits. */
+void policy_subject_flags_text(unsigned flags, char *out, size_t size);
 /* "address employer": the names of the category bits; at most size-1 bytes. */
 void policy_categories_text(unsigned categories, char *out, size_t size);
 const struct policy_class *policy_class(const struct policy *, const char *id);

@@ -98,9 +98,7 @@ static unsigned flag_bits(xmlNodePtr n, const char *name)
 	unsigned bits = 0;
 
 	for (size_t i = 0; i < w.n; i++) {
-		bits |= strcmp(w.w[i], "family-violence") == 0 ? POLICY_FAMILY_VIOLENCE
-		        : strcmp(w.w[i], "nondisclosure") == 0 ? POLICY_NONDISCLOSURE
-		                                               : POLICY_PROTECTIVE_ORDER;
+		bits |= policy_subject_flag(w.w[i]); /* the schema lists the same names */
 		free(w.w[i]);
 	}
 	free(w.w);
