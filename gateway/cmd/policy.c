@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/registry.h"
 #include "core/audit.h"
 #include "core/disclose.h"
 #include "core/policy.h"
@@ -96,115 +97,6 @@ static const char *actor_name(void)
 {
 	const struct passwd *pw = getpwuid(getuid());
 	return pw ? pw->pw_name : "unknown";
-}
-
-/* ---- the registry, as the policy asks it ---- */
-
-struct registry {
-	struct registry_db *db;             /* NULL: none yet, nothing recorded */
-	struct registry_snapshot *snap;     /* what the decisions of one batch ask */
-	char key[256];                      /* subject_key */
-	char last_ssn[9], last_subject[65]; /* the decision asks per case: hash once */
-	bool failed;
-	char why[1024];
-};
-
-static char *registry_path(const struct setup *s)
-{
-	char *path = conf_path(&s->conf, "gateway", "registry_db");
-	if (path)
-		return path;
-	char *audit = conf_path(&s->conf, "gateway", "audit_db");
-	if (audit == NULL)
-		return NULL;
-	char *slash = strrchr(audit, '/');
-	path = xasprintf("%.*sregistry.db", slash ? (int)(slash - audit + 1) : 0, audit);
-	free(audit);
-	return path;
-}
-
-/* Opens the registry and reads the subject key.  0 or an exit code. */
-static int registry_open(const struct setup *s, bool create, struct registry *r)
-{
-	char *path = registry_path(s);
-	int rc = 0;
-
-	memset(r, 0, sizeof *r);
-	if (s->conf.ini == NULL && !create) {
-		fputs("csgw: note: no gateway.conf, so no registry: protections (csgw protect) and "
-		      "case status (csgw case) are not taken into account\n",
-		      stderr);
-	} else if (path == NULL) {
-		fprintf(stderr, "%s: [gateway] needs audit_db (or registry_db)\n",
-		        cmd_conf_name(s));
-		rc = EX_CONFIG;
-	} else if ((rc = cmd_subject_key(s, r->key, sizeof r->key)) != 0) {
-		; /* said why */
-	} else if (!create && access(path, F_OK) != 0) {
-		fprintf(stderr,
-		        "csgw: note: %s does not exist yet: no protection or case status has been "
-		        "recorded (csgw protect, csgw case)\n",
-		        path);
-	} else if (registry_db_open(path, create, &r->db, r->why, sizeof r->why) < 0) {
-		fprintf(stderr, "csgw: %s\n", r->why);
-		rc = EX_IOERR;
-	}
-	free(path);
-	return rc;
-}
-
-static void registry_close(struct registry *r)
-{
-	registry_db_close(r->db);
-	registry_snapshot_free(r->snap);
-	memset(r->key, 0, sizeof r->key);
-	memset(r->last_ssn, 0, sizeof r->last_ssn);
-}
-
-static void snap_protection(void *ctx, const char *subject, const char *case_id, const char *flag,
-                            const char *since, const char *actor)
-{
-	(void)since, (void)actor;
-	registry_snapshot_add_protection(ctx, subject, case_id, policy_subject_flag(flag));
-}
-
-static void snap_case(void *ctx, const char *case_id, const struct registry_case *c)
-{
-	registry_snapshot_add_case(ctx, case_id, strcmp(c->enforcement, "closed") == 0,
-	                           c->state_owed_arrears);
-}
-
-/* Reads the whole registry once, for the decisions of one batch.  0 or
- * EX_IOERR after printing why. */
-static int registry_take_snapshot(struct registry *r)
-{
-	r->snap = registry_snapshot_new();
-	if (r->db && registry_read_all(r->db, snap_protection, snap_case, r->snap, r->why,
-	                               sizeof r->why) < 0) {
-		fprintf(stderr, "csgw: %s\n", r->why);
-		return EX_IOERR;
-	}
-	registry_snapshot_seal(r->snap);
-	return 0;
-}
-
-static unsigned registry_protections_of(void *ctx, const char *ssn, const char *case_id)
-{
-	struct registry *r = ctx;
-
-	if (ssn == NULL)
-		return registry_snapshot_protections(r->snap, NULL, case_id);
-	if (r->last_subject[0] == '\0' || memcmp(r->last_ssn, ssn, 9) != 0) {
-		memcpy(r->last_ssn, ssn, 9);
-		audit_subject_key(r->key, ssn, r->last_subject);
-	}
-	return registry_snapshot_protections(r->snap, r->last_subject, case_id);
-}
-
-static void registry_case_of(void *ctx, const char *case_id, bool *closed, bool *owed)
-{
-	struct registry *r = ctx;
-	registry_snapshot_case(r->snap, case_id, closed, owed);
 }
 
 /* ---- policy check ---- */
@@ -338,14 +230,14 @@ static int explain_batch(struct setup *s, const struct policy *p, struct explain
 	struct batch_counts counts = {0};
 	struct report rep = {.out = stderr, .file = x->file, .max = 20};
 	struct registry reg;
-	int rc = registry_open(s, false, &reg);
+	int rc = cmd_registry_open(s, false, &reg);
 	if (rc == 0)
-		rc = registry_take_snapshot(&reg);
+		rc = cmd_registry_snapshot(&reg);
 	if (rc) {
-		registry_close(&reg);
+		cmd_registry_close(&reg);
 		return rc;
 	}
-	struct policy_registry pr = {registry_protections_of, registry_case_of, &reg};
+	struct policy_registry pr = cmd_registry_for_policy(&reg);
 	x->req.registry = &pr;
 
 	enum map_status st =
@@ -408,7 +300,7 @@ out:
 		free(lines.line[i]);
 	free(lines.line);
 	batch_counts_free(&counts);
-	registry_close(&reg);
+	cmd_registry_close(&reg);
 	return rc;
 }
 
@@ -456,17 +348,17 @@ static int apply_batch(struct setup *s, const struct policy *p, struct explain *
 	struct audit *audit = NULL;
 	struct cms_signer *signer = NULL;
 	/* Created when missing, so that from then on its absence is an error. */
-	int rc = registry_open(s, true, &reg);
+	int rc = cmd_registry_open(s, true, &reg);
 
 	if (rc == 0)
-		rc = registry_take_snapshot(&reg);
+		rc = cmd_registry_snapshot(&reg);
 	if (rc) {
-		registry_close(&reg);
+		cmd_registry_close(&reg);
 		return rc;
 	}
 	if ((rc = cmd_audit_open(s, 1, true, &audit, &signer)) != 0)
 		goto out;
-	struct policy_registry pr = {registry_protections_of, registry_case_of, &reg};
+	struct policy_registry pr = cmd_registry_for_policy(&reg);
 	x->req.registry = &pr;
 	struct disclose_plan plan = {
 	    .set = s->set,
@@ -506,7 +398,7 @@ static int apply_batch(struct setup *s, const struct policy *p, struct explain *
 out:
 	audit_close(audit);
 	cms_signer_free(signer);
-	registry_close(&reg);
+	cmd_registry_close(&reg);
 	return rc;
 }
 
@@ -788,7 +680,7 @@ int cmd_protect(struct globals *g, int argc, char **argv)
 		return rc;
 	if (ssn && (rc = cmd_ssn_option(&s, ssn, digits, masked)) != 0)
 		goto out;
-	if ((rc = registry_open(&s, !list, &reg)) != 0)
+	if ((rc = cmd_registry_open(&s, !list, &reg)) != 0)
 		goto out;
 	if (ssn)
 		audit_subject_key(reg.key, digits, subject);
@@ -832,7 +724,7 @@ int cmd_protect(struct globals *g, int argc, char **argv)
 	if (rc == 0 && changed == 1)
 		printf("(no change: it was %s)\n", add ? "already recorded" : "not recorded");
 out:
-	registry_close(&reg);
+	cmd_registry_close(&reg);
 	cmd_teardown(&s);
 	return rc;
 }
@@ -892,7 +784,7 @@ int cmd_case(struct globals *g, int argc, char **argv)
 		return rc;
 	if ((rc = cmd_setup(g, true, &s)) != 0)
 		return rc;
-	if ((rc = registry_open(&s, !show, &reg)) != 0)
+	if ((rc = cmd_registry_open(&s, !show, &reg)) != 0)
 		goto out;
 	struct registry_case now = {.enforcement = "open"};
 	int known = reg.db ? registry_case_get(reg.db, case_id, &now, reg.why, sizeof reg.why) : 1;
@@ -937,7 +829,7 @@ int cmd_case(struct globals *g, int argc, char **argv)
 		       now.state_owed_arrears ? ", past-due support owed to the state remains" : "",
 		       now.updated, now.actor);
 out:
-	registry_close(&reg);
+	cmd_registry_close(&reg);
 	cmd_teardown(&s);
 	return rc;
 }

@@ -203,7 +203,7 @@ static int receipt_make(struct setup *s, int argc, char **argv)
 			goto out;
 		}
 		snprintf(r.batch, sizeof r.batch, "%s", batch);
-	} else if (receipt_batch_facts(s->set, opened, s->test_env, r.batch, &records, &rep) !=
+	} else if (receipt_batch_facts(s->set, opened, s->test_env, r.batch, &records, NULL, &rep) !=
 	           MAP_OK) {
 		report_finish(&rep);
 		fprintf(stderr,

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/schedule.h"
 #include "io/cms.h"
 #include "io/known_hosts.h"
 #include "util/alloc.h"
@@ -301,23 +302,31 @@ static void check_families(struct checker *c, const struct ini_entry *e)
 	free(copy);
 }
 
-/* every Nm | every Nh | every Ns | hourly | daily HH:MM */
 static void check_schedule(struct checker *c, const struct ini_entry *e)
 {
-	unsigned n, h, m;
-	char unit, extra;
+	struct schedule sch;
+	if (schedule_parse(e->value, &sch) < 0)
+		problem(c, e->line, "[%s] schedule: '%s' is not a schedule; expected %s", c->section,
+		        e->value, SCHEDULE_EXPECTED);
+}
 
-	if (strcmp(e->value, "hourly") == 0)
-		return;
-	if (sscanf(e->value, "every %u%c%c", &n, &unit, &extra) == 2 && n > 0 &&
-	    strchr("smh", unit))
-		return;
-	if (sscanf(e->value, "daily %2u:%2u%c", &h, &m, &extra) == 2 && h < 24 && m < 60)
-		return;
-	problem(c, e->line,
-	        "[%s] schedule: '%s' is not a schedule; expected 'every 15m', 'every 2h', 'hourly' "
-	        "or 'daily 02:00'",
-	        c->section, e->value);
+/* The policy (mappings/policy/policy.xml) decides whether it serves; here
+ * only its form. */
+static void check_purpose(struct checker *c, const struct ini_entry *e)
+{
+	if (e->value[0] == '\0' || strspn(e->value, "abcdefghijklmnopqrstuvwxyz-") != strlen(e->value))
+		problem(c, e->line,
+		        "[%s] purpose: '%s' is not a purpose; expected one of the policy's, such as "
+		        "child-support",
+		        c->section, e->value);
+}
+
+static void check_duration(struct checker *c, const struct ini_entry *e)
+{
+	long seconds;
+	if (duration_parse(e->value, &seconds) < 0)
+		problem(c, e->line, "[%s] %s: '%s' is not a duration; expected %s", c->section,
+		        e->key, e->value, DURATION_EXPECTED);
 }
 
 static void check_known_hosts(struct checker *c, const struct ini_entry *e)
@@ -460,6 +469,12 @@ static const struct key_rule gateway_keys[] = {
     {"ca_bundle", true, check_file, "trusted CA bundle"},
     {"subject_key", true, check_private, "HMAC key for SSN search keys (mode 0600)"},
     {"mappings", false, check_dir, "mappings folder (default: the installed one)"},
+    {"retry_min", false, check_duration, "shortest wait before retrying a transfer (30s)"},
+    {"retry_max", false, check_duration, "longest wait before retrying a transfer (1h)"},
+    {"hold_after", false, check_duration, "age at which a file still not sent is held (3d)"},
+    {"receipt_timeout", false, check_duration, "time a sent file may wait for its receipt (4h)"},
+    {"drop_min_age", false, check_duration,
+     "age a file written in place in outgoing must reach before it is taken (2s)"},
     {NULL, false, NULL, NULL},
 };
 
@@ -482,7 +497,10 @@ static const struct key_rule partner_keys[] = {
     {"transfer_buffer", false, check_transfer_buffer, "bytes in flight per transfer"},
     {"remote_fsync", false, check_yes_no, "yes (default) or no: the server fsyncs uploads"},
     {"families", true, check_families, "families exchanged with this partner"},
-    {"schedule", false, check_schedule, "exchange schedule"},
+    {"schedule", false, check_schedule, "when to fetch from the partner (every 15m)"},
+    {"purpose", false, check_purpose, "purpose of what is sent to this partner (child-support)"},
+    {"receipts", false, check_yes_no, "yes (default when the partner has a state) or no: the "
+                                      "partner acknowledges files with signed receipts"},
     {"cert", true, check_partner_cert, "the partner's signing certificate"},
     {NULL, false, NULL, NULL},
 };

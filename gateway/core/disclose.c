@@ -208,6 +208,7 @@ static int take_line(void *ctx, const char *line, size_t len)
 		d->kept.batch = d->bt;
 		d->kept.nrecords = d->bt->family->nrecords;
 		d->kept.by_record = xcalloc(d->kept.nrecords, sizeof *d->kept.by_record);
+		snprintf(d->out->family, sizeof d->out->family, "%s", d->bt->family->name);
 	}
 	const struct record *r = mapping_record_of_line(d->bt->family, line);
 	if (r == d->bt->header) {

@@ -46,6 +46,7 @@ struct disclose_counts {
 	unsigned long records, allowed, redacted, denied, prohibited, notices;
 	char sha256[65]; /* of the output; "" when none was written */
 	char batch[16];  /* the header's batch number, when it has one */
+	char family[16]; /* the batch's family, once its first line was read */
 };
 
 enum disclose_status {

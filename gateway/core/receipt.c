@@ -313,7 +313,8 @@ static int keep_header(void *ctx, const char *text, size_t len)
 }
 
 enum map_status receipt_batch_facts(const struct mapping_set *set, const char *input, bool test_env,
-                                    char batch[7], unsigned long *records, struct report *rep)
+                                    char batch[7], unsigned long *records,
+                                    const struct batch_type **type, struct report *rep)
 {
 	struct batch_counts counts = {0};
 	char *header = NULL;
@@ -328,8 +329,11 @@ enum map_status receipt_batch_facts(const struct mapping_set *set, const char *i
 		report_problem(rep, 0, 0, NULL, "its header has no batchNumber");
 		st = MAP_BAD_DATA;
 	}
-	if (st == MAP_OK)
+	if (st == MAP_OK) {
 		*records = counts.records;
+		if (type)
+			*type = counts.batch;
+	}
 	free(header);
 	batch_counts_free(&counts);
 	return st;

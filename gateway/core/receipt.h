@@ -62,9 +62,11 @@ enum map_status receipt_read(const struct mapping_set *, const char *input, stru
                              struct report *);
 
 /* The batch number and data record count of a received XML batch of any
- * family, read (and checked) as a stream. */
+ * family, read (and checked) as a stream; its type too when 'type' is not
+ * NULL. */
 enum map_status receipt_batch_facts(const struct mapping_set *, const char *input, bool test_env,
-                                    char batch[7], unsigned long *records, struct report *);
+                                    char batch[7], unsigned long *records,
+                                    const struct batch_type **type, struct report *);
 
 void receipt_free(struct receipt *);
 

@@ -232,6 +232,15 @@ void out_abort(struct out_file *of)
 	release(of);
 }
 
+int fs_move(const char *from, const char *to)
+{
+	if (SYS_RENAME(from, to) < 0)
+		return -1;
+	if (fs_fsync_dir(to) < 0)
+		return -1;
+	return fs_fsync_dir(from);
+}
+
 int fs_pwrite_all(int fd, const void *buf, size_t n, unsigned long long offset)
 {
 	const char *p = buf;

@@ -36,6 +36,11 @@ void out_abort(struct out_file *);
  * a file that must be finished (signed) before it appears.  0 or -1. */
 int fs_publish(const char *from, const char *to);
 
+/* Renames a file or folder to 'to' (which must not be a folder that
+ * exists) and fsyncs both folders, so that after a crash it is in one
+ * place or the other, never gone.  0 or -1 with errno. */
+int fs_move(const char *from, const char *to);
+
 /* For files written piece by piece (downloads): all of buf at offset, 0 or
  * -1 with errno.  Writes go through fs_sys like the rest. */
 int fs_pwrite_all(int fd, const void *buf, size_t n, unsigned long long offset);

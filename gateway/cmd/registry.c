@@ -1,0 +1,117 @@
+/*
+ * registry.c - the state's registry (protections, case status) as the
+ * policy asks it: one snapshot per batch.
+ */
+#include "cmd/registry.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "core/audit.h"
+#include "util/alloc.h"
+
+static char *registry_path(const struct setup *s)
+{
+	char *path = conf_path(&s->conf, "gateway", "registry_db");
+	if (path)
+		return path;
+	char *audit = conf_path(&s->conf, "gateway", "audit_db");
+	if (audit == NULL)
+		return NULL;
+	char *slash = strrchr(audit, '/');
+	path = xasprintf("%.*sregistry.db", slash ? (int)(slash - audit + 1) : 0, audit);
+	free(audit);
+	return path;
+}
+
+/* Opens the registry and reads the subject key.  0 or an exit code. */
+int cmd_registry_open(const struct setup *s, bool create, struct registry *r)
+{
+	char *path = registry_path(s);
+	int rc = 0;
+
+	memset(r, 0, sizeof *r);
+	if (s->conf.ini == NULL && !create) {
+		fputs("csgw: note: no gateway.conf, so no registry: protections (csgw protect) and "
+		      "case status (csgw case) are not taken into account\n",
+		      stderr);
+	} else if (path == NULL) {
+		fprintf(stderr, "%s: [gateway] needs audit_db (or registry_db)\n",
+		        cmd_conf_name(s));
+		rc = EX_CONFIG;
+	} else if ((rc = cmd_subject_key(s, r->key, sizeof r->key)) != 0) {
+		; /* said why */
+	} else if (!create && access(path, F_OK) != 0) {
+		fprintf(stderr,
+		        "csgw: note: %s does not exist yet: no protection or case status has been "
+		        "recorded (csgw protect, csgw case)\n",
+		        path);
+	} else if (registry_db_open(path, create, &r->db, r->why, sizeof r->why) < 0) {
+		fprintf(stderr, "csgw: %s\n", r->why);
+		rc = EX_IOERR;
+	}
+	free(path);
+	return rc;
+}
+
+void cmd_registry_close(struct registry *r)
+{
+	registry_db_close(r->db);
+	registry_snapshot_free(r->snap);
+	memset(r->key, 0, sizeof r->key);
+	memset(r->last_ssn, 0, sizeof r->last_ssn);
+}
+
+static void snap_protection(void *ctx, const char *subject, const char *case_id, const char *flag,
+                            const char *since, const char *actor)
+{
+	(void)since, (void)actor;
+	registry_snapshot_add_protection(ctx, subject, case_id, policy_subject_flag(flag));
+}
+
+static void snap_case(void *ctx, const char *case_id, const struct registry_case *c)
+{
+	registry_snapshot_add_case(ctx, case_id, strcmp(c->enforcement, "closed") == 0,
+	                           c->state_owed_arrears);
+}
+
+/* Reads the whole registry once, for the decisions of one batch.  0 or
+ * EX_IOERR after printing why. */
+int cmd_registry_snapshot(struct registry *r)
+{
+	r->snap = registry_snapshot_new();
+	if (r->db && registry_read_all(r->db, snap_protection, snap_case, r->snap, r->why,
+	                               sizeof r->why) < 0) {
+		fprintf(stderr, "csgw: %s\n", r->why);
+		return EX_IOERR;
+	}
+	registry_snapshot_seal(r->snap);
+	return 0;
+}
+
+static unsigned registry_protections_of(void *ctx, const char *ssn, const char *case_id)
+{
+	struct registry *r = ctx;
+
+	if (ssn == NULL)
+		return registry_snapshot_protections(r->snap, NULL, case_id);
+	if (r->last_subject[0] == '\0' || memcmp(r->last_ssn, ssn, 9) != 0) {
+		memcpy(r->last_ssn, ssn, 9);
+		audit_subject_key(r->key, ssn, r->last_subject);
+	}
+	return registry_snapshot_protections(r->snap, r->last_subject, case_id);
+}
+
+static void registry_case_of(void *ctx, const char *case_id, bool *closed, bool *owed)
+{
+	struct registry *r = ctx;
+	registry_snapshot_case(r->snap, case_id, closed, owed);
+}
+
+struct policy_registry cmd_registry_for_policy(struct registry *r)
+{
+	return (struct policy_registry){registry_protections_of, registry_case_of, r};
+}

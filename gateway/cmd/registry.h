@@ -1,0 +1,35 @@
+/*
+ * registry.h - the registry of gateway.conf (registry_db: protections and
+ * case status, io/registry_db.h) for policy decisions: opened, read whole
+ * into a snapshot once per batch, and asked through struct
+ * policy_registry.  Used by policy explain/apply and by csgw run.
+ */
+#ifndef CSGW_CMD_REGISTRY_H
+#define CSGW_CMD_REGISTRY_H
+
+#include <stdbool.h>
+
+#include "cmd/cmd.h"
+#include "core/policy.h"
+#include "core/registry_snapshot.h"
+#include "io/registry_db.h"
+
+struct registry {
+	struct registry_db *db;             /* NULL: none yet, nothing recorded */
+	struct registry_snapshot *snap;     /* what the decisions of one batch ask */
+	char key[256];                      /* subject_key */
+	char last_ssn[9], last_subject[65]; /* the decision asks per case: hash once */
+	bool failed;
+	char why[1024];
+};
+
+/* Opens the registry ('create' makes a missing one) and reads the subject
+ * key.  0 or an exit code after printing why. */
+int cmd_registry_open(const struct setup *, bool create, struct registry *);
+void cmd_registry_close(struct registry *);
+/* Reads the whole registry (again) for the decisions of one batch.  0 or
+ * EX_IOERR after printing why. */
+int cmd_registry_snapshot(struct registry *);
+struct policy_registry cmd_registry_for_policy(struct registry *);
+
+#endif
