@@ -150,21 +150,6 @@ static void csv_field(const char *v, bool last)
 	putchar(last ? '\n' : ',');
 }
 
-static void json_string(const char *v)
-{
-	putchar('"');
-	for (; *v; v++) {
-		unsigned char c = (unsigned char)*v;
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 static int print_row(void *ctx, int64_t id, const char *const v[AUDIT_DB_COLUMNS],
                      const unsigned char *leaf, size_t leaf_len)
 {
@@ -184,9 +169,9 @@ static int print_row(void *ctx, int64_t id, const char *const v[AUDIT_DB_COLUMNS
 		printf("%s{\"id\": %" PRId64, p->rows ? ",\n " : "[", id);
 		for (int i = 0; i < AUDIT_DB_COLUMNS; i++) {
 			printf(", ");
-			json_string(audit_db_columns[i]);
+			cmd_json_string(audit_db_columns[i]);
 			printf(": ");
-			json_string(v[i]);
+			cmd_json_string(v[i]);
 		}
 		putchar('}');
 	} else {

@@ -75,6 +75,14 @@ struct audit;
 int cmd_audit_open(const struct setup *, int create, bool signer_needed, struct audit **,
                    struct cms_signer **);
 
+/* One exchange with a partner at a time (send, fetch, run): they share
+ * .part files.  0 with the lock's descriptor in *fd, or an exit code after
+ * printing why (EX_TEMPFAIL while someone else holds it). */
+int cmd_lock_partner(const struct setup *, const char *name, int *fd);
+
+/* A JSON string (quotes, escapes) on standard output. */
+void cmd_json_string(const char *);
+
 int cmd_map(struct globals *, int argc, char **argv);
 int cmd_unmap(struct globals *, int argc, char **argv);
 int cmd_validate(struct globals *, int argc, char **argv);
@@ -86,6 +94,9 @@ int cmd_receipt(struct globals *, int argc, char **argv);
 int cmd_partner(struct globals *, int argc, char **argv);
 int cmd_send(struct globals *, int argc, char **argv);
 int cmd_fetch(struct globals *, int argc, char **argv);
+int cmd_run(struct globals *, int argc, char **argv);
+int cmd_status(struct globals *, int argc, char **argv);
+int cmd_queue(struct globals *, int argc, char **argv);
 int cmd_audit(struct globals *, int argc, char **argv);
 int cmd_policy(struct globals *, int argc, char **argv);
 int cmd_protect(struct globals *, int argc, char **argv);

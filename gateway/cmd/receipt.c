@@ -203,8 +203,8 @@ static int receipt_make(struct setup *s, int argc, char **argv)
 			goto out;
 		}
 		snprintf(r.batch, sizeof r.batch, "%s", batch);
-	} else if (receipt_batch_facts(s->set, opened, s->test_env, r.batch, &records, NULL, &rep) !=
-	           MAP_OK) {
+	} else if (receipt_batch_facts(s->set, opened, s->test_env, r.batch, &records, NULL,
+	                               &rep) != MAP_OK) {
 		report_finish(&rep);
 		fprintf(stderr,
 		        "csgw receipt: %s is not a batch csgw can read (above); give --batch and "

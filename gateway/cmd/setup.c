@@ -1,6 +1,7 @@
 /*
  * setup.c - what every command loads first: configuration and mappings.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "cmd/cmd.h"
 #include "core/ssn.h"
+#include "io/fs.h"
 #include "io/mapping_load.h"
 #include "io/secret.h"
 #include "util/alloc.h"
@@ -138,4 +140,48 @@ int cmd_subject_key(const struct setup *s, char *key, size_t size)
 	}
 	free(path);
 	return rc;
+}
+
+/* One send or fetch per partner at a time: they share .part files.  The
+ * lock's descriptor in *fd, or an exit code after printing why. */
+int cmd_lock_partner(const struct setup *s, const char *name, int *fd)
+{
+	char *spool = conf_path(&s->conf, "gateway", "spool");
+	int rc = 0;
+
+	if (spool == NULL) {
+		fprintf(stderr, "%s: [gateway] has no spool\n", cmd_conf_name(s));
+		return EX_CONFIG;
+	}
+	char *path = xasprintf("%s/.partner-%s.lock", spool, name);
+	if ((*fd = fs_lock(path)) < 0) {
+		if (errno == EWOULDBLOCK) {
+			fprintf(stderr,
+			        "csgw: another csgw is exchanging files with partner %s (lock %s); "
+			        "try again later\n",
+			        name, path);
+			rc = EX_TEMPFAIL;
+		} else {
+			fprintf(stderr, "csgw: %s: %s\n", path, strerror(errno));
+			rc = EX_CANTCREAT;
+		}
+	}
+	free(path);
+	free(spool);
+	return rc;
+}
+
+void cmd_json_string(const char *v)
+{
+	putchar('"');
+	for (; *v; v++) {
+		unsigned char c = (unsigned char)*v;
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
 }

@@ -98,35 +98,6 @@ static int exit_code(enum sftp_fault f)
 	return EX_UNAVAILABLE;
 }
 
-/* One send or fetch per partner at a time: they share .part files.  The
- * lock's descriptor in *fd, or an exit code after printing why. */
-static int lock_partner(const struct setup *s, const char *name, int *fd)
-{
-	char *spool = conf_path(&s->conf, "gateway", "spool");
-	int rc = 0;
-
-	if (spool == NULL) {
-		fprintf(stderr, "%s: [gateway] has no spool\n", cmd_conf_name(s));
-		return EX_CONFIG;
-	}
-	char *path = xasprintf("%s/.partner-%s.lock", spool, name);
-	if ((*fd = fs_lock(path)) < 0) {
-		if (errno == EWOULDBLOCK) {
-			fprintf(stderr,
-			        "csgw: another csgw is exchanging files with partner %s (lock %s); "
-			        "try again later\n",
-			        name, path);
-			rc = EX_TEMPFAIL;
-		} else {
-			fprintf(stderr, "csgw: %s: %s\n", path, strerror(errno));
-			rc = EX_CANTCREAT;
-		}
-	}
-	free(path);
-	free(spool);
-	return rc;
-}
-
 /* Loads the partner and connects.  0 with *c, or an exit code after
  * printing why. */
 static int open_link(const struct setup *s, const char *name, struct partner_link *link,
@@ -330,7 +301,7 @@ int cmd_send(struct globals *g, int argc, char **argv)
 			rc = EX_USAGE;
 		}
 	}
-	if (rc != 0 || (rc = lock_partner(&s, argv[1], &lock)) != 0)
+	if (rc != 0 || (rc = cmd_lock_partner(&s, argv[1], &lock)) != 0)
 		goto out;
 	md = xcalloc((size_t)argc, sizeof *md);
 	for (i = 2; i < argc && rc == 0; i++) {
@@ -407,7 +378,7 @@ int cmd_fetch(struct globals *g, int argc, char **argv)
 		goto out;
 	}
 	if ((rc = check_partner_cert(&s, argv[1], ca)) != 0 ||
-	    (rc = lock_partner(&s, argv[1], &lock)) != 0 ||
+	    (rc = cmd_lock_partner(&s, argv[1], &lock)) != 0 ||
 	    (rc = cmd_audit_open(&s, 1, true, &audit, &signer)) != 0 ||
 	    (rc = open_link(&s, argv[1], &link, &c)) != 0)
 		goto out;

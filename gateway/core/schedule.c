@@ -11,8 +11,12 @@ int duration_parse(const char *text, long *seconds)
 	unsigned long n;
 	char unit, extra;
 
-	if (sscanf(text, "%lu%c%c", &n, &unit, &extra) != 2 || n == 0 || n > 100000000UL ||
-	    text[0] < '0' || text[0] > '9')
+	if (strcmp(text, "0") == 0) {
+		*seconds = 0;
+		return 0;
+	}
+	if (sscanf(text, "%lu%c%c", &n, &unit, &extra) != 2 || n > 100000000UL || text[0] < '0' ||
+	    text[0] > '9')
 		return -1;
 	static const char units[] = "smhd";
 	static const long factor[] = {1, 60, 3600, 86400};
@@ -34,7 +38,7 @@ int schedule_parse(const char *text, struct schedule *s)
 	}
 	if (strncmp(text, "every ", 6) == 0) {
 		long every;
-		if (duration_parse(text + 6, &every) < 0 || every > 7 * 86400)
+		if (duration_parse(text + 6, &every) < 0 || every == 0 || every > 7 * 86400)
 			return -1;
 		*s = (struct schedule){.every = every};
 		return 0;

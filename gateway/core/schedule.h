@@ -19,8 +19,8 @@
 #define DURATION_EXPECTED "a number with a unit s, m, h or d, such as 30s, 15m, 4h or 3d"
 
 struct schedule {
-	long every;        /* seconds between exchanges; 0 for daily */
-	int hour, minute;  /* daily: the local time of day */
+	long every;       /* seconds between exchanges; 0 for daily */
+	int hour, minute; /* daily: the local time of day */
 };
 
 int schedule_parse(const char *text, struct schedule *);

@@ -212,7 +212,8 @@ int spool_create(const char *root, struct spool_entry *e)
 	e->state = SPOOL_ACTIVE;
 	e->created = e->changed = now;
 	for (int tries = 0; tries < 1000; tries++) {
-		snprintf(e->id, sizeof e->id, "%.16s-%ld-%u", stamp, (long)getpid() % 10000000, ++seq % 1000000);
+		snprintf(e->id, sizeof e->id, "%.16s-%ld-%u", stamp, (long)getpid() % 10000000,
+		         ++seq % 1000000);
 		char *dir = spool_path(root, e, NULL);
 		int rc = mkdir(dir, 0700);
 		free(dir);

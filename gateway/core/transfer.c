@@ -585,6 +585,8 @@ static enum sftp_fault settle_seen(struct sftp_conn *c, struct fetch_plan *plan,
 		plan->already++;
 		fprintf(out, "%s: already received (sha256 %s); not delivered again\n", n->remote,
 		        sha_hex);
+		if (plan->resent)
+			plan->resent(plan->resent_ctx, name, sha_hex);
 		return clear_remote(c, plan, name, n->remote, n->remote_sig, out, err);
 	case SEEN_NAME_TAKEN:
 		plan->skipped++;

@@ -77,6 +77,11 @@ struct fetch_plan {
 	struct audit *audit;
 	const char *partner, *partner_class, *actor;
 	unsigned audited;
+	/* Called for a file received before (same name and SHA-256) that the
+	 * partner sent again, so that it can be acknowledged again; may be
+	 * NULL. */
+	void (*resent)(void *ctx, const char *name, const char *sha256);
+	void *resent_ctx;
 };
 
 enum sftp_fault transfer_fetch(struct sftp_conn *, struct fetch_plan *, FILE *out, FILE *err);

@@ -1,0 +1,1256 @@
+/*
+ * exchange.c - one exchange cycle with one partner (see exchange.h).
+ */
+#include "cmd/exchange.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "core/audit.h"
+#include "core/disclose.h"
+#include "core/map.h"
+#include "core/partner.h"
+#include "core/receipt.h"
+#include "core/schedule.h"
+#include "core/spool.h"
+#include "core/transfer.h"
+#include "io/cms.h"
+#include "io/digest.h"
+#include "io/fs.h"
+#include "io/policy_load.h"
+#include "util/alloc.h"
+
+/* Receipt error codes of our own (the receipt family leaves them free). */
+#define REJECT_BAD_BATCH "CS001"
+#define REJECT_BATCH_REUSED "CS002"
+
+/* What a cycle with one partner keeps at hand. */
+struct peer {
+	struct exchange *x;
+	const char *name;
+	const char *cls, *state, *purpose, *families;
+	bool receipts; /* the partner acknowledges with receipts, and we do */
+	struct partner_link link;
+	bool link_loaded;
+	struct sftp_conn *c;
+	struct cycle *cy;
+	char *outgoing, *incoming, *quarantine, *delivered;
+};
+
+long exchange_duration(const struct setup *s, const char *key, long fallback)
+{
+	const char *v = conf_value(&s->conf, "gateway", key);
+	long seconds;
+	return v && duration_parse(v, &seconds) == 0 ? seconds : fallback;
+}
+
+static void say(const struct peer *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(const struct peer *p, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(p->x->log, fmt, ap);
+	va_end(ap);
+	fputc('\n', p->x->log);
+	fflush(p->x->log);
+}
+
+/* ---- partner state, for status ---- */
+
+static char *state_path(const char *spool, const char *partner)
+{
+	return xasprintf("%s/.partner-%s.state", spool, partner);
+}
+
+int partner_state_load(const char *spool, const char *partner, struct partner_state *st)
+{
+	char *path = state_path(spool, partner);
+	FILE *fp = fopen(path, "re");
+	char line[400];
+
+	free(path);
+	memset(st, 0, sizeof *st);
+	if (fp == NULL)
+		return -1;
+	while (fgets(line, sizeof line, fp)) {
+		line[strcspn(line, "\n")] = '\0';
+		char *eq = strchr(line, '=');
+		if (eq == NULL)
+			continue;
+		*eq++ = '\0';
+		if (strcmp(line, "last_fetch") == 0)
+			st->last_fetch = (time_t)strtoll(eq, NULL, 10);
+		else if (strcmp(line, "last_ok") == 0)
+			st->last_ok = (time_t)strtoll(eq, NULL, 10);
+		else if (strcmp(line, "last_failure") == 0)
+			st->last_failure = (time_t)strtoll(eq, NULL, 10);
+		else if (strcmp(line, "failure") == 0)
+			snprintf(st->failure, sizeof st->failure, "%s", eq);
+	}
+	fclose(fp);
+	return 0;
+}
+
+int partner_state_save(const char *spool, const char *partner, const struct partner_state *st)
+{
+	char *path = state_path(spool, partner);
+	char *text = xasprintf("last_fetch=%lld\nlast_ok=%lld\nlast_failure=%lld\nfailure=%s\n",
+	                       (long long)st->last_fetch, (long long)st->last_ok,
+	                       (long long)st->last_failure, st->failure);
+	struct out_file of;
+	int rc = out_open(&of, path);
+	if (rc == 0 && (rc = out_write(&of, text, strlen(text))) == 0)
+		rc = out_commit(&of);
+	if (rc < 0)
+		out_abort(&of);
+	free(text);
+	free(path);
+	return rc;
+}
+
+/* ---- opening ---- */
+
+int exchange_open(struct setup *s, FILE *log, volatile sig_atomic_t *stop, struct exchange *x)
+{
+	int rc;
+
+	memset(x, 0, sizeof *x);
+	x->s = s;
+	x->log = log;
+	x->stop = stop;
+	const struct passwd *pw = getpwuid(getuid());
+	x->actor = pw ? pw->pw_name : "csgw";
+	x->spool = conf_path(&s->conf, "gateway", "spool");
+	x->ca = conf_path(&s->conf, "gateway", "ca_bundle");
+	if (x->spool == NULL || x->ca == NULL) {
+		fprintf(stderr, "%s: [gateway] needs spool and ca_bundle\n", cmd_conf_name(s));
+		return EX_CONFIG;
+	}
+	x->retry_min = exchange_duration(s, "retry_min", 30);
+	x->retry_max = exchange_duration(s, "retry_max", 3600);
+	x->hold_after = exchange_duration(s, "hold_after", 3 * 86400);
+	x->receipt_timeout = exchange_duration(s, "receipt_timeout", 4 * 3600);
+	x->drop_min_age = exchange_duration(s, "drop_min_age", 2);
+	if (spool_make(x->spool) < 0) {
+		fprintf(stderr, "csgw: cannot create the spool folders under %s: %s\n", x->spool,
+		        strerror(errno));
+		return EX_CANTCREAT;
+	}
+	if (policy_load(s->mappings_dir, s->set, &x->policy, stderr) < 0) {
+		fprintf(stderr, "csgw: the disclosure policy has problems (above); nothing is sent "
+		                "without it\n");
+		return EX_CONFIG;
+	}
+	if ((rc = cmd_registry_open(s, true, &x->reg)) != 0 ||
+	    (rc = cmd_audit_open(s, 1, true, &x->audit, &x->signer)) != 0)
+		return rc;
+	return 0;
+}
+
+void exchange_close(struct exchange *x)
+{
+	audit_close(x->audit);
+	cms_signer_free(x->signer);
+	cmd_registry_close(&x->reg);
+	policy_free(x->policy);
+	free(x->spool);
+	free(x->ca);
+	memset(x, 0, sizeof *x);
+}
+
+/* ---- helpers ---- */
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static bool in_list(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; p && *p;) {
+		p += strspn(p, " ,");
+		size_t len = strcspn(p, " ,");
+		if (len == n && strncmp(p, word, n) == 0)
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+/* Text a report wrote to a memory stream, as one line for a reason. */
+static void one_line(char *text)
+{
+	size_t n = strlen(text);
+	while (n && (text[n - 1] == '\n' || text[n - 1] == ' '))
+		text[--n] = '\0';
+	for (char *c = text; *c; c++)
+		if (*c == '\n')
+			*c = ';';
+}
+
+static void entry_quarantine(struct peer *p, struct spool_entry *e, const char *why)
+{
+	if (spool_move(p->x->spool, e, SPOOL_QUARANTINE, why) < 0) {
+		say(p, "%s: cannot move to quarantine: %s (stays %s)", e->id, strerror(errno),
+		    spool_state_name(e->state));
+		return;
+	}
+	p->cy->quarantined++;
+	say(p, "%s: QUARANTINED: %s", e->id, why);
+}
+
+/* ---- take: outgoing drops become entries ---- */
+
+static bool is_fresh(const char *name, const char *const *fresh, size_t nfresh)
+{
+	for (size_t i = 0; i < nfresh; i++)
+		if (strcmp(fresh[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* A dropped file is taken when it is complete: not hidden, not a
+ * temporary name, and either renamed in (fresh) or old enough. */
+static void take_folder(struct peer *p, const char *dir, const char *type, const char *const *fresh,
+                        size_t nfresh)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	time_t now = time(NULL);
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL && !*p->x->stop) {
+		const char *name = de->d_name;
+		struct stat st;
+		if (name[0] == '.' || ends_with(name, ".tmp") || ends_with(name, ".part"))
+			continue;
+		if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (!is_fresh(name, fresh, nfresh) && now - st.st_mtime < p->x->drop_min_age) {
+			time_t due = st.st_mtime + p->x->drop_min_age;
+			if (p->cy->wake == 0 || due < p->cy->wake)
+				p->cy->wake = due;
+			continue;
+		}
+		struct spool_entry e = {0};
+		snprintf(e.partner, sizeof e.partner, "%s", p->name);
+		snprintf(e.kind, sizeof e.kind, "batch");
+		snprintf(e.type, sizeof e.type, "%s", type ? type : "");
+		snprintf(e.source, sizeof e.source, "%s%s%s", type ? type : "", type ? "/" : "",
+		         name);
+		if (spool_create(p->x->spool, &e) < 0) {
+			say(p, "%s/%s: cannot take it into the spool: %s; left where it is", dir,
+			    name, strerror(errno));
+			continue;
+		}
+		char *from = xasprintf("%s/%s", dir, name);
+		char *to = spool_path(p->x->spool, &e, "source");
+		if (fs_move(from, to) < 0) {
+			say(p, "%s: cannot take it into the spool: %s; left where it is", from,
+			    strerror(errno));
+			spool_remove(p->x->spool, &e);
+		} else {
+			p->cy->taken++;
+			say(p, "%s: taken from outgoing/%s/%s (%lld bytes)", e.id, p->name,
+			    e.source, (long long)st.st_size);
+		}
+		free(from);
+		free(to);
+	}
+	closedir(d);
+}
+
+static void take_drops(struct peer *p, const char *const *fresh, size_t nfresh)
+{
+	fs_make_dir(p->outgoing);
+	take_folder(p, p->outgoing, NULL, fresh, nfresh);
+	/* Fixed-width extracts, one folder per batch type of the families
+	 * the partner takes; made here so that producers find them. */
+	const struct mapping_set *set = p->x->s->set;
+	for (size_t f = 0; f < set->nfamilies; f++) {
+		const struct family *fam = &set->families[f];
+		if (!in_list(p->families, fam->name))
+			continue;
+		for (size_t b = 0; b < fam->nbatches; b++) {
+			char *dir = xasprintf("%s/%s", p->outgoing, fam->batches[b].name);
+			fs_make_dir(dir);
+			take_folder(p, dir, fam->batches[b].name, fresh, nfresh);
+			free(dir);
+		}
+	}
+}
+
+/* ---- prepare: map, decide, log, sign ---- */
+
+/* An entry taken but whose taking was cut short (no source, nothing
+ * prepared) is an empty folder: removed. */
+static bool abandoned(struct peer *p, struct spool_entry *e)
+{
+	char *src = spool_path(p->x->spool, e, "source");
+	bool gone = e->file[0] == '\0' && access(src, F_OK) != 0;
+	free(src);
+	if (gone) {
+		say(p, "%s: taking was interrupted before the file moved in; entry removed", e->id);
+		spool_remove(p->x->spool, e);
+	}
+	return gone;
+}
+
+/* The XML batch of an entry: the source itself, or its mapping. */
+static int entry_xml(struct peer *p, struct spool_entry *e, char **xml)
+{
+	char *src = spool_path(p->x->spool, e, "source");
+	if (e->type[0] == '\0') {
+		*xml = src;
+		return 0;
+	}
+	*xml = spool_path(p->x->spool, e, "mapped.xml");
+	if (access(*xml, F_OK) == 0) {
+		free(src);
+		return 0;
+	}
+	const struct batch_type *bt = mapping_batch(p->x->s->set, e->type);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	struct report rep = {.out = mem, .file = e->source, .max = 5};
+	struct batch_counts counts = {0};
+	enum map_status st =
+	    bt ? map_to_xml(bt, src, *xml, p->x->s->test_env, &rep, &counts) : MAP_BAD_DATA;
+	report_finish(&rep);
+	fclose(mem);
+	batch_counts_free(&counts);
+	free(src);
+	int rc = 0;
+	if (st == MAP_BAD_DATA) {
+		one_line(text);
+		char *why = xasprintf("%s is not a good %s extract: %s", e->source, e->type, text);
+		entry_quarantine(p, e, why);
+		free(why);
+		rc = -1;
+	} else if (st != MAP_OK) {
+		one_line(text);
+		say(p, "%s: cannot map %s now: %s; tried again next cycle", e->id, e->source, text);
+		rc = -1;
+	}
+	free(text);
+	if (rc < 0) {
+		free(*xml);
+		*xml = NULL;
+	}
+	return rc;
+}
+
+/* Decides every record for the partner, logs each decision and writes
+ * what may go to 'out' (published only after its audit entries). */
+static enum disclose_status decide(struct peer *p, const char *xml, const char *out,
+                                   struct disclose_counts *n, char **problems)
+{
+	struct exchange *x = p->x;
+	const char *ours = conf_value(&x->s->conf, "gateway", "state");
+	struct policy_request req = {
+	    .class = p->cls,
+	    .purpose = p->purpose,
+	    .interstate = !(p->state && ours && strcmp(p->state, ours) == 0),
+	};
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	req.today = (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+	size_t len = 0;
+	FILE *mem = open_memstream(problems, &len);
+	struct report rep = {.out = mem, .file = xml, .max = 5};
+
+	if (cmd_registry_snapshot(&x->reg) != 0) {
+		fclose(mem);
+		return DISCLOSE_FAILED;
+	}
+	struct policy_registry pr = cmd_registry_for_policy(&x->reg);
+	req.registry = &pr;
+	struct disclose_plan plan = {
+	    .set = x->s->set,
+	    .policy = x->policy,
+	    .request = &req,
+	    .test_env = x->s->test_env,
+	    .audit = x->audit,
+	    .subject_secret = x->reg.key,
+	    .partner = p->name,
+	    .actor = x->actor,
+	    .registry_failed = &x->reg.failed,
+	};
+	enum disclose_status st = disclose_batch(&plan, xml, out, &rep, n, mem);
+	report_finish(&rep);
+	fclose(mem);
+	one_line(*problems);
+	registry_snapshot_free(x->reg.snap);
+	x->reg.snap = NULL;
+	return st;
+}
+
+static void prepare(struct peer *p, struct spool_entry *e)
+{
+	struct exchange *x = p->x;
+	const char *ours = conf_value(&x->s->conf, "gateway", "state");
+	char *xml = NULL, *problems = NULL, *out = NULL, *sig = NULL, why[1024];
+	struct disclose_counts n = {0};
+
+	if (abandoned(p, e) || entry_xml(p, e, &xml) < 0)
+		return;
+	out = spool_path(x->spool, e, "disclosed.xml");
+	/* Published only with its audit entries: when it is there, it was
+	 * decided and logged already (by a run that stopped after that). */
+	if (access(out, F_OK) != 0) {
+		enum disclose_status st = decide(p, xml, out, &n, &problems);
+		switch (st) {
+		case DISCLOSE_OK:
+			say(p,
+			    "%s: %s batch %s for %s: %lu records, %lu allowed, %lu redacted, %lu "
+			    "denied, %lu prohibited; each decision logged",
+			    e->id, n.family, n.batch, p->name, n.records, n.allowed, n.redacted,
+			    n.denied, n.prohibited);
+			break;
+		case DISCLOSE_NOTHING: {
+			char *r = xasprintf("nothing of %s may go to %s for %s: %lu records, %lu "
+			                    "denied, %lu prohibited (decisions logged; csgw policy "
+			                    "explain shows why)",
+			                    e->source, p->name, p->purpose, n.records, n.denied,
+			                    n.prohibited);
+			entry_quarantine(p, e, r);
+			free(r);
+			goto out;
+		}
+		case DISCLOSE_BAD_DATA: {
+			char *r = xasprintf("%s is not a good batch: %s", e->source, problems);
+			entry_quarantine(p, e, r);
+			free(r);
+			goto out;
+		}
+		default:
+			say(p, "%s: cannot decide %s now: %s; tried again next cycle", e->id,
+			    e->source, problems && *problems ? problems : "see above");
+			goto out;
+		}
+		if (!in_list(p->families, n.family)) {
+			char *r = xasprintf("%s is a %s batch; partner %s takes only: %s",
+			                    e->source, n.family, p->name, p->families);
+			entry_quarantine(p, e, r);
+			free(r);
+			goto out;
+		}
+		snprintf(e->family, sizeof e->family, "%s", n.family);
+		snprintf(e->batch, sizeof e->batch, "%s", n.batch);
+		e->records = n.records - n.denied;
+	} else if (e->family[0] == '\0') {
+		/* Decided before a crash: read the facts again. */
+		const struct batch_type *bt = NULL;
+		char batch[7];
+		unsigned long records = 0;
+		struct report rep = {.out = x->log, .file = out, .max = 5};
+		if (receipt_batch_facts(x->s->set, out, x->s->test_env, batch, &records, &bt,
+		                        &rep) != MAP_OK) {
+			entry_quarantine(p, e, "the decided batch cannot be read back");
+			goto out;
+		}
+		snprintf(e->family, sizeof e->family, "%s", bt->family->name);
+		snprintf(e->batch, sizeof e->batch, "%s", batch);
+		e->records = records;
+	}
+	/* The name it has on the partner's server: no part of the source's
+	 * name (it may say anything), unique by the entry id. */
+	snprintf(e->file, sizeof e->file, "%s-%s-%s.xml", ours ? ours : "xx", e->family, e->id);
+	char *final = spool_path(x->spool, e, e->file);
+	sig = cmd_signature_path(final);
+	char sha[65];
+	if (cms_sign_file(x->signer, out, sig, sha, why, sizeof why) < 0 ||
+	    fs_publish(out, final) < 0) {
+		say(p, "%s: cannot sign %s now: %s; tried again next cycle", e->id, e->file,
+		    why[0] ? why : strerror(errno));
+		e->file[0] = '\0';
+		free(final);
+		goto out;
+	}
+	free(final);
+	snprintf(e->sha256, sizeof e->sha256, "%s", sha);
+	if (spool_save(x->spool, e) < 0) {
+		say(p, "%s: cannot record its preparation: %s; tried again next cycle", e->id,
+		    strerror(errno));
+		goto out;
+	}
+	p->cy->prepared++;
+	say(p, "%s: ready to send as %s (sha256 %s)", e->id, e->file, e->sha256);
+out:
+	free(xml);
+	free(out);
+	free(sig);
+	free(problems);
+}
+
+/* An entry whose prepared file was published but whose meta was not
+ * written (a crash between the two) is found by its file. */
+static bool prepared(struct peer *p, struct spool_entry *e)
+{
+	if (e->file[0] == '\0')
+		return false;
+	char *path = spool_path(p->x->spool, e, e->file);
+	bool ok = access(path, F_OK) == 0 && e->sha256[0];
+	free(path);
+	return ok;
+}
+
+/* ---- send ---- */
+
+static int connect_partner(struct peer *p)
+{
+	if (p->c)
+		return 0;
+	if (!p->link_loaded) {
+		char *msg = NULL;
+		size_t len = 0;
+		FILE *mem = open_memstream(&msg, &len);
+		int rc = partner_link_load(&p->x->s->conf, p->name, &p->link, mem);
+		fclose(mem);
+		if (rc < 0) {
+			one_line(msg);
+			say(p, "partner %s: %s", p->name, msg);
+			snprintf(p->cy->fault, sizeof p->cy->fault, "%s", msg);
+			free(msg);
+			return -1;
+		}
+		free(msg);
+		p->link_loaded = true;
+	}
+	enum sftp_fault f = sftp_connect(&p->link.ssh, &p->c);
+	if (f != SFTP_OK) {
+		snprintf(p->cy->fault, sizeof p->cy->fault, "%s", sftp_message(p->c));
+		say(p, "partner %s: cannot connect: %s", p->name, p->cy->fault);
+		sftp_close(p->c);
+		p->c = NULL;
+		p->cy->connect_failed = true;
+		return -1;
+	}
+	return 0;
+}
+
+static void disconnect(struct peer *p)
+{
+	sftp_close(p->c);
+	p->c = NULL;
+}
+
+/* A transfer failed: the entry waits, or is held once too old. */
+static void defer(struct peer *p, struct spool_entry *e, const char *why)
+{
+	time_t now = time(NULL);
+	long age = (long)(now - e->created);
+	e->attempts++;
+	if (age >= p->x->hold_after) {
+		char d[32];
+		duration_format(age, d, sizeof d);
+		char *r =
+		    xasprintf("not delivered after %u attempts in %s: %s", e->attempts, d, why);
+		if (spool_move(p->x->spool, e, SPOOL_HOLD, r) == 0) {
+			p->cy->held++;
+			say(p, "%s: HELD: %s", e->id, r);
+		}
+		free(r);
+		return;
+	}
+	e->next_attempt = now + retry_delay(age, p->x->retry_min, p->x->retry_max);
+	if (spool_move(p->x->spool, e, SPOOL_DEFERRED, why) == 0) {
+		char d[32];
+		duration_format((long)(e->next_attempt - now), d, sizeof d);
+		p->cy->deferred++;
+		say(p, "%s: deferred (attempt %u): %s; next attempt in %s", e->id, e->attempts, why,
+		    d);
+	}
+	if (p->cy->wake == 0 || e->next_attempt < p->cy->wake)
+		p->cy->wake = e->next_attempt;
+}
+
+static void audit_sent(struct peer *p, const struct spool_entry *e)
+{
+	struct audit_entry a = {{0}};
+	audit_entry_set(&a, "direction", "out");
+	audit_entry_set(&a, "partner", p->name);
+	audit_entry_set(&a, "partner_class", p->cls);
+	audit_entry_set(&a, "family", e->family);
+	audit_entry_set(&a, "record_type", e->kind);
+	audit_entry_set(&a, "decision", "sent");
+	audit_entry_set(&a, "file_sha256", e->sha256);
+	audit_entry_set(&a, "batch", e->batch);
+	audit_entry_set(&a, "actor", p->x->actor);
+	if (audit_append(p->x->audit, &a, 1, p->x->log) < 0)
+		say(p, "%s: sent, but the audit log could not take the entry (above)", e->id);
+}
+
+/* Uploads one prepared entry.  false when the connection is gone. */
+static bool send_entry(struct peer *p, struct spool_entry *e)
+{
+	struct exchange *x = p->x;
+	unsigned char md[DIGEST_SHA256_LEN];
+	bool stale = false;
+
+	for (int i = 0; i < DIGEST_SHA256_LEN; i++)
+		sscanf(e->sha256 + 2 * i, "%2hhx", &md[i]);
+	char *path = spool_path(x->spool, e, e->file);
+	char *sig = cmd_signature_path(path);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	enum sftp_fault f =
+	    transfer_send(p->c, p->link.remote_inbox, path, sig, md, &stale, mem, mem);
+	fclose(mem);
+	one_line(text);
+	free(path);
+	free(sig);
+	bool alive = true;
+	if (f == SFTP_OK && stale) {
+		char *r =
+		    xasprintf("%s changed in the spool after it was signed; not sent", e->file);
+		spool_move(x->spool, e, SPOOL_HOLD, r);
+		p->cy->held++;
+		say(p, "%s: HELD: %s", e->id, r);
+		free(r);
+	} else if (f == SFTP_OK) {
+		bool needs_receipt = p->receipts && strcmp(e->kind, "batch") == 0;
+		e->sent = time(NULL);
+		e->attempts++;
+		audit_sent(p, e);
+		if (spool_move(x->spool, e, needs_receipt ? SPOOL_SENT : SPOOL_DONE, "") < 0)
+			say(p, "%s: sent, but cannot record it: %s", e->id, strerror(errno));
+		p->cy->sent++;
+		say(p, "%s: sent to %s as %s%s", e->id, p->name, e->file,
+		    needs_receipt ? "; waiting for its receipt" : "");
+	} else if (f == SFTP_EXISTS) {
+		char *r = xasprintf("a different file named %s is waiting on %s's server: %s",
+		                    e->file, p->name, text);
+		spool_move(x->spool, e, SPOOL_HOLD, r);
+		p->cy->held++;
+		say(p, "%s: HELD: %s", e->id, r);
+		free(r);
+	} else {
+		snprintf(p->cy->fault, sizeof p->cy->fault, "%s", text);
+		defer(p, e, text);
+		alive = f != SFTP_TEMPORARY;
+	}
+	free(text);
+	return alive;
+}
+
+/* Everything ready in active, and deferred entries that are due. */
+static void send_ready(struct peer *p)
+{
+	struct exchange *x = p->x;
+	struct spool_entry *act = NULL, *def = NULL;
+	size_t nact = 0, ndef = 0;
+	time_t now = time(NULL);
+
+	spool_list(x->spool, SPOOL_ACTIVE, &act, &nact);
+	spool_list(x->spool, SPOOL_DEFERRED, &def, &ndef);
+	size_t total = nact + ndef, nq = 0;
+	struct spool_entry **queue = xcalloc(total ? total : 1, sizeof *queue);
+	/* Receipts first (the partner waits on them), then batches, oldest
+	 * first. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < total; i++) {
+			struct spool_entry *e = i < nact ? &act[i] : &def[i - nact];
+			if (strcmp(e->partner, p->name) != 0 || !prepared(p, e) ||
+			    (strcmp(e->kind, "receipt") == 0) != (pass == 0))
+				continue;
+			if (e->state == SPOOL_DEFERRED && e->next_attempt > now) {
+				if (p->cy->wake == 0 || e->next_attempt < p->cy->wake)
+					p->cy->wake = e->next_attempt;
+				continue;
+			}
+			queue[nq++] = e;
+		}
+	}
+	if (nq && connect_partner(p) < 0) {
+		for (size_t i = 0; i < nq; i++)
+			defer(p, queue[i], p->cy->fault);
+		nq = 0;
+	}
+	for (size_t i = 0; i < nq; i++) {
+		if (*x->stop) {
+			say(p, "stopping: %zu file(s) for %s wait in the spool", nq - i, p->name);
+			break;
+		}
+		if (!send_entry(p, queue[i])) {
+			disconnect(p);
+			for (i++; i < nq; i++)
+				defer(p, queue[i], p->cy->fault);
+		}
+	}
+	free(queue);
+	free(act);
+	free(def);
+}
+
+/* ---- receipts we make ---- */
+
+/* Queues our signed receipt for a file received from the partner. */
+static int acknowledge(struct peer *p, const char *name, const char *sha, const char *batch,
+                       unsigned long records, const char *code, const char *message)
+{
+	struct exchange *x = p->x;
+	const char *ours = conf_value(&x->s->conf, "gateway", "state");
+	struct receipt r = {.accepted = code == NULL, .received = time(NULL)};
+	struct spool_entry e = {0};
+	char why[1024] = "";
+	int rc = -1;
+
+	if (!p->receipts)
+		return 0;
+	snprintf(r.receiver_state, sizeof r.receiver_state, "%s", ours);
+	snprintf(r.sender_state, sizeof r.sender_state, "%s", p->state);
+	snprintf(r.file_name, sizeof r.file_name, "%s", name);
+	snprintf(r.sha256, sizeof r.sha256, "%s", sha);
+	snprintf(r.batch, sizeof r.batch, "%s", batch && strlen(batch) == 6 ? batch : "000000");
+	if (code) {
+		receipt_reject(&r, 0, code, message);
+		r.rejected_count = records;
+	} else {
+		r.accepted_count = records;
+	}
+	snprintf(e.partner, sizeof e.partner, "%s", p->name);
+	snprintf(e.kind, sizeof e.kind, "receipt");
+	snprintf(e.family, sizeof e.family, "receipt");
+	snprintf(e.batch, sizeof e.batch, "%s", r.batch);
+	snprintf(e.source, sizeof e.source, "receipt for %s", name);
+	if (spool_create(x->spool, &e) < 0)
+		goto out;
+	snprintf(e.file, sizeof e.file, "%s-receipt-%s.xml", ours, e.id);
+	char *tmp = spool_path(x->spool, &e, "receipt.tmp");
+	char *final = spool_path(x->spool, &e, e.file);
+	char *sig = cmd_signature_path(final);
+	struct report rep = {.out = x->log, .file = e.file, .max = 5};
+	if (receipt_write(x->s->set, &r, tmp, &rep) == MAP_OK &&
+	    cms_sign_file(x->signer, tmp, sig, e.sha256, why, sizeof why) == 0 &&
+	    fs_publish(tmp, final) == 0 && spool_save(x->spool, &e) == 0) {
+		rc = 0;
+		p->cy->acknowledged++;
+		say(p, "%s: receipt for %s from %s (%s%s%s), queued", e.id, name, p->name,
+		    code ? "REJECTED: " : "accepted", code ? code : "", code ? "" : "");
+	} else {
+		say(p, "%s: cannot make the receipt for %s: %s", e.id, name,
+		    why[0] ? why : strerror(errno));
+		unlink(tmp);
+		spool_remove(x->spool, &e);
+	}
+	free(tmp);
+	free(final);
+	free(sig);
+out:
+	receipt_free(&r);
+	return rc;
+}
+
+/* ---- inbound ---- */
+
+/* SPOOL/delivered/PARTNER/KEY holds what was delivered: for a file's
+ * SHA-256, "family batch records inbox-name"; for "FAMILY-BATCH", the
+ * SHA-256 of the file that carried that batch. */
+static char *marker_path(struct peer *p, const char *key)
+{
+	return xasprintf("%s/%s", p->delivered, key);
+}
+
+static int marker_read(struct peer *p, const char *key, char *buf, size_t size)
+{
+	char *path = marker_path(p, key);
+	FILE *fp = fopen(path, "re");
+	free(path);
+	if (fp == NULL)
+		return -1;
+	if (fgets(buf, (int)size, fp) == NULL)
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	fclose(fp);
+	return 0;
+}
+
+static int marker_write(struct peer *p, const char *key, const char *text)
+{
+	char *path = marker_path(p, key);
+	char *line = xasprintf("%s\n", text);
+	struct out_file of;
+	int rc = out_open(&of, path);
+	if (rc == 0 && (rc = out_write(&of, line, strlen(line))) == 0)
+		rc = out_commit(&of);
+	if (rc < 0)
+		out_abort(&of);
+	free(line);
+	free(path);
+	return rc;
+}
+
+/* Moves a received file and its signature to SPOOL/quarantine/PARTNER
+ * with NAME.reason, as transfer_fetch does for bad signatures. */
+static void quarantine_inbound(struct peer *p, const char *name, const char *why)
+{
+	fs_make_dir(p->quarantine);
+	char *from = xasprintf("%s/%s", p->incoming, name);
+	char *from_sig = cmd_signature_path(from);
+	char *to = xasprintf("%s/%s", p->quarantine, name);
+	char *to_sig = cmd_signature_path(to);
+	char *reason = xasprintf("%s.reason", to);
+	char *text = xasprintf("%s\n", why);
+	struct out_file of;
+	int rc = out_open(&of, reason);
+	if (rc == 0 && (rc = out_write(&of, text, strlen(text))) == 0)
+		rc = out_commit(&of);
+	if (rc < 0)
+		out_abort(&of);
+	if (rc == 0 && (fs_move(from_sig, to_sig) < 0 || fs_move(from, to) < 0))
+		rc = -1;
+	if (rc < 0)
+		say(p, "%s: cannot quarantine it: %s; left in %s", name, strerror(errno),
+		    p->incoming);
+	else
+		say(p, "%s: QUARANTINED (%s): %s", name, to, why);
+	free(from);
+	free(from_sig);
+	free(to);
+	free(to_sig);
+	free(reason);
+	free(text);
+}
+
+static void remove_incoming(struct peer *p, const char *name)
+{
+	char *path = xasprintf("%s/%s", p->incoming, name);
+	char *sig = cmd_signature_path(path);
+	unlink(sig);
+	unlink(path);
+	fs_fsync_dir(path);
+	free(path);
+	free(sig);
+}
+
+/* Links the received file (and its signature) into the inbox under a
+ * name not taken yet; 'delivered' receives the name. */
+static int deliver(struct peer *p, const char *name, const char *family, char *delivered,
+                   size_t size)
+{
+	char *inbox = xasprintf("%s/inbox/%s", p->x->spool, family);
+	char *from = xasprintf("%s/%s", p->incoming, name);
+	char *from_sig = cmd_signature_path(from);
+	int rc = -1;
+
+	fs_make_dir(inbox);
+	for (int n = 0; n < 1000 && rc < 0; n++) {
+		if (n == 0)
+			snprintf(delivered, size, "%s-%s", p->name, name);
+		else
+			snprintf(delivered, size, "%s-%s.%d", p->name, name, n);
+		char *to = xasprintf("%s/%s", inbox, delivered);
+		char *to_sig = cmd_signature_path(to);
+		/* The signature beside the data: who sent it stays provable. */
+		unlink(to_sig);
+		if (link(from_sig, to_sig) == 0 || errno == ENOENT) {
+			if (link(from, to) == 0)
+				rc = fs_fsync_dir(to);
+			else if (errno != EEXIST)
+				n = 1000;
+		}
+		if (rc < 0)
+			unlink(to_sig);
+		free(to);
+		free(to_sig);
+	}
+	free(inbox);
+	free(from);
+	free(from_sig);
+	return rc;
+}
+
+static void take_receipt(struct peer *p, const char *name, const char *path);
+
+/* One received file: a receipt, or a batch for the inbox. */
+static void take_file(struct peer *p, const char *name, const char *path)
+{
+	struct exchange *x = p->x;
+	char sha[65], batch[7] = "", facts[400], key[64];
+	unsigned long records = 0;
+	const struct batch_type *bt = NULL;
+
+	if (digest_file_sha256_hex(path, sha) < 0) {
+		say(p, "%s: cannot read it: %s", name, strerror(errno));
+		return;
+	}
+	if (marker_read(p, sha, facts, sizeof facts) == 0 && strstr(facts, " delivered ")) {
+		/* Delivered before: a resend (or a run cut short after the
+		 * delivery).  Acknowledged again, not delivered again. */
+		char fam[16] = "", b[16] = "";
+		sscanf(facts, "%15s %15s %lu", fam, b, &records);
+		say(p, "%s: already delivered (sha256 %s); acknowledged again, not delivered twice",
+		    name, sha);
+		if (acknowledge(p, name, sha, b, records, NULL, NULL) == 0)
+			remove_incoming(p, name);
+		return;
+	}
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	struct report rep = {.out = mem, .file = name, .max = 5};
+	enum map_status st =
+	    receipt_batch_facts(x->s->set, path, x->s->test_env, batch, &records, &bt, &rep);
+	report_finish(&rep);
+	fclose(mem);
+	one_line(text);
+	if (st != MAP_OK) {
+		if (st == MAP_BAD_DATA) {
+			char *why =
+			    xasprintf("signed by %s but not a good batch: %s", p->name, text);
+			if (acknowledge(p, name, sha, batch, 0, REJECT_BAD_BATCH,
+			                "FILE IS NOT A VALID BATCH") == 0 ||
+			    !p->receipts)
+				quarantine_inbound(p, name, why);
+			free(why);
+		} else {
+			say(p, "%s: cannot read it now: %s", name, text);
+		}
+		free(text);
+		return;
+	}
+	free(text);
+	const char *family = bt->family->name;
+	if (strcmp(family, "receipt") == 0) {
+		take_receipt(p, name, path);
+		return;
+	}
+	/* The batch number too: a partner that made the batch again (new
+	 * bytes, same number) must not get it delivered twice. */
+	snprintf(key, sizeof key, "%s-%s", family, batch);
+	char prior[80];
+	if (marker_read(p, key, prior, sizeof prior) == 0 && strcmp(prior, sha) != 0) {
+		char *why = xasprintf("%s batch %s was delivered before with other content (sha256 "
+		                      "%s); this copy needs a person",
+		                      family, batch, prior);
+		if (acknowledge(p, name, sha, batch, records, REJECT_BATCH_REUSED,
+		                "BATCH NUMBER ALREADY RECEIVED") == 0 ||
+		    !p->receipts)
+			quarantine_inbound(p, name, why);
+		free(why);
+		return;
+	}
+	char delivered[300];
+	snprintf(facts, sizeof facts, "%s %s %lu delivering", family, batch, records);
+	if (marker_write(p, key, sha) < 0 || marker_write(p, sha, facts) < 0 ||
+	    deliver(p, name, family, delivered, sizeof delivered) < 0) {
+		say(p, "%s: cannot deliver it into the inbox: %s; tried again next cycle", name,
+		    strerror(errno));
+		return;
+	}
+	snprintf(facts, sizeof facts, "%s %s %lu delivered %s", family, batch, records, delivered);
+	if (marker_write(p, sha, facts) < 0) {
+		say(p, "%s: delivered, but cannot record it: %s", name, strerror(errno));
+		return;
+	}
+	p->cy->delivered++;
+	say(p, "%s: delivered to inbox/%s/%s (%s batch %s, %lu records, sha256 %s)", name, family,
+	    delivered, family, batch, records, sha);
+	if (acknowledge(p, name, sha, batch, records, NULL, NULL) == 0)
+		remove_incoming(p, name);
+}
+
+/* Finds our entry for partner p whose file has this SHA-256. */
+static int find_sent(struct peer *p, const char *sha, struct spool_entry *found)
+{
+	static const enum spool_state where[] = {SPOOL_SENT, SPOOL_DEFERRED, SPOOL_ACTIVE,
+	                                         SPOOL_HOLD, SPOOL_DONE};
+	for (size_t w = 0; w < sizeof where / sizeof *where; w++) {
+		struct spool_entry *e = NULL;
+		size_t n = 0;
+		spool_list(p->x->spool, where[w], &e, &n);
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(e[i].partner, p->name) == 0 && strcmp(e[i].sha256, sha) == 0 &&
+			    strcmp(e[i].kind, "batch") == 0) {
+				*found = e[i];
+				free(e);
+				return 0;
+			}
+		}
+		free(e);
+	}
+	return -1;
+}
+
+static void take_receipt(struct peer *p, const char *name, const char *path)
+{
+	struct exchange *x = p->x;
+	const char *ours = conf_value(&x->s->conf, "gateway", "state");
+	struct receipt r = {0};
+	struct spool_entry e;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	struct report rep = {.out = mem, .file = name, .max = 5};
+	enum map_status st = receipt_read(x->s->set, path, &r, &rep);
+	report_finish(&rep);
+	fclose(mem);
+	one_line(text);
+
+	if (st != MAP_OK) {
+		char *why = xasprintf("signed by %s but not a good receipt: %s", p->name, text);
+		quarantine_inbound(p, name, why);
+		free(why);
+		goto out;
+	}
+	if (strcmp(r.sender_state, ours) != 0 || !p->state ||
+	    strcmp(r.receiver_state, p->state) != 0) {
+		char *why =
+		    xasprintf("a receipt from state %s for a file of state %s; expected "
+		              "from %s for %s",
+		              r.receiver_state, r.sender_state, p->state ? p->state : "?", ours);
+		quarantine_inbound(p, name, why);
+		free(why);
+		goto out;
+	}
+	if (find_sent(p, r.sha256, &e) < 0) {
+		char *why = xasprintf("a receipt for sha256 %s, which names no file we sent to %s",
+		                      r.sha256, p->name);
+		quarantine_inbound(p, name, why);
+		free(why);
+		goto out;
+	}
+	if (e.state == SPOOL_DONE) {
+		say(p, "%s: %s was acknowledged before; this receipt is a repeat, removed", name,
+		    e.id);
+		remove_incoming(p, name);
+		goto out;
+	}
+	/* The receipt goes with the entry, for whoever asks later. */
+	char *keep = spool_path(x->spool, &e, "receipt.xml");
+	char *keep_sig = cmd_signature_path(keep);
+	char *from_sig = cmd_signature_path(path);
+	if (fs_move(from_sig, keep_sig) < 0 || fs_move(path, keep) < 0) {
+		say(p, "%s: cannot file the receipt with %s: %s; tried again next cycle", name,
+		    e.id, strerror(errno));
+	} else if (r.accepted && r.rejected_count == 0) {
+		if (spool_move(x->spool, &e, SPOOL_DONE, "") == 0) {
+			p->cy->settled++;
+			say(p, "%s: acknowledged by %s (%s, %lu records accepted); done", e.id,
+			    p->name, name, r.accepted_count);
+		}
+	} else {
+		char reasons[900];
+		size_t o = (size_t)snprintf(reasons, sizeof reasons, "%s by %s (%s):",
+		                            r.accepted ? "records rejected" : "file REJECTED",
+		                            p->name, name);
+		for (size_t i = 0; i < r.nresults && o < sizeof reasons; i++)
+			for (unsigned k = 0; k < r.results[i].nerrors && o < sizeof reasons; k++)
+				o += (size_t)snprintf(reasons + o, sizeof reasons - o,
+				                      " record %lu: %s %s;", r.results[i].record,
+				                      r.results[i].errors[k].code,
+				                      r.results[i].errors[k].message);
+		if (spool_move(x->spool, &e, SPOOL_HOLD, reasons) == 0) {
+			p->cy->held++;
+			say(p, "%s: HELD: %s", e.id, reasons);
+		}
+	}
+	free(keep);
+	free(keep_sig);
+	free(from_sig);
+out:
+	free(text);
+	receipt_free(&r);
+}
+
+/* Names the .received ledger of the incoming folder lists. */
+static bool ledger_has(const char *ledger, const char *name)
+{
+	FILE *fp = fopen(ledger, "re");
+	char line[700];
+	bool found = false;
+
+	if (fp == NULL)
+		return false;
+	while (!found && fgets(line, sizeof line, fp)) {
+		line[strcspn(line, "\n")] = '\0';
+		const char *sp = strchr(line, ' ');
+		sp = sp ? strchr(sp + 1, ' ') : NULL;
+		found = sp && strcmp(sp + 1, name) == 0;
+	}
+	fclose(fp);
+	return found;
+}
+
+static void take_inbound(struct peer *p)
+{
+	char *ledger = xasprintf("%s/.received", p->incoming);
+	DIR *d = opendir(p->incoming);
+	struct dirent *de;
+
+	if (d == NULL) {
+		free(ledger);
+		return;
+	}
+	char **names = NULL;
+	size_t n = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || ends_with(de->d_name, ".p7s"))
+			continue;
+		names = xreallocarray(names, n + 1, sizeof *names);
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	for (size_t i = 0; i < n; i++) {
+		/* Only files whose ledger line exists (core/transfer.h). */
+		if (!*p->x->stop && ledger_has(ledger, names[i])) {
+			char *path = xasprintf("%s/%s", p->incoming, names[i]);
+			take_file(p, names[i], path);
+			free(path);
+		}
+		free(names[i]);
+	}
+	free(names);
+	free(ledger);
+}
+
+/* A same-name resend that transfer_fetch recognised: acknowledge again. */
+static void on_resent(void *ctx, const char *name, const char *sha)
+{
+	struct peer *p = ctx;
+	char facts[400], fam[16] = "", b[16] = "";
+	unsigned long records = 0;
+
+	if (marker_read(p, sha, facts, sizeof facts) < 0 || !strstr(facts, " delivered "))
+		return; /* not delivered yet: the incoming copy is still being taken */
+	sscanf(facts, "%15s %15s %lu", fam, b, &records);
+	say(p, "%s: sent again by %s (sha256 %s); acknowledged again, not delivered twice", name,
+	    p->name, sha);
+	acknowledge(p, name, sha, b, records, NULL, NULL);
+}
+
+static void fetch(struct peer *p)
+{
+	struct exchange *x = p->x;
+	if (connect_partner(p) < 0)
+		return;
+	fs_make_dir(p->delivered);
+	struct fetch_plan plan = {
+	    .remote_dir = p->link.remote_outbox,
+	    .remote_done = p->link.remote_done,
+	    .incoming = p->incoming,
+	    .quarantine = p->quarantine,
+	    .trust = {.ca_bundle = x->ca, .partner_cert = p->link.cert},
+	    .audit = x->audit,
+	    .partner = p->name,
+	    .partner_class = p->cls,
+	    .actor = x->actor,
+	    .resent = on_resent,
+	    .resent_ctx = p,
+	};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	enum sftp_fault f = transfer_fetch(p->c, &plan, x->log, mem);
+	fclose(mem);
+	if (text && *text) {
+		fputs(text, x->log);
+		fflush(x->log);
+	}
+	one_line(text);
+	p->cy->fetched += plan.fetched;
+	if (f != SFTP_OK) {
+		snprintf(p->cy->fault, sizeof p->cy->fault, "%s",
+		         text && *text ? text : "fetch failed");
+		if (f == SFTP_TEMPORARY)
+			disconnect(p);
+	}
+	free(text);
+}
+
+/* Sent files whose receipt is overdue: said once, and shown by status. */
+static void overdue(struct peer *p)
+{
+	struct spool_entry *e = NULL;
+	size_t n = 0;
+	time_t now = time(NULL);
+
+	spool_list(p->x->spool, SPOOL_SENT, &e, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(e[i].partner, p->name) != 0 || e[i].alerted ||
+		    now - e[i].sent < p->x->receipt_timeout)
+			continue;
+		char d[32];
+		duration_format((long)(now - e[i].sent), d, sizeof d);
+		say(p, "%s: ALERT: no receipt from %s for %s after %s", e[i].id, p->name, e[i].file,
+		    d);
+		e[i].alerted = true;
+		spool_save(p->x->spool, &e[i]);
+	}
+	free(e);
+}
+
+int exchange_partner(struct exchange *x, const char *partner, bool do_fetch,
+                     const char *const *fresh, size_t nfresh, struct cycle *cy)
+{
+	struct setup *s = x->s;
+	struct peer p = {.x = x, .name = partner, .cy = cy};
+	int rc = 0;
+
+	memset(cy, 0, sizeof *cy);
+	p.cls = cmd_partner_value(s, partner, "class");
+	p.state = cmd_partner_value(s, partner, "state");
+	p.purpose = cmd_partner_value(s, partner, "purpose");
+	p.families = cmd_partner_value(s, partner, "families");
+	const char *receipts = cmd_partner_value(s, partner, "receipts");
+	if (p.purpose == NULL)
+		p.purpose = "child-support";
+	p.receipts = p.state != NULL && (receipts == NULL || strcmp(receipts, "no") != 0);
+	if (p.cls == NULL || p.families == NULL) {
+		fprintf(x->log, "%s: [partner %s] needs class and families\n", cmd_conf_name(s),
+		        partner);
+		return EX_CONFIG;
+	}
+	p.outgoing = xasprintf("%s/outgoing/%s", x->spool, partner);
+	p.incoming = xasprintf("%s/incoming/%s", x->spool, partner);
+	p.quarantine = xasprintf("%s/quarantine/%s", x->spool, partner);
+	p.delivered = xasprintf("%s/delivered/%s", x->spool, partner);
+
+	take_drops(&p, fresh, nfresh);
+	struct spool_entry *e = NULL;
+	size_t n = 0;
+	spool_list(x->spool, SPOOL_ACTIVE, &e, &n);
+	for (size_t i = 0; i < n && !*x->stop; i++)
+		if (strcmp(e[i].partner, partner) == 0 && !prepared(&p, &e[i]))
+			prepare(&p, &e[i]);
+	free(e);
+	/* Incoming files a cycle cut short left behind come first. */
+	take_inbound(&p);
+	if (!*x->stop)
+		send_ready(&p);
+	if (do_fetch && !*x->stop && !cy->connect_failed) {
+		fetch(&p);
+		take_inbound(&p);
+		if (cy->acknowledged && !*x->stop)
+			send_ready(&p);
+	}
+	overdue(&p);
+	if (audit_checkpoint(x->audit, x->log) < 0)
+		rc = EX_IOERR;
+	disconnect(&p);
+	if (p.link_loaded)
+		partner_link_free(&p.link);
+	if (rc == 0 && (cy->connect_failed || cy->deferred))
+		rc = EX_TEMPFAIL;
+	free(p.outgoing);
+	free(p.incoming);
+	free(p.quarantine);
+	free(p.delivered);
+	return rc;
+}
