@@ -306,19 +306,21 @@ static void check_schedule(struct checker *c, const struct ini_entry *e)
 {
 	struct schedule sch;
 	if (schedule_parse(e->value, &sch) < 0)
-		problem(c, e->line, "[%s] schedule: '%s' is not a schedule; expected %s", c->section,
-		        e->value, SCHEDULE_EXPECTED);
+		problem(c, e->line, "[%s] schedule: '%s' is not a schedule; expected %s",
+		        c->section, e->value, SCHEDULE_EXPECTED);
 }
 
 /* The policy (mappings/policy/policy.xml) decides whether it serves; here
  * only its form. */
 static void check_purpose(struct checker *c, const struct ini_entry *e)
 {
-	if (e->value[0] == '\0' || strspn(e->value, "abcdefghijklmnopqrstuvwxyz-") != strlen(e->value))
-		problem(c, e->line,
-		        "[%s] purpose: '%s' is not a purpose; expected one of the policy's, such as "
-		        "child-support",
-		        c->section, e->value);
+	if (e->value[0] == '\0' ||
+	    strspn(e->value, "abcdefghijklmnopqrstuvwxyz-") != strlen(e->value))
+		problem(
+		    c, e->line,
+		    "[%s] purpose: '%s' is not a purpose; expected one of the policy's, such as "
+		    "child-support",
+		    c->section, e->value);
 }
 
 static void check_duration(struct checker *c, const struct ini_entry *e)
@@ -499,8 +501,9 @@ static const struct key_rule partner_keys[] = {
     {"families", true, check_families, "families exchanged with this partner"},
     {"schedule", false, check_schedule, "when to fetch from the partner (every 15m)"},
     {"purpose", false, check_purpose, "purpose of what is sent to this partner (child-support)"},
-    {"receipts", false, check_yes_no, "yes (default when the partner has a state) or no: the "
-                                      "partner acknowledges files with signed receipts"},
+    {"receipts", false, check_yes_no,
+     "yes (default when the partner has a state) or no: the "
+     "partner acknowledges files with signed receipts"},
     {"cert", true, check_partner_cert, "the partner's signing certificate"},
     {NULL, false, NULL, NULL},
 };
