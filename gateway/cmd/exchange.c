@@ -28,6 +28,7 @@
 #include "io/fs.h"
 #include "io/policy_load.h"
 #include "util/alloc.h"
+#include "util/crash.h"
 
 /* Receipt error codes of our own (the receipt family leaves them free). */
 #define REJECT_BAD_BATCH "CS001"
@@ -255,6 +256,7 @@ static void take_folder(struct peer *p, const char *dir, const char *type, const
 			    name, strerror(errno));
 			continue;
 		}
+		crash_point("taking");
 		char *from = xasprintf("%s/%s", dir, name);
 		char *to = spool_path(p->x->spool, &e, "source");
 		if (fs_move(from, to) < 0) {
@@ -299,10 +301,14 @@ static void take_drops(struct peer *p, const char *const *fresh, size_t nfresh)
 static bool abandoned(struct peer *p, struct spool_entry *e)
 {
 	char *src = spool_path(p->x->spool, e, "source");
-	bool gone = e->file[0] == '\0' && access(src, F_OK) != 0;
+	/* A receipt is complete when its meta names its digest; one that is not
+	 * is made again from the received file, which waits for it. */
+	bool gone = (e->file[0] == '\0' && access(src, F_OK) != 0) ||
+	            (strcmp(e->kind, "receipt") == 0 && e->sha256[0] == '\0');
 	free(src);
 	if (gone) {
-		say(p, "%s: taking was interrupted before the file moved in; entry removed", e->id);
+		say(p, "%s: %s was cut short; entry removed", e->id,
+		    strcmp(e->kind, "receipt") == 0 ? "making the receipt" : "taking the file");
 		spool_remove(p->x->spool, e);
 	}
 	return gone;
@@ -399,61 +405,19 @@ static enum disclose_status decide(struct peer *p, const char *xml, const char *
 	return st;
 }
 
-static void prepare(struct peer *p, struct spool_entry *e)
+/* Decides the entry's batch into 'out' (disclosed.xml) and fills in its
+ * family, batch and record count.  0, or -1 when it went to quarantine or
+ * waits for the next cycle (said why). */
+static int decide_entry(struct peer *p, struct spool_entry *e, const char *out)
 {
 	struct exchange *x = p->x;
-	const char *ours = conf_value(&x->s->conf, "gateway", "state");
-	char *xml = NULL, *problems = NULL, *out = NULL, *sig = NULL, why[1024];
 	struct disclose_counts n = {0};
+	char *xml = NULL, *problems = NULL, *r = NULL;
+	int rc = -1;
 
-	if (abandoned(p, e) || entry_xml(p, e, &xml) < 0)
-		return;
-	out = spool_path(x->spool, e, "disclosed.xml");
 	/* Published only with its audit entries: when it is there, it was
 	 * decided and logged already (by a run that stopped after that). */
-	if (access(out, F_OK) != 0) {
-		enum disclose_status st = decide(p, xml, out, &n, &problems);
-		switch (st) {
-		case DISCLOSE_OK:
-			say(p,
-			    "%s: %s batch %s for %s: %lu records, %lu allowed, %lu redacted, %lu "
-			    "denied, %lu prohibited; each decision logged",
-			    e->id, n.family, n.batch, p->name, n.records, n.allowed, n.redacted,
-			    n.denied, n.prohibited);
-			break;
-		case DISCLOSE_NOTHING: {
-			char *r = xasprintf("nothing of %s may go to %s for %s: %lu records, %lu "
-			                    "denied, %lu prohibited (decisions logged; csgw policy "
-			                    "explain shows why)",
-			                    e->source, p->name, p->purpose, n.records, n.denied,
-			                    n.prohibited);
-			entry_quarantine(p, e, r);
-			free(r);
-			goto out;
-		}
-		case DISCLOSE_BAD_DATA: {
-			char *r = xasprintf("%s is not a good batch: %s", e->source, problems);
-			entry_quarantine(p, e, r);
-			free(r);
-			goto out;
-		}
-		default:
-			say(p, "%s: cannot decide %s now: %s; tried again next cycle", e->id,
-			    e->source, problems && *problems ? problems : "see above");
-			goto out;
-		}
-		if (!in_list(p->families, n.family)) {
-			char *r = xasprintf("%s is a %s batch; partner %s takes only: %s",
-			                    e->source, n.family, p->name, p->families);
-			entry_quarantine(p, e, r);
-			free(r);
-			goto out;
-		}
-		snprintf(e->family, sizeof e->family, "%s", n.family);
-		snprintf(e->batch, sizeof e->batch, "%s", n.batch);
-		e->records = n.records - n.denied;
-	} else if (e->family[0] == '\0') {
-		/* Decided before a crash: read the facts again. */
+	if (access(out, F_OK) == 0) {
 		const struct batch_type *bt = NULL;
 		char batch[7];
 		unsigned long records = 0;
@@ -461,27 +425,94 @@ static void prepare(struct peer *p, struct spool_entry *e)
 		if (receipt_batch_facts(x->s->set, out, x->s->test_env, batch, &records, &bt,
 		                        &rep) != MAP_OK) {
 			entry_quarantine(p, e, "the decided batch cannot be read back");
-			goto out;
+			return -1;
 		}
 		snprintf(e->family, sizeof e->family, "%s", bt->family->name);
 		snprintf(e->batch, sizeof e->batch, "%s", batch);
 		e->records = records;
+		return 0;
 	}
-	/* The name it has on the partner's server: no part of the source's
-	 * name (it may say anything), unique by the entry id. */
-	snprintf(e->file, sizeof e->file, "%s-%s-%s.xml", ours ? ours : "xx", e->family, e->id);
-	char *final = spool_path(x->spool, e, e->file);
+	if (entry_xml(p, e, &xml) < 0)
+		return -1;
+	switch (decide(p, xml, out, &n, &problems)) {
+	case DISCLOSE_OK:
+		say(p,
+		    "%s: %s batch %s for %s: %lu records, %lu allowed, %lu redacted, %lu denied, "
+		    "%lu prohibited; each decision logged",
+		    e->id, n.family, n.batch, p->name, n.records, n.allowed, n.redacted, n.denied,
+		    n.prohibited);
+		if (!in_list(p->families, n.family)) {
+			r = xasprintf("%s is a %s batch; partner %s takes only: %s", e->source,
+			              n.family, p->name, p->families);
+			break;
+		}
+		snprintf(e->family, sizeof e->family, "%s", n.family);
+		snprintf(e->batch, sizeof e->batch, "%s", n.batch);
+		e->records = n.records - n.denied;
+		rc = 0;
+		break;
+	case DISCLOSE_NOTHING:
+		r = xasprintf("nothing of %s may go to %s for %s: %lu records, %lu denied, %lu "
+		              "prohibited (decisions logged; csgw policy explain shows why)",
+		              e->source, p->name, p->purpose, n.records, n.denied, n.prohibited);
+		break;
+	case DISCLOSE_BAD_DATA:
+		r = xasprintf("%s is not a good batch: %s", e->source, problems);
+		break;
+	default:
+		say(p, "%s: cannot decide %s now: %s; tried again next cycle", e->id, e->source,
+		    problems && *problems ? problems : "see above");
+		break;
+	}
+	if (r)
+		entry_quarantine(p, e, r);
+	free(r);
+	free(xml);
+	free(problems);
+	return rc;
+}
+
+static void prepare(struct peer *p, struct spool_entry *e)
+{
+	struct exchange *x = p->x;
+	const char *ours = conf_value(&x->s->conf, "gateway", "state");
+	char *out = spool_path(x->spool, e, "disclosed.xml"), *final = NULL, *sig = NULL;
+	char why[1024] = "", sha[65];
+	bool published = false;
+
+	if (abandoned(p, e))
+		goto out;
+	/* Published under its final name by a run that stopped before its
+	 * digest was recorded: only the signature is made again. */
+	if (e->file[0]) {
+		final = spool_path(x->spool, e, e->file);
+		published = access(final, F_OK) == 0;
+	}
+	if (!published) {
+		if (decide_entry(p, e, out) < 0)
+			goto out;
+		crash_point("decided");
+		/* The name it has on the partner's server: no part of the
+		 * source's name (it may say anything), unique by the entry id. */
+		snprintf(e->file, sizeof e->file, "%s-%s-%s.xml", ours ? ours : "xx", e->family,
+		         e->id);
+		free(final);
+		final = spool_path(x->spool, e, e->file);
+		if (spool_save(x->spool, e) < 0) {
+			say(p, "%s: cannot record its preparation: %s; tried again next cycle",
+			    e->id, strerror(errno));
+			goto out;
+		}
+	}
+	crash_point("named");
 	sig = cmd_signature_path(final);
-	char sha[65];
-	if (cms_sign_file(x->signer, out, sig, sha, why, sizeof why) < 0 ||
-	    fs_publish(out, final) < 0) {
+	if (cms_sign_file(x->signer, published ? final : out, sig, sha, why, sizeof why) < 0 ||
+	    (!published && fs_publish(out, final) < 0)) {
 		say(p, "%s: cannot sign %s now: %s; tried again next cycle", e->id, e->file,
 		    why[0] ? why : strerror(errno));
-		e->file[0] = '\0';
-		free(final);
 		goto out;
 	}
-	free(final);
+	crash_point("signed");
 	snprintf(e->sha256, sizeof e->sha256, "%s", sha);
 	if (spool_save(x->spool, e) < 0) {
 		say(p, "%s: cannot record its preparation: %s; tried again next cycle", e->id,
@@ -491,10 +522,9 @@ static void prepare(struct peer *p, struct spool_entry *e)
 	p->cy->prepared++;
 	say(p, "%s: ready to send as %s (sha256 %s)", e->id, e->file, e->sha256);
 out:
-	free(xml);
 	free(out);
+	free(final);
 	free(sig);
-	free(problems);
 }
 
 /* An entry whose prepared file was published but whose meta was not
@@ -624,6 +654,7 @@ static bool send_entry(struct peer *p, struct spool_entry *e)
 		say(p, "%s: HELD: %s", e->id, r);
 		free(r);
 	} else if (f == SFTP_OK) {
+		crash_point("uploaded");
 		bool needs_receipt = p->receipts && strcmp(e->kind, "batch") == 0;
 		e->sent = time(NULL);
 		e->attempts++;
@@ -731,6 +762,7 @@ static int acknowledge(struct peer *p, const char *name, const char *sha, const 
 	snprintf(e.source, sizeof e.source, "receipt for %s", name);
 	if (spool_create(x->spool, &e) < 0)
 		goto out;
+	crash_point("receipt-created");
 	snprintf(e.file, sizeof e.file, "%s-receipt-%s.xml", ours, e.id);
 	char *tmp = spool_path(x->spool, &e, "receipt.tmp");
 	char *final = spool_path(x->spool, &e, e.file);
@@ -738,7 +770,8 @@ static int acknowledge(struct peer *p, const char *name, const char *sha, const 
 	struct report rep = {.out = x->log, .file = e.file, .max = 5};
 	if (receipt_write(x->s->set, &r, tmp, &rep) == MAP_OK &&
 	    cms_sign_file(x->signer, tmp, sig, e.sha256, why, sizeof why) == 0 &&
-	    fs_publish(tmp, final) == 0 && spool_save(x->spool, &e) == 0) {
+	    fs_publish(tmp, final) == 0 && (crash_point("receipt-published"), 1) &&
+	    spool_save(x->spool, &e) == 0) {
 		rc = 0;
 		p->cy->acknowledged++;
 		say(p, "%s: receipt for %s from %s (%s%s%s), queued", e.id, name, p->name,
@@ -813,7 +846,9 @@ static void quarantine_inbound(struct peer *p, const char *name, const char *why
 		rc = out_commit(&of);
 	if (rc < 0)
 		out_abort(&of);
-	if (rc == 0 && (fs_move(from_sig, to_sig) < 0 || fs_move(from, to) < 0))
+	/* The signature first; a run cut short between the two moved it. */
+	if (rc == 0 && ((access(from_sig, F_OK) == 0 && fs_move(from_sig, to_sig) < 0) ||
+	                fs_move(from, to) < 0))
 		rc = -1;
 	if (rc < 0)
 		say(p, "%s: cannot quarantine it: %s; left in %s", name, strerror(errno),
@@ -833,6 +868,7 @@ static void remove_incoming(struct peer *p, const char *name)
 	char *path = xasprintf("%s/%s", p->incoming, name);
 	char *sig = cmd_signature_path(path);
 	unlink(sig);
+	crash_point("incoming-half-removed");
 	unlink(path);
 	fs_fsync_dir(path);
 	free(path);
@@ -854,19 +890,24 @@ static int deliver(struct peer *p, const char *name, const char *family, char *d
 		if (n == 0)
 			snprintf(delivered, size, "%s-%s", p->name, name);
 		else
-			snprintf(delivered, size, "%s-%s.%d", p->name, name, n);
+			snprintf(delivered, size, "%s-%d-%s", p->name, n + 1, name);
 		char *to = xasprintf("%s/%s", inbox, delivered);
 		char *to_sig = cmd_signature_path(to);
 		/* The signature beside the data: who sent it stays provable. */
-		unlink(to_sig);
-		if (link(from_sig, to_sig) == 0 || errno == ENOENT) {
+		struct stat a, b;
+		if (stat(from, &a) == 0 && stat(to, &b) == 0 && a.st_ino == b.st_ino &&
+		    a.st_dev == b.st_dev) {
+			/* Linked by a run that stopped before it said so. */
+			if (link(from_sig, to_sig) < 0 && errno != ENOENT && errno != EEXIST)
+				n = 1000;
+			else
+				rc = fs_fsync_dir(to);
+		} else if (link(from_sig, to_sig) == 0 || errno == ENOENT || errno == EEXIST) {
 			if (link(from, to) == 0)
 				rc = fs_fsync_dir(to);
 			else if (errno != EEXIST)
 				n = 1000;
 		}
-		if (rc < 0)
-			unlink(to_sig);
 		free(to);
 		free(to_sig);
 	}
@@ -949,21 +990,26 @@ static void take_file(struct peer *p, const char *name, const char *path)
 	char delivered[300];
 	snprintf(facts, sizeof facts, "%s %s %lu delivering", family, batch, records);
 	if (marker_write(p, key, sha) < 0 || marker_write(p, sha, facts) < 0 ||
-	    deliver(p, name, family, delivered, sizeof delivered) < 0) {
+	    (crash_point("delivering"), deliver(p, name, family, delivered, sizeof delivered)) <
+	        0) {
 		say(p, "%s: cannot deliver it into the inbox: %s; tried again next cycle", name,
 		    strerror(errno));
 		return;
 	}
+	crash_point("linked");
 	snprintf(facts, sizeof facts, "%s %s %lu delivered %s", family, batch, records, delivered);
 	if (marker_write(p, sha, facts) < 0) {
 		say(p, "%s: delivered, but cannot record it: %s", name, strerror(errno));
 		return;
 	}
+	crash_point("delivered");
 	p->cy->delivered++;
 	say(p, "%s: delivered to inbox/%s/%s (%s batch %s, %lu records, sha256 %s)", name, family,
 	    delivered, family, batch, records, sha);
-	if (acknowledge(p, name, sha, batch, records, NULL, NULL) == 0)
+	if (acknowledge(p, name, sha, batch, records, NULL, NULL) == 0) {
+		crash_point("acknowledged");
 		remove_incoming(p, name);
+	}
 }
 
 /* Finds our entry for partner p whose file has this SHA-256. */
@@ -986,6 +1032,57 @@ static int find_sent(struct peer *p, const char *sha, struct spool_entry *found)
 		free(e);
 	}
 	return -1;
+}
+
+/* What a receipt filed with its entry says: done, or hold with the
+ * partner's reasons. */
+static void settle(struct peer *p, struct spool_entry *e, const struct receipt *r, const char *name)
+{
+	if (r->accepted && r->rejected_count == 0) {
+		if (spool_move(p->x->spool, e, SPOOL_DONE, "") == 0) {
+			p->cy->settled++;
+			say(p, "%s: acknowledged by %s (%s, %lu records accepted); done", e->id,
+			    p->name, name, r->accepted_count);
+		}
+		return;
+	}
+	char reasons[900];
+	size_t o = (size_t)snprintf(
+	    reasons, sizeof reasons,
+	    "%s by %s (%s):", r->accepted ? "records rejected" : "file REJECTED", p->name, name);
+	for (size_t i = 0; i < r->nresults && o < sizeof reasons; i++)
+		for (unsigned k = 0; k < r->results[i].nerrors && o < sizeof reasons; k++)
+			o +=
+			    (size_t)snprintf(reasons + o, sizeof reasons - o, " record %lu: %s %s;",
+			                     r->results[i].record, r->results[i].errors[k].code,
+			                     r->results[i].errors[k].message);
+	if (spool_move(p->x->spool, e, SPOOL_HOLD, reasons) == 0) {
+		p->cy->held++;
+		say(p, "%s: HELD: %s", e->id, reasons);
+	}
+}
+
+/* Receipts filed with their entry by a run that stopped before it
+ * settled them. */
+static void settle_filed(struct peer *p)
+{
+	static const enum spool_state waiting[] = {SPOOL_SENT, SPOOL_DEFERRED, SPOOL_ACTIVE};
+	for (size_t w = 0; w < sizeof waiting / sizeof *waiting; w++) {
+		struct spool_entry *e = NULL;
+		size_t n = 0;
+		spool_list(p->x->spool, waiting[w], &e, &n);
+		for (size_t i = 0; i < n; i++) {
+			char *path = spool_path(p->x->spool, &e[i], "receipt.xml");
+			struct receipt r = {0};
+			struct report rep = {.out = p->x->log, .file = path, .max = 5};
+			if (strcmp(e[i].partner, p->name) == 0 && access(path, F_OK) == 0 &&
+			    receipt_read(p->x->s->set, path, &r, &rep) == MAP_OK)
+				settle(p, &e[i], &r, "receipt.xml, filed before");
+			receipt_free(&r);
+			free(path);
+		}
+		free(e);
+	}
 }
 
 static void take_receipt(struct peer *p, const char *name, const char *path)
@@ -1036,30 +1133,13 @@ static void take_receipt(struct peer *p, const char *name, const char *path)
 	char *keep = spool_path(x->spool, &e, "receipt.xml");
 	char *keep_sig = cmd_signature_path(keep);
 	char *from_sig = cmd_signature_path(path);
-	if (fs_move(from_sig, keep_sig) < 0 || fs_move(path, keep) < 0) {
+	if ((access(from_sig, F_OK) == 0 && fs_move(from_sig, keep_sig) < 0) ||
+	    (crash_point("filing-receipt"), fs_move(path, keep) < 0)) {
 		say(p, "%s: cannot file the receipt with %s: %s; tried again next cycle", name,
 		    e.id, strerror(errno));
-	} else if (r.accepted && r.rejected_count == 0) {
-		if (spool_move(x->spool, &e, SPOOL_DONE, "") == 0) {
-			p->cy->settled++;
-			say(p, "%s: acknowledged by %s (%s, %lu records accepted); done", e.id,
-			    p->name, name, r.accepted_count);
-		}
 	} else {
-		char reasons[900];
-		size_t o = (size_t)snprintf(reasons, sizeof reasons, "%s by %s (%s):",
-		                            r.accepted ? "records rejected" : "file REJECTED",
-		                            p->name, name);
-		for (size_t i = 0; i < r.nresults && o < sizeof reasons; i++)
-			for (unsigned k = 0; k < r.results[i].nerrors && o < sizeof reasons; k++)
-				o += (size_t)snprintf(reasons + o, sizeof reasons - o,
-				                      " record %lu: %s %s;", r.results[i].record,
-				                      r.results[i].errors[k].code,
-				                      r.results[i].errors[k].message);
-		if (spool_move(x->spool, &e, SPOOL_HOLD, reasons) == 0) {
-			p->cy->held++;
-			say(p, "%s: HELD: %s", e.id, reasons);
-		}
+		crash_point("receipt-filed");
+		settle(p, &e, &r, name);
 	}
 	free(keep);
 	free(keep_sig);
@@ -1230,7 +1310,8 @@ int exchange_partner(struct exchange *x, const char *partner, bool do_fetch,
 		if (strcmp(e[i].partner, partner) == 0 && !prepared(&p, &e[i]))
 			prepare(&p, &e[i]);
 	free(e);
-	/* Incoming files a cycle cut short left behind come first. */
+	/* What a cycle cut short left behind comes first. */
+	settle_filed(&p);
 	take_inbound(&p);
 	if (!*x->stop)
 		send_ready(&p);

@@ -80,8 +80,11 @@ static unsigned long count_files(const char *dir, time_t *oldest)
 	while ((de = readdir(d)) != NULL) {
 		struct stat st;
 		size_t len = strlen(de->d_name);
+		/* What csgw run would take: not hidden, temporary or a signature. */
 		if (de->d_name[0] == '.' ||
 		    (len > 4 && strcmp(de->d_name + len - 4, ".p7s") == 0) ||
+		    (len > 4 && strcmp(de->d_name + len - 4, ".tmp") == 0) ||
+		    (len > 5 && strcmp(de->d_name + len - 5, ".part") == 0) ||
 		    (len > 7 && strcmp(de->d_name + len - 7, ".reason") == 0))
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode))
@@ -461,8 +464,10 @@ static int queue_change(struct setup *set, const char *spool, const char *verb,
 	if (lock < 0)
 		return EX_TEMPFAIL;
 	/* Read again under the lock: the daemon may have moved it. */
-	if (spool_find(spool, e->id, e) < 0) {
-		fprintf(stderr, "csgw queue: %s: gone meanwhile\n", e->id);
+	char id[SPOOL_ID_MAX];
+	snprintf(id, sizeof id, "%s", e->id);
+	if (spool_find(spool, id, e) < 0) {
+		fprintf(stderr, "csgw queue: %s: gone meanwhile\n", id);
 		rc = EX_NOINPUT;
 		goto out;
 	}

@@ -25,6 +25,7 @@
 #include "cmd/cmd.h"
 #include "cmd/exchange.h"
 #include "core/schedule.h"
+#include "core/spool.h"
 #include "io/fs.h"
 #include "util/alloc.h"
 #include "util/notify.h"
@@ -388,6 +389,9 @@ int cmd_run(struct globals *g, int argc, char **argv)
 		goto out;
 	}
 	free(run_lock);
+	unsigned swept = spool_sweep(d->x.spool);
+	if (swept)
+		printf("csgw run: removed %u temporary file(s) left by an earlier run\n", swept);
 	if ((rc = load_partners(d)) != 0)
 		goto out;
 	catch_signals();

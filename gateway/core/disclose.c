@@ -45,6 +45,7 @@ struct discloser {
 	struct batch_counts kept;
 	struct disclose_counts *out;
 	bool failed;
+	int write_error; /* errno of a failed write to the decisions' file */
 };
 
 /* The value of a field without padding, into out (size bytes). */
@@ -190,8 +191,10 @@ static void decide_group(struct discloser *d)
 		break;
 	}
 	if (fwrite(&p, sizeof p, 1, d->pending) != 1 ||
-	    fwrite(subjects, 65, p.nsubjects, d->pending) != p.nsubjects)
+	    fwrite(subjects, 65, p.nsubjects, d->pending) != p.nsubjects) {
+		d->write_error = errno;
 		d->failed = true;
+	}
 out:
 	policy_decision_free(&dec);
 	for (size_t i = 0; i < d->ngroup; i++)
@@ -365,6 +368,9 @@ enum disclose_status disclose_batch(const struct disclose_plan *plan, const char
 			fprintf(err,
 			        "csgw: %s: the registry could not be read; nothing disclosed\n",
 			        input);
+		else if (d.write_error)
+			fprintf(err, "csgw: %s: cannot write a temporary file beside it: %s\n",
+			        output, strerror(d.write_error));
 		goto out;
 	}
 	if (st != MAP_OK) {

@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "io/fs.h"
 #include "util/alloc.h"
+#include "util/crash.h"
 
 static const char *const state_names[SPOOL_NSTATES] = {
     "active", "deferred", "sent", "done", "hold", "quarantine",
@@ -128,8 +130,10 @@ static void take(char *dst, size_t size, const char *value)
 
 int spool_load(const char *root, enum spool_state state, const char *id, struct spool_entry *e)
 {
+	char copy[SPOOL_ID_MAX];
+	take(copy, sizeof copy, id); /* id may be e->id */
 	memset(e, 0, sizeof *e);
-	take(e->id, sizeof e->id, id);
+	take(e->id, sizeof e->id, copy);
 	e->state = state;
 	char *path = spool_path(root, e, "meta");
 	FILE *fp = fopen(path, "re");
@@ -250,6 +254,7 @@ int spool_move(const char *root, struct spool_entry *e, enum spool_state to, con
 		return -1;
 	if (to == e->state)
 		return 0;
+	crash_point("moving");
 	char *from = spool_path(root, e, NULL);
 	enum spool_state was = e->state;
 	e->state = to;
@@ -315,4 +320,64 @@ int spool_remove(const char *root, const struct spool_entry *e)
 	}
 	free(dir);
 	return rc;
+}
+
+/* ".NAME.PID.tmp" of a process that is gone, or ".csgw-disclose-XXXXXX". */
+static bool stale_temp(const char *name)
+{
+	size_t n = strlen(name);
+	if (name[0] != '.')
+		return false;
+	if (strncmp(name, ".csgw-disclose-", 15) == 0)
+		return true;
+	if (n < 7 || strcmp(name + n - 4, ".tmp") != 0)
+		return false;
+	const char *end = name + n - 4, *start = end;
+	while (start > name && start[-1] >= '0' && start[-1] <= '9')
+		start--;
+	if (start == end || start[-1] != '.')
+		return false;
+	long pid = strtol(start, NULL, 10);
+	return pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+static unsigned sweep_dir(const char *dir, int depth)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	unsigned removed = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (stale_temp(de->d_name)) {
+			removed += unlinkat(dirfd(d), de->d_name, 0) == 0;
+			continue;
+		}
+		if (depth > 0 && de->d_name[0] != '.') {
+			char *sub = xasprintf("%s/%s", dir, de->d_name);
+			struct stat st;
+			if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+				removed += sweep_dir(sub, depth - 1);
+			free(sub);
+		}
+	}
+	closedir(d);
+	return removed;
+}
+
+unsigned spool_sweep(const char *root)
+{
+	unsigned removed = sweep_dir(root, 0);
+	for (int i = 0; i < SPOOL_NSTATES; i++) {
+		char *dir = xasprintf("%s/%s", root, state_names[i]);
+		removed += sweep_dir(dir, 1);
+		free(dir);
+	}
+	char *delivered = xasprintf("%s/delivered", root);
+	removed += sweep_dir(delivered, 1);
+	free(delivered);
+	return removed;
 }

@@ -94,6 +94,14 @@ int spool_list(const char *root, enum spool_state, struct spool_entry **entries,
 /* Removes an entry and everything in its folder.  0 or -1. */
 int spool_remove(const char *root, const struct spool_entry *e);
 
+/* Removes what writers killed mid-write left behind in the spool's own
+ * folders (entries, delivered markers, the root): hidden temporary files
+ * of io/fs.h whose process is gone, and disclose scratch files.  Producers'
+ * files in outgoing and resumable downloads in incoming are not touched.
+ * For the daemon at start, holding the spool's lock.  Returns how many
+ * files were removed. */
+unsigned spool_sweep(const char *root);
+
 /* The path of 'name' inside an entry's folder, or the folder itself when
  * name is NULL (caller frees). */
 char *spool_path(const char *root, const struct spool_entry *e, const char *name);

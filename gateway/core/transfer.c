@@ -15,6 +15,7 @@
 #include "io/digest.h"
 #include "io/fs.h"
 #include "util/alloc.h"
+#include "util/crash.h"
 
 /* How much of a partial file's end must match before it is resumed. */
 #define TAIL_CHECK (64 * 1024)
@@ -688,6 +689,7 @@ static enum sftp_fault fetch_one(struct sftp_conn *c, struct fetch_plan *plan, c
 		f = SFTP_LOCAL;
 		goto out;
 	}
+	crash_point("fetched-unrecorded");
 	if (ledger_add(&n, by.sha256, size, name, err) < 0) {
 		f = SFTP_LOCAL; /* delivered; the next run writes the line */
 		goto out;
