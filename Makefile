@@ -8,6 +8,7 @@
 #   make bench-sign only its signing part
 #   make bench-sftp only its SFTP part (SFTP_BENCH_MIB=N for a smaller file)
 #   make bench-audit only its audit log part (AUDIT_BENCH_N=N entries)
+#   make bench-e2e  only csgw run end to end, and a locate request's latency
 #   make fuzz       the parsers under libFuzzer, FUZZ_SECONDS each
 #   make lint       formatting (clang-format) and banned functions
 #   make certs      development PKI in certs/dev, NOT FOR PRODUCTION
@@ -39,7 +40,7 @@ LIB_OBJ = $(LIB_SRC:gateway/%.c=$(BUILD)/obj/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit demo bench bench-sign bench-sftp bench-audit fuzz lint certs install clean xsd
+.PHONY: all deps test unit demo bench bench-sign bench-sftp bench-audit bench-e2e fuzz lint certs install clean xsd
 
 all: deps $(BUILD)/csgw
 
@@ -87,12 +88,19 @@ bench:
 	@tests/bench/sign.sh $(BUILD)
 	@tests/bench/sftp.sh $(BUILD)
 	@tests/bench/audit.sh $(BUILD)
+	@tests/bench/e2e.sh $(BUILD)
 
 # Only the signing part of make bench (csgw sign / verify against openssl).
 bench-sign:
 	@gateway/deps.sh bench
 	@$(MAKE) --no-print-directory all
 	@tests/bench/sign.sh $(BUILD)
+
+# Only the end-to-end part (csgw run on loopback; E2E_BENCH_N=N records).
+bench-e2e:
+	@gateway/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@tests/bench/e2e.sh $(BUILD)
 
 bench-audit:
 	@gateway/deps.sh bench
@@ -124,6 +132,9 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/csgw
 	install -m 0755 $(BUILD)/csgw $(DESTDIR)$(PREFIX)/bin/csgw
 	cp -R mappings $(DESTDIR)$(PREFIX)/share/csgw/
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|/usr/local|$(PREFIX)|g' gateway/csgw.service \
+		>$(DESTDIR)$(PREFIX)/lib/systemd/system/csgw.service
 
 clean:
 	rm -rf build build-asan build-fuzz bench-out demo-out

@@ -200,6 +200,15 @@ static void one_line(char *text)
 			*c = ';';
 }
 
+/* A local problem (disk, signer): the next cycle comes after retry_min,
+ * not only at the partner's next scheduled exchange. */
+static void later(struct peer *p)
+{
+	time_t when = time(NULL) + p->x->retry_min;
+	if (p->cy->wake == 0 || when < p->cy->wake)
+		p->cy->wake = when;
+}
+
 static void entry_quarantine(struct peer *p, struct spool_entry *e, const char *why)
 {
 	if (spool_move(p->x->spool, e, SPOOL_QUARANTINE, why) < 0) {
@@ -349,6 +358,7 @@ static int entry_xml(struct peer *p, struct spool_entry *e, char **xml)
 	} else if (st != MAP_OK) {
 		one_line(text);
 		say(p, "%s: cannot map %s now: %s; tried again next cycle", e->id, e->source, text);
+		later(p);
 		rc = -1;
 	}
 	free(text);
@@ -462,6 +472,7 @@ static int decide_entry(struct peer *p, struct spool_entry *e, const char *out)
 	default:
 		say(p, "%s: cannot decide %s now: %s; tried again next cycle", e->id, e->source,
 		    problems && *problems ? problems : "see above");
+		later(p);
 		break;
 	}
 	if (r)
@@ -501,6 +512,7 @@ static void prepare(struct peer *p, struct spool_entry *e)
 		if (spool_save(x->spool, e) < 0) {
 			say(p, "%s: cannot record its preparation: %s; tried again next cycle",
 			    e->id, strerror(errno));
+			later(p);
 			goto out;
 		}
 	}
@@ -510,6 +522,7 @@ static void prepare(struct peer *p, struct spool_entry *e)
 	    (!published && fs_publish(out, final) < 0)) {
 		say(p, "%s: cannot sign %s now: %s; tried again next cycle", e->id, e->file,
 		    why[0] ? why : strerror(errno));
+		later(p);
 		goto out;
 	}
 	crash_point("signed");
@@ -517,6 +530,7 @@ static void prepare(struct peer *p, struct spool_entry *e)
 	if (spool_save(x->spool, e) < 0) {
 		say(p, "%s: cannot record its preparation: %s; tried again next cycle", e->id,
 		    strerror(errno));
+		later(p);
 		goto out;
 	}
 	p->cy->prepared++;
@@ -994,6 +1008,7 @@ static void take_file(struct peer *p, const char *name, const char *path)
 	        0) {
 		say(p, "%s: cannot deliver it into the inbox: %s; tried again next cycle", name,
 		    strerror(errno));
+		later(p);
 		return;
 	}
 	crash_point("linked");
@@ -1137,6 +1152,7 @@ static void take_receipt(struct peer *p, const char *name, const char *path)
 	    (crash_point("filing-receipt"), fs_move(path, keep) < 0)) {
 		say(p, "%s: cannot file the receipt with %s: %s; tried again next cycle", name,
 		    e.id, strerror(errno));
+		later(p);
 	} else {
 		crash_point("receipt-filed");
 		settle(p, &e, &r, name);

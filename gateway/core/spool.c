@@ -62,11 +62,18 @@ char *spool_path(const char *root, const struct spool_entry *e, const char *name
 	return xasprintf("%s/%s/%s/%s", root, state_names[e->state], e->id, name);
 }
 
+/* YYYYMMDDTHHMMSSZ-PID-SEQ, as spool_create makes them: nothing else in a
+ * state folder (such as quarantine/PARTNER) is taken for an entry. */
 bool spool_id_valid(const char *id)
 {
 	size_t n = strlen(id);
-	return n > 0 && n < SPOOL_ID_MAX && id[0] != '-' &&
-	       strspn(id, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-") == n;
+	if (n < 20 || n >= SPOOL_ID_MAX || strspn(id, "0123456789") != 8 || id[8] != 'T' ||
+	    strspn(id + 9, "0123456789") != 6 || strncmp(id + 15, "Z-", 2) != 0)
+		return false;
+	const char *rest = id + 17;
+	size_t pid = strspn(rest, "0123456789");
+	return pid > 0 && rest[pid] == '-' && rest[pid + 1] != '\0' &&
+	       strspn(rest + pid + 1, "0123456789") == strlen(rest + pid + 1);
 }
 
 /* One line of meta; newlines in values (a reason) become spaces. */

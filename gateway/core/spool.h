@@ -106,7 +106,8 @@ unsigned spool_sweep(const char *root);
  * name is NULL (caller frees). */
 char *spool_path(const char *root, const struct spool_entry *e, const char *name);
 
-/* An id as csgw makes them (for ids typed by people). */
+/* An id as spool_create makes them (for ids typed by people, and to tell
+ * entries from other folders). */
 bool spool_id_valid(const char *id);
 
 #endif
