@@ -58,11 +58,12 @@ say "signing: a development PKI (NOT FOR PRODUCTION) for CA (06), TX (48) and OC
 
 # TX's SFTP server, which accepts CA's SSH key; stopped however the demo ends.
 "$top/tests/sshd.sh" start "$out/tx-sftp" --authorize pki/ca06/private/ssh_ed25519.pub \
-	--owner $$ >/dev/null
+	--authorize pki/tx48/private/ssh_ed25519.pub --owner $$ >/dev/null
 trap '"$top/tests/sshd.sh" stop "$out/tx-sftp"' EXIT
 sftp_port=$(cat "$out/tx-sftp/port")
 
-# conf PARTY STATE PEER PEER_STATE PEER_NAME: the gateway.conf of one state.
+# conf PARTY STATE PEER PEER_STATE PEER_NAME INBOX OUTBOX: the gateway.conf
+# of one state; TX uploads where CA downloads and the other way round.
 conf() {
 	mkdir -p "$1-spool" "$1-audit"
 	cat >"$1.conf" <<EOF
@@ -76,6 +77,7 @@ signing_cert = pki/$1/local/signing.pem
 signing_key = pki/$1/private/signing.key
 ca_bundle = pki/$1/trusted/ca.pem
 subject_key = pki/$1/private/subject.key
+drop_min_age = 0                ; the demo's producers rename files into place
 
 [partner $5]
 class = iv-d-agency
@@ -85,14 +87,14 @@ port = $sftp_port
 user = $(id -un)
 ssh_key = pki/$1/private/ssh_ed25519
 known_hosts = tx-sftp/known_hosts
-remote_inbox = $out/tx-sftp/remote/inbound
-remote_outbox = $out/tx-sftp/remote/outbound
+remote_inbox = $out/tx-sftp/remote/$6
+remote_outbox = $out/tx-sftp/remote/$7
 families = locate referral
 cert = pki/$1/partners/$3.pem
 EOF
 }
-conf ca06 06 tx48 48 TX
-conf tx48 48 ca06 06 CA
+conf ca06 06 tx48 48 TX inbound outbound
+conf tx48 48 ca06 06 CA outbound inbound
 
 inbox=tx-sftp/remote/inbound
 outbox=tx-sftp/remote/outbound
@@ -149,6 +151,24 @@ if "$csgw" -c tx48.conf verify --partner CA ndnh-report.xml; then
 	exit 1
 fi
 
+say "the daemons: a producer drops a locate request batch into CA's outgoing spool; CA's csgw run takes it, decides and logs every record, signs and uploads it, and waits for TX's receipt"
+# The files of the steps above are set aside: csgw run would take what
+# csgw fetch left in CA's incoming folder (and quarantine the receipt of a
+# file it did not send itself).
+rm -f "$inbox"/* "$outbox"/*
+mkdir -p manual-fetch && mv ca06-spool/incoming manual-fetch/
+mkdir -p ca06-spool/outgoing/TX
+cp locate-request.xml ca06-spool/outgoing/TX/.requests.tmp
+mv ca06-spool/outgoing/TX/.requests.tmp ca06-spool/outgoing/TX/requests.xml
+"$csgw" -c ca06.conf run --once
+say "TX's csgw run fetches it, verifies CA's signature, checks it, delivers it to TX's inbox once, and sends a signed receipt"
+"$csgw" -c tx48.conf run --once
+ls tx48-spool/inbox/locate
+say "CA's csgw run fetches the receipt: the entry is done (csgw queue list; csgw status)"
+"$csgw" -c ca06.conf run --once
+"$csgw" -c ca06.conf queue list
+"$csgw" -c ca06.conf status
+
 say "where to look next"
 echo "XML batches, generated schemas and round-trip copies: $out"
 echo "record layouts: $csgw mapping show ndnh    configuration: gateway/gateway.conf.example"
@@ -156,4 +176,5 @@ echo "signatures, the two gateway.conf files: $out/*.p7s, *.conf"
 echo "the disclosure policy: mappings/policy/policy.xml (mappings/policy/README.md); $csgw policy explain --help"
 echo "what crossed the wire: $out/tx-sftp/remote (TX's server), $out/ca06-spool/incoming/TX (CA's side)"
 echo "TX's server log: $out/tx-sftp/sshd.log"
+echo "the spools: $out/ca06-spool, $out/tx48-spool (spool/README.md); csgw run --help, csgw queue --help"
 echo "the development PKI: $out/pki (layout: certs/README.md)"
