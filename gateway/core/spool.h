@@ -55,7 +55,7 @@ struct spool_entry {
 	char family[16]; /* once prepared */
 	char batch[16];
 	char file[208];   /* name of the prepared file, here and on the server */
-	char source[256]; /* name it was dropped under (for people) */
+	char source[320]; /* name it was dropped under (for people) */
 	char sha256[65];  /* of the prepared file */
 	unsigned long records;
 	unsigned attempts;

@@ -193,7 +193,7 @@ lat=""
 for i in 1 2 3 4 5; do
 	d=$out/ca-spool/outgoing/FED
 	cp "$out/one.xml" "$d/.one-$i.tmp"
-	before=$(ls "$out/sshd/remote/inbound" | grep -c '^06-locate-.*\.xml$' || true)
+	before=$(find "$out/sshd/remote/inbound" -maxdepth 1 -name '06-locate-*.xml' | wc -l)
 	s=$(perl -MTime::HiRes=time -e 'printf "%.4f", time')
 	mv "$d/.one-$i.tmp" "$d/one-$i.xml"
 	e=$(perl -MTime::HiRes=time,sleep -e '
