@@ -10,6 +10,7 @@
  * run in any case) and exit 0.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
@@ -56,22 +57,37 @@ static const char run_usage[] =
     "and 75 at once when another csgw run holds the spool.\n";
 
 static volatile sig_atomic_t stop_flag, reload_flag;
+/* The self-pipe: a signal that arrives just before poll() still wakes it. */
+static int wake_pipe[2] = {-1, -1};
+
+static void wake(void)
+{
+	int saved = errno;
+	if (wake_pipe[1] >= 0 && write(wake_pipe[1], "x", 1) < 0) {
+		/* full: a wake-up is pending anyway */
+	}
+	errno = saved;
+}
 
 static void on_stop(int sig)
 {
 	(void)sig;
 	stop_flag = 1;
+	wake();
 }
 
 static void on_hup(int sig)
 {
 	(void)sig;
 	reload_flag = 1;
+	wake();
 }
 
 static void catch_signals(void)
 {
 	struct sigaction sa = {0};
+	if (wake_pipe[0] < 0 && pipe2(wake_pipe, O_NONBLOCK | O_CLOEXEC) < 0)
+		wake_pipe[0] = wake_pipe[1] = -1;
 	sigemptyset(&sa.sa_mask);
 	/* No SA_RESTART: poll() returns at once. */
 	sa.sa_handler = on_stop;
@@ -328,9 +344,13 @@ static int serve(struct daemon *d)
 		if (wait_ms < 0)
 			wait_ms = 0;
 		if (wait_ms > 0 && !stop_flag && !reload_flag) {
-			struct pollfd pfd = {.fd = d->inotify, .events = POLLIN};
-			poll(&pfd, d->inotify >= 0 ? 1 : 0,
+			struct pollfd pfd[2] = {{.fd = wake_pipe[0], .events = POLLIN},
+			                        {.fd = d->inotify, .events = POLLIN}};
+			poll(pfd, d->inotify >= 0 ? 2 : 1,
 			     (int)(wait_ms > INT_MAX ? INT_MAX : wait_ms));
+			char drain[64];
+			while (wake_pipe[0] >= 0 && read(wake_pipe[0], drain, sizeof drain) > 0)
+				;
 		}
 	}
 	notify_systemd("STOPPING=1");

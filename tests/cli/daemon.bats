@@ -359,6 +359,11 @@ wait_for() {
 	wait_for "grep -q 'still running with the old one' run.log"
 	kill -0 "$DAEMON_PID"
 	grep -q RELOADING=1 notify.log
+	# A good one is taken.
+	sed -i '$d' "$conf"
+	kill -HUP "$DAEMON_PID"
+	wait_for "grep -q 'reloaded' run.log"
+	[ "$(grep -c READY=1 notify.log)" -ge 3 ]
 	kill -TERM "$DAEMON_PID"
 	wait "$DAEMON_PID"
 	rc=$?
@@ -411,4 +416,24 @@ wait_for() {
 	[[ "$output" == *"sent to TX"* ]]
 	[ "$(member_ids "$TO_TX"/*.xml | sort -u | wc -l)" -eq 200 ]
 	umount "$mnt"
+}
+
+@test "the partner's server stops while the daemon runs: the entry is deferred, and delivered by the daemon itself once the server is back" {
+	locate_xml 3 lr.xml
+	conf=$BATS_TEST_TMPDIR/live.conf
+	sed "s|^spool = |spool = $PKI/|; s|^audit_db = |audit_db = $PKI/|; s|^checkpoint_dir = |checkpoint_dir = $PKI/|; s|= pki/|= $PKI/pki/|" "$A" >"$conf"
+	"$CSGW" -c "$conf" run >run.log 2>&1 &
+	DAEMON_PID=$!
+	wait_for "grep -q serving run.log"
+	"$SSHD_SH" kill "$PSSHD" >/dev/null
+	drop "$ASPOOL" TX lr.xml
+	wait_for "grep -q 'deferred (attempt 1)' run.log"
+	[ -n "$(entries "$ASPOOL" deferred)" ]
+	"$SSHD_SH" restart "$PSSHD" >/dev/null
+	wait_for "grep -q 'sent to TX' run.log"
+	[ -n "$(entries "$ASPOOL" sent)" ]
+	[ "$(ls "$TO_TX"/*.xml | wc -l)" -eq 1 ]
+	kill -TERM "$DAEMON_PID"
+	wait "$DAEMON_PID"
+	DAEMON_PID=
 }
