@@ -136,6 +136,12 @@ int exchange_open(struct setup *s, FILE *log, volatile sig_atomic_t *stop, struc
 		fprintf(stderr, "%s: [gateway] needs spool and ca_bundle\n", cmd_conf_name(s));
 		return EX_CONFIG;
 	}
+	const char *state = conf_value(&s->conf, "gateway", "state");
+	if (state == NULL || strlen(state) != 2) {
+		fprintf(stderr, "%s: [gateway] needs state, the 2-digit FIPS code of this state\n",
+		        cmd_conf_name(s));
+		return EX_CONFIG;
+	}
 	x->retry_min = exchange_duration(s, "retry_min", 30);
 	x->retry_max = exchange_duration(s, "retry_max", 3600);
 	x->hold_after = exchange_duration(s, "hold_after", 3 * 86400);
@@ -271,7 +277,10 @@ static void take_folder(struct peer *p, const char *dir, const char *type, const
 		if (fs_move(from, to) < 0) {
 			say(p, "%s: cannot take it into the spool: %s; left where it is", from,
 			    strerror(errno));
-			spool_remove(p->x->spool, &e);
+			/* Only when it did not move: a rename done whose fsync failed
+			 * leaves the file in the entry, which the next cycle takes. */
+			if (access(from, F_OK) == 0)
+				spool_remove(p->x->spool, &e);
 		} else {
 			p->cy->taken++;
 			say(p, "%s: taken from outgoing/%s/%s (%lld bytes)", e.id, p->name,
@@ -435,6 +444,13 @@ static int decide_entry(struct peer *p, struct spool_entry *e, const char *out)
 		if (receipt_batch_facts(x->s->set, out, x->s->test_env, batch, &records, &bt,
 		                        &rep) != MAP_OK) {
 			entry_quarantine(p, e, "the decided batch cannot be read back");
+			return -1;
+		}
+		if (!in_list(p->families, bt->family->name)) {
+			r = xasprintf("%s is a %s batch; partner %s takes only: %s", e->source,
+			              bt->family->name, p->name, p->families);
+			entry_quarantine(p, e, r);
+			free(r);
 			return -1;
 		}
 		snprintf(e->family, sizeof e->family, "%s", bt->family->name);
@@ -882,53 +898,164 @@ static void remove_incoming(struct peer *p, const char *name)
 	char *path = xasprintf("%s/%s", p->incoming, name);
 	char *sig = cmd_signature_path(path);
 	unlink(sig);
-	crash_point("incoming-half-removed");
 	unlink(path);
 	fs_fsync_dir(path);
 	free(path);
 	free(sig);
 }
 
-/* Links the received file (and its signature) into the inbox under a
- * name not taken yet; 'delivered' receives the name. */
-static int deliver(struct peer *p, const char *name, const char *family, char *delivered,
-                   size_t size)
+/* A name for the file in inbox/FAMILY that is not taken: NAME-FILE, or
+ * NAME-2-FILE and so on; 'keep' (from an attempt cut short) when its data
+ * is not there yet (its signature may be).  0 or -1. */
+static int inbox_name(struct peer *p, const char *inbox, const char *name, const char *keep,
+                      char *target, size_t size)
 {
-	char *inbox = xasprintf("%s/inbox/%s", p->x->spool, family);
-	char *from = xasprintf("%s/%s", p->incoming, name);
-	char *from_sig = cmd_signature_path(from);
-	int rc = -1;
-
-	fs_make_dir(inbox);
-	for (int n = 0; n < 1000 && rc < 0; n++) {
-		if (n == 0)
-			snprintf(delivered, size, "%s-%s", p->name, name);
+	for (int n = 0; n < 1000; n++) {
+		if (n == 0 && keep && keep[0])
+			snprintf(target, size, "%s", keep);
+		else if (n <= 1)
+			snprintf(target, size, "%s-%s", p->name, name);
 		else
-			snprintf(delivered, size, "%s-%d-%s", p->name, n + 1, name);
-		char *to = xasprintf("%s/%s", inbox, delivered);
+			snprintf(target, size, "%s-%d-%s", p->name, n, name);
+		char *to = xasprintf("%s/%s", inbox, target);
 		char *to_sig = cmd_signature_path(to);
-		/* The signature beside the data: who sent it stays provable. */
-		struct stat a, b;
-		if (stat(from, &a) == 0 && stat(to, &b) == 0 && a.st_ino == b.st_ino &&
-		    a.st_dev == b.st_dev) {
-			/* Linked by a run that stopped before it said so. */
-			if (link(from_sig, to_sig) < 0 && errno != ENOENT && errno != EEXIST)
-				n = 1000;
-			else
-				rc = fs_fsync_dir(to);
-		} else if (link(from_sig, to_sig) == 0 || errno == ENOENT || errno == EEXIST) {
-			if (link(from, to) == 0)
-				rc = fs_fsync_dir(to);
-			else if (errno != EEXIST)
-				n = 1000;
-		}
+		bool free_name = access(to, F_OK) != 0 &&
+		                 ((n == 0 && keep && keep[0]) || access(to_sig, F_OK) != 0);
 		free(to);
 		free(to_sig);
+		if (free_name)
+			return 0;
 	}
-	free(inbox);
+	errno = EEXIST;
+	return -1;
+}
+
+/* Moves a received file and its signature from incoming into the inbox
+ * as 'target', never over a file that is there: the data's rename is the
+ * delivery.  0 or -1. */
+static int move_in(struct peer *p, const char *name, const char *inbox, const char *target)
+{
+	char *from = xasprintf("%s/%s", p->incoming, name);
+	char *from_sig = cmd_signature_path(from);
+	char *to = xasprintf("%s/%s", inbox, target);
+	char *to_sig = cmd_signature_path(to);
+	int rc = -1;
+
+	/* The signature beside the data: who sent it stays provable. */
+	if ((renameat2(AT_FDCWD, from_sig, AT_FDCWD, to_sig, RENAME_NOREPLACE) == 0 ||
+	     errno == ENOENT) &&
+	    renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		rc = fs_fsync_dir(to) == 0 && fs_fsync_dir(from) == 0 ? 0 : -1;
 	free(from);
 	free(from_sig);
+	free(to);
+	free(to_sig);
 	return rc;
+}
+
+/* delivered/PARTNER/pending/SHA: a delivery under way, "family batch
+ * records target name". */
+static char *pending_key(const char *sha)
+{
+	return xasprintf("pending/%s", sha);
+}
+
+/* After the delivery: recorded for good, acknowledged, no longer pending. */
+static void delivered(struct peer *p, const char *name, const char *sha, const char *family,
+                      const char *batch, unsigned long records, const char *target)
+{
+	char facts[400];
+	snprintf(facts, sizeof facts, "%s %s %lu delivered %s", family, batch, records, target);
+	if (marker_write(p, sha, facts) < 0) {
+		say(p, "%s: delivered, but cannot record it: %s; recorded next cycle", name,
+		    strerror(errno));
+		later(p);
+		return;
+	}
+	crash_point("delivered");
+	if (acknowledge(p, name, sha, batch, records, NULL, NULL) < 0 && p->receipts) {
+		later(p);
+		return;
+	}
+	crash_point("acknowledged");
+	char *key = pending_key(sha);
+	char *path = marker_path(p, key);
+	unlink(path);
+	free(path);
+	free(key);
+}
+
+/* Deliveries a cycle cut short: where the file already moved into the
+ * inbox, it is recorded and acknowledged now; where it is still in
+ * incoming, take_file moves it. */
+static void finish_pending(struct peer *p)
+{
+	char *dir = xasprintf("%s/pending", p->delivered);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) != 64)
+			continue;
+		char *key = pending_key(de->d_name), facts[600];
+		char family[16] = "", batch[16] = "", target[300] = "", name[256] = "";
+		unsigned long records = 0;
+		if (marker_read(p, key, facts, sizeof facts) == 0 &&
+		    sscanf(facts, "%15s %15s %lu %299s %255s", family, batch, &records, target,
+		           name) == 5) {
+			char *in = xasprintf("%s/%s", p->incoming, name);
+			if (access(in, F_OK) != 0) {
+				say(p, "%s: delivered to inbox/%s/%s by a cycle cut short", name,
+				    family, target);
+				delivered(p, name, de->d_name, family, batch, records, target);
+			}
+			free(in);
+		}
+		free(key);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+}
+
+/* Delivers a checked batch into the inbox, once. */
+static void deliver(struct peer *p, const char *name, const char *sha, const char *family,
+                    const char *batch, unsigned long records)
+{
+	char *inbox = xasprintf("%s/inbox/%s", p->x->spool, family);
+	char *key = pending_key(sha), *pdir = xasprintf("%s/pending", p->delivered);
+	char facts[600], keep[300] = "", target[300], bkey[64];
+
+	fs_make_dir(inbox);
+	fs_make_dir(pdir);
+	/* A delivery cut short keeps the name it chose (its signature may
+	 * be there already). */
+	if (marker_read(p, key, facts, sizeof facts) == 0)
+		sscanf(facts, "%*s %*s %*s %299s", keep);
+	snprintf(bkey, sizeof bkey, "%s-%s", family, batch);
+	if (marker_write(p, bkey, sha) < 0 ||
+	    inbox_name(p, inbox, name, keep, target, sizeof target) < 0)
+		goto failed;
+	snprintf(facts, sizeof facts, "%s %s %lu %s %s", family, batch, records, target, name);
+	if (marker_write(p, key, facts) < 0)
+		goto failed;
+	crash_point("delivering");
+	if (move_in(p, name, inbox, target) < 0)
+		goto failed;
+	crash_point("moved-in");
+	p->cy->delivered++;
+	say(p, "%s: delivered to inbox/%s/%s (%s batch %s, %lu records, sha256 %s)", name, family,
+	    target, family, batch, records, sha);
+	delivered(p, name, sha, family, batch, records, target);
+	goto out;
+failed:
+	say(p, "%s: cannot deliver it into the inbox: %s; tried again next cycle", name,
+	    strerror(errno));
+	later(p);
+out:
+	free(inbox);
+	free(key);
+	free(pdir);
 }
 
 static void take_receipt(struct peer *p, const char *name, const char *path);
@@ -1001,30 +1128,7 @@ static void take_file(struct peer *p, const char *name, const char *path)
 		free(why);
 		return;
 	}
-	char delivered[300];
-	snprintf(facts, sizeof facts, "%s %s %lu delivering", family, batch, records);
-	if (marker_write(p, key, sha) < 0 || marker_write(p, sha, facts) < 0 ||
-	    (crash_point("delivering"), deliver(p, name, family, delivered, sizeof delivered)) <
-	        0) {
-		say(p, "%s: cannot deliver it into the inbox: %s; tried again next cycle", name,
-		    strerror(errno));
-		later(p);
-		return;
-	}
-	crash_point("linked");
-	snprintf(facts, sizeof facts, "%s %s %lu delivered %s", family, batch, records, delivered);
-	if (marker_write(p, sha, facts) < 0) {
-		say(p, "%s: delivered, but cannot record it: %s", name, strerror(errno));
-		return;
-	}
-	crash_point("delivered");
-	p->cy->delivered++;
-	say(p, "%s: delivered to inbox/%s/%s (%s batch %s, %lu records, sha256 %s)", name, family,
-	    delivered, family, batch, records, sha);
-	if (acknowledge(p, name, sha, batch, records, NULL, NULL) == 0) {
-		crash_point("acknowledged");
-		remove_incoming(p, name);
-	}
+	deliver(p, name, sha, family, batch, records);
 }
 
 /* Finds our entry for partner p whose file has this SHA-256. */
@@ -1328,6 +1432,7 @@ int exchange_partner(struct exchange *x, const char *partner, bool do_fetch,
 	free(e);
 	/* What a cycle cut short left behind comes first. */
 	settle_filed(&p);
+	finish_pending(&p);
 	take_inbound(&p);
 	if (!*x->stop)
 		send_ready(&p);

@@ -424,12 +424,14 @@ static int queue_show(const char *spool, const struct spool_entry *e)
 	return 0;
 }
 
-static void audit_purge(struct setup *set, const struct spool_entry *e)
+/* The purge's audit entry, before anything is removed.  0 or -1 (said why). */
+static int audit_purge(struct setup *set, const struct spool_entry *e)
 {
 	struct audit *a = NULL;
 	struct cms_signer *signer = NULL;
+	int rc = -1;
 	if (cmd_audit_open(set, 1, true, &a, &signer) != 0)
-		return;
+		return -1;
 	struct audit_entry ae = {{0}};
 	audit_entry_set(&ae, "direction", "spool");
 	audit_entry_set(&ae, "partner", e->partner);
@@ -441,10 +443,37 @@ static void audit_purge(struct setup *set, const struct spool_entry *e)
 	audit_entry_set(&ae, "batch", e->batch);
 	const char *user = getenv("USER");
 	audit_entry_set(&ae, "actor", user ? user : "unknown");
-	if (audit_append(a, &ae, 1, stderr) == 0)
-		audit_checkpoint(a, stderr);
+	if (audit_append(a, &ae, 1, stderr) == 0 && audit_checkpoint(a, stderr) == 0)
+		rc = 0;
 	audit_close(a);
 	cms_signer_free(signer);
+	return rc;
+}
+
+/* A released entry goes out again: the partner's earlier receipt (the
+ * rejection it was held for) is kept beside it under another name, so
+ * that it does not settle the entry again. */
+static int set_receipt_aside(const char *spool, const struct spool_entry *e)
+{
+	char *path = spool_path(spool, e, "receipt.xml");
+	int rc = 0;
+	for (int n = 1; rc == 0 && access(path, F_OK) == 0 && n < 1000; n++) {
+		char name[64];
+		snprintf(name, sizeof name, "receipt-%d.xml", n);
+		char *aside = spool_path(spool, e, name);
+		if (access(aside, F_OK) != 0) {
+			char *sig = cmd_signature_path(path),
+			     *aside_sig = cmd_signature_path(aside);
+			if ((access(sig, F_OK) == 0 && fs_move(sig, aside_sig) < 0) ||
+			    fs_move(path, aside) < 0)
+				rc = -1;
+			free(sig);
+			free(aside_sig);
+		}
+		free(aside);
+	}
+	free(path);
+	return rc;
 }
 
 /* hold, release, retry, purge: under the partner's lock, so never in the
@@ -482,6 +511,12 @@ static int queue_change(struct setup *set, const char *spool, const char *verb,
 	} else if (strcmp(verb, "release") == 0) {
 		if (e->state != SPOOL_HOLD)
 			goto wrong;
+		if (set_receipt_aside(spool, e) < 0) {
+			fprintf(stderr, "csgw queue: %s: cannot set its receipt aside: %s\n", e->id,
+			        strerror(errno));
+			rc = EX_IOERR;
+			goto out;
+		}
 		to = SPOOL_ACTIVE;
 		e->attempts = 0;
 		e->next_attempt = 0;
@@ -498,7 +533,14 @@ static int queue_change(struct setup *set, const char *spool, const char *verb,
 		if (e->state != SPOOL_DONE && e->state != SPOOL_HOLD &&
 		    e->state != SPOOL_QUARANTINE)
 			goto wrong;
-		audit_purge(set, e);
+		if (audit_purge(set, e) < 0) {
+			fprintf(stderr,
+			        "csgw queue: %s: not purged: the audit log cannot take "
+			        "the entry (above)\n",
+			        e->id);
+			rc = EX_IOERR;
+			goto out;
+		}
 		if (spool_remove(spool, e) < 0) {
 			fprintf(stderr, "csgw queue: %s: cannot remove: %s\n", e->id,
 			        strerror(errno));

@@ -133,48 +133,50 @@ static bool wanted(const struct daemon *d, const char *name)
 	return false;
 }
 
-/* The partners of the configuration, with their schedules and last
- * exchanges.  0 or an exit code after printing why. */
-static int load_partners(struct daemon *d)
+/* The partners of configuration 's' (those asked for), with their
+ * schedules and last exchanges, into out[] and *np.  0 or an exit code
+ * after printing why. */
+static int load_partners(const struct daemon *d, const struct setup *s, const char *spool,
+                         struct partner *out, size_t *np)
 {
-	const struct ini_file *ini = d->s->conf.ini;
+	const struct ini_file *ini = s->conf.ini;
 	time_t now = time(NULL);
 
-	d->np = 0;
+	*np = 0;
 	for (size_t i = 0; i < ini->nsections; i++) {
 		const char *sec = ini->sections[i].name;
 		if (strncmp(sec, "partner ", 8) != 0 || !wanted(d, sec + 8))
 			continue;
-		if (d->np == MAX_PARTNERS) {
+		if (*np == MAX_PARTNERS) {
 			fprintf(stderr, "csgw run: more than %d partners\n", MAX_PARTNERS);
 			return EX_CONFIG;
 		}
-		struct partner *p = &d->p[d->np++];
+		struct partner *p = &out[(*np)++];
 		memset(p, 0, sizeof *p);
 		snprintf(p->name, sizeof p->name, "%s", sec + 8);
-		const char *sched = conf_value(&d->s->conf, sec, "schedule");
+		const char *sched = conf_value(&s->conf, sec, "schedule");
 		if (schedule_parse(sched ? sched : "every 15m", &p->sched) < 0) {
-			fprintf(stderr, "%s: [%s] schedule '%s': expected %s\n",
-			        cmd_conf_name(d->s), sec, sched, SCHEDULE_EXPECTED);
+			fprintf(stderr, "%s: [%s] schedule '%s': expected %s\n", cmd_conf_name(s),
+			        sec, sched, SCHEDULE_EXPECTED);
 			return EX_CONFIG;
 		}
 		struct partner_state st;
-		partner_state_load(d->x.spool, p->name, &st);
+		partner_state_load(spool, p->name, &st);
 		p->next_fetch = schedule_next(&p->sched, st.last_fetch, now);
 		p->dirty = true;
 	}
 	for (size_t i = 0; i < d->nonly; i++) {
 		bool found = false;
-		for (size_t k = 0; k < d->np; k++)
-			found |= strcmp(d->p[k].name, d->only[i]) == 0;
+		for (size_t k = 0; k < *np; k++)
+			found |= strcmp(out[k].name, d->only[i]) == 0;
 		if (!found) {
-			fprintf(stderr, "%s: no [partner %s]\n", cmd_conf_name(d->s), d->only[i]);
+			fprintf(stderr, "%s: no [partner %s]\n", cmd_conf_name(s), d->only[i]);
 			return EX_CONFIG;
 		}
 	}
-	if (d->np == 0) {
+	if (*np == 0) {
 		fprintf(stderr, "%s: no [partner ...] section: nobody to exchange with\n",
-		        cmd_conf_name(d->s));
+		        cmd_conf_name(s));
 		return EX_CONFIG;
 	}
 	return 0;
@@ -229,6 +231,12 @@ static void drain_events(struct daemon *d)
 		for (char *at = buf; at < buf + n;) {
 			const struct inotify_event *ev = (const struct inotify_event *)at;
 			at += sizeof *ev + ev->len;
+			if (ev->mask & IN_Q_OVERFLOW) {
+				/* Events were lost: look at every outgoing folder. */
+				for (size_t i = 0; i < d->np; i++)
+					d->p[i].dirty = true;
+				continue;
+			}
 			if (ev->wd < 0 ||
 			    ev->wd >= (int)(sizeof d->wd_partner / sizeof *d->wd_partner) ||
 			    d->wd_partner[ev->wd] == 0)
@@ -258,8 +266,12 @@ static int cycle(struct daemon *d, size_t i, bool fetch)
 	time_t now = time(NULL);
 	int lock, rc;
 
-	if (cmd_lock_partner(d->s, p->name, &lock) != 0)
+	if (cmd_lock_partner(d->s, p->name, &lock) != 0) {
+		/* A csgw send or fetch by hand: the next round, not a busy loop. */
+		p->wake = now + 1;
+		p->dirty = false;
 		return EX_TEMPFAIL;
+	}
 	p->dirty = false;
 	rc = exchange_partner(&d->x, p->name, fetch, (const char *const *)p->fresh, p->nfresh, &cy);
 	close(lock);
@@ -267,7 +279,10 @@ static int cycle(struct daemon *d, size_t i, bool fetch)
 	p->wake = cy.wake;
 	struct partner_state st;
 	partner_state_load(d->x.spool, p->name, &st);
-	if (fetch) {
+	if (fetch && (cy.connect_failed || cy.fault[0])) {
+		/* Not a day's wait for a network blip: again after retry_min. */
+		p->next_fetch = now + (d->x.retry_min > 0 ? d->x.retry_min : 1);
+	} else if (fetch) {
 		st.last_fetch = now;
 		p->next_fetch = schedule_next(&p->sched, now, now);
 	}
@@ -299,14 +314,29 @@ static void reload(struct daemon *d)
 		notify_systemd("READY=1\nSTATUS=reload failed; running with the old configuration");
 		return;
 	}
+	struct partner *np = xcalloc(MAX_PARTNERS, sizeof *np);
+	size_t n = 0;
+	if (load_partners(d, ns, nx.spool, np, &n) != 0) {
+		fprintf(stderr, "csgw run: the new configuration's partners have problems (above); "
+		                "still running with the old one\n");
+		exchange_close(&nx);
+		cmd_teardown(ns);
+		free(ns);
+		free(np);
+		notify_systemd("READY=1\nSTATUS=reload failed; running with the old configuration");
+		return;
+	}
 	exchange_close(&d->x);
 	cmd_teardown(d->s);
 	free(d->s);
 	d->s = ns;
 	d->x = nx;
 	d->x.s = ns;
-	if (load_partners(d) != 0)
-		fprintf(stderr, "csgw run: partners of the new configuration (above)\n");
+	for (size_t i = 0; i < d->np; i++)
+		forget_fresh(&d->p[i]);
+	memcpy(d->p, np, n * sizeof *np);
+	d->np = n;
+	free(np);
 	watch_outgoing(d);
 	printf("reloaded %s: %zu partner(s)\n", cmd_conf_name(d->s), d->np);
 	fflush(stdout);
@@ -392,9 +422,19 @@ int cmd_run(struct globals *g, int argc, char **argv)
 	}
 	/* Line by line: the log is read as it happens (journal, terminal). */
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* First: a SIGHUP or SIGTERM during the start must not kill it. */
+	catch_signals();
 	d->s = xcalloc(1, sizeof *d->s);
 	if ((rc = cmd_setup(g, true, d->s)) != 0)
 		goto out_setup;
+	if (conf_check(&d->s->conf, d->s->set, stderr) != 0) {
+		fprintf(stderr,
+		        "csgw run: %s has problems (above, as csgw check-config says); "
+		        "not started\n",
+		        cmd_conf_name(d->s));
+		rc = EX_CONFIG;
+		goto out;
+	}
 	if ((rc = exchange_open(d->s, stdout, &stop_flag, &d->x)) != 0)
 		goto out;
 	char *run_lock = xasprintf("%s/.run.lock", d->x.spool);
@@ -412,9 +452,8 @@ int cmd_run(struct globals *g, int argc, char **argv)
 	unsigned swept = spool_sweep(d->x.spool);
 	if (swept)
 		printf("csgw run: removed %u temporary file(s) left by an earlier run\n", swept);
-	if ((rc = load_partners(d)) != 0)
+	if ((rc = load_partners(d, d->s, d->x.spool, d->p, &d->np)) != 0)
 		goto out;
-	catch_signals();
 	if (once) {
 		for (size_t i = 0; i < d->np && !stop_flag; i++) {
 			int r = cycle(d, i, true);

@@ -225,8 +225,15 @@ int spool_create(const char *root, struct spool_entry *e)
 	for (int tries = 0; tries < 1000; tries++) {
 		snprintf(e->id, sizeof e->id, "%.16s-%ld-%u", stamp, (long)getpid() % 10000000,
 		         ++seq % 1000000);
+		struct spool_entry other;
+		/* Unique in every state: a restart within the same second may
+		 * get the same process id (PID 1 in a container). */
+		if (spool_find(root, e->id, &other) == 0)
+			continue;
 		char *dir = spool_path(root, e, NULL);
 		int rc = mkdir(dir, 0700);
+		if (rc == 0 && fs_fsync_dir(dir) < 0)
+			rc = -1;
 		free(dir);
 		if (rc == 0)
 			return spool_save(root, e);
@@ -267,7 +274,8 @@ int spool_move(const char *root, struct spool_entry *e, enum spool_state to, con
 	e->state = to;
 	char *dest = spool_path(root, e, NULL);
 	int rc = fs_move(from, dest);
-	if (rc < 0)
+	/* A rename done whose fsync failed: the entry is where it went. */
+	if (rc < 0 && access(dest, F_OK) != 0)
 		e->state = was;
 	free(from);
 	free(dest);
@@ -316,11 +324,15 @@ int spool_remove(const char *root, const struct spool_entry *e)
 		struct dirent *de;
 		rc = 0;
 		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+			    strcmp(de->d_name, "meta") == 0)
 				continue;
 			if (unlinkat(dirfd(d), de->d_name, 0) < 0)
 				rc = -1;
 		}
+		/* The meta last: a folder without it holds nothing (sweep). */
+		if (rc == 0 && unlinkat(dirfd(d), "meta", 0) < 0 && errno != ENOENT)
+			rc = -1;
 		closedir(d);
 		if (rc == 0 && (rc = rmdir(dir)) == 0)
 			rc = fs_fsync_dir(dir);
@@ -345,7 +357,9 @@ static bool stale_temp(const char *name)
 	if (start == end || start[-1] != '.')
 		return false;
 	long pid = strtol(start, NULL, 10);
-	return pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+	/* Our own id too: the sweep runs under the spool's lock, before any
+	 * write, and a container's PID 1 is the same process id every time. */
+	return pid > 0 && (pid == (long)getpid() || (kill((pid_t)pid, 0) < 0 && errno == ESRCH));
 }
 
 static unsigned sweep_dir(const char *dir, int depth)
@@ -375,16 +389,41 @@ static unsigned sweep_dir(const char *dir, int depth)
 	return removed;
 }
 
+/* Entry folders without meta: a creation or removal cut short. */
+static unsigned sweep_empty_entries(const char *root, enum spool_state state)
+{
+	char *dir = xasprintf("%s/%s", root, state_names[state]);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	unsigned removed = 0;
+
+	while (d && (de = readdir(d)) != NULL) {
+		struct spool_entry e = {.state = state};
+		if (!spool_id_valid(de->d_name))
+			continue;
+		memcpy(e.id, de->d_name, strlen(de->d_name) + 1); /* valid: it fits */
+		char *meta = spool_path(root, &e, "meta");
+		if (access(meta, F_OK) != 0 && errno == ENOENT && spool_remove(root, &e) == 0)
+			removed++;
+		free(meta);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	return removed;
+}
+
 unsigned spool_sweep(const char *root)
 {
 	unsigned removed = sweep_dir(root, 0);
 	for (int i = 0; i < SPOOL_NSTATES; i++) {
 		char *dir = xasprintf("%s/%s", root, state_names[i]);
 		removed += sweep_dir(dir, 1);
+		removed += sweep_empty_entries(root, (enum spool_state)i);
 		free(dir);
 	}
 	char *delivered = xasprintf("%s/delivered", root);
-	removed += sweep_dir(delivered, 1);
+	removed += sweep_dir(delivered, 2);
 	free(delivered);
 	return removed;
 }

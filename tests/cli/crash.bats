@@ -123,7 +123,7 @@ once() {
 	gen_locate 1000 all.txt
 	csgw_test map locate-request all.txt -o lr.xml >/dev/null
 	for point in taking decided named signed moving uploaded fetched-unrecorded delivering \
-		linked delivered receipt-created receipt-published acknowledged incoming-half-removed \
+		moved-in delivered receipt-created receipt-published acknowledged \
 		filing-receipt receipt-filed; do
 		use_pair
 		drop "$ASPOOL" TX "$BATS_TEST_TMPDIR/lr.xml"
@@ -153,4 +153,21 @@ once() {
 		"$CSGW" -c "$A" audit verify >/dev/null
 		"$CSGW" -c "$B" audit verify >/dev/null
 	done
+}
+
+@test "a crash right after a delivery, and the inbox reader takes the file before the restart: not delivered again, still acknowledged" {
+	gen_locate 10 ten.txt
+	csgw_test map locate-request ten.txt -o ten.xml >/dev/null
+	drop "$ASPOOL" TX ten.xml
+	once "$A" a.log
+	CSGW_CRASH_POINT=moved-in once "$B" b.log
+	[ "$rc" -eq 137 ]
+	# The state's system takes what was delivered while the gateway is down.
+	f=$(ls "$BSPOOL"/inbox/locate/*.xml)
+	mv "$f" "$f.p7s" "$BATS_TEST_TMPDIR/"
+	once "$B" b.log
+	[ -z "$(ls -A "$BSPOOL/inbox/locate")" ] || { ls -l "$BSPOOL/inbox/locate"; cat b.log; false; }
+	grep -q "delivered to inbox/locate/.* by a cycle cut short" b.log
+	once "$A" a.log
+	[ "$(entries "$ASPOOL" done | wc -l)" -eq 1 ] || { cat a.log b.log; false; }
 }

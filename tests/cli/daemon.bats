@@ -214,6 +214,14 @@ locate_xml() {
 	[[ "$output" == *"$id"*"RC014"* ]]
 	run "$CSGW" -c "$A" status
 	[ "$status" -eq 1 ]
+	# Corrected at TX's end: released, it goes out again (the rejection
+	# kept beside it, not taken for its answer).
+	run "$CSGW" -c "$A" queue release "$id"
+	[ "$status" -eq 0 ]
+	run "$CSGW" -c "$A" run --once
+	[[ "$output" == *"$id: sent to TX"* ]]
+	[ -d "$ASPOOL/sent/$id" ]
+	[ -f "$ASPOOL/sent/$id/receipt-1.xml" ]
 }
 
 @test "an inbound file with a bad signature is quarantined with a reason, and nothing delivered" {
