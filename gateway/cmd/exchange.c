@@ -332,19 +332,15 @@ static bool abandoned(struct peer *p, struct spool_entry *e)
 	return gone;
 }
 
-/* The XML batch of an entry: the source itself, or its mapping. */
-static int entry_xml(struct peer *p, struct spool_entry *e, char **xml)
+/* The batch of an entry: its source, and for a fixed-width extract its
+ * type (*fixed), once the extract is checked as csgw map checks it. */
+static int entry_input(struct peer *p, struct spool_entry *e, char **input,
+                       const struct batch_type **fixed)
 {
-	char *src = spool_path(p->x->spool, e, "source");
-	if (e->type[0] == '\0') {
-		*xml = src;
+	*input = spool_path(p->x->spool, e, "source");
+	*fixed = NULL;
+	if (e->type[0] == '\0')
 		return 0;
-	}
-	*xml = spool_path(p->x->spool, e, "mapped.xml");
-	if (access(*xml, F_OK) == 0) {
-		free(src);
-		return 0;
-	}
 	const struct batch_type *bt = mapping_batch(p->x->s->set, e->type);
 	char *text = NULL;
 	size_t len = 0;
@@ -352,35 +348,37 @@ static int entry_xml(struct peer *p, struct spool_entry *e, char **xml)
 	struct report rep = {.out = mem, .file = e->source, .max = 5};
 	struct batch_counts counts = {0};
 	enum map_status st =
-	    bt ? map_to_xml(bt, src, *xml, p->x->s->test_env, &rep, &counts) : MAP_BAD_DATA;
+	    bt ? map_to_xml(bt, *input, NULL, p->x->s->test_env, &rep, &counts) : MAP_BAD_DATA;
 	report_finish(&rep);
 	fclose(mem);
 	batch_counts_free(&counts);
-	free(src);
+	one_line(text);
 	int rc = 0;
 	if (st == MAP_BAD_DATA) {
-		one_line(text);
 		char *why = xasprintf("%s is not a good %s extract: %s", e->source, e->type, text);
 		entry_quarantine(p, e, why);
 		free(why);
 		rc = -1;
 	} else if (st != MAP_OK) {
-		one_line(text);
-		say(p, "%s: cannot map %s now: %s; tried again next cycle", e->id, e->source, text);
+		say(p, "%s: cannot read %s now: %s; tried again next cycle", e->id, e->source,
+		    text);
 		later(p);
 		rc = -1;
 	}
 	free(text);
 	if (rc < 0) {
-		free(*xml);
-		*xml = NULL;
+		free(*input);
+		*input = NULL;
+	} else {
+		*fixed = bt;
 	}
 	return rc;
 }
 
 /* Decides every record for the partner, logs each decision and writes
  * what may go to 'out' (published only after its audit entries). */
-static enum disclose_status decide(struct peer *p, const char *xml, const char *out,
+static enum disclose_status decide(struct peer *p, const char *input,
+                                   const struct batch_type *fixed, const char *out,
                                    struct disclose_counts *n, char **problems)
 {
 	struct exchange *x = p->x;
@@ -396,7 +394,7 @@ static enum disclose_status decide(struct peer *p, const char *xml, const char *
 	req.today = (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 	size_t len = 0;
 	FILE *mem = open_memstream(problems, &len);
-	struct report rep = {.out = mem, .file = xml, .max = 5};
+	struct report rep = {.out = mem, .file = input, .max = 5};
 
 	if (cmd_registry_snapshot(&x->reg) != 0) {
 		fclose(mem);
@@ -414,8 +412,9 @@ static enum disclose_status decide(struct peer *p, const char *xml, const char *
 	    .partner = p->name,
 	    .actor = x->actor,
 	    .registry_failed = &x->reg.failed,
+	    .fixed = fixed,
 	};
-	enum disclose_status st = disclose_batch(&plan, xml, out, &rep, n, mem);
+	enum disclose_status st = disclose_batch(&plan, input, out, &rep, n, mem);
 	report_finish(&rep);
 	fclose(mem);
 	one_line(*problems);
@@ -458,9 +457,10 @@ static int decide_entry(struct peer *p, struct spool_entry *e, const char *out)
 		e->records = records;
 		return 0;
 	}
-	if (entry_xml(p, e, &xml) < 0)
+	const struct batch_type *fixed = NULL;
+	if (entry_input(p, e, &xml, &fixed) < 0)
 		return -1;
-	switch (decide(p, xml, out, &n, &problems)) {
+	switch (decide(p, xml, fixed, out, &n, &problems)) {
 	case DISCLOSE_OK:
 		say(p,
 		    "%s: %s batch %s for %s: %lu records, %lu allowed, %lu redacted, %lu denied, "

@@ -40,6 +40,10 @@ struct disclose_plan {
 	const char *partner, *actor;
 	/* Set when the registry could not be read (the batch is refused). */
 	const bool *registry_failed;
+	/* The input is a fixed-width extract of this type that map_to_xml has
+	 * checked (output NULL), not an XML batch: its lines are decided as
+	 * they are, without a round trip through XML.  NULL: XML input. */
+	const struct batch_type *fixed;
 };
 
 struct disclose_counts {

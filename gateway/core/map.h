@@ -26,6 +26,7 @@ struct batch_counts {
 	const struct batch_type *batch;
 };
 
+/* output NULL: check the extract only, as if it were mapped. */
 enum map_status map_to_xml(const struct batch_type *, const char *input, const char *output,
                            bool test_env, struct report *, struct batch_counts *);
 

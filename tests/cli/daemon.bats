@@ -90,6 +90,26 @@ locate_xml() {
 	[ "$(ls "$TO_TX"/06-referral-*.xml | wc -l)" -eq 1 ]
 	# The producer's file name goes nowhere near the partner.
 	! ls "$TO_TX" | grep -q case-57
+	# Decided straight from the extract, byte for byte what map and then
+	# policy apply make of it.
+	csgw_test map referral "$DATA/referral.txt" -o ref.xml >/dev/null
+	"$CSGW" -c "$A" policy apply ref.xml --partner TX --purpose child-support -o expect.xml >/dev/null
+	cmp expect.xml "$TO_TX"/06-referral-*.xml
+}
+
+@test "a bad fixed-width extract is quarantined with the reason, its SSNs masked" {
+	"$CSGW" -c "$A" run --once >/dev/null
+	gen_locate 3 lr.txt
+	set_field lr.txt 3 60 20231345 # dateOfBirth of record 2: month 13
+	cp lr.txt "$ASPOOL/outgoing/TX/locate-request/bad.txt"
+	run "$CSGW" -c "$A" run --once
+	id=$(entries "$ASPOOL" quarantine)
+	[ -n "$id" ]
+	reason=$(cat "$ASPOOL/quarantine/$id/reason")
+	[[ "$reason" == *"locate-request/bad.txt is not a good locate-request extract"*"dateOfBirth"* ]]
+	# No SSN of the extract in the reason or the log.
+	! grep -qE '9[0-9]{8}' <<<"$reason$output"
+	[ -z "$(ls "$TO_TX")" ]
 }
 
 @test "hidden, .tmp and .part drops, and files younger than drop_min_age, are left alone" {
