@@ -798,14 +798,16 @@ static int acknowledge(struct peer *p, const char *name, const char *sha, const 
 	char *final = spool_path(x->spool, &e, e.file);
 	char *sig = cmd_signature_path(final);
 	struct report rep = {.out = x->log, .file = e.file, .max = 5};
-	if (receipt_write(x->s->set, &r, tmp, &rep) == MAP_OK &&
-	    cms_sign_file(x->signer, tmp, sig, e.sha256, why, sizeof why) == 0 &&
-	    fs_publish(tmp, final) == 0 && (crash_point("receipt-published"), 1) &&
-	    spool_save(x->spool, &e) == 0) {
+	bool made = receipt_write(x->s->set, &r, tmp, &rep) == MAP_OK &&
+	            cms_sign_file(x->signer, tmp, sig, e.sha256, why, sizeof why) == 0 &&
+	            fs_publish(tmp, final) == 0;
+	if (made)
+		crash_point("receipt-published");
+	if (made && spool_save(x->spool, &e) == 0) {
 		rc = 0;
 		p->cy->acknowledged++;
-		say(p, "%s: receipt for %s from %s (%s%s%s), queued", e.id, name, p->name,
-		    code ? "REJECTED: " : "accepted", code ? code : "", code ? "" : "");
+		say(p, "%s: receipt for %s from %s (%s%s), queued", e.id, name, p->name,
+		    code ? "REJECTED: " : "accepted", code ? code : "");
 	} else {
 		say(p, "%s: cannot make the receipt for %s: %s", e.id, name,
 		    why[0] ? why : strerror(errno));
@@ -1252,8 +1254,13 @@ static void take_receipt(struct peer *p, const char *name, const char *path)
 	char *keep = spool_path(x->spool, &e, "receipt.xml");
 	char *keep_sig = cmd_signature_path(keep);
 	char *from_sig = cmd_signature_path(path);
-	if ((access(from_sig, F_OK) == 0 && fs_move(from_sig, keep_sig) < 0) ||
-	    (crash_point("filing-receipt"), fs_move(path, keep) < 0)) {
+	/* The signature first; a cycle cut short between the two moved it. */
+	bool filed = access(from_sig, F_OK) != 0 || fs_move(from_sig, keep_sig) == 0;
+	if (filed) {
+		crash_point("filing-receipt");
+		filed = fs_move(path, keep) == 0;
+	}
+	if (!filed) {
 		say(p, "%s: cannot file the receipt with %s: %s; tried again next cycle", name,
 		    e.id, strerror(errno));
 		later(p);
