@@ -33,6 +33,8 @@
 /* Receipt error codes of our own (the receipt family leaves them free). */
 #define REJECT_BAD_BATCH "CS001"
 #define REJECT_BATCH_REUSED "CS002"
+/* The 'filename' charset of mappings/codes/codes.xml. */
+#define RECEIPT_NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"
 
 /* What a cycle with one partner keeps at hand. */
 struct peer {
@@ -776,7 +778,7 @@ static int acknowledge(struct peer *p, const char *name, const char *sha, const 
 		return 0;
 	snprintf(r.receiver_state, sizeof r.receiver_state, "%s", ours);
 	snprintf(r.sender_state, sizeof r.sender_state, "%s", p->state);
-	snprintf(r.file_name, sizeof r.file_name, "%s", name);
+	receipt_set_file_name(x->s->set, &r, name);
 	snprintf(r.sha256, sizeof r.sha256, "%s", sha);
 	snprintf(r.batch, sizeof r.batch, "%s", batch && strlen(batch) == 6 ? batch : "000000");
 	if (code) {
@@ -955,11 +957,25 @@ static int move_in(struct peer *p, const char *name, const char *inbox, const ch
 	return rc;
 }
 
-/* delivered/PARTNER/pending/SHA: a delivery under way, "family batch
- * records target name". */
+/* delivered/PARTNER/pending/SHA: a delivery under way,
+ * "family batch records<TAB>target<TAB>name" (names may hold spaces, never
+ * a control character: transfer_name_safe). */
 static char *pending_key(const char *sha)
 {
 	return xasprintf("pending/%s", sha);
+}
+
+/* Reads a pending marker's text; 0, or -1 when it is not one. */
+static int pending_parse(char *facts, char family[16], char batch[16], unsigned long *records,
+                         char target[300], char name[256])
+{
+	char *tab1 = strchr(facts, '\t'), *tab2 = tab1 ? strchr(tab1 + 1, '\t') : NULL;
+	if (tab2 == NULL || sscanf(facts, "%15s %15s %lu", family, batch, records) != 3)
+		return -1;
+	*tab2 = '\0';
+	snprintf(target, 300, "%s", tab1 + 1);
+	snprintf(name, 256, "%s", tab2 + 1);
+	return target[0] && name[0] ? 0 : -1;
 }
 
 /* After the delivery: recorded for good, acknowledged, no longer pending. */
@@ -1003,8 +1019,7 @@ static void finish_pending(struct peer *p)
 		char family[16] = "", batch[16] = "", target[300] = "", name[256] = "";
 		unsigned long records = 0;
 		if (marker_read(p, key, facts, sizeof facts) == 0 &&
-		    sscanf(facts, "%15s %15s %lu %299s %255s", family, batch, &records, target,
-		           name) == 5) {
+		    pending_parse(facts, family, batch, &records, target, name) == 0) {
 			char *in = xasprintf("%s/%s", p->incoming, name);
 			if (access(in, F_OK) != 0) {
 				say(p, "%s: delivered to inbox/%s/%s by a cycle cut short", name,
@@ -1032,13 +1047,16 @@ static void deliver(struct peer *p, const char *name, const char *sha, const cha
 	fs_make_dir(pdir);
 	/* A delivery cut short keeps the name it chose (its signature may
 	 * be there already). */
-	if (marker_read(p, key, facts, sizeof facts) == 0)
-		sscanf(facts, "%*s %*s %*s %299s", keep);
+	char f[16], b[16], n[256];
+	unsigned long r;
+	if (marker_read(p, key, facts, sizeof facts) == 0 &&
+	    pending_parse(facts, f, b, &r, keep, n) < 0)
+		keep[0] = '\0';
 	snprintf(bkey, sizeof bkey, "%s-%s", family, batch);
 	if (marker_write(p, bkey, sha) < 0 ||
 	    inbox_name(p, inbox, name, keep, target, sizeof target) < 0)
 		goto failed;
-	snprintf(facts, sizeof facts, "%s %s %lu %s %s", family, batch, records, target, name);
+	snprintf(facts, sizeof facts, "%s %s %lu\t%s\t%s", family, batch, records, target, name);
 	if (marker_write(p, key, facts) < 0)
 		goto failed;
 	crash_point("delivering");

@@ -186,7 +186,7 @@ static int receipt_make(struct setup *s, int argc, char **argv)
 		goto out;
 	}
 	char *copy = xstrdup(file);
-	snprintf(r.file_name, sizeof r.file_name, "%s", basename(copy));
+	receipt_set_file_name(s->set, &r, basename(copy));
 	free(copy);
 	r.received = time(NULL);
 

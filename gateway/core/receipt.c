@@ -312,6 +312,15 @@ static int keep_header(void *ctx, const char *text, size_t len)
 	return 0;
 }
 
+void receipt_set_file_name(const struct mapping_set *set, struct receipt *r, const char *name)
+{
+	const struct charset *cs = mapping_charset(set, "filename");
+	snprintf(r->file_name, sizeof r->file_name, "%s", name);
+	for (char *c = r->file_name; *c && cs; c++)
+		if (!cs->allowed[(unsigned char)*c])
+			*c = '_';
+}
+
 enum map_status receipt_batch_facts(const struct mapping_set *set, const char *input, bool test_env,
                                     char batch[7], unsigned long *records,
                                     const struct batch_type **type, struct report *rep)

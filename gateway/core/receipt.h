@@ -53,6 +53,11 @@ struct receipt {
  * the message than 50 characters (nothing is cut short). */
 int receipt_reject(struct receipt *, unsigned long record, const char *code, const char *message);
 
+/* Sets the name of the acknowledged file, for people (the digest names
+ * it for machines): characters outside the receipt's 'filename' charset,
+ * such as spaces, become '_'; cut at 100. */
+void receipt_set_file_name(const struct mapping_set *, struct receipt *, const char *name);
+
 /* Writes the receipt as an XML batch at 'output' (whole or not at all). */
 enum map_status receipt_write(const struct mapping_set *, const struct receipt *,
                               const char *output, struct report *);

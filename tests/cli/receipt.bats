@@ -32,6 +32,15 @@ setup() {
 	[[ "$output" == *"status    accepted: 13 records accepted, 0 rejected"* ]]
 }
 
+@test "a received file whose name has spaces: the receipt names it with '_' (the digest is what counts)" {
+	cp sent.xml "sent from tx.xml"
+	run "$CSGW" -c "$TX" receipt make "sent from tx.xml" --partner CA -o r.xml
+	[ "$status" -eq 0 ]
+	run "$CSGW" -c "$CA" receipt check r.xml --partner TX --for "sent from tx.xml"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"file      sent_from_tx.xml"* ]]
+}
+
 @test "rejected records carry their codes and messages; the trailer counts them" {
 	"$CSGW" -c "$TX" receipt make sent.xml --partner CA -o r.xml \
 		--reject "3:RC014:LOCAL CASE ID NOT FOUND" --reject "3:RW002:OTHER CASE ID MISSING" \
