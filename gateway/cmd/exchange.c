@@ -33,6 +33,7 @@
 /* Receipt error codes of our own (the receipt family leaves them free). */
 #define REJECT_BAD_BATCH "CS001"
 #define REJECT_BATCH_REUSED "CS002"
+#define REJECT_FAMILY "CS003"
 /* The 'filename' charset of mappings/codes/codes.xml. */
 #define RECEIPT_NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"
 
@@ -870,25 +871,43 @@ static void quarantine_inbound(struct peer *p, const char *name, const char *why
 	fs_make_dir(p->quarantine);
 	char *from = xasprintf("%s/%s", p->incoming, name);
 	char *from_sig = cmd_signature_path(from);
-	char *to = xasprintf("%s/%s", p->quarantine, name);
-	char *to_sig = cmd_signature_path(to);
-	char *reason = xasprintf("%s.reason", to);
+	char *to = NULL, *to_sig = NULL, *reason = NULL;
 	char *text = xasprintf("%s\n", why);
-	struct out_file of;
-	int rc = out_open(&of, reason);
-	if (rc == 0 && (rc = out_write(&of, text, strlen(text))) == 0)
-		rc = out_commit(&of);
-	if (rc < 0)
-		out_abort(&of);
+	int rc = -1;
+
+	/* NAME, NAME.1, ...: an earlier file quarantined under the name stays.
+	 * Only the data's name is tested, so a run cut short after moving
+	 * the signature comes back to the same slot. */
+	for (int n = 0; n < 1000 && to == NULL; n++) {
+		char *t = n ? xasprintf("%s/%s.%d", p->quarantine, name, n)
+		            : xasprintf("%s/%s", p->quarantine, name);
+		if (access(t, F_OK) != 0)
+			to = t;
+		else
+			free(t);
+	}
+	if (to) {
+		to_sig = cmd_signature_path(to);
+		reason = xasprintf("%s.reason", to);
+		struct out_file of;
+		rc = out_open(&of, reason);
+		if (rc == 0 && (rc = out_write(&of, text, strlen(text))) == 0)
+			rc = out_commit(&of);
+		if (rc < 0)
+			out_abort(&of);
+	}
 	/* The signature first; a run cut short between the two moved it. */
 	if (rc == 0 && ((access(from_sig, F_OK) == 0 && fs_move(from_sig, to_sig) < 0) ||
-	                fs_move(from, to) < 0))
+	                renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) < 0 ||
+	                fs_fsync_dir(to) < 0 || fs_fsync_dir(from) < 0))
 		rc = -1;
-	if (rc < 0)
+	if (rc < 0) {
 		say(p, "%s: cannot quarantine it: %s; left in %s", name, strerror(errno),
 		    p->incoming);
-	else
+		later(p);
+	} else {
 		say(p, "%s: QUARANTINED (%s): %s", name, to, why);
+	}
 	free(from);
 	free(from_sig);
 	free(to);
@@ -1050,8 +1069,29 @@ static void deliver(struct peer *p, const char *name, const char *sha, const cha
 	char f[16], b[16], n[256];
 	unsigned long r;
 	if (marker_read(p, key, facts, sizeof facts) == 0 &&
-	    pending_parse(facts, f, b, &r, keep, n) < 0)
+	    pending_parse(facts, f, b, &r, keep, n) == 0) {
+		char *other = xasprintf("%s/%s", p->incoming, n);
+		bool moved = access(other, F_OK) != 0;
+		free(other);
+		if (moved) {
+			/* The same bytes went into the inbox already (as n), but
+			 * were not recorded: record that one; this copy is a
+			 * resend, acknowledged and dropped once that is done. */
+			delivered(p, n, sha, f, b, r, keep);
+			if (strcmp(n, name) != 0 && marker_read(p, sha, facts, sizeof facts) == 0 &&
+			    strstr(facts, " delivered ") &&
+			    acknowledge(p, name, sha, batch, records, NULL, NULL) == 0)
+				remove_incoming(p, name);
+			goto out;
+		}
+		if (strcmp(n, name) != 0) {
+			/* Another copy of these bytes is on its way in: it goes
+			 * first, and this one is then a resend. */
+			goto out;
+		}
+	} else {
 		keep[0] = '\0';
+	}
 	snprintf(bkey, sizeof bkey, "%s-%s", family, batch);
 	if (marker_write(p, bkey, sha) < 0 ||
 	    inbox_name(p, inbox, name, keep, target, sizeof target) < 0)
@@ -1081,7 +1121,9 @@ out:
 static void take_receipt(struct peer *p, const char *name, const char *path);
 
 /* One received file: a receipt, or a batch for the inbox. */
-static void take_file(struct peer *p, const char *name, const char *path)
+static bool ledger_has(const char *ledger, const char *sha, const char *name);
+
+static void take_file(struct peer *p, const char *name, const char *path, const char *ledger)
 {
 	struct exchange *x = p->x;
 	char sha[65], batch[7] = "", facts[400], key[64];
@@ -1092,6 +1134,10 @@ static void take_file(struct peer *p, const char *name, const char *path)
 		say(p, "%s: cannot read it: %s", name, strerror(errno));
 		return;
 	}
+	/* Only a file whose ledger line exists, by its digest and name
+	 * (core/transfer.h): fetch writes the line after the file. */
+	if (!ledger_has(ledger, sha, name))
+		return;
 	if (marker_read(p, sha, facts, sizeof facts) == 0 && strstr(facts, " delivered ")) {
 		/* Delivered before: a resend (or a run cut short after the
 		 * delivery).  Acknowledged again, not delivered again. */
@@ -1131,6 +1177,16 @@ static void take_file(struct peer *p, const char *name, const char *path)
 	const char *family = bt->family->name;
 	if (strcmp(family, "receipt") == 0) {
 		take_receipt(p, name, path);
+		return;
+	}
+	if (!in_list(p->families, family)) {
+		char *why = xasprintf("a %s batch; partner %s exchanges only: %s", family, p->name,
+		                      p->families);
+		if (acknowledge(p, name, sha, batch, records, REJECT_FAMILY,
+		                "FAMILY NOT EXCHANGED WITH THIS PARTNER") == 0 ||
+		    !p->receipts)
+			quarantine_inbound(p, name, why);
+		free(why);
 		return;
 	}
 	/* The batch number too: a partner that made the batch again (new
@@ -1294,8 +1350,9 @@ out:
 	receipt_free(&r);
 }
 
-/* Names the .received ledger of the incoming folder lists. */
-static bool ledger_has(const char *ledger, const char *name)
+/* Whether the .received ledger of the incoming folder lists this file, by
+ * SHA-256 and name ("SHA SIZE NAME"). */
+static bool ledger_has(const char *ledger, const char *sha, const char *name)
 {
 	FILE *fp = fopen(ledger, "re");
 	char line[700];
@@ -1307,7 +1364,8 @@ static bool ledger_has(const char *ledger, const char *name)
 		line[strcspn(line, "\n")] = '\0';
 		const char *sp = strchr(line, ' ');
 		sp = sp ? strchr(sp + 1, ' ') : NULL;
-		found = sp && strcmp(sp + 1, name) == 0;
+		found = sp && strncmp(line, sha, 64) == 0 && line[64] == ' ' &&
+		        strcmp(sp + 1, name) == 0;
 	}
 	fclose(fp);
 	return found;
@@ -1333,10 +1391,9 @@ static void take_inbound(struct peer *p)
 	}
 	closedir(d);
 	for (size_t i = 0; i < n; i++) {
-		/* Only files whose ledger line exists (core/transfer.h). */
-		if (!*p->x->stop && ledger_has(ledger, names[i])) {
+		if (!*p->x->stop) {
 			char *path = xasprintf("%s/%s", p->incoming, names[i]);
-			take_file(p, names[i], path);
+			take_file(p, names[i], path, ledger);
 			free(path);
 		}
 		free(names[i]);
@@ -1345,19 +1402,20 @@ static void take_inbound(struct peer *p)
 	free(ledger);
 }
 
-/* A same-name resend that transfer_fetch recognised: acknowledge again. */
-static void on_resent(void *ctx, const char *name, const char *sha)
+/* A same-name resend that transfer_fetch recognised: acknowledged again
+ * (the remote copy is cleared only then). */
+static int on_resent(void *ctx, const char *name, const char *sha)
 {
 	struct peer *p = ctx;
 	char facts[400], fam[16] = "", b[16] = "";
 	unsigned long records = 0;
 
 	if (marker_read(p, sha, facts, sizeof facts) < 0 || !strstr(facts, " delivered "))
-		return; /* not delivered yet: the incoming copy is still being taken */
+		return 0; /* not delivered yet: the incoming copy is still being taken */
 	sscanf(facts, "%15s %15s %lu", fam, b, &records);
 	say(p, "%s: sent again by %s (sha256 %s); acknowledged again, not delivered twice", name,
 	    p->name, sha);
-	acknowledge(p, name, sha, b, records, NULL, NULL);
+	return acknowledge(p, name, sha, b, records, NULL, NULL) == 0 || !p->receipts ? 0 : -1;
 }
 
 static void fetch(struct peer *p)

@@ -586,8 +586,8 @@ static enum sftp_fault settle_seen(struct sftp_conn *c, struct fetch_plan *plan,
 		plan->already++;
 		fprintf(out, "%s: already received (sha256 %s); not delivered again\n", n->remote,
 		        sha_hex);
-		if (plan->resent)
-			plan->resent(plan->resent_ctx, name, sha_hex);
+		if (plan->resent && plan->resent(plan->resent_ctx, name, sha_hex) < 0)
+			return SFTP_OK; /* acknowledged at the next run, then cleared */
 		return clear_remote(c, plan, name, n->remote, n->remote_sig, out, err);
 	case SEEN_NAME_TAKEN:
 		plan->skipped++;

@@ -78,9 +78,10 @@ struct fetch_plan {
 	const char *partner, *partner_class, *actor;
 	unsigned audited;
 	/* Called for a file received before (same name and SHA-256) that the
-	 * partner sent again, so that it can be acknowledged again; may be
-	 * NULL. */
-	void (*resent)(void *ctx, const char *name, const char *sha256);
+	 * partner sent again, so that it can be acknowledged again: 0, or -1
+	 * to leave the remote copy for the next run (the acknowledgement
+	 * failed).  NULL: the resend is cleared without one (csgw fetch). */
+	int (*resent)(void *ctx, const char *name, const char *sha256);
 	void *resent_ctx;
 };
 

@@ -271,6 +271,27 @@ locate_xml() {
 	[[ "$output" == *"REJECTED"* || "$output" == *"rejected"* ]]
 }
 
+@test "received files that fail are all kept: a second one of the same name does not replace the first" {
+	printf '<?xml version="1.0"?>\n<notABatch/>\n' >"$TO_CA/48-junk.xml"
+	"$CSGW" -c "$B" sign "$TO_CA/48-junk.xml" >/dev/null
+	"$CSGW" -c "$A" run --once >/dev/null
+	printf '<?xml version="1.0"?>\n<stillNotABatch/>\n' >"$TO_CA/48-junk.xml"
+	"$CSGW" -c "$B" sign "$TO_CA/48-junk.xml" >/dev/null
+	"$CSGW" -c "$A" run --once >/dev/null
+	grep -q notABatch "$ASPOOL/quarantine/TX/48-junk.xml"
+	grep -q stillNotABatch "$ASPOOL/quarantine/TX/48-junk.xml.1"
+	[ -f "$ASPOOL/quarantine/TX/48-junk.xml.1.reason" ] && [ -f "$ASPOOL/quarantine/TX/48-junk.xml.1.p7s" ]
+}
+
+@test "a batch of a family the partner does not exchange is quarantined and rejected (CS003)" {
+	csgw_test map fcr-input "$DATA/fcr-input.txt" -o "$TO_CA/48-fcr.xml" >/dev/null
+	"$CSGW" -c "$B" sign "$TO_CA/48-fcr.xml" >/dev/null
+	run "$CSGW" -c "$A" run --once
+	[[ "$output" == *"48-fcr.xml: QUARANTINED"*"a fcr batch; partner TX exchanges only: locate referral"* ]]
+	[[ "$output" == *"REJECTED: CS003"* ]]
+	[ -z "$(ls "$ASPOOL/inbox/fcr" 2>/dev/null)" ]
+}
+
 @test "a partner's resend is acknowledged again but delivered once (same name, other name, same batch)" {
 	locate_xml 3 lr.xml
 	cp lr.xml "$TO_CA/48-locate-1.xml"
