@@ -110,12 +110,7 @@ int partner_state_save(const char *spool, const char *partner, const struct part
 	char *text = xasprintf("last_fetch=%lld\nlast_ok=%lld\nlast_failure=%lld\nfailure=%s\n",
 	                       (long long)st->last_fetch, (long long)st->last_ok,
 	                       (long long)st->last_failure, st->failure);
-	struct out_file of;
-	int rc = out_open(&of, path);
-	if (rc == 0 && (rc = out_write(&of, text, strlen(text))) == 0)
-		rc = out_commit(&of);
-	if (rc < 0)
-		out_abort(&of);
+	int rc = fs_write_text(path, text);
 	free(text);
 	free(path);
 	return rc;
@@ -185,19 +180,6 @@ static bool ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-static bool in_list(const char *list, const char *word)
-{
-	size_t n = strlen(word);
-	for (const char *p = list; p && *p;) {
-		p += strspn(p, " ,");
-		size_t len = strcspn(p, " ,");
-		if (len == n && strncmp(p, word, n) == 0)
-			return true;
-		p += len;
-	}
-	return false;
-}
-
 /* Text a report wrote to a memory stream, as one line for a reason. */
 static void one_line(char *text)
 {
@@ -253,7 +235,7 @@ static void take_folder(struct peer *p, const char *dir, const char *type, const
 	while ((de = readdir(d)) != NULL && !*p->x->stop) {
 		const char *name = de->d_name;
 		struct stat st;
-		if (name[0] == '.' || ends_with(name, ".tmp") || ends_with(name, ".part"))
+		if (spool_drop_unfinished(name))
 			continue;
 		if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
 			continue;
@@ -304,7 +286,7 @@ static void take_drops(struct peer *p, const char *const *fresh, size_t nfresh)
 	const struct mapping_set *set = p->x->s->set;
 	for (size_t f = 0; f < set->nfamilies; f++) {
 		const struct family *fam = &set->families[f];
-		if (!in_list(p->families, fam->name))
+		if (!conf_list_has(p->families, fam->name))
 			continue;
 		for (size_t b = 0; b < fam->nbatches; b++) {
 			char *dir = xasprintf("%s/%s", p->outgoing, fam->batches[b].name);
@@ -448,7 +430,7 @@ static int decide_entry(struct peer *p, struct spool_entry *e, const char *out)
 			entry_quarantine(p, e, "the decided batch cannot be read back");
 			return -1;
 		}
-		if (!in_list(p->families, bt->family->name)) {
+		if (!conf_list_has(p->families, bt->family->name)) {
 			r = xasprintf("%s is a %s batch; partner %s takes only: %s", e->source,
 			              bt->family->name, p->name, p->families);
 			entry_quarantine(p, e, r);
@@ -470,7 +452,7 @@ static int decide_entry(struct peer *p, struct spool_entry *e, const char *out)
 		    "%lu prohibited; each decision logged",
 		    e->id, n.family, n.batch, p->name, n.records, n.allowed, n.redacted, n.denied,
 		    n.prohibited);
-		if (!in_list(p->families, n.family)) {
+		if (!conf_list_has(p->families, n.family)) {
 			r = xasprintf("%s is a %s batch; partner %s takes only: %s", e->source,
 			              n.family, p->name, p->families);
 			break;
@@ -853,12 +835,7 @@ static int marker_write(struct peer *p, const char *key, const char *text)
 {
 	char *path = marker_path(p, key);
 	char *line = xasprintf("%s\n", text);
-	struct out_file of;
-	int rc = out_open(&of, path);
-	if (rc == 0 && (rc = out_write(&of, line, strlen(line))) == 0)
-		rc = out_commit(&of);
-	if (rc < 0)
-		out_abort(&of);
+	int rc = fs_write_text(path, line);
 	free(line);
 	free(path);
 	return rc;
@@ -889,12 +866,7 @@ static void quarantine_inbound(struct peer *p, const char *name, const char *why
 	if (to) {
 		to_sig = cmd_signature_path(to);
 		reason = xasprintf("%s.reason", to);
-		struct out_file of;
-		rc = out_open(&of, reason);
-		if (rc == 0 && (rc = out_write(&of, text, strlen(text))) == 0)
-			rc = out_commit(&of);
-		if (rc < 0)
-			out_abort(&of);
+		rc = fs_write_text(reason, text);
 	}
 	/* The signature first; a run cut short between the two moved it. */
 	if (rc == 0 && ((access(from_sig, F_OK) == 0 && fs_move(from_sig, to_sig) < 0) ||
@@ -1179,7 +1151,7 @@ static void take_file(struct peer *p, const char *name, const char *path, const 
 		take_receipt(p, name, path);
 		return;
 	}
-	if (!in_list(p->families, family)) {
+	if (!conf_list_has(p->families, family)) {
 		char *why = xasprintf("a %s batch; partner %s exchanges only: %s", family, p->name,
 		                      p->families);
 		if (acknowledge(p, name, sha, batch, records, REJECT_FAMILY,

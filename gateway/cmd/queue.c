@@ -80,11 +80,9 @@ static unsigned long count_files(const char *dir, time_t *oldest)
 	while ((de = readdir(d)) != NULL) {
 		struct stat st;
 		size_t len = strlen(de->d_name);
-		/* What csgw run would take: not hidden, temporary or a signature. */
-		if (de->d_name[0] == '.' ||
+		/* Files, not their signatures and reasons, nor unfinished drops. */
+		if (spool_drop_unfinished(de->d_name) ||
 		    (len > 4 && strcmp(de->d_name + len - 4, ".p7s") == 0) ||
-		    (len > 4 && strcmp(de->d_name + len - 4, ".tmp") == 0) ||
-		    (len > 5 && strcmp(de->d_name + len - 5, ".part") == 0) ||
 		    (len > 7 && strcmp(de->d_name + len - 7, ".reason") == 0))
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode))

@@ -209,7 +209,7 @@ static void watch_outgoing(struct daemon *d)
 		const char *families = cmd_partner_value(d->s, d->p[i].name, "families");
 		for (size_t f = 0; families && f < d->s->set->nfamilies; f++) {
 			const struct family *fam = &d->s->set->families[f];
-			if (!strstr(families, fam->name))
+			if (!conf_list_has(families, fam->name))
 				continue;
 			for (size_t b = 0; b < fam->nbatches; b++) {
 				char *sub = xasprintf("%s/%s", dir, fam->batches[b].name);

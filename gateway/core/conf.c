@@ -75,6 +75,19 @@ void conf_free(struct conf *conf)
 	conf->ini = NULL;
 }
 
+bool conf_list_has(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; p && *p;) {
+		p += strspn(p, " ,");
+		size_t len = strcspn(p, " ,");
+		if (len == n && strncmp(p, word, n) == 0)
+			return true;
+		p += len;
+	}
+	return false;
+}
+
 const char *conf_value(const struct conf *conf, const char *section, const char *key)
 {
 	const struct ini_entry *e = conf->ini ? ini_get(conf->ini, section, key) : NULL;

@@ -30,6 +30,9 @@ void conf_free(struct conf *);
 /* A value, or NULL when absent. */
 const char *conf_value(const struct conf *, const char *section, const char *key);
 
+/* Whether a list value ("locate referral", commas allowed) holds 'word'. */
+bool conf_list_has(const char *list, const char *word);
+
 /* A path value resolved against the file's folder; caller frees. */
 char *conf_path(const struct conf *, const char *section, const char *key);
 

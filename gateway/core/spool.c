@@ -33,6 +33,17 @@ int spool_state_of(const char *name)
 	return -1;
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+bool spool_drop_unfinished(const char *name)
+{
+	return name[0] == '.' || ends_with(name, ".tmp") || ends_with(name, ".part");
+}
+
 int spool_make(const char *root)
 {
 	static const char *const others[] = {"outgoing", "incoming", "inbox", "delivered"};
@@ -251,12 +262,7 @@ int spool_move(const char *root, struct spool_entry *e, enum spool_state to, con
 		if (reason[0]) {
 			char *rpath = spool_path(root, e, "reason");
 			char *text = xasprintf("%s\n", reason);
-			struct out_file of;
-			int rc = out_open(&of, rpath);
-			if (rc == 0 && (rc = out_write(&of, text, strlen(text))) == 0)
-				rc = out_commit(&of);
-			if (rc < 0)
-				out_abort(&of);
+			int rc = fs_write_text(rpath, text);
 			free(text);
 			free(rpath);
 			if (rc < 0)

@@ -68,6 +68,11 @@ const char *spool_state_name(enum spool_state);
 /* -1 for a name that is not a state. */
 int spool_state_of(const char *name);
 
+/* A name in outgoing that is not a complete drop yet: hidden, or a
+ * temporary .tmp or .part name (csgw run leaves it; status does not count
+ * it). */
+bool spool_drop_unfinished(const char *name);
+
 /* Creates the root and the state folders.  0 or -1. */
 int spool_make(const char *root);
 

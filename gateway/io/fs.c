@@ -232,6 +232,20 @@ void out_abort(struct out_file *of)
 	release(of);
 }
 
+int fs_write_text(const char *path, const char *text)
+{
+	struct out_file of;
+	int rc = out_open(&of, path);
+	if (rc == 0 && (rc = out_write(&of, text, strlen(text))) == 0)
+		rc = out_commit(&of);
+	if (rc < 0) {
+		int saved = errno;
+		out_abort(&of);
+		errno = saved;
+	}
+	return rc;
+}
+
 int fs_move(const char *from, const char *to)
 {
 	if (SYS_RENAME(from, to) < 0)

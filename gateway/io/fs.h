@@ -55,6 +55,9 @@ int fs_fsync_dir(const char *path);
  * and what goes into it survive a crash; one that exists is fine.  0, or
  * -1 with errno. */
 int fs_make_dir(const char *path);
+/* Writes a small file whole (out_open, out_write, out_commit): after a
+ * crash it is the old file or the new one.  0 or -1 with errno. */
+int fs_write_text(const char *path, const char *text);
 /* Appends one line to a log file (created 0600) and fsyncs it.  0 or -1. */
 int fs_append_line(const char *path, const char *line);
 

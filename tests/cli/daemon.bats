@@ -365,6 +365,12 @@ locate_xml() {
 	"$CSGW" -c "$A" audit verify >/dev/null
 }
 
+# live_conf FILE: CA's conf with absolute paths, for a daemon started
+# from the test's own folder.
+live_conf() {
+	sed "s|^spool = |spool = $PKI/|; s|^audit_db = |audit_db = $PKI/|; s|^checkpoint_dir = |checkpoint_dir = $PKI/|; s|= pki/|= $PKI/pki/|" "$A" >"$1"
+}
+
 # notify_listener SOCKET LOG: a datagram socket like systemd's, writing what
 # it receives to LOG; prints its PID.
 notify_listener() {
@@ -395,7 +401,7 @@ wait_for() {
 	lpid=$(notify_listener "$sock" notify.log)
 	wait_for "[ -S '$sock' ]"
 	conf=$BATS_TEST_TMPDIR/live.conf
-	sed "s|^spool = |spool = $PKI/|; s|^audit_db = |audit_db = $PKI/|; s|^checkpoint_dir = |checkpoint_dir = $PKI/|; s|= pki/|= $PKI/pki/|" "$A" >"$conf"
+	live_conf "$conf"
 	NOTIFY_SOCKET=$sock "$CSGW" -c "$conf" run >run.log 2>&1 &
 	DAEMON_PID=$!
 	wait_for "grep -q READY=1 notify.log"
@@ -425,7 +431,7 @@ wait_for() {
 
 @test "one daemon per spool: a second csgw run is refused (75)" {
 	conf=$BATS_TEST_TMPDIR/live.conf
-	sed "s|^spool = |spool = $PKI/|; s|^audit_db = |audit_db = $PKI/|; s|^checkpoint_dir = |checkpoint_dir = $PKI/|; s|= pki/|= $PKI/pki/|" "$A" >"$conf"
+	live_conf "$conf"
 	"$CSGW" -c "$conf" run >run.log 2>&1 &
 	DAEMON_PID=$!
 	wait_for "grep -q serving run.log"
@@ -470,7 +476,7 @@ wait_for() {
 @test "the partner's server stops while the daemon runs: the entry is deferred, and delivered by the daemon itself once the server is back" {
 	locate_xml 3 lr.xml
 	conf=$BATS_TEST_TMPDIR/live.conf
-	sed "s|^spool = |spool = $PKI/|; s|^audit_db = |audit_db = $PKI/|; s|^checkpoint_dir = |checkpoint_dir = $PKI/|; s|= pki/|= $PKI/pki/|" "$A" >"$conf"
+	live_conf "$conf"
 	"$CSGW" -c "$conf" run >run.log 2>&1 &
 	DAEMON_PID=$!
 	wait_for "grep -q serving run.log"
