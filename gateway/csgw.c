@@ -39,6 +39,8 @@ static const struct {
     {"policy", cmd_policy, "explain the disclosure decisions on a batch, or check the policy"},
     {"protect", cmd_protect, "record a family violence, nondisclosure or protective order flag"},
     {"case", cmd_case, "record a case's enforcement status (open, closed)"},
+    {"locate", cmd_locate, "a caseworker's parent locate request, and its answers"},
+    {"refer", cmd_refer, "an interstate transaction to another state, and its answers"},
 };
 
 static void usage(FILE *out)

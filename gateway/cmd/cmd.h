@@ -55,6 +55,10 @@ const char *cmd_conf_name(const struct setup *);
 const char *cmd_partner_value(const struct setup *, const char *partner, const char *key);
 char *cmd_partner_path(const struct setup *, const char *partner, const char *key);
 
+/* The database of [gateway] 'key', else 'name' beside audit_db; NULL when
+ * neither is configured (caller frees). */
+char *cmd_db_path(const struct setup *, const char *key, const char *name);
+
 /* Verifies FILE's signature (sig_opt, else FILE.p7s) against the CA bundle
  * (ca_opt, else gateway.conf) and, when 'partner' is given, that partner's
  * certificate.  0, or an exit code after printing the one-line reason. */
@@ -101,5 +105,7 @@ int cmd_audit(struct globals *, int argc, char **argv);
 int cmd_policy(struct globals *, int argc, char **argv);
 int cmd_protect(struct globals *, int argc, char **argv);
 int cmd_case(struct globals *, int argc, char **argv);
+int cmd_locate(struct globals *, int argc, char **argv);
+int cmd_refer(struct globals *, int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "cmd/casework.h"
 #include "core/audit.h"
 #include "core/disclose.h"
 #include "core/map.h"
@@ -156,7 +157,8 @@ int exchange_open(struct setup *s, FILE *log, volatile sig_atomic_t *stop, struc
 		return EX_CONFIG;
 	}
 	if ((rc = cmd_registry_open(s, true, &x->reg)) != 0 ||
-	    (rc = cmd_audit_open(s, 1, true, &x->audit, &x->signer)) != 0)
+	    (rc = cmd_audit_open(s, 1, true, &x->audit, &x->signer)) != 0 ||
+	    (rc = casework_ledger_open(s, true, &x->ledger)) != 0)
 		return rc;
 	return 0;
 }
@@ -166,6 +168,7 @@ void exchange_close(struct exchange *x)
 	audit_close(x->audit);
 	cms_signer_free(x->signer);
 	cmd_registry_close(&x->reg);
+	ledger_db_close(x->ledger);
 	policy_free(x->policy);
 	free(x->spool);
 	free(x->ca);
@@ -360,23 +363,28 @@ static int entry_input(struct peer *p, struct spool_entry *e, char **input,
 	return rc;
 }
 
-/* Decides every record for the partner, logs each decision and writes
- * what may go to 'out' (published only after its audit entries). */
-static enum disclose_status decide(struct peer *p, const char *input,
-                                   const struct batch_type *fixed, const char *out,
-                                   struct disclose_counts *n, char **problems)
+void exchange_request(struct exchange *x, const char *partner, const char *purpose,
+                      struct policy_request *req)
 {
-	struct exchange *x = p->x;
 	const char *ours = conf_value(&x->s->conf, "gateway", "state");
-	struct policy_request req = {
-	    .class = p->cls,
-	    .purpose = p->purpose,
-	    .interstate = !(p->state && ours && strcmp(p->state, ours) == 0),
+	const char *state = cmd_partner_value(x->s, partner, "state");
+	*req = (struct policy_request){
+	    .class = cmd_partner_value(x->s, partner, "class"),
+	    .purpose = purpose,
+	    .interstate = !(state && ours && strcmp(state, ours) == 0),
 	};
 	time_t now = time(NULL);
 	struct tm tm;
 	localtime_r(&now, &tm);
-	req.today = (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+	req->today = (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
+}
+
+enum disclose_status exchange_decide(struct exchange *x, const char *partner, const char *purpose,
+                                     const char *input, const struct batch_type *fixed,
+                                     const char *out, struct disclose_counts *n, char **problems)
+{
+	struct policy_request req;
+	exchange_request(x, partner, purpose, &req);
 	size_t len = 0;
 	FILE *mem = open_memstream(problems, &len);
 	struct report rep = {.out = mem, .file = input, .max = 5};
@@ -394,7 +402,7 @@ static enum disclose_status decide(struct peer *p, const char *input,
 	    .test_env = x->s->test_env,
 	    .audit = x->audit,
 	    .subject_secret = x->reg.key,
-	    .partner = p->name,
+	    .partner = partner,
 	    .actor = x->actor,
 	    .registry_failed = &x->reg.failed,
 	    .fixed = fixed,
@@ -445,7 +453,7 @@ static int decide_entry(struct peer *p, struct spool_entry *e, const char *out)
 	const struct batch_type *fixed = NULL;
 	if (entry_input(p, e, &xml, &fixed) < 0)
 		return -1;
-	switch (decide(p, xml, fixed, out, &n, &problems)) {
+	switch (exchange_decide(x, p->name, p->purpose, xml, fixed, out, &n, &problems)) {
 	case DISCLOSE_OK:
 		say(p,
 		    "%s: %s batch %s for %s: %lu records, %lu allowed, %lu redacted, %lu denied, "
@@ -1070,6 +1078,13 @@ static void deliver(struct peer *p, const char *name, const char *sha, const cha
 		goto failed;
 	snprintf(facts, sizeof facts, "%s %s %lu\t%s\t%s", family, batch, records, target, name);
 	if (marker_write(p, key, facts) < 0)
+		goto failed;
+	/* What it answers goes into the ledger before the file into the
+	 * inbox; done again after a crash, it records nothing twice. */
+	char *from = xasprintf("%s/%s", p->incoming, name);
+	int matched = casework_inbound(p->x, p->name, family, from, inbox, target);
+	free(from);
+	if (matched < 0)
 		goto failed;
 	crash_point("delivering");
 	if (move_in(p, name, inbox, target) < 0)

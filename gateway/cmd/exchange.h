@@ -39,6 +39,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/registry.h"
+#include "core/disclose.h"
 
 struct exchange {
 	struct setup *s;
@@ -47,6 +48,7 @@ struct exchange {
 	struct audit *audit;
 	struct cms_signer *signer;
 	struct registry reg;
+	struct ledger_db *ledger; /* requests and responses (cmd/casework.h) */
 	long retry_min, retry_max, hold_after, receipt_timeout, drop_min_age;
 	const char *actor;
 	FILE *log;
@@ -73,6 +75,20 @@ void exchange_close(struct exchange *);
  * (configuration, disk). */
 int exchange_partner(struct exchange *, const char *partner, bool fetch, const char *const *fresh,
                      size_t nfresh, struct cycle *);
+
+/* The facts of a decision for partner and purpose: its class, whether it
+ * is another state, today (the registry is the caller's). */
+void exchange_request(struct exchange *, const char *partner, const char *purpose,
+                      struct policy_request *);
+
+/* Decides every record of a batch (XML, or a checked extract of type
+ * 'fixed') for partner and purpose, logs each decision and writes what
+ * may go to 'out', published only after its audit entries
+ * (core/disclose.h).  *problems (caller frees) says what was wrong. */
+enum disclose_status exchange_decide(struct exchange *, const char *partner, const char *purpose,
+                                     const char *input, const struct batch_type *fixed,
+                                     const char *out, struct disclose_counts *,
+                                     char **problems);
 
 /* Where csgw run keeps a partner's last exchange (SPOOL/.partner-NAME.state). */
 struct partner_state {

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/casework.h"
 #include "cmd/registry.h"
 #include "core/audit.h"
 #include "core/disclose.h"
@@ -91,6 +92,8 @@ static const char case_usage[] =
     "enforcement transaction for the case leaves the gateway; collection and\n"
     "payment processing go on, and federal tax refund offset only while\n"
     "past-due support owed to the state remains (--state-owed-arrears).\n"
+    "Closing sends each partner state with transactions on the case an MSC\n"
+    "transaction with status change C (csgw run delivers it).\n"
     "Each change is an audit log entry.\n";
 
 static const char *actor_name(void)
@@ -821,6 +824,9 @@ int cmd_case(struct globals *g, int argc, char **argv)
 		if (rc)
 			goto out;
 		known = 0;
+		/* Partner states on the case hear of its closure (DOMAIN.md 5.7). */
+		if (strcmp(before.enforcement, "closed") != 0 && strcmp(enforcement, "closed") == 0)
+			rc = casework_case_closed(&s, case_id);
 	}
 	if (known == 1)
 		printf("case %s: not in the registry (enforcement open)\n", case_id);

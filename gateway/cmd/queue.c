@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/casework.h"
 #include "cmd/exchange.h"
 #include "core/audit.h"
 #include "core/schedule.h"
@@ -101,6 +102,7 @@ struct partner_view {
 	unsigned long outgoing, bad_inbound;
 	time_t outgoing_oldest, bad_inbound_oldest, next_fetch;
 	struct partner_state st;
+	struct casework_counts cw; /* requests waiting, overdue; answers matching none */
 };
 
 struct status {
@@ -110,6 +112,8 @@ struct status {
 	size_t np;
 	struct spool_entry *attention;
 	size_t nattention;
+	struct ledger_request *late; /* requests past their due time */
+	size_t nlate;
 	bool daemon;
 };
 
@@ -119,6 +123,14 @@ static struct partner_view *view_of(struct status *s, const char *name)
 		if (strcmp(s->p[i].name, name) == 0)
 			return &s->p[i];
 	return NULL;
+}
+
+static int add_late(void *ctx, const struct ledger_request *r)
+{
+	struct status *s = ctx;
+	s->late = xreallocarray(s->late, s->nlate + 1, sizeof *s->late);
+	s->late[s->nlate++] = *r;
+	return 0;
 }
 
 static void gather(const struct setup *set, struct status *s)
@@ -191,6 +203,15 @@ static void gather(const struct setup *set, struct status *s)
 		}
 		free(e);
 	}
+	struct ledger_db *db = NULL;
+	if (casework_ledger_open(set, false, &db) == 0 && db) {
+		for (size_t i = 0; i < s->np; i++)
+			casework_counts(db, s->p[i].name, &s->p[i].cw);
+		struct ledger_filter f = {.direction = "out", .due_before = (long long)now};
+		char why[256];
+		ledger_requests(db, &f, add_late, s, why, sizeof why);
+	}
+	ledger_db_close(db);
 	char *lock = xasprintf("%s/.run.lock", s->spool);
 	int fd = fs_lock(lock);
 	s->daemon = fd < 0 && errno == EWOULDBLOCK;
@@ -227,6 +248,8 @@ static void print_json(const struct status *s)
 		cmd_json_string(v->st.failure);
 		printf(",\"outgoing\":{\"count\":%lu,\"oldest_age\":%lld}", v->outgoing,
 		       v->outgoing_oldest ? (long long)(now - v->outgoing_oldest) : 0LL);
+		printf(",\"requests\":{\"waiting\":%lld,\"overdue\":%lld,\"unmatched_answers\":%lld}",
+		       v->cw.pending, v->cw.overdue, v->cw.unmatched);
 		printf(",\"quarantined_inbound\":%lu,\"states\":{", v->bad_inbound);
 		for (int st = 0; st < SPOOL_NSTATES; st++)
 			printf("%s\"%s\":{\"count\":%lu,\"oldest_age\":%lld}", st ? "," : "",
@@ -247,7 +270,28 @@ static void print_json(const struct status *s)
 		cmd_json_string(e->reason);
 		putchar('}');
 	}
+	printf("],\"overdue_requests\":[");
+	for (size_t i = 0; i < s->nlate; i++) {
+		const struct ledger_request *r = &s->late[i];
+		printf("%s{\"id\":", i ? "," : "");
+		cmd_json_string(r->id);
+		printf(",\"partner\":");
+		cmd_json_string(r->partner);
+		printf(",\"case\":");
+		cmd_json_string(r->case_id);
+		printf(",\"due\":%lld}", r->due);
+	}
 	printf("]}\n");
+}
+
+/* What needs a person besides the spool's entries: received files in
+ * quarantine, overdue requests, answers that matched nothing. */
+static unsigned long status_problems(const struct status *s)
+{
+	unsigned long n = s->nlate;
+	for (size_t i = 0; i < s->np; i++)
+		n += s->p[i].bad_inbound + (unsigned long)s->p[i].cw.unmatched;
+	return n;
 }
 
 static void print_text(const struct status *s)
@@ -284,10 +328,12 @@ static void print_text(const struct status *s)
 		       "quarantined\n",
 		       v->outgoing, v->outgoing ? " (oldest " : "", v->outgoing ? a : "",
 		       v->outgoing ? ")" : "", v->bad_inbound);
+		if (v->cw.pending || v->cw.overdue || v->cw.unmatched)
+			printf("  requests: %lld waiting for an answer (%lld overdue); %lld answer(s) "
+			       "matched no request\n",
+			       v->cw.pending, v->cw.overdue, v->cw.unmatched);
 	}
-	unsigned long bad = 0;
-	for (size_t i = 0; i < s->np; i++)
-		bad += s->p[i].bad_inbound;
+	unsigned long bad = status_problems(s);
 	if (s->nattention == 0 && bad == 0) {
 		printf("nothing needs a person\n");
 		return;
@@ -298,6 +344,21 @@ static void print_text(const struct status *s)
 		printf("  %s  %-10s %-6s %s\n", e->id, spool_state_name(e->state), e->partner,
 		       e->reason);
 	}
+	for (size_t i = 0; i < s->nlate; i++) {
+		const struct ledger_request *r = &s->late[i];
+		char due[32];
+		age_text((time_t)r->due, now, due, sizeof due);
+		printf("  %-16s overdue    %-6s %s %s %s for case %s: no answer, due %s ago "
+		       "(csgw %s show %s)\n",
+		       r->id, r->partner, r->serial[0] ? r->function : "FPLS",
+		       r->serial[0] ? r->action : "locate", r->serial[0] ? r->reason : "", r->case_id,
+		       due, strcmp(r->kind, "locate") == 0 ? "locate" : "refer", r->id);
+	}
+	for (size_t i = 0; i < s->np; i++)
+		if (s->p[i].cw.unmatched)
+			printf("  %s: %lld answer(s) matched no request we sent (csgw refer list; the "
+			       "files are in the inbox)\n",
+			       s->p[i].name, s->p[i].cw.unmatched);
 	for (size_t i = 0; i < s->np; i++)
 		if (s->p[i].bad_inbound)
 			printf(
@@ -332,11 +393,9 @@ int cmd_status(struct globals *g, int argc, char **argv)
 		print_json(&s);
 	else
 		print_text(&s);
-	unsigned long bad = 0;
-	for (size_t i = 0; i < s.np; i++)
-		bad += s.p[i].bad_inbound;
-	rc = s.nattention || bad ? 1 : 0;
+	rc = s.nattention || status_problems(&s) ? 1 : 0;
 	free(s.attention);
+	free(s.late);
 	free(s.spool);
 	cmd_teardown(&set);
 	return rc;

@@ -13,24 +13,11 @@
 #include "core/audit.h"
 #include "util/alloc.h"
 
-static char *registry_path(const struct setup *s)
-{
-	char *path = conf_path(&s->conf, "gateway", "registry_db");
-	if (path)
-		return path;
-	char *audit = conf_path(&s->conf, "gateway", "audit_db");
-	if (audit == NULL)
-		return NULL;
-	char *slash = strrchr(audit, '/');
-	path = xasprintf("%.*sregistry.db", slash ? (int)(slash - audit + 1) : 0, audit);
-	free(audit);
-	return path;
-}
 
 /* Opens the registry and reads the subject key.  0 or an exit code. */
 int cmd_registry_open(const struct setup *s, bool create, struct registry *r)
 {
-	char *path = registry_path(s);
+	char *path = cmd_db_path(s, "registry_db", "registry.db");
 	int rc = 0;
 
 	memset(r, 0, sizeof *r);

@@ -202,6 +202,13 @@ static void watch_outgoing(struct daemon *d)
 		        strerror(errno));
 		return;
 	}
+	/* Entries that commands (csgw locate, refer, case) submit appear in
+	 * active whole, by rename: every partner looks (its own only). */
+	char *active = xasprintf("%s/active", d->x.spool);
+	int awd = inotify_add_watch(d->inotify, active, IN_MOVED_TO | IN_ONLYDIR);
+	if (awd >= 0 && awd < (int)(sizeof d->wd_partner / sizeof *d->wd_partner))
+		d->wd_partner[awd] = -1;
+	free(active);
 	for (size_t i = 0; i < d->np; i++) {
 		char *dir = xasprintf("%s/outgoing/%s", d->x.spool, d->p[i].name);
 		fs_make_dir(dir);
@@ -241,6 +248,11 @@ static void drain_events(struct daemon *d)
 			    ev->wd >= (int)(sizeof d->wd_partner / sizeof *d->wd_partner) ||
 			    d->wd_partner[ev->wd] == 0)
 				continue;
+			if (d->wd_partner[ev->wd] < 0) {
+				for (size_t i = 0; i < d->np; i++)
+					d->p[i].dirty = true;
+				continue;
+			}
 			struct partner *p = &d->p[d->wd_partner[ev->wd] - 1];
 			p->dirty = true;
 			/* Renamed in: complete, whatever its age (maildir). */

@@ -185,3 +185,17 @@ void cmd_json_string(const char *v)
 	}
 	putchar('"');
 }
+
+char *cmd_db_path(const struct setup *s, const char *key, const char *name)
+{
+	char *path = conf_path(&s->conf, "gateway", key);
+	if (path)
+		return path;
+	char *audit = conf_path(&s->conf, "gateway", "audit_db");
+	if (audit == NULL)
+		return NULL;
+	char *slash = strrchr(audit, '/');
+	path = xasprintf("%.*s%s", slash ? (int)(slash - audit + 1) : 0, audit, name);
+	free(audit);
+	return path;
+}

@@ -556,6 +556,9 @@ void policy_free(struct policy *p)
 		words_free(&p->classes[i].purposes);
 	}
 	free(p->classes);
+	for (size_t i = 0; i < p->purposes.n; i++)
+		free(p->locate_types[i]);
+	free(p->locate_types);
 	words_free(&p->purposes);
 	words_free(&p->case_fields);
 	sources_free(p->kinds, p->nkinds);
@@ -569,4 +572,12 @@ void policy_free(struct policy *p)
 	free(p->notice);
 	free(p->path);
 	free(p);
+}
+
+const char *policy_locate_type(const struct policy *p, const char *purpose)
+{
+	for (size_t i = 0; purpose && i < p->purposes.n; i++)
+		if (strcmp(p->purposes.w[i], purpose) == 0)
+			return p->locate_types[i];
+	return NULL;
 }

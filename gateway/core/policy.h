@@ -86,6 +86,7 @@ struct policy {
 	struct policy_class *classes;
 	size_t nclasses;
 	struct policy_words purposes;
+	char **locate_types; /* per purpose: its FPLS locate request type, or NULL */
 	struct policy_words case_fields;
 	struct policy_source *kinds, *flags, *provenance, *notices, *entry_dates;
 	size_t nkinds, nflags, nprovenance, nnotices, nentry_dates;
@@ -178,6 +179,9 @@ void policy_categories_text(unsigned categories, char *out, size_t size);
 const struct policy_class *policy_class(const struct policy *, const char *id);
 /* The notice record of a family, or NULL when it has none. */
 const struct policy_source *policy_notice_record(const struct policy *, const char *family);
+/* The FPLS locate request type of a purpose (<purpose locate-type>), or
+ * NULL when locate requests may not serve it. */
+const char *policy_locate_type(const struct policy *, const char *purpose);
 bool policy_words_has(const struct policy_words *, const char *word);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,9 +108,9 @@ static void put_num(struct out_file *of, const char *key, long long v)
 	put(of, key, buf);
 }
 
-int spool_save(const char *root, const struct spool_entry *e)
+/* Writes an entry's meta to 'path' (whole or not at all). */
+static int spool_write_meta(const char *path, const struct spool_entry *e)
 {
-	char *path = spool_path(root, e, "meta");
 	struct out_file of;
 	int rc = -1;
 
@@ -137,6 +138,13 @@ int spool_save(const char *root, const struct spool_entry *e)
 			errno = saved;
 		}
 	}
+	return rc;
+}
+
+int spool_save(const char *root, const struct spool_entry *e)
+{
+	char *path = spool_path(root, e, "meta");
+	int rc = spool_write_meta(path, e);
 	free(path);
 	return rc;
 }
@@ -222,7 +230,9 @@ int spool_find(const char *root, const char *id, struct spool_entry *e)
 	return -1;
 }
 
-int spool_create(const char *root, struct spool_entry *e)
+/* Gives e a new id and makes its folder in 'active': a new directory, or
+ * 'stage' renamed there.  Then its meta.  0 or -1. */
+static int place(const char *root, struct spool_entry *e, const char *stage)
 {
 	static unsigned seq;
 	time_t now = time(NULL);
@@ -242,17 +252,71 @@ int spool_create(const char *root, struct spool_entry *e)
 		if (spool_find(root, e->id, &other) == 0)
 			continue;
 		char *dir = spool_path(root, e, NULL);
-		int rc = mkdir(dir, 0700);
+		int rc = -1;
+		if (stage == NULL) {
+			rc = mkdir(dir, 0700);
+		} else {
+			/* The meta goes in before the rename: the folder
+			 * appears complete or not at all. */
+			char *meta = xasprintf("%s/meta", stage);
+			rc = spool_write_meta(meta, e);
+			free(meta);
+			if (rc == 0)
+				rc = renameat2(AT_FDCWD, stage, AT_FDCWD, dir, RENAME_NOREPLACE);
+			if (rc == 0)
+				rc = fs_fsync_dir(stage);
+		}
 		if (rc == 0 && fs_fsync_dir(dir) < 0)
 			rc = -1;
 		free(dir);
 		if (rc == 0)
-			return spool_save(root, e);
+			return stage ? 0 : spool_save(root, e);
 		if (errno != EEXIST)
 			return -1;
 	}
 	errno = EEXIST;
 	return -1;
+}
+
+int spool_create(const char *root, struct spool_entry *e)
+{
+	return place(root, e, NULL);
+}
+
+char *spool_stage(const char *root)
+{
+	static unsigned seq;
+	char *dir = xasprintf("%s/.stage.%u.%ld.tmp", root, ++seq, (long)getpid());
+	if (mkdir(dir, 0700) < 0) {
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+int spool_submit(const char *root, struct spool_entry *e, const char *stage)
+{
+	return place(root, e, stage);
+}
+
+/* Removes a folder and the files in it. */
+static int remove_folder(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+	return rmdir(dir);
+}
+
+void spool_unstage(const char *stage)
+{
+	if (stage)
+		remove_folder(stage);
 }
 
 int spool_move(const char *root, struct spool_entry *e, enum spool_state to, const char *reason)
@@ -380,7 +444,14 @@ static unsigned sweep_dir(const char *dir, int depth)
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		if (stale_temp(de->d_name)) {
-			removed += unlinkat(dirfd(d), de->d_name, 0) == 0;
+			char *path = xasprintf("%s/%s", dir, de->d_name);
+			struct stat st;
+			/* A command's staging folder (spool_stage) or a file. */
+			if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+				removed += remove_folder(path) == 0;
+			else
+				removed += unlinkat(dirfd(d), de->d_name, 0) == 0;
+			free(path);
 			continue;
 		}
 		if (depth > 0 && de->d_name[0] != '.') {

@@ -80,6 +80,16 @@ int spool_make(const char *root);
  * and changed, and writes its meta.  0 or -1. */
 int spool_create(const char *root, struct spool_entry *e);
 
+/* A folder in the spool root where a command builds the files of a new
+ * entry (caller frees), NULL and errno on failure; spool_unstage()
+ * removes it when the entry is given up, and csgw run's sweep removes one
+ * whose process is gone. */
+char *spool_stage(const char *root);
+void spool_unstage(const char *stage);
+/* Makes a staged folder a new entry in 'active', as spool_create does
+ * (id, times, meta), in one rename: the entry appears whole or not at
+ * all.  0 or -1. */
+int spool_submit(const char *root, struct spool_entry *e, const char *stage);
 /* Rewrites an entry's meta (whole or not at all).  0 or -1. */
 int spool_save(const char *root, const struct spool_entry *e);
 

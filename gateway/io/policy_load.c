@@ -340,6 +340,16 @@ static void load_policy(struct loader *ld, xmlNodePtr root)
 				problem(ld, xmlGetLineNo(n), "purpose %s is defined twice", id);
 			p->purposes.w =
 			    xreallocarray(p->purposes.w, p->purposes.n + 1, sizeof *p->purposes.w);
+			p->locate_types = xreallocarray(p->locate_types, p->purposes.n + 1,
+			                                sizeof *p->locate_types);
+			p->locate_types[p->purposes.n] = xml_node_attr(n, "locate-type");
+			const struct codelist *lt = mapping_codelist(ld->set, "locate-request-type");
+			const char *t = p->locate_types[p->purposes.n];
+			if (t && (lt == NULL || !codelist_has(lt, t, strlen(t))))
+				problem(ld, xmlGetLineNo(n),
+				        "purpose %s: locate-type '%s' is not in code list "
+				        "locate-request-type",
+				        id, t);
 			p->purposes.w[p->purposes.n++] = id;
 		}
 	for (xmlNodePtr n = root->children; n; n = n->next)

@@ -1,0 +1,712 @@
+/*
+ * casework.c - transactions people start, and what comes back for them
+ * (casework.h).
+ */
+#include "cmd/casework.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/audit.h"
+#include "core/field.h"
+#include "core/map.h"
+#include "core/unmap.h"
+#include "io/fs.h"
+#include "util/alloc.h"
+
+int casework_ledger_open(const struct setup *s, bool create, struct ledger_db **db)
+{
+	char *path = cmd_db_path(s, "ledger_db", "ledger.db");
+	char why[1024];
+	int rc = 0;
+
+	*db = NULL;
+	if (path == NULL) {
+		fprintf(stderr, "%s: [gateway] needs audit_db (or ledger_db)\n", cmd_conf_name(s));
+		rc = EX_CONFIG;
+	} else if (!create && access(path, F_OK) != 0) {
+		; /* nothing asked yet */
+	} else if (ledger_db_open(path, create, db, why, sizeof why) < 0) {
+		fprintf(stderr, "csgw: %s\n", why);
+		rc = EX_IOERR;
+	}
+	free(path);
+	return rc;
+}
+
+static int next(struct exchange *x, const char *counter, long long *v)
+{
+	char why[1024];
+	if (ledger_next(x->ledger, counter, 1, v, why, sizeof why) < 0) {
+		fprintf(stderr, "csgw: %s\n", why);
+		return EX_IOERR;
+	}
+	return 0;
+}
+
+int casework_serial(struct exchange *x, char serial[13])
+{
+	const char *ours = conf_value(&x->s->conf, "gateway", "state");
+	long long v = 0;
+	int rc = next(x, "serial", &v);
+	char text[40];
+	snprintf(text, sizeof text, "%.2s%010llu", ours, (unsigned long long)v % 10000000000ULL);
+	if (rc == 0)
+		snprintf(serial, 13, "%.12s", text);
+	return rc;
+}
+
+int casework_batch_number(struct exchange *x, const char *partner, const char *family,
+                          char batch[7])
+{
+	char *counter = xasprintf("batch:%s:%s", partner, family);
+	long long v = 0;
+	int rc = next(x, counter, &v);
+	free(counter);
+	char text[32];
+	snprintf(text, sizeof text, "%06llu", (unsigned long long)v % 1000000ULL);
+	if (rc == 0)
+		snprintf(batch, 7, "%.6s", text);
+	return rc;
+}
+
+void casework_today(char date[11])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(date, 11, "%Y-%m-%d", &tm);
+}
+
+int casework_transaction(struct exchange *x, const struct casework_txn *t, struct compose *c,
+                         char serial[13])
+{
+	const char *ours = conf_value(&x->s->conf, "gateway", "state");
+	const char *theirs = cmd_partner_value(x->s, t->partner, "state");
+	const char *families = cmd_partner_value(x->s, t->partner, "families");
+	const struct batch_type *bt = mapping_batch(x->s->set, "referral");
+	char batch[7], date[11], err[512];
+	int rc;
+
+	if (cmd_partner_value(x->s, t->partner, "class") == NULL) {
+		fprintf(stderr, "csgw: no [partner %s] in %s\n", t->partner, cmd_conf_name(x->s));
+		return EX_USAGE;
+	}
+	if (theirs == NULL || bt == NULL || !conf_list_has(families, "referral")) {
+		fprintf(stderr,
+		        "csgw: partner %s takes no interstate transactions (it needs a state and "
+		        "'referral' in its families)\n",
+		        t->partner);
+		return EX_USAGE;
+	}
+	if (t->serial)
+		snprintf(serial, 13, "%s", t->serial);
+	else if ((rc = casework_serial(x, serial)) != 0)
+		return rc;
+	if ((rc = casework_batch_number(x, t->partner, "referral", batch)) != 0)
+		return rc;
+	casework_today(date);
+	compose_begin(c, bt, x->s->test_env);
+	size_t h = (size_t)compose_add(c, "RH"), lead = (size_t)compose_add(c, "TH");
+	compose_add(c, "RT");
+	const char *set[][3] = {
+	    {"H", "sendingState", ours},
+	    {"H", "receivingState", theirs},
+	    {"H", "batchNumber", batch},
+	    {"H", "fileDate", date},
+	    {"T", "localFipsState", ours},
+	    {"T", "partnerFipsState", theirs},
+	    {"T", "transactionSerialNumber", serial},
+	    {"T", "transactionDate", date},
+	    {"T", "functionCode", t->function},
+	    {"T", "actionCode", t->action},
+	    {"T", "reasonCode", t->reason},
+	    {"T", "localCaseId", t->case_id},
+	    {"T", "otherCaseId", t->other_case ? t->other_case : ""},
+	};
+	for (size_t i = 0; i < sizeof set / sizeof set[0]; i++)
+		if (set[i][2] &&
+		    compose_set(c, set[i][0][0] == 'H' ? h : lead, set[i][1], set[i][2], err,
+		                sizeof err) < 0) {
+			fprintf(stderr, "csgw: %s\n", err);
+			return EX_DATAERR;
+		}
+	for (size_t i = 0; i < t->nfields; i++)
+		if (compose_assign(c, lead, t->fields[i], err, sizeof err) < 0) {
+			fprintf(stderr, "csgw: %s\n", err);
+			return EX_DATAERR;
+		}
+	compose_counts(c);
+	return 0;
+}
+
+/* The lead records of a composed batch (those between header and
+ * trailer with their children), one policy_record each. */
+static void explain(struct exchange *x, const struct compose *c, const char *partner,
+                    const char *purpose, const char *label)
+{
+	struct policy_request req;
+	exchange_request(x, partner, purpose, &req);
+	if (cmd_registry_snapshot(&x->reg) != 0)
+		return;
+	struct policy_registry pr = cmd_registry_for_policy(&x->reg);
+	req.registry = &pr;
+	const char *header = c->records[0] == c->bt->header ? c->lines[0] : NULL;
+	for (size_t i = 0; i < c->n; i++) {
+		if (!mapping_batch_has_record(c->bt, c->records[i]))
+			continue;
+		size_t end = i + 1;
+		while (end < c->n && !mapping_batch_has_record(c->bt, c->records[end]) &&
+		       c->records[end] != c->bt->trailer)
+			end++;
+		struct policy_record rec = {
+		    .family = c->bt->family,
+		    .records = c->records + i,
+		    .lines = (const char *const *)c->lines + i,
+		    .nlines = end - i,
+		    .header = header ? c->bt->header : NULL,
+		    .header_line = header,
+		};
+		struct policy_decision d = {0};
+		policy_decide(x->policy, &req, &rec, &d);
+		if (d.effect == POLICY_DENY || d.effect == POLICY_PROHIBIT)
+			fprintf(stderr, "csgw: %s: %s by %s (%s): %s\n", label,
+			        d.effect == POLICY_DENY ? "denied" : "prohibited", d.rule_id,
+			        d.citation, d.reason);
+		policy_decision_free(&d);
+	}
+	registry_snapshot_free(x->reg.snap);
+	x->reg.snap = NULL;
+}
+
+int casework_submit(struct exchange *x, struct compose *c, const char *partner,
+                    const char *purpose, const char *label, char entry[SPOOL_ID_MAX])
+{
+	char *stage = spool_stage(x->spool), *src = NULL, *out = NULL, *problems = NULL;
+	struct disclose_counts n = {0};
+	struct batch_counts counts = {0};
+	int rc = EX_IOERR;
+
+	if (stage == NULL) {
+		fprintf(stderr, "csgw: cannot stage in %s: %s\n", x->spool, strerror(errno));
+		return EX_CANTCREAT;
+	}
+	src = xasprintf("%s/source", stage);
+	out = xasprintf("%s/disclosed.xml", stage);
+	FILE *fp = fopen(src, "we");
+	if (fp == NULL || compose_write(c, fp) < 0) {
+		fprintf(stderr, "csgw: cannot write %s: %s\n", src, strerror(errno));
+		if (fp)
+			fclose(fp);
+		goto out;
+	}
+	fclose(fp);
+	/* Every rule of csgw map: required fields, blocks, counts. */
+	struct report rep = {.out = stderr, .file = label, .max = 10};
+	enum map_status ms = map_to_xml(c->bt, src, NULL, x->s->test_env, &rep, &counts);
+	report_finish(&rep);
+	if (ms != MAP_OK) {
+		rc = ms == MAP_BAD_DATA ? EX_DATAERR : EX_IOERR;
+		goto out;
+	}
+	switch (exchange_decide(x, partner, purpose, src, c->bt, out, &n, &problems)) {
+	case DISCLOSE_OK:
+		break;
+	case DISCLOSE_NOTHING:
+		explain(x, c, partner, purpose, label);
+		fprintf(stderr,
+		        "csgw: %s: nothing of it may go to %s for %s; not sent (the decision is "
+		        "in the audit log)\n",
+		        label, partner, purpose);
+		rc = EX_NOPERM;
+		goto out;
+	case DISCLOSE_BAD_DATA:
+		fprintf(stderr, "csgw: %s: %s\n", label, problems ? problems : "not a good batch");
+		rc = EX_DATAERR;
+		goto out;
+	default:
+		fprintf(stderr, "csgw: %s: cannot decide it: %s\n", label,
+		        problems && *problems ? problems : "see above");
+		goto out;
+	}
+	struct spool_entry e = {.records = n.records - n.denied};
+	snprintf(e.partner, sizeof e.partner, "%s", partner);
+	snprintf(e.kind, sizeof e.kind, "batch");
+	snprintf(e.type, sizeof e.type, "%s", c->bt->name);
+	snprintf(e.family, sizeof e.family, "%s", n.family);
+	snprintf(e.batch, sizeof e.batch, "%s", n.batch);
+	snprintf(e.source, sizeof e.source, "%s", label);
+	if (spool_submit(x->spool, &e, stage) < 0) {
+		fprintf(stderr, "csgw: %s: cannot queue it in %s: %s\n", label, x->spool,
+		        strerror(errno));
+		goto out;
+	}
+	snprintf(entry, SPOOL_ID_MAX, "%s", e.id);
+	free(stage);
+	stage = NULL;
+	rc = 0;
+out:
+	spool_unstage(stage);
+	free(stage);
+	free(src);
+	free(out);
+	free(problems);
+	batch_counts_free(&counts);
+	return rc;
+}
+
+int casework_remember(struct exchange *x, struct ledger_request *r)
+{
+	char why[1024];
+	r->created = time(NULL);
+	if (r->due == 0 && strcmp(r->status, "pending") == 0)
+		r->due = r->created + exchange_duration(x->s, "answer_within", 5 * 86400);
+	snprintf(r->actor, sizeof r->actor, "%s", x->actor);
+	if (ledger_request_add(x->ledger, r, why, sizeof why) < 0) {
+		fprintf(stderr, "csgw: %s: sent, but not recorded: %s\n", r->id, why);
+		return EX_IOERR;
+	}
+	return 0;
+}
+
+struct case_partners {
+	char (*names)[64];
+	char (*cases)[32]; /* the partner's case id, when known */
+	size_t n;
+};
+
+static int add_partner(void *ctx, const struct ledger_request *r)
+{
+	struct case_partners *cp = ctx;
+	if (strcmp(r->kind, "referral") != 0)
+		return 0;
+	for (size_t i = 0; i < cp->n; i++)
+		if (strcmp(cp->names[i], r->partner) == 0)
+			return 0;
+	cp->names = xreallocarray(cp->names, cp->n + 1, sizeof *cp->names);
+	cp->cases = xreallocarray(cp->cases, cp->n + 1, sizeof *cp->cases);
+	snprintf(cp->names[cp->n], sizeof cp->names[cp->n], "%s", r->partner);
+	snprintf(cp->cases[cp->n], sizeof cp->cases[cp->n], "%s",
+	         strcmp(r->direction, "in") == 0 ? r->case_id : r->other_case);
+	cp->n++;
+	return 0;
+}
+
+int casework_case_closed(struct setup *s, const char *case_id)
+{
+	struct exchange x;
+	struct case_partners cp = {0};
+	struct ledger_filter f = {.case_id = case_id};
+	char why[1024];
+	int rc = exchange_open(s, stderr, NULL, &x);
+
+	if (rc == 0 && ledger_requests(x.ledger, &f, add_partner, &cp, why, sizeof why) < 0) {
+		fprintf(stderr, "csgw: %s\n", why);
+		rc = EX_IOERR;
+	}
+	for (size_t i = 0; rc == 0 && i < cp.n; i++) {
+		static const char *const fields[] = {"information.statusChange=C"};
+		struct casework_txn t = {
+		    .partner = cp.names[i],
+		    .function = "MSC",
+		    .action = "U",
+		    .reason = "GSCLO",
+		    .case_id = case_id,
+		    .other_case = cp.cases[i][0] ? cp.cases[i] : NULL,
+		    .fields = fields,
+		    .nfields = 1,
+		};
+		struct compose c = {0};
+		char serial[13], entry[SPOOL_ID_MAX];
+		char *label = xasprintf("closure of case %s for %s", case_id, cp.names[i]);
+		const char *purpose = cmd_partner_value(s, cp.names[i], "purpose");
+		rc = casework_transaction(&x, &t, &c, serial);
+		if (rc == 0)
+			rc = casework_submit(&x, &c, cp.names[i], purpose ? purpose : "child-support",
+			                     label, entry);
+		if (rc == 0) {
+			struct ledger_request r = {0};
+			snprintf(r.id, sizeof r.id, "%s", serial);
+			snprintf(r.kind, sizeof r.kind, "referral");
+			snprintf(r.direction, sizeof r.direction, "out");
+			snprintf(r.partner, sizeof r.partner, "%s", cp.names[i]);
+			snprintf(r.case_id, sizeof r.case_id, "%s", case_id);
+			snprintf(r.other_case, sizeof r.other_case, "%s", cp.cases[i]);
+			snprintf(r.serial, sizeof r.serial, "%s", serial);
+			snprintf(r.function, sizeof r.function, "MSC");
+			snprintf(r.action, sizeof r.action, "U");
+			snprintf(r.reason, sizeof r.reason, "GSCLO");
+			snprintf(r.purpose, sizeof r.purpose, "%s", purpose ? purpose : "child-support");
+			snprintf(r.status, sizeof r.status, "sent");
+			snprintf(r.entry, sizeof r.entry, "%s", entry);
+			rc = casework_remember(&x, &r);
+			printf("case %s: closure (MSC U GSCLO, serial %s) queued for %s as %s\n",
+			       case_id, serial, cp.names[i], entry);
+		}
+		free(label);
+		compose_free(&c);
+	}
+	if (rc == 0 && cp.n == 0)
+		printf("case %s: no partner state has transactions on it; no closure notice to "
+		       "send\n",
+		       case_id);
+	free(cp.names);
+	free(cp.cases);
+	exchange_close(&x);
+	return rc;
+}
+
+/* ---- inbound ---- */
+
+struct inbound {
+	struct exchange *x;
+	const char *partner, *family, *target;
+	const struct family *fam;
+	char *group;                /* the record's lines, '\n' after each */
+	size_t glen;
+	const struct record *lead;
+	struct out_file fixed; /* inbox_format = fixed */
+	bool write_fixed;
+	int failed;
+	char why[1024];
+};
+
+/* A field of a line, trimmed, into out. */
+static void value(const struct record *r, const char *line, const char *name, char *out,
+                  size_t size)
+{
+	const struct field *f = mapping_field(r, name);
+	const char *start = NULL;
+	size_t n = f ? field_trimmed(f, line, &start) : 0;
+	snprintf(out, size, "%.*s", (int)n, n ? start : "");
+}
+
+static void say(struct inbound *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(struct inbound *in, const char *fmt, ...)
+{
+	FILE *log = in->x->log ? in->x->log : stderr;
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(log, "%s: ", in->target);
+	vfprintf(log, fmt, ap);
+	fputc('\n', log);
+	va_end(ap);
+}
+
+static void record_response(struct inbound *in, const char *request, const char *source,
+                            const char *reason, const char *key)
+{
+	struct ledger_response r = {.received = time(NULL), .lines = in->group};
+	snprintf(r.request, sizeof r.request, "%s", request);
+	snprintf(r.partner, sizeof r.partner, "%s", in->partner);
+	snprintf(r.family, sizeof r.family, "%s", in->family);
+	snprintf(r.source, sizeof r.source, "%s", source);
+	snprintf(r.reason, sizeof r.reason, "%s", reason);
+	snprintf(r.key, sizeof r.key, "%s", key);
+	snprintf(r.file, sizeof r.file, "%s", in->target);
+	if (ledger_response_add(in->x->ledger, &r, in->why, sizeof in->why) < 0)
+		in->failed = -1;
+}
+
+static void set_status(struct inbound *in, const char *id, const char *status)
+{
+	if (ledger_request_set_status(in->x->ledger, id, status, time(NULL), in->why,
+	                              sizeof in->why) < 0)
+		in->failed = -1;
+}
+
+/* A locate response (FF) or notice (FN) from the FPLS. */
+static void locate_response(struct inbound *in)
+{
+	char case_id[32], member[32], agency[8], key[64];
+	struct ledger_request req;
+	value(in->lead, in->group, "caseId", case_id, sizeof case_id);
+	value(in->lead, in->group, "memberId", member, sizeof member);
+	value(in->lead, in->group, "agencyCode", agency, sizeof agency);
+	bool notice = strcmp(in->lead->id, "FN") == 0;
+	snprintf(key, sizeof key, "%s/%s", case_id, member);
+	int found = ledger_request_by_case(in->x->ledger, in->partner, case_id, member, &req,
+	                                   in->why, sizeof in->why);
+	if (found < 0) {
+		in->failed = -1;
+		return;
+	}
+	if (found == 1) {
+		say(in, "WARN: a locate %s for case %s matches no locate request sent to %s; kept "
+		        "as unmatched",
+		    notice ? "notice" : "response", case_id, in->partner);
+		record_response(in, "", notice ? "FN" : agency, "", key);
+		return;
+	}
+	record_response(in, req.id, notice ? "FN" : agency, "", key);
+	if (notice && strcmp(req.status, "pending") == 0)
+		set_status(in, req.id, "prohibited");
+	else if (!notice)
+		set_status(in, req.id, "answered");
+	say(in, "%s for %s (case %s)", notice ? "disclosure-prohibited notice" : "locate response",
+	    req.id, case_id);
+}
+
+/* Our acknowledgement (action A) of a partner's request. */
+static void acknowledge(struct inbound *in, const struct ledger_request *theirs)
+{
+	struct exchange *x = in->x;
+	const char *purpose = cmd_partner_value(x->s, in->partner, "purpose");
+	struct casework_txn t = {
+	    .partner = in->partner,
+	    .function = theirs->function,
+	    .action = "A",
+	    .reason = theirs->reason,
+	    .case_id = theirs->other_case[0] ? theirs->other_case : theirs->case_id,
+	    .other_case = theirs->case_id,
+	    .serial = theirs->serial,
+	};
+	char serial[13], entry[SPOOL_ID_MAX];
+	struct compose c = {0};
+	char *label = xasprintf("acknowledgement of %s %s", in->partner, theirs->serial);
+	if (casework_transaction(x, &t, &c, serial) == 0 &&
+	    casework_submit(x, &c, in->partner, purpose ? purpose : "child-support", label,
+	                    entry) == 0)
+		say(in, "%s %s: acknowledgement (A) queued as %s", theirs->function, theirs->serial,
+		    entry);
+	else
+		say(in, "%s %s: no acknowledgement (above)", theirs->function, theirs->serial);
+	free(label);
+	compose_free(&c);
+}
+
+/* The NCP's SSN of a transaction, as its keyed hash and its mask. */
+static void subject_of(struct inbound *in, struct ledger_request *r)
+{
+	for (const char *line = in->group; *line;) {
+		const char *end = strchr(line, '\n');
+		const struct record *rec = mapping_record_of_line(in->fam, line);
+		const struct field *f = rec && strcmp(rec->id, "NI") == 0 ? mapping_field(rec, "ssn")
+		                                                            : NULL;
+		if (f && !field_is_blank(f, line + f->at - 1)) {
+			char ssn[10];
+			memcpy(ssn, line + f->at - 1, 9);
+			ssn[9] = '\0';
+			audit_subject_key(in->x->reg.key, ssn, r->subject_key);
+			field_value_for_message(f, ssn, 9, r->subject_mask, sizeof r->subject_mask);
+			memset(ssn, 0, sizeof ssn);
+			return;
+		}
+		if (end == NULL)
+			break;
+		line = end + 1;
+	}
+}
+
+/* A transaction from another state: an answer to one of ours (A, P), or
+ * something asked of us (R, U, M, C). */
+static void transaction(struct inbound *in)
+{
+	char serial[16], function[8], action[4], reason[8], local[32], other[32], key[64];
+	struct ledger_request req;
+	value(in->lead, in->group, "transactionSerialNumber", serial, sizeof serial);
+	value(in->lead, in->group, "functionCode", function, sizeof function);
+	value(in->lead, in->group, "actionCode", action, sizeof action);
+	value(in->lead, in->group, "reasonCode", reason, sizeof reason);
+	value(in->lead, in->group, "localCaseId", local, sizeof local);
+	value(in->lead, in->group, "otherCaseId", other, sizeof other);
+	snprintf(key, sizeof key, "%s", serial);
+
+	if (strcmp(action, "A") == 0 || strcmp(action, "P") == 0) {
+		int found = ledger_request_by_serial(in->x->ledger, in->partner, "out", serial,
+		                                     &req, in->why, sizeof in->why);
+		if (found < 0) {
+			in->failed = -1;
+		} else if (found == 1) {
+			say(in, "WARN: %s %s %s serial %s answers no transaction we sent to %s; kept "
+			        "as unmatched",
+			    function, action, reason, serial, in->partner);
+			record_response(in, "", action, reason, key);
+		} else {
+			record_response(in, req.id, action, reason, key);
+			if (strcmp(action, "P") == 0)
+				set_status(in, req.id, "answered");
+			else if (strcmp(req.status, "pending") == 0)
+				set_status(in, req.id, "acknowledged");
+			say(in, "%s %s %s answers %s (case %s)", function, action, reason, req.id,
+			    req.case_id);
+		}
+		return;
+	}
+	/* Asked of us: one request per partner and serial. */
+	struct ledger_request r = {.created = time(NULL)};
+	snprintf(r.id, sizeof r.id, "%.18s-%.12s", in->partner, serial);
+	int known = ledger_request_get(in->x->ledger, r.id, &req, in->why, sizeof in->why);
+	if (known < 0) {
+		in->failed = -1;
+		return;
+	}
+	if (known == 0) {
+		/* A reminder, update or cancel of what they asked before. */
+		record_response(in, r.id, action, reason, key);
+		if (strcmp(action, "C") == 0)
+			set_status(in, r.id, "cancelled");
+		say(in, "%s %s %s for %s", function, action, reason, r.id);
+		return;
+	}
+	snprintf(r.kind, sizeof r.kind, "%s", strcmp(function, "LO1") == 0 ? "locate" : "referral");
+	snprintf(r.direction, sizeof r.direction, "in");
+	snprintf(r.partner, sizeof r.partner, "%s", in->partner);
+	snprintf(r.case_id, sizeof r.case_id, "%s", local);
+	snprintf(r.other_case, sizeof r.other_case, "%s", other);
+	snprintf(r.serial, sizeof r.serial, "%s", serial);
+	snprintf(r.function, sizeof r.function, "%s", function);
+	snprintf(r.action, sizeof r.action, "%s", action);
+	snprintf(r.reason, sizeof r.reason, "%s", reason);
+	snprintf(r.purpose, sizeof r.purpose, "child-support");
+	snprintf(r.requester, sizeof r.requester, "%s",
+	         cmd_partner_value(in->x->s, in->partner, "class"));
+	snprintf(r.status, sizeof r.status, "received");
+	snprintf(r.actor, sizeof r.actor, "%s", in->partner);
+	subject_of(in, &r);
+	snprintf(r.entry, sizeof r.entry, "%s", in->target);
+	if (ledger_request_add(in->x->ledger, &r, in->why, sizeof in->why) < 0) {
+		in->failed = -1;
+		return;
+	}
+	record_response(in, r.id, action, reason, key);
+	say(in, "%s %s %s from %s: recorded as %s (case %s)", function, action, reason, in->partner,
+	    r.id, local);
+	const char *ack = cmd_partner_value(in->x->s, in->partner, "acknowledge");
+	if (in->failed == 0 && ack && strcmp(ack, "yes") == 0 && strcmp(action, "R") == 0)
+		acknowledge(in, &r);
+}
+
+static void flush_group(struct inbound *in)
+{
+	if (in->lead == NULL || in->failed)
+		goto out;
+	if (strcmp(in->family, "locate") == 0 &&
+	    (strcmp(in->lead->id, "FF") == 0 || strcmp(in->lead->id, "FN") == 0))
+		locate_response(in);
+	else if (strcmp(in->family, "referral") == 0 && strcmp(in->lead->id, "TH") == 0)
+		transaction(in);
+out:
+	in->lead = NULL;
+	in->glen = 0;
+	if (in->group)
+		in->group[0] = '\0';
+}
+
+/* A data record of some batch of the family (not a header, trailer or
+ * block). */
+static bool is_lead(const struct family *fam, const struct record *r)
+{
+	for (size_t b = 0; b < fam->nbatches; b++)
+		if (mapping_batch_has_record(&fam->batches[b], r))
+			return true;
+	return false;
+}
+
+/* A header or trailer of some batch of the family. */
+static bool is_edge(const struct family *fam, const struct record *r)
+{
+	for (size_t b = 0; b < fam->nbatches; b++)
+		if (fam->batches[b].header == r || fam->batches[b].trailer == r)
+			return true;
+	return false;
+}
+
+static int on_line(void *ctx, const char *line, size_t len)
+{
+	struct inbound *in = ctx;
+	const struct record *r = mapping_record_of_line(in->fam, line);
+
+	if (in->write_fixed &&
+	    (out_write(&in->fixed, line, len) < 0 || out_write(&in->fixed, "\n", 1) < 0))
+		in->failed = -1;
+	if (r == NULL)
+		return 0;
+	bool lead = is_lead(in->fam, r);
+	if (lead || is_edge(in->fam, r)) {
+		/* A header, trailer or data record ends the record before. */
+		flush_group(in);
+		if (!lead)
+			return 0;
+		in->lead = r;
+	}
+	in->group = xreallocarray(in->group, in->glen + len + 2, 1);
+	memcpy(in->group + in->glen, line, len);
+	in->glen += len;
+	in->group[in->glen++] = '\n';
+	in->group[in->glen] = '\0';
+	return 0;
+}
+
+int casework_inbound(struct exchange *x, const char *partner, const char *family,
+                     const char *path, const char *inbox, const char *target)
+{
+	struct inbound in = {.x = x, .partner = partner, .family = family, .target = target};
+	const char *format = cmd_partner_value(x->s, partner, "inbox_format");
+	if (format == NULL)
+		format = conf_value(&x->s->conf, "gateway", "inbox_format");
+	in.fam = mapping_family(x->s->set, family);
+	bool match = strcmp(family, "locate") == 0 || strcmp(family, "referral") == 0;
+	bool fixed = format && strcmp(format, "fixed") == 0;
+	if (in.fam == NULL || (!match && !fixed))
+		return 0;
+	char *txt = xasprintf("%s/%s.txt", inbox, target);
+	if (fixed) {
+		if (out_open(&in.fixed, txt) < 0) {
+			fprintf(x->log, "%s: cannot write %s: %s\n", target, txt, strerror(errno));
+			free(txt);
+			return -1;
+		}
+		in.write_fixed = true;
+	}
+	struct batch_counts counts = {0};
+	struct report rep = {.out = x->log, .file = target, .max = 5};
+	struct unmap_limits lim = {0};
+	enum map_status st =
+	    unmap_read(x->s->set, path, x->s->test_env, &lim, &rep, on_line, &in, &counts);
+	flush_group(&in);
+	batch_counts_free(&counts);
+	if (st != MAP_OK)
+		in.failed = -1;
+	if (in.write_fixed && (in.failed || out_commit(&in.fixed) < 0)) {
+		out_abort(&in.fixed);
+		in.failed = -1;
+	}
+	if (in.failed)
+		fprintf(x->log, "%s: cannot record what it answers: %s\n", target,
+		        in.why[0] ? in.why : strerror(errno));
+	free(in.group);
+	free(txt);
+	return in.failed;
+}
+
+static int count_one(void *ctx, const struct ledger_request *r)
+{
+	(void)r;
+	(*(long long *)ctx)++;
+	return 0;
+}
+
+int casework_counts(struct ledger_db *db, const char *partner, struct casework_counts *n)
+{
+	char why[1024];
+	struct ledger_filter pending = {.direction = "out", .status = "pending", .partner = partner};
+	struct ledger_filter overdue = {.direction = "out", .partner = partner,
+	                                .due_before = (long long)time(NULL)};
+	memset(n, 0, sizeof *n);
+	if (db == NULL)
+		return 0;
+	if (ledger_requests(db, &pending, count_one, &n->pending, why, sizeof why) < 0 ||
+	    ledger_requests(db, &overdue, count_one, &n->overdue, why, sizeof why) < 0 ||
+	    ledger_unmatched_count(db, partner, &n->unmatched, why, sizeof why) < 0) {
+		fprintf(stderr, "csgw: %s\n", why);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,348 @@
+/*
+ * locate.c - csgw locate: a caseworker's parent locate request, to the
+ * FPLS (a locate-request batch) or to another state (an interstate quick
+ * locate, LO1), and the answers as they come.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "cmd/casework.h"
+#include "cmd/cmd.h"
+#include "core/audit.h"
+#include "util/alloc.h"
+#include "util/ini.h"
+
+static const char locate_usage[] =
+    "usage: csgw [-c FILE] locate request --case C --ssn S --name \"LAST, FIRST\"\n"
+    "                  --purpose P [--dob YYYY-MM-DD] [--sex M|F] [--member ID]\n"
+    "                  [--sources SSA,IRS,...] [--partner NAME] [--requester CLASS]\n"
+    "       csgw [-c FILE] locate list [--mine] [--status pending|answered|prohibited]\n"
+    "                  [--inbound | --outbound] [--case C] [--overdue]\n"
+    "       csgw [-c FILE] locate show ID\n"
+    "       csgw [-c FILE] locate answer ID --reason CODE [--field BLOCK.FIELD=VALUE]...\n"
+    "\n"
+    "request: asks where a parent is. Purposes: child-support, parental-kidnapping,\n"
+    "custody-visitation, child-welfare. The requester (default iv-d-agency; court,\n"
+    "custody-authority, resident-parent, child-welfare for whom the state's\n"
+    "locate service asks) must be authorized for the purpose (42 U.S.C. 653(c),\n"
+    "663). The partner is the FPLS (the [partner] of class federal-office, the\n"
+    "default) or a state: an interstate quick locate (LO1), for child support\n"
+    "only. The request is checked, decided by the policy, logged and queued for\n"
+    "csgw run; it prints the request id.\n"
+    "list, show: the requests and every answer matched to them, one per source,\n"
+    "shown as the requester may see them: federal tax information marked, a\n"
+    "person with the family violence indicator shown as \"disclosure\n"
+    "prohibited, court only\".\n"
+    "answer: a state's answer (LO1 P) to a quick locate it received\n"
+    "(reason LSADR, LSEMP, LSALL, LUALL...; data with --field ncpLocate.X=...).\n"
+    "Exit: 0 queued, 64 usage, 65 a value is wrong, 77 not authorized.\n";
+
+/* The FPLS: the partner of class federal-office that takes locate. */
+static const char *fpls_partner(const struct setup *s)
+{
+	for (size_t i = 0; s->conf.ini && i < s->conf.ini->nsections; i++) {
+		const char *sec = s->conf.ini->sections[i].name;
+		const char *cls = conf_value(&s->conf, sec, "class");
+		if (strncmp(sec, "partner ", 8) == 0 && cls && strcmp(cls, "federal-office") == 0 &&
+		    conf_list_has(conf_value(&s->conf, sec, "families"), "locate"))
+			return sec + 8;
+	}
+	return NULL;
+}
+
+/* A refused request is a decision too: one audit entry. */
+static void log_refusal(struct exchange *x, const char *partner, const char *purpose,
+                        const char *case_id, const char *subject, const char *rule,
+                        const char *citation)
+{
+	struct audit_entry a = {{0}};
+	audit_entry_set(&a, "direction", "request");
+	audit_entry_set(&a, "partner", partner);
+	audit_entry_set(&a, "purpose", purpose);
+	audit_entry_set(&a, "family", "locate");
+	audit_entry_set(&a, "record_type", "locate-request");
+	audit_entry_set(&a, "case_id", case_id);
+	audit_entry_set(&a, "subject_key", subject);
+	audit_entry_set(&a, "decision", "refused");
+	audit_entry_set(&a, "rule_id", rule);
+	audit_entry_set(&a, "citation", citation);
+	audit_entry_set(&a, "actor", x->actor);
+	audit_append(x->audit, &a, 1, stderr);
+}
+
+/* The FPLS request: a locate-request batch of one FP record. */
+static int compose_fpls(struct exchange *x, const char *partner, const char *id,
+                        const char *type, const char *const *set, size_t nset,
+                        struct compose *c)
+{
+	const struct batch_type *bt = mapping_batch(x->s->set, "locate-request");
+	const char *ours = conf_value(&x->s->conf, "gateway", "state");
+	char batch[7], date[11], err[512];
+	int rc = casework_batch_number(x, partner, "locate", batch);
+	if (rc)
+		return rc;
+	casework_today(date);
+	compose_begin(c, bt, x->s->test_env);
+	size_t h = (size_t)compose_add(c, "FA"), fp = (size_t)compose_add(c, "FP");
+	compose_add(c, "FZ");
+	const char *head[][2] = {{"stateCode", ours},
+	                         {"versionControlNumber", "00001"},
+	                         {"batchNumber", batch},
+	                         {"dateStamp", date}};
+	for (size_t i = 0; i < 4; i++)
+		if (compose_set(c, h, head[i][0], head[i][1], err, sizeof err) < 0)
+			goto bad;
+	const char *rec[][2] = {
+	    {"actionType", "A"}, {"userField", id}, {"locateRequestType", type},
+	    {"participantType", "NP"}};
+	for (size_t i = 0; i < 4; i++)
+		if (compose_set(c, fp, rec[i][0], rec[i][1], err, sizeof err) < 0)
+			goto bad;
+	for (size_t i = 0; i < nset; i++)
+		if (compose_assign(c, fp, set[i], err, sizeof err) < 0)
+			goto bad;
+	compose_counts(c);
+	return 0;
+bad:
+	fprintf(stderr, "csgw: %s\n", err);
+	return EX_DATAERR;
+}
+
+static int add(char **set, size_t *n, char *assignment)
+{
+	set[(*n)++] = assignment;
+	return 0;
+}
+
+static int locate_request(struct globals *g, int argc, char **argv)
+{
+	static const struct option options[] = {
+	    {"case", required_argument, NULL, 'C'},    {"ssn", required_argument, NULL, 's'},
+	    {"name", required_argument, NULL, 'n'},    {"dob", required_argument, NULL, 'd'},
+	    {"sex", required_argument, NULL, 'x'},     {"member", required_argument, NULL, 'm'},
+	    {"purpose", required_argument, NULL, 'p'}, {"sources", required_argument, NULL, 'S'},
+	    {"partner", required_argument, NULL, 'P'}, {"requester", required_argument, NULL, 'r'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *case_id = NULL, *ssn = NULL, *name = NULL, *dob = NULL, *sex = NULL,
+	           *member = NULL, *purpose = NULL, *sources = NULL, *partner = NULL,
+	           *requester = "iv-d-agency";
+	char *set[24] = {0};
+	size_t nset = 0;
+	int c, rc = 0;
+	struct setup s;
+	struct exchange x;
+	struct compose comp = {0};
+	bool opened = false;
+
+	optind = 0;
+	while (rc == 0 && (c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (c) {
+		case 'C': case_id = optarg; break;
+		case 's': ssn = optarg; break;
+		case 'n': name = optarg; break;
+		case 'd': dob = optarg; break;
+		case 'x': sex = optarg; break;
+		case 'm': member = optarg; break;
+		case 'p': purpose = optarg; break;
+		case 'S': sources = optarg; break;
+		case 'P': partner = optarg; break;
+		case 'r': requester = optarg; break;
+		default: rc = EX_USAGE;
+		}
+	}
+	if (rc == 0 && (optind != argc || !case_id || !ssn || !name || !purpose)) {
+		fputs("csgw locate request: --case, --ssn, --name and --purpose are needed\n",
+		      stderr);
+		rc = EX_USAGE;
+	}
+	if (rc)
+		return rc;
+	if ((rc = cmd_setup(g, true, &s)) != 0)
+		return rc;
+	char digits[10], masked[16], subject[65] = "";
+	if ((rc = cmd_ssn_option(&s, ssn, digits, masked)) != 0 ||
+	    (rc = exchange_open(&s, stderr, NULL, &x)) != 0)
+		goto out;
+	opened = true;
+	audit_subject_key(x.reg.key, digits, subject);
+	if (partner == NULL && (partner = fpls_partner(&s)) == NULL) {
+		fprintf(stderr, "csgw: no [partner] of class federal-office takes locate in %s; name "
+		                "one with --partner\n",
+		        cmd_conf_name(&s));
+		rc = EX_CONFIG;
+		goto out;
+	}
+	const char *cls = cmd_partner_value(&s, partner, "class");
+	const char *state = cmd_partner_value(&s, partner, "state");
+	if (cls == NULL) {
+		fprintf(stderr, "csgw: no [partner %s] in %s\n", partner, cmd_conf_name(&s));
+		rc = EX_USAGE;
+		goto out;
+	}
+	/* Who the answer is for must be authorized for the purpose. */
+	const struct policy_class *rc_class = policy_class(x.policy, requester);
+	if (!policy_words_has(&x.policy->purposes, purpose)) {
+		fprintf(stderr, "csgw: --purpose %s: not a purpose of the policy (%s)\n", purpose,
+		        x.policy->path);
+		rc = EX_USAGE;
+		goto out;
+	}
+	if (rc_class == NULL) {
+		fprintf(stderr, "csgw: --requester %s: not a class of the policy (%s)\n", requester,
+		        x.policy->path);
+		rc = EX_USAGE;
+		goto out;
+	}
+	if (!policy_words_has(&rc_class->purposes, purpose)) {
+		fprintf(stderr,
+		        "csgw: a locate for %s is not authorized for a %s requester (%s): it may "
+		        "ask for %s only; not sent (the refusal is in the audit log)\n",
+		        purpose, requester, rc_class->citation, rc_class->purposes.w[0]);
+		log_refusal(&x, partner, purpose, case_id, subject, POLICY_NOT_AUTHORIZED,
+		            rc_class->citation);
+		rc = EX_NOPERM;
+		goto out;
+	}
+	const char *type = policy_locate_type(x.policy, purpose);
+	if (type == NULL) {
+		fprintf(stderr, "csgw: the policy names no locate request type for %s\n", purpose);
+		rc = EX_CONFIG;
+		goto out;
+	}
+
+	long long number = 0;
+	char why[1024], id[32], serial[13] = "", entry[SPOOL_ID_MAX];
+	if (ledger_next(x.ledger, "locate", 1, &number, why, sizeof why) < 0) {
+		fprintf(stderr, "csgw: %s\n", why);
+		rc = EX_IOERR;
+		goto out;
+	}
+	snprintf(id, sizeof id, "L-%06lld", number);
+	if (member == NULL)
+		member = id;
+	char *names[3] = {NULL, NULL, NULL};
+	if (state) {
+		/* A quick locate: ncpIdentification of an LO1 transaction. */
+		if ((rc = casework_name_fields(name, "ncpIdentification", names)) != 0)
+			goto out;
+		for (int i = 0; i < 3; i++)
+			if (names[i])
+				add(set, &nset, names[i]);
+		add(set, &nset, xasprintf("ncpIdentification.ssn=%s", digits));
+		if (dob)
+			add(set, &nset, xasprintf("ncpIdentification.dateOfBirth=%s", dob));
+		if (sex)
+			add(set, &nset, xasprintf("ncpIdentification.sex=%s", sex));
+		struct casework_txn t = {
+		    .partner = partner,
+		    .function = "LO1",
+		    .action = "R",
+		    .reason = "LRALL",
+		    .case_id = case_id,
+		    .fields = (const char *const *)set,
+		    .nfields = nset,
+		};
+		rc = casework_transaction(&x, &t, &comp, serial);
+	} else {
+		if ((rc = casework_name_fields(name, "locateRequest", names)) != 0)
+			goto out;
+		for (int i = 0; i < 3; i++)
+			if (names[i])
+				add(set, &nset, names[i]);
+		add(set, &nset, xasprintf("locateRequest.caseId=%s", case_id));
+		add(set, &nset, xasprintf("locateRequest.memberId=%s", member));
+		add(set, &nset, xasprintf("locateRequest.ssn=%s", digits));
+		if (dob)
+			add(set, &nset, xasprintf("locateRequest.dateOfBirth=%s", dob));
+		if (sex)
+			add(set, &nset, xasprintf("locateRequest.sex=%s", sex));
+		char *list = xstrdup(sources ? sources : "ALL"), *save = NULL;
+		int k = 0;
+		for (char *w = strtok_r(list, ", ", &save); w && k < 8;
+		     w = strtok_r(NULL, ", ", &save))
+			add(set, &nset, xasprintf("locateRequest.locateSource%d=%s", ++k, w));
+		free(list);
+		rc = compose_fpls(&x, partner, id, type, (const char *const *)set, nset, &comp);
+	}
+	if (rc)
+		goto out;
+	char *label = xasprintf("locate request %s for case %s", id, case_id);
+	rc = casework_submit(&x, &comp, partner, purpose, label, entry);
+	free(label);
+	if (rc)
+		goto out;
+	struct ledger_request r = {0};
+	snprintf(r.id, sizeof r.id, "%s", id);
+	snprintf(r.kind, sizeof r.kind, "locate");
+	snprintf(r.direction, sizeof r.direction, "out");
+	snprintf(r.partner, sizeof r.partner, "%s", partner);
+	snprintf(r.case_id, sizeof r.case_id, "%s", case_id);
+	snprintf(r.serial, sizeof r.serial, "%s", serial);
+	if (serial[0]) {
+		snprintf(r.function, sizeof r.function, "LO1");
+		snprintf(r.action, sizeof r.action, "R");
+		snprintf(r.reason, sizeof r.reason, "LRALL");
+	}
+	snprintf(r.purpose, sizeof r.purpose, "%s", purpose);
+	snprintf(r.requester, sizeof r.requester, "%s", requester);
+	snprintf(r.subject_key, sizeof r.subject_key, "%s", subject);
+	snprintf(r.subject_mask, sizeof r.subject_mask, "%s", masked);
+	snprintf(r.member_id, sizeof r.member_id, "%s", member);
+	snprintf(r.status, sizeof r.status, "pending");
+	snprintf(r.entry, sizeof r.entry, "%s", entry);
+	if ((rc = casework_remember(&x, &r)) != 0)
+		goto out;
+	printf("%s: locate request for case %s (subject %s) to %s for %s%s%s, queued as %s; "
+	       "answers: csgw locate show %s\n",
+	       id, case_id, masked, partner, purpose, serial[0] ? ", LO1 serial " : "", serial,
+	       entry, id);
+out:
+	for (size_t i = 0; i < nset; i++)
+		free(set[i]);
+	compose_free(&comp);
+	if (opened)
+		exchange_close(&x);
+	cmd_teardown(&s);
+	return rc;
+}
+
+/* csgw locate answer ID ...: csgw refer --respond-to ID --action P. */
+static int locate_answer(struct globals *g, int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(locate_usage, stderr);
+		return EX_USAGE;
+	}
+	char **args = xcalloc((size_t)argc + 5, sizeof *args);
+	int n = 0;
+	args[n++] = "refer";
+	args[n++] = "--respond-to";
+	args[n++] = argv[1];
+	args[n++] = "--action";
+	args[n++] = "P";
+	for (int i = 2; i < argc; i++)
+		args[n++] = argv[i];
+	int rc = cmd_refer(g, n, args);
+	free(args);
+	return rc;
+}
+
+int cmd_locate(struct globals *g, int argc, char **argv)
+{
+	if (cmd_want_help(argc, argv, locate_usage))
+		return 0;
+	const char *verb = argc > 1 ? argv[1] : "";
+	if (strcmp(verb, "request") == 0)
+		return locate_request(g, argc - 1, argv + 1);
+	if (strcmp(verb, "list") == 0 || strcmp(verb, "show") == 0)
+		return casework_view(g, "locate", argc - 1, argv + 1);
+	if (strcmp(verb, "answer") == 0)
+		return locate_answer(g, argc - 1, argv + 1);
+	fputs(locate_usage, stderr);
+	return EX_USAGE;
+}
