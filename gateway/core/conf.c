@@ -397,6 +397,13 @@ static void check_yes_no(struct checker *c, const struct ini_entry *e)
 		        e->value);
 }
 
+static void check_inbox_format(struct checker *c, const struct ini_entry *e)
+{
+	if (strcmp(e->value, "xml") != 0 && strcmp(e->value, "fixed") != 0)
+		problem(c, e->line, "[%s] %s: '%s'; expected xml or fixed", c->section, e->key,
+		        e->value);
+}
+
 static void check_transfer_buffer(struct checker *c, const struct ini_entry *e)
 {
 	bool ok;
@@ -490,6 +497,12 @@ static const struct key_rule gateway_keys[] = {
     {"receipt_timeout", false, check_duration, "time a sent file may wait for its receipt (4h)"},
     {"drop_min_age", false, check_duration,
      "age a file written in place in outgoing must reach before it is taken (2s)"},
+    {"ledger_db", false, check_new_file,
+     "requests and their answers (default: ledger.db beside audit_db)"},
+    {"answer_within", false, check_duration,
+     "time a partner has to answer a request before it is overdue (5d)"},
+    {"inbox_format", false, check_inbox_format,
+     "xml (default) or fixed: locate and referral deliveries get fixed-width lines too"},
     {NULL, false, NULL, NULL},
 };
 
@@ -517,6 +530,9 @@ static const struct key_rule partner_keys[] = {
     {"receipts", false, check_yes_no,
      "yes (default when the partner has a state) or no: the "
      "partner acknowledges files with signed receipts"},
+    {"acknowledge", false, check_yes_no,
+     "yes or no (default): the partner wants an A transaction for each request"},
+    {"inbox_format", false, check_inbox_format, "xml or fixed, for this partner's deliveries"},
     {"cert", true, check_partner_cert, "the partner's signing certificate"},
     {NULL, false, NULL, NULL},
 };

@@ -35,7 +35,7 @@ cycle() {
 
 # A quick locate from CA to TX for a subject; prints the request id.
 quick_locate() {
-	"$CSGW" -c "$A" locate request --partner TX --case CASE-0001 --ssn 900-12-3456 \
+	"$CSGW" -c "$A" locate request --partner TX --case CASE0001 --ssn 900-12-3456 \
 		--name "Doe, John Q" --dob 1980-02-03 --purpose child-support "$@" |
 		sed -n 's/^\(L-[0-9]*\): .*/\1/p'
 }
@@ -45,7 +45,7 @@ quick_locate() {
 	[ "$id" = L-000001 ]
 	run "$CSGW" -c "$A" locate list
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"L-000001"*"TX"*"CASE-0001"*"LO1 R LRALL"*"***-**-3456"*"pending"* ]]
+	[[ "$output" == *"L-000001"*"TX"*"CASE0001"*"LO1 R LRALL"*"***-**-3456"*"pending"* ]]
 	cycle "$A"
 	# The transaction on the wire: an LO1 request with a 12-digit serial
 	# that starts with CA's FIPS code, signed, valid for the schema.
@@ -58,7 +58,7 @@ quick_locate() {
 	cycle "$B"
 	[[ "$output" == *"LO1 R LRALL from CA: recorded as CA-060000000001"* ]]
 	run "$CSGW" -c "$B" locate list --inbound
-	[[ "$output" == *"CA-060000000001"*"in"*"CA"*"CASE-0001"*"received"* ]]
+	[[ "$output" == *"CA-060000000001"*"in"*"CA"*"CASE0001"*"received"* ]]
 	run "$CSGW" -c "$B" locate show CA-060000000001
 	echo "$output"
 	[[ "$output" == *"ncpIdentification.lastName"*"DOE"* ]]
@@ -84,4 +84,170 @@ quick_locate() {
 	[[ "$output" == *"ncpLocate.residentialAddressLine1"*"12 MAIN ST"* ]]
 	run "$CSGW" -c "$A" locate list --status answered
 	[[ "$output" == *"L-000001"* ]]
+}
+
+@test "a person with the family violence indicator: the answer shows only the prohibition" {
+	"$CSGW" -c "$A" protect add --ssn 900-12-3456 --flag family-violence >/dev/null
+	id=$(quick_locate)
+	cycle "$A"
+	cycle "$B"
+	"$CSGW" -c "$B" locate answer CA-060000000001 --reason LSEMP \
+		--field "ncpLocate.employerName=ACME TOOLS" >/dev/null
+	cycle "$B"
+	cycle "$A"
+	run "$CSGW" -c "$A" locate show "$id"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"DISCLOSURE PROHIBITED, COURT ONLY"*"Only a court may receive"* ]]
+	[[ "$output" == *"L-FAMILY-VIOLENCE"* ]]
+	[[ "$output" != *"ACME"* ]]
+	# A court requester may see it (42 U.S.C. 653(b)(2)): the same answer
+	# is kept, only shown through the policy.
+	run "$CSGW" -c "$A" locate request --partner TX --case CASE0001 --ssn 900-12-3456 \
+		--name "Doe, John" --purpose custody-visitation --requester court
+	[ "$status" -eq 77 ]
+	[[ "$output" == *"PURPOSE-NOT-AUTHORIZED"* ]]
+}
+
+@test "a locate for a purpose the requester is not authorized for is refused and logged" {
+	run "$CSGW" -c "$A" locate request --partner TX --case CASE0002 --ssn 900-12-3457 \
+		--name "Roe, Richard" --purpose custody-visitation
+	echo "$output"
+	[ "$status" -eq 77 ]
+	[[ "$output" == *"not authorized for a iv-d-agency requester (42 U.S.C. 653(c)(1))"* ]]
+	[[ "$output" != *"900123457"* ]]
+	[ -z "$(entries "$ASPOOL" active)" ]
+	run "$CSGW" -c "$A" audit search --case CASE0002 --format csv
+	[[ "$output" == *"refused"*"PURPOSE-NOT-AUTHORIZED"* ]]
+	run "$CSGW" -c "$A" locate list
+	[[ "$output" == *"no locate requests yet"* ]]
+	# Unknown purposes and classes are usage errors.
+	run "$CSGW" -c "$A" locate request --partner TX --case C --ssn 900-12-3457 \
+		--name "Roe, R" --purpose fishing
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"--purpose fishing: not a purpose of the policy"* ]]
+}
+
+@test "referral: an unknown reason code is named, nothing is queued" {
+	run "$CSGW" -c "$A" refer --to TX --function ENF --action R --reason XXXXX --case CASE0003
+	echo "$output"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"transaction.reasonCode: 'XXXXX'"* ]]
+	[ -z "$(entries "$ASPOOL" active)" ]
+	run "$CSGW" -c "$A" refer --to TX --function ENF --action R --reason FRINF --case CASE0003 \
+		--field ncpIdentification.eyeColor=GREEN --field supportOrder.frequency=Q
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"supportOrder.frequency: 'Q'"* ]]
+	run "$CSGW" -c "$A" refer --to TX --function ENF --action P --reason FRINF --case CASE0003
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"carries the serial of the request it answers"* ]]
+	run "$CSGW" -c "$A" refer --to NOPE --function ENF --action R --reason FRINF --case C
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"no [partner NOPE]"* ]]
+}
+
+@test "referral by FIPS code, acknowledged by a partner that asks for it, answered by serial" {
+	b=$(pair_variant "$B" acknowledge yes partner)
+	run "$CSGW" -c "$A" refer --to 48 --function ENF --action R --reason FRINF \
+		--case CASE0004 --ssn 900-12-3458 --name "Poe, Edgar" \
+		--field supportOrder.orderNumber=ORD123 --field supportOrder.amount=250.00 \
+		--field supportOrder.frequency=M
+	echo "$output"
+	[ "$status" -eq 0 ]
+	serial=${output%%:*}
+	[[ "$serial" =~ ^06[0-9]{10}$ ]]
+	cycle "$A"
+	cycle "$b"
+	[[ "$output" == *"ENF R FRINF from CA: recorded as CA-$serial"* ]]
+	[[ "$output" == *"acknowledgement (A) queued"* ]]
+	# Delivered to TX's inbox as XML, the transaction and its blocks.
+	f=$(ls "$BSPOOL"/inbox/referral/*.xml)
+	grep -q "<orderNumber>ORD123</orderNumber>" "$f"
+	cycle "$b"
+	cycle "$A"
+	[[ "$output" == *"ENF A FRINF answers $serial"* ]]
+	run "$CSGW" -c "$A" refer show "$serial"
+	[[ "$output" == *"status        acknowledged"* ]]
+	# TX provides; CA matches it by serial.
+	run "$CSGW" -c "$B" refer --respond-to "CA-$serial" --action P --reason FSINF
+	[ "$status" -eq 0 ]
+	cycle "$B"
+	cycle "$A"
+	run "$CSGW" -c "$A" refer show "$serial"
+	echo "$output"
+	[[ "$output" == *"status        answered"* ]]
+	[[ "$output" == *"answer from TX"*"A FRINF"* ]]
+	[[ "$output" == *"answer from TX"*"P FSINF"* ]]
+	run "$CSGW" -c "$A" refer list --outbound
+	[[ "$output" == *"$serial"*"ENF R FRINF"*"answered"*"2"* ]]
+}
+
+@test "inbound transactions can be delivered fixed-width too (inbox_format = fixed)" {
+	b=$(pair_variant "$B" inbox_format fixed)
+	"$CSGW" -c "$A" refer --to TX --function CSI --action R --reason FRINF --case CASE0005 \
+		>/dev/null
+	cycle "$A"
+	cycle "$b"
+	f=$(ls "$BSPOOL"/inbox/referral/*.xml.txt)
+	grep -q "^TH06.*CASE0005" "$f"
+	# Byte for byte what csgw unmap makes of the signed XML beside it.
+	csgw_test unmap "${f%.txt}" -o "$BATS_TEST_TMPDIR/u.txt"
+	cmp "$f" "$BATS_TEST_TMPDIR/u.txt"
+}
+
+@test "case closure: MSC goes to the partner state on the case, then no enforcement for it" {
+	run "$CSGW" -c "$A" refer --to TX --function ENF --action R --reason FRINF --case CASE0006
+	[ "$status" -eq 0 ]
+	run "$CSGW" -c "$A" case set CASE0006 --enforcement closed
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"closure (MSC U GSCLO, serial "*") queued for TX"* ]]
+	run "$CSGW" -c "$A" refer --to TX --function ENF --action R --reason FRINF --case CASE0006
+	echo "$output"
+	[ "$status" -eq 77 ]
+	[[ "$output" == *"denied by L-ENFORCEMENT-CLOSED (45 CFR 303.11; DOMAIN.md 5.7)"* ]]
+	# Collection goes on.
+	run "$CSGW" -c "$A" refer --to TX --function COL --action P --reason FSINF --case CASE0006 \
+		--serial 480000000009
+	[ "$status" -eq 0 ]
+	cycle "$A"
+	cycle "$B"
+	[[ "$output" == *"MSC U GSCLO from CA"* ]]
+	f=$(grep -l "<functionCode>MSC</functionCode>" "$BSPOOL"/inbox/referral/*.xml)
+	grep -q "<statusChange>C</statusChange>" "$f"
+	# The COL answer matched nothing TX sent: kept, and it needs a person.
+	[[ "$output" == *"WARN: COL P FSINF serial 480000000009 answers no transaction we sent"* ]]
+}
+
+@test "an answer for an unknown serial number is kept, logged and shown in status" {
+	run "$CSGW" -c "$B" refer --to CA --function LO1 --action P --reason LSADR --case X1 \
+		--serial 069999999999
+	[ "$status" -eq 0 ]
+	cycle "$B"
+	cycle "$A"
+	[[ "$output" == *"WARN: LO1 P LSADR serial 069999999999 answers no transaction we sent to TX"* ]]
+	ls "$ASPOOL"/inbox/referral/*.xml
+	run "$CSGW" -c "$A" status
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"TX: 1 answer(s) matched no request"* ]]
+	run "$CSGW" -c "$A" status --json
+	[[ "$output" == *'"unmatched_answers":1'* ]]
+}
+
+@test "a partner that never answers: the request is overdue in status and the lists" {
+	a=$(pair_variant "$A" answer_within 1s)
+	"$CSGW" -c "$a" locate request --partner TX --case CASE0007 --ssn 900-12-3459 \
+		--name "Loe, Ann" --purpose child-support >/dev/null
+	cycle "$a"
+	sleep 2
+	run "$CSGW" -c "$a" status
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"L-000001"*"overdue"*"TX"*"LO1 R LRALL for case CASE0007: no answer"* ]]
+	[[ "$output" == *"1 waiting for an answer (1 overdue)"* ]]
+	run "$CSGW" -c "$a" locate list --overdue
+	[[ "$output" == *"L-000001"*"pending, OVERDUE"* ]]
+	run "$CSGW" -c "$a" locate list --status answered
+	[[ "$output" == *"no locate requests match"* ]]
 }
