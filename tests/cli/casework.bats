@@ -251,3 +251,54 @@ quick_locate() {
 	run "$CSGW" -c "$a" locate list --status answered
 	[[ "$output" == *"no locate requests match"* ]]
 }
+
+# A: its partner TX stands in for the federal office (OCSE, no state);
+# TX's gateway then answers as the FPLS would, signing with its key.
+fpls_conf() {
+	local out=${A%.conf}-fpls.conf
+	sed -e 's/^\[partner TX\]/[partner OCSE]/' -e 's/^class = iv-d-agency/class = federal-office/' \
+		-e '/^state = 48/d' "$A" >"$out"
+	echo "$out"
+}
+
+@test "FPLS locate: the request is an FP record; answers per source matched, FTI marked" {
+	a=$(fpls_conf)
+	run "$CSGW" -c "$a" locate request --case CASE0010 --ssn 900-12-3460 --name "Doe, Jane" \
+		--dob 1985-06-07 --purpose child-support --sources SSA,IRS
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "L-000001: locate request for case CASE0010 (subject ***-**-3460) to OCSE for child-support"* ]]
+	cycle "$a"
+	f=$(ls "$TO_TX"/*.xml)
+	xmllint --noout --schema "$CSGW_TOP/mappings/locate/locate.xsd" "$f"
+	grep -q "<locateRequestType>CS</locateRequestType>" "$f"
+	grep -q "<userField>L-000001</userField>" "$f" || grep -q "<userField>L000001</userField>" "$f"
+	grep -q "<locateSource2>IRS</locateSource2>" "$f"
+
+	# The FPLS answers: the IRS (C01) and SSA (E01), one record each.
+	awk -v c="CASE0010       " -v m="L-000001       " '
+		/^FA/ { print; next }
+		/^FF/ && n < 2 { print substr($0, 1, 188) c m substr($0, 219); n++; next }
+		/^FZ/ { printf "FZ%08d%s\n", 2, substr($0, 11) }' \
+		"$DATA/locate-response.txt" >"$BATS_TEST_TMPDIR/resp.txt"
+	csgw_test map locate-response "$BATS_TEST_TMPDIR/resp.txt" -o "$BATS_TEST_TMPDIR/resp.xml"
+	"$CSGW" -c "$B" send CA "$BATS_TEST_TMPDIR/resp.xml" >/dev/null
+	cycle "$a"
+	[[ "$output" == *"locate response for L-000001 (case CASE0010)"* ]]
+	run "$CSGW" -c "$a" locate show L-000001
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"status        answered"* ]]
+	[[ "$output" == *"answer from OCSE"*": C01"* ]]
+	[[ "$output" == *"answer from OCSE"*": E01"* ]]
+	[[ "$output" == *"locateResponse.addressLine1"*"[FTI: federal tax information"* ]]
+	[ "$(grep -c "FTI: federal tax information" <<<"$output")" -ge 1 ]
+	# Only the IRS answer is FTI: SSA's employer is not marked.
+	[[ "$output" == *"ACME WIDGET"* ]]
+	[[ "$(grep "ACME WIDGET" <<<"$output")" != *FTI* ]]
+	# Seeing FTI is an access the audit log records.
+	run "$CSGW" -c "$a" audit search --case CASE0010 --format csv
+	[[ "$output" == *"access"*"fti"*"shown"*"FTI-ACCESS"* ]]
+	run "$CSGW" -c "$a" audit verify
+	[ "$status" -eq 0 ]
+}
