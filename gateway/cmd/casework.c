@@ -371,6 +371,12 @@ struct inbound {
 	char *group;                /* the record's lines, '\n' after each */
 	size_t glen;
 	const struct record *lead;
+	char header_batch[16]; /* the batch number of the header read last */
+	/* Federal acknowledgements (FD, FS, R4) of one of our batches. */
+	char acked[16];
+	unsigned long ack_records, ack_rejected, ack_held;
+	char *ack_details; /* one line per rejected record or batch error */
+	size_t ack_len;
 	struct out_file fixed; /* inbox_format = fixed */
 	bool write_fixed;
 	int failed;
@@ -583,6 +589,142 @@ static void transaction(struct inbound *in)
 		acknowledge(in, &r);
 }
 
+static void ack_line(struct inbound *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ack_line(struct inbound *in, const char *fmt, ...)
+{
+	char line[600];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	size_t len = strlen(line);
+	in->ack_details = xreallocarray(in->ack_details, in->ack_len + len + 2, 1);
+	memcpy(in->ack_details + in->ack_len, line, len);
+	in->ack_len += len;
+	in->ack_details[in->ack_len++] = '\n';
+	in->ack_details[in->ack_len] = '\0';
+}
+
+/* An FCR acknowledgement (FD case, FS person): accepted, held for SSN
+ * identification, or rejected with up to five error codes. */
+static void fcr_ack(struct inbound *in)
+{
+	char ack[8], case_id[32], member[32] = "", codes[400] = "";
+	value(in->lead, in->group, "ackCode", ack, sizeof ack);
+	value(in->lead, in->group, "caseId", case_id, sizeof case_id);
+	if (strcmp(in->lead->id, "FS") == 0)
+		value(in->lead, in->group, "memberId", member, sizeof member);
+	snprintf(in->acked, sizeof in->acked, "%s", in->header_batch);
+	in->ack_records++;
+	for (int i = 1; i <= 5; i++) {
+		char name[16], code[8], message[64];
+		snprintf(name, sizeof name, "errorCode%d", i);
+		value(in->lead, in->group, name, code, sizeof code);
+		snprintf(name, sizeof name, "errorMessage%d", i);
+		value(in->lead, in->group, name, message, sizeof message);
+		if (code[0]) {
+			size_t o = strlen(codes);
+			snprintf(codes + o, sizeof codes - o, "%s%s %s", o ? "; " : "", code, message);
+		}
+	}
+	if (strcmp(ack, "REJCT") == 0)
+		in->ack_rejected++;
+	else if (strcmp(ack, "HOLDS") == 0)
+		in->ack_held++;
+	if (strcmp(ack, "AAAAA") != 0 || codes[0])
+		ack_line(in, "%s %s case %s%s%s: %s", in->lead->id, ack, case_id,
+		         member[0] ? " member " : "", member, codes[0] ? codes : "(no error code)");
+}
+
+/* An NDNH control record (R4): the counts of one report batch. */
+static void ndnh_control(struct inbound *in)
+{
+	char batch[16], type[4], n[5][16], error[8];
+	static const char *const names[] = {"recordsReceived", "recordsRejected",
+	                                    "errorRecordsReturned", "recordsPosted",
+	                                    "recordsPostedUnverified"};
+	value(in->lead, in->group, "batchNumber", batch, sizeof batch);
+	value(in->lead, in->group, "transmissionType", type, sizeof type);
+	value(in->lead, in->group, "batchErrorCode", error, sizeof error);
+	for (int i = 0; i < 5; i++)
+		value(in->lead, in->group, names[i], n[i], sizeof n[i]);
+	snprintf(in->acked, sizeof in->acked, "%s", batch);
+	unsigned long v[5];
+	for (int i = 0; i < 5; i++)
+		v[i] = strtoul(n[i], NULL, 10);
+	in->ack_records += v[0];
+	in->ack_rejected += v[1];
+	if (v[1] > 0 || error[0])
+		ack_line(in, "R4 %s batch %s: %lu received, %lu rejected, %lu error records returned, "
+		             "%lu posted, %lu posted unverified%s%s",
+		         type, batch, v[0], v[1], v[2], v[3], v[4], error[0] ? "; batch error code " : "",
+		         error);
+}
+
+/* Our entry for the batch a federal acknowledgement answers: done, or
+ * held with the federal codes when records were rejected. */
+static void settle_federal(struct inbound *in)
+{
+	const char *family = strcmp(in->family, "ndnh") == 0 ? "ndnh" : "fcr";
+	static const enum spool_state where[] = {SPOOL_SENT, SPOOL_DONE, SPOOL_HOLD};
+	struct exchange *x = in->x;
+	struct spool_entry found = {0};
+	bool have = false;
+
+	for (size_t w = 0; w < 3 && !have; w++) {
+		struct spool_entry *e = NULL;
+		size_t n = 0;
+		spool_list(x->spool, where[w], &e, &n);
+		for (size_t i = n; i-- > 0 && !have;)
+			if (strcmp(e[i].partner, in->partner) == 0 &&
+			    strcmp(e[i].family, family) == 0 && strcmp(e[i].batch, in->acked) == 0 &&
+			    strcmp(e[i].kind, "batch") == 0)
+				found = e[i], have = true;
+		free(e);
+	}
+	if (!have) {
+		say(in, "WARN: acknowledges %s batch %s, which we did not send to %s; kept as "
+		        "unmatched",
+		    family, in->acked, in->partner);
+		free(in->group);
+		in->group = xstrdup(in->ack_details ? in->ack_details : "");
+		record_response(in, "", "ACK", "", in->acked);
+		return;
+	}
+	/* The codes, one line per rejected record, beside the entry. */
+	char *name = xasprintf("federal-ack-%s.txt", in->target);
+	char *path = spool_path(x->spool, &found, name);
+	if (fs_write_text(path, in->ack_details ? in->ack_details : "accepted\n") < 0)
+		in->failed = -1;
+	free(path);
+	free(name);
+	if (in->failed)
+		return;
+	if (in->ack_rejected > 0) {
+		char reason[1024];
+		snprintf(reason, sizeof reason,
+		         "%s rejected %lu of %lu records of %s batch %s (%s): %s", in->partner,
+		         in->ack_rejected, in->ack_records, family, in->acked, in->target,
+		         in->ack_details ? in->ack_details : "");
+		/* One line: the records it names, separated by " | ". */
+		for (char *c = reason; *c; c++)
+			if (*c == '\n')
+				*c = c[1] ? '|' : '\0';
+		if (found.state != SPOOL_HOLD && spool_move(x->spool, &found, SPOOL_HOLD, reason) < 0)
+			in->failed = -1;
+		say(in, "%s: %s batch %s: %lu of %lu records rejected; held for a person (csgw queue "
+		        "show %s)",
+		    found.id, family, in->acked, in->ack_rejected, in->ack_records, found.id);
+	} else {
+		if (found.state == SPOOL_SENT && spool_move(x->spool, &found, SPOOL_DONE, "") < 0)
+			in->failed = -1;
+		say(in, "%s: %s batch %s acknowledged: %lu records, none rejected%s", found.id, family,
+		    in->acked, in->ack_records, in->ack_held ? " (some held for SSN identification)" : "");
+	}
+}
+
 static void flush_group(struct inbound *in)
 {
 	if (in->lead == NULL || in->failed)
@@ -592,6 +734,11 @@ static void flush_group(struct inbound *in)
 		locate_response(in);
 	else if (strcmp(in->family, "referral") == 0 && strcmp(in->lead->id, "TH") == 0)
 		transaction(in);
+	else if (strcmp(in->family, "fcr") == 0 &&
+	         (strcmp(in->lead->id, "FD") == 0 || strcmp(in->lead->id, "FS") == 0))
+		fcr_ack(in);
+	else if (strcmp(in->family, "ndnh") == 0 && strcmp(in->lead->id, "R4") == 0)
+		ndnh_control(in);
 out:
 	in->lead = NULL;
 	in->glen = 0;
@@ -632,8 +779,12 @@ static int on_line(void *ctx, const char *line, size_t len)
 	if (lead || is_edge(in->fam, r)) {
 		/* A header, trailer or data record ends the record before. */
 		flush_group(in);
-		if (!lead)
+		if (!lead) {
+			if (mapping_field(r, "batchNumber"))
+				value(r, line, "batchNumber", in->header_batch,
+				      sizeof in->header_batch);
 			return 0;
+		}
 		in->lead = r;
 	}
 	in->group = xreallocarray(in->group, in->glen + len + 2, 1);
@@ -652,7 +803,8 @@ int casework_inbound(struct exchange *x, const char *partner, const char *family
 	if (format == NULL)
 		format = conf_value(&x->s->conf, "gateway", "inbox_format");
 	in.fam = mapping_family(x->s->set, family);
-	bool match = strcmp(family, "locate") == 0 || strcmp(family, "referral") == 0;
+	bool match = strcmp(family, "locate") == 0 || strcmp(family, "referral") == 0 ||
+	             strcmp(family, "fcr") == 0 || strcmp(family, "ndnh") == 0;
 	bool fixed = format && strcmp(format, "fixed") == 0;
 	if (in.fam == NULL || (!match && !fixed))
 		return 0;
@@ -674,6 +826,9 @@ int casework_inbound(struct exchange *x, const char *partner, const char *family
 	batch_counts_free(&counts);
 	if (st != MAP_OK)
 		in.failed = -1;
+	if (in.failed == 0 && in.acked[0])
+		settle_federal(&in);
+	free(in.ack_details);
 	if (in.write_fixed && (in.failed || out_commit(&in.fixed) < 0)) {
 		out_abort(&in.fixed);
 		in.failed = -1;

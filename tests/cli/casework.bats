@@ -302,3 +302,46 @@ fpls_conf() {
 	run "$CSGW" -c "$a" audit verify
 	[ "$status" -eq 0 ]
 }
+
+# The FPLS conf, also exchanging fcr and ndnh.
+federal_conf() {
+	local out=${A%.conf}-federal.conf
+	sed -e 's/^families = .*/families = fcr locate ndnh/' "$(fpls_conf)" >"$out"
+	echo "$out"
+}
+
+@test "national reports: NDNH and FCR batches, federal acknowledgements matched, rejections held with codes" {
+	a=$(federal_conf)
+	mkdir -p "$ASPOOL/outgoing/OCSE/ndnh-report" "$ASPOOL/outgoing/OCSE/fcr-input"
+	cp "$DATA/ndnh-report.txt" "$ASPOOL/outgoing/OCSE/ndnh-report/nh.txt"
+	cp "$DATA/fcr-input.txt" "$ASPOOL/outgoing/OCSE/fcr-input/fcr.txt"
+	cycle "$a"
+	[ "$(entries "$ASPOOL" done | wc -l)" -eq 2 ]
+	ls "$TO_TX"/06-ndnh-*.xml "$TO_TX"/06-fcr-*.xml
+
+	# NDNH's control record for batch 004711: 1 of 5 rejected.
+	awk '/^H4/ { print; next }
+		/^R4/ && !n { print substr($0, 1, 43) "00000000001" substr($0, 55, 33) "E001" substr($0, 92); n++ }
+		/^T4/ { printf "T4%011d%011d%011d%011d%s\n", 0, 0, 0, 1, substr($0, 47) }' \
+		"$DATA/ndnh-control.txt" >"$BATS_TEST_TMPDIR/r4.txt"
+	csgw_test map ndnh-control "$BATS_TEST_TMPDIR/r4.txt" -o "$BATS_TEST_TMPDIR/r4.xml"
+	# FCR's acknowledgement of batch 000123: one case rejected.
+	sed -e '1s/^FA2400150000124/FA2400150000123/' "$DATA/fcr-output.txt" >"$BATS_TEST_TMPDIR/fd.txt"
+	csgw_test map fcr-output "$BATS_TEST_TMPDIR/fd.txt" -o "$BATS_TEST_TMPDIR/fd.xml"
+	"$CSGW" -c "$B" send CA "$BATS_TEST_TMPDIR/r4.xml" "$BATS_TEST_TMPDIR/fd.xml" >/dev/null
+	cycle "$a"
+	echo "$output"
+	[[ "$output" == *"ndnh batch 004711: 1 of 5 records rejected; held for a person"* ]]
+	[[ "$output" == *"fcr batch 000123: 1 of 4 records rejected; held"* ]]
+	run "$CSGW" -c "$a" status
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"hold"*"OCSE"*"rejected 1 of 5 records of ndnh batch 004711"*"batch error code E001"* ]]
+	[[ "$output" == *"REJCT case CS2024000240: TE002 PREVIOUS CASE ID NOT ON THE FCR"* ]]
+	id=$(entries "$ASPOOL" hold | head -1)
+	run "$CSGW" -c "$a" queue show "$id"
+	[[ "$output" == *"rejected"* ]]
+	ls "$ASPOOL"/hold/*/federal-ack-*.txt
+	# No SSN in what status says.
+	[[ "$output" != *"901234567"* ]]
+}
