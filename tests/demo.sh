@@ -1,180 +1,183 @@
 #!/bin/sh
-# demo.sh - what csgw does today, on the sample extracts of tests/data.
+# demo.sh - the main job: two state gateways exchange for real.
 #
 # usage: tests/demo.sh PATH_TO_CSGW
-# For every batch type: map the fixed-width extract to XML, validate it
-# with csgw and with xmllint against the generated schema, unmap it and
-# compare with the original.  Then one bad extract, refused.
-# Then an exchange between two states, CA (06) and TX (48), with a
-# development PKI (certs/init-dev.sh, not for production) and TX's SFTP
-# server (a real OpenSSH sshd on 127.0.0.1, tests/sshd.sh, stopped at the
-# end): CA checks the connection, signs and uploads its referral batch; TX
-# verifies it (csgw and openssl cms) and leaves a signed receipt in its
-# outbox; CA fetches the receipt, verifying TX's signature, and checks it
-# against the file it sent.  CA flags a parent with family violence and
-# sends its locate responses to TX through the disclosure policy: the IRS
-# address is withheld (federal tax information), the flagged parent's
-# response becomes a "disclosure prohibited" notice, every decision is in
-# CA's audit log.  A changed file and a signature by the wrong partner are
-# refused.
-# Everything is written under demo-out/ (git-ignored).
+# One OpenSSH sshd on 127.0.0.1 (tests/sshd.sh) holds the mailboxes: TX's
+# inbox and outbox for California, and a federal mailbox (OCSE).  Two
+# gateways, CA (06) and TX (48), each with its own gateway.conf, keys
+# (certs/init-dev.sh: a development PKI, NOT for production), spool,
+# registry, ledger and audit log, all under demo-out/ (git-ignored):
+#
+#   1. CA's batch jobs drop an FCR registration extract and an NDNH new
+#      hire report; a CA caseworker asks TX where two parents are (one of
+#      them protected by a family violence indicator in CA) and refers an
+#      enforcement case to TX;
+#   2. CA's daemon decides, logs, signs and sends all of it;
+#   3. TX's daemon fetches, verifies, delivers to TX's inbox, acknowledges
+#      (A transactions and signed receipts); TX's caseworker answers both
+#      quick locates;
+#   4. CA's daemon takes the answers and the receipts; the caseworker reads
+#      them: one address, and one "disclosure prohibited, court only";
+#   5. CA closes enforcement on the case: TX is told (MSC), and a new
+#      enforcement transaction is refused by the policy;
+#   6. both sides' status and audit verify; where to look next.
+# It stops its sshd however it ends, and runs again from scratch.
 set -eu
 csgw=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 top=$(cd "$(dirname "$0")/.." && pwd)
-out="$top/demo-out"
+out="${CSGW_DEMO_OUT:-$top/demo-out}"
+start=$(date +%s)
 rm -rf "$out"
 mkdir -p "$out"
 cd "$out"
 
 say() { printf '\n== %s\n' "$*"; }
+# A command as the transcript shows it, then its output indented.
+show() {
+	printf '$ csgw %s\n' "$*" | sed "s|$out/||g"
+	"$csgw" "$@" 2>&1 | sed 's/^/  /'
+}
+ca() { show -c ca06.conf "$@"; }
+tx() { show -c tx48.conf "$@"; }
+# A daemon's cycle: its log, without the long digests.
+cycle() {
+	printf '$ csgw -c %s run --once\n' "$1"
+	"$csgw" -c "$1" run --once 2>&1 | sed -e 's/ (sha256 [0-9a-f]*)//' -e 's/, sha256 [0-9a-f]*//' \
+		-e "s|$out/||g" -e '/: received as /s/ (.*//' -e 's/^/  /'
+}
 
-say "csgw $("$csgw" --version | cut -d' ' -f2): families and batch types (csgw mapping list)"
-"$csgw" mapping list
+say "csgw $("$csgw" --version | cut -d' ' -f2): a development PKI for CA (06), TX (48) and OCSE (NOT FOR PRODUCTION)"
+"$top/certs/init-dev.sh" pki >/dev/null
+echo "  $out/pki"
 
-for f in "$top"/tests/data/*.txt; do
-	type=$(basename "$f" .txt)
-	family=${type%%-*}
-	say "$type: $(wc -l <"$f") fixed-width lines -> XML -> fixed width"
-	"$csgw" --environment test map "$type" "$f" -o "$type.xml"
-	"$csgw" mapping xsd "$family" >"$family.xsd"
-	"$csgw" --environment test validate "$type.xml"
-	xmllint --noout --schema "$family.xsd" "$type.xml" 2>&1 | sed 's/^/xmllint: /'
-	"$csgw" --environment test unmap "$type.xml" -o "$type.back.txt"
-	cmp "$f" "$type.back.txt" && echo "round trip: $type.back.txt is byte for byte the original"
+"$top/tests/sshd.sh" start "$out/sftp" --authorize pki/ca06/private/ssh_ed25519.pub \
+	--authorize pki/tx48/private/ssh_ed25519.pub --owner $$ >/dev/null
+trap '"$top/tests/sshd.sh" stop "$out/sftp"' EXIT
+port=$(cat "$out/sftp/port")
+mkdir -p sftp/remote/to-tx sftp/remote/to-ca sftp/remote/federal-in sftp/remote/federal-out
+echo "  an OpenSSH sshd on 127.0.0.1:$port holds the mailboxes (sftp/remote)"
+
+# gateway PARTY STATE: the [gateway] section of one state's gateway.conf.
+gateway() {
+	mkdir -p "$1-spool" "$1-audit"
+	cat <<-EOF
+		[gateway]
+		state = $2
+		environment = test
+		spool = $1-spool
+		audit_db = $1-audit/audit.db
+		checkpoint_dir = $1-audit
+		signing_cert = pki/$1/local/signing.pem
+		signing_key = pki/$1/private/signing.key
+		ca_bundle = pki/$1/trusted/ca.pem
+		subject_key = pki/$1/private/subject.key
+		drop_min_age = 0
+
+	EOF
+}
+# partner PARTY NAME CLASS STATE PEER INBOX OUTBOX FAMILIES: one [partner].
+partner() {
+	cat <<-EOF
+		[partner $2]
+		class = $3
+		${4:+state = $4}
+		host = 127.0.0.1
+		port = $port
+		user = $(id -un)
+		ssh_key = pki/$1/private/ssh_ed25519
+		known_hosts = sftp/known_hosts
+		remote_inbox = $out/sftp/remote/$6
+		remote_outbox = $out/sftp/remote/$7
+		families = $8
+		acknowledge = yes
+		cert = pki/$1/partners/$5.pem
+
+	EOF
+}
+{
+	gateway ca06 06
+	partner ca06 TX iv-d-agency 48 tx48 to-tx to-ca "locate referral"
+	partner ca06 OCSE federal-office "" ocse federal-in federal-out "fcr locate ndnh"
+} >ca06.conf
+{
+	gateway tx48 48
+	partner tx48 CA iv-d-agency 06 ca06 to-ca to-tx "locate referral"
+} >tx48.conf
+ca check-config
+tx check-config
+
+say "1. CA's batch jobs drop an FCR registration extract and an NDNH new hire report for OCSE"
+for t in fcr-input ndnh-report; do
+	mkdir -p "ca06-spool/outgoing/OCSE/$t"
+	cp "$top/tests/data/$t.txt" "ca06-spool/outgoing/OCSE/$t/.$t.tmp"
+	mv "ca06-spool/outgoing/OCSE/$t/.$t.tmp" "ca06-spool/outgoing/OCSE/$t/$t.txt"
+	echo "  ca06-spool/outgoing/OCSE/$t/$t.txt ($(wc -l <"$top/tests/data/$t.txt") fixed-width lines)"
 done
 
-say "a bad extract: one new-hire record with an impossible date and an SSN with serial 0000"
-cp "$top/tests/data/ndnh-report.txt" bad.txt
-awk 'NR == 2 { $0 = substr($0, 1, 2) "900120000" substr($0, 12, 260) "20230229" substr($0, 280) } { print }' \
-	bad.txt >bad.tmp && mv bad.tmp bad.txt
-if "$csgw" --environment test map ndnh-report bad.txt -o bad.xml; then
-	echo "demo: the bad extract was accepted; that is a bug" >&2
+say "1. a CA caseworker asks TX where two parents are; CA recorded a family violence indicator for the second"
+ca protect add --ssn 906-54-3210 --flag family-violence
+ca locate request --partner TX --case CA0001 --ssn 900-12-3456 --name "Doe, John" \
+	--dob 1980-02-03 --purpose child-support
+ca locate request --partner TX --case CA0002 --ssn 906-54-3210 --name "Roe, Richard" \
+	--purpose child-support
+say "1. ... and refers an enforcement case to TX, with the support order"
+ca refer --to TX --function ENF --action R --reason FRINF --case CA0003 --ssn 900-55-1234 \
+	--name "Poe, Edgar" --field supportOrder.orderNumber=SO-2024-77 \
+	--field supportOrder.amount=350.00 --field supportOrder.frequency=M
+ca refer list
+
+say "2. CA's daemon: every record decided and logged, signed, sent (csgw run)"
+cycle ca06.conf
+echo "  on the server: $(ls sftp/remote/to-tx | grep -vc p7s) file(s) for TX, $(ls sftp/remote/federal-in | grep -vc p7s) for OCSE"
+
+say "3. TX's daemon: fetches, verifies CA's signature, delivers to TX's inbox, acknowledges"
+cycle tx48.conf
+tx locate list --inbound
+tx refer list --inbound
+
+say "3. TX's caseworker answers both quick locates, from TX's records"
+tx locate answer CA-060000000001 --reason LSALL \
+	--field "ncpLocate.residentialAddressLine1=1400 CONGRESS AVE" \
+	--field ncpLocate.residentialCity=AUSTIN --field ncpLocate.residentialState=TX \
+	--field ncpLocate.residentialZip=78701 --field ncpLocate.residentialAddressConfirmed=Y \
+	--field "ncpLocate.employerName=LONE STAR FREIGHT" --field ncpLocate.employerConfirmed=Y
+tx locate answer CA-060000000002 --reason LSADR \
+	--field "ncpLocate.residentialAddressLine1=77 RIVER RD" --field ncpLocate.residentialCity=WACO \
+	--field ncpLocate.residentialState=TX --field ncpLocate.residentialZip=76701
+cycle tx48.conf
+
+say "4. CA's daemon: TX's receipts settle CA's files, the answers are matched to the requests"
+cycle ca06.conf
+ca locate list
+say "4. the caseworker reads the answers (csgw locate show)"
+ca locate show L-000001
+ca locate show L-000002
+
+say "5. CA closes enforcement on case CA0003: TX is told (MSC), and enforcement stops"
+ca case set CA0003 --enforcement closed
+printf '$ csgw -c ca06.conf refer --to TX --function ENF --action M --reason FRINF --case CA0003\n'
+if "$csgw" -c ca06.conf refer --to TX --function ENF --action M --reason FRINF --case CA0003 \
+	>refused.txt 2>&1; then
+	echo "demo: an enforcement transaction for a closed case was accepted; that is a bug" >&2
 	exit 1
 fi
-[ ! -e bad.xml ] && echo "(exit 65; no bad.xml was written; the SSN is masked)"
+sed 's/^/  /' refused.txt
+echo "  (exit 77: refused by the policy)"
+cycle ca06.conf
+cycle tx48.conf
 
-say "signing: a development PKI (NOT FOR PRODUCTION) for CA (06), TX (48) and OCSE"
-"$top/certs/init-dev.sh" pki | sed 's/^/  /'
-
-# TX's SFTP server, which accepts CA's SSH key; stopped however the demo ends.
-"$top/tests/sshd.sh" start "$out/tx-sftp" --authorize pki/ca06/private/ssh_ed25519.pub \
-	--authorize pki/tx48/private/ssh_ed25519.pub --owner $$ >/dev/null
-trap '"$top/tests/sshd.sh" stop "$out/tx-sftp"' EXIT
-sftp_port=$(cat "$out/tx-sftp/port")
-
-# conf PARTY STATE PEER PEER_STATE PEER_NAME INBOX OUTBOX: the gateway.conf
-# of one state; TX uploads where CA downloads and the other way round.
-conf() {
-	mkdir -p "$1-spool" "$1-audit"
-	cat >"$1.conf" <<EOF
-[gateway]
-state = $2
-environment = test
-spool = $1-spool
-audit_db = $1-audit/audit.db
-checkpoint_dir = $1-audit
-signing_cert = pki/$1/local/signing.pem
-signing_key = pki/$1/private/signing.key
-ca_bundle = pki/$1/trusted/ca.pem
-subject_key = pki/$1/private/subject.key
-drop_min_age = 0                ; the demo's producers rename files into place
-
-[partner $5]
-class = iv-d-agency
-state = $4
-host = 127.0.0.1
-port = $sftp_port
-user = $(id -un)
-ssh_key = pki/$1/private/ssh_ed25519
-known_hosts = tx-sftp/known_hosts
-remote_inbox = $out/tx-sftp/remote/$6
-remote_outbox = $out/tx-sftp/remote/$7
-families = locate referral
-cert = pki/$1/partners/$3.pem
-EOF
-}
-conf ca06 06 tx48 48 TX inbound outbound
-conf tx48 48 ca06 06 CA outbound inbound
-
-inbox=tx-sftp/remote/inbound
-outbox=tx-sftp/remote/outbound
-say "CA checks its connection to TX's SFTP server (csgw partner check TX)"
-"$csgw" -c ca06.conf partner check TX
-say "CA signs its referral batch and uploads it to TX's inbox (csgw send TX)"
-"$csgw" -c ca06.conf send TX referral.xml
-say "TX verifies it: CA's own certificate, its chain, dates and key usage (csgw verify --partner CA)"
-"$csgw" -c tx48.conf verify --partner CA "$inbox/referral.xml"
-printf 'openssl agrees: '
-openssl cms -verify -binary -inform DER -content "$inbox/referral.xml" \
-	-in "$inbox/referral.xml.p7s" -CAfile pki/tx48/trusted/ca.pem -purpose any -out /dev/null
-say "TX acknowledges it in its outbox: accepted, record 3 rejected (csgw receipt make)"
-"$csgw" -c tx48.conf receipt make "$inbox/referral.xml" --partner CA \
-	-o "$outbox/referral.receipt.xml" --reject "3:RC014:LOCAL CASE ID NOT FOUND"
-say "CA fetches the receipt, verifying TX's signature (csgw fetch TX)"
-"$csgw" -c ca06.conf fetch TX
-say "CA checks TX's receipt against the file it sent (csgw receipt check --for)"
-"$csgw" -c ca06.conf receipt check ca06-spool/incoming/TX/referral.receipt.xml --partner TX \
-	--for referral.xml
-
-say "CA's caseworker records a family violence indicator for one parent (csgw protect add)"
-"$csgw" -c ca06.conf protect add --ssn 906-54-3210 --flag family-violence
-say "what of CA's locate responses may go to TX for child support (csgw policy explain)"
-"$csgw" -c ca06.conf policy explain locate-response.xml --partner TX --purpose child-support |
-	grep -E '^record|^  (subject|decision|reason|notice)'
-say "CA sends what may go, every decision logged (csgw policy apply; csgw send TX)"
-"$csgw" -c ca06.conf policy apply locate-response.xml --partner TX --purpose child-support \
-	-o locate-to-tx.xml
-"$csgw" -c ca06.conf send TX locate-to-tx.xml
-"$csgw" -c tx48.conf verify --partner CA "$inbox/locate-to-tx.xml"
-printf 'at TX: %s responses, %s notices, %s IRS addresses\n' \
-	"$(grep -c '<locateResponse>' "$inbox/locate-to-tx.xml")" \
-	"$(grep -c '<disclosureProhibited>' "$inbox/locate-to-tx.xml")" \
-	"$(grep -A14 '<agencyCode>C01<' "$inbox/locate-to-tx.xml" | grep -c '<addressLine1>' || true)"
-
-say "CA's disclosure audit log: every decision, the receipt, the protection (csgw audit search, verify)"
-"$csgw" -c ca06.conf audit search --partner TX
-"$csgw" -c ca06.conf audit verify
-
-say "refused: the signed batch with one byte changed"
-cp referral.xml changed.xml
-cp referral.xml.p7s changed.xml.p7s
-printf '9' | dd of=changed.xml bs=1 seek=200 conv=notrunc 2>/dev/null
-if "$csgw" -c tx48.conf verify --partner CA changed.xml; then
-	echo "demo: a changed file verified; that is a bug" >&2
-	exit 1
-fi
-say "refused: a good signature, but made with OCSE's key where CA's is expected"
-"$csgw" -c ca06.conf sign --cert pki/ocse/local/signing.pem --key pki/ocse/private/signing.key \
-	ndnh-report.xml >/dev/null
-if "$csgw" -c tx48.conf verify --partner CA ndnh-report.xml; then
-	echo "demo: a signature by the wrong partner verified; that is a bug" >&2
-	exit 1
-fi
-
-say "the daemons: a producer drops a locate request batch into CA's outgoing spool; CA's csgw run takes it, decides and logs every record, signs and uploads it, and waits for TX's receipt"
-# The files of the steps above are set aside: csgw run would take what
-# csgw fetch left in CA's incoming folder (and quarantine the receipt of a
-# file it did not send itself).
-rm -f "$inbox"/* "$outbox"/*
-mkdir -p manual-fetch && mv ca06-spool/incoming manual-fetch/
-mkdir -p ca06-spool/outgoing/TX
-cp locate-request.xml ca06-spool/outgoing/TX/.requests.tmp
-mv ca06-spool/outgoing/TX/.requests.tmp ca06-spool/outgoing/TX/requests.xml
-"$csgw" -c ca06.conf run --once
-say "TX's csgw run fetches it, verifies CA's signature, checks it, delivers it to TX's inbox once, and sends a signed receipt"
-"$csgw" -c tx48.conf run --once
-ls tx48-spool/inbox/locate
-say "CA's csgw run fetches the receipt: the entry is done (csgw queue list; csgw status)"
-"$csgw" -c ca06.conf run --once
-"$csgw" -c ca06.conf queue list
-"$csgw" -c ca06.conf status
+say "6. where each side stands (csgw status) and its audit log (csgw audit verify)"
+ca status || true
+tx status || true
+ca audit verify
+tx audit verify
 
 say "where to look next"
-echo "XML batches, generated schemas and round-trip copies: $out"
-echo "record layouts: $csgw mapping show ndnh    configuration: gateway/gateway.conf.example"
-echo "signatures, the two gateway.conf files: $out/*.p7s, *.conf"
-echo "the disclosure policy: mappings/policy/policy.xml (mappings/policy/README.md); $csgw policy explain --help"
-echo "what crossed the wire: $out/tx-sftp/remote (TX's server), $out/ca06-spool/incoming/TX (CA's side)"
-echo "TX's server log: $out/tx-sftp/sshd.log"
-echo "the spools: $out/ca06-spool, $out/tx48-spool (spool/README.md); csgw run --help, csgw queue --help"
-echo "the development PKI: $out/pki (layout: certs/README.md)"
+echo "the two gateways: $out/ca06.conf, $out/tx48.conf (keys: gateway/gateway.conf.example)"
+echo "what crossed the wire: $out/sftp/remote (signed XML and .p7s); TX's server log: $out/sftp/sshd.log"
+echo "TX's inbox: $out/tx48-spool/inbox; the spools: spool/README.md; csgw queue --help"
+echo "requests and answers: csgw -c $out/ca06.conf locate list / refer list / locate show ID"
+echo "every disclosure: csgw -c $out/ca06.conf audit search --case CA0001"
+echo "the disclosure policy: mappings/policy/policy.xml (mappings/policy/README.md)"
+echo "record layouts: csgw mapping show referral; all tests: make test"
+echo "(demo done in $(($(date +%s) - start)) s)"

@@ -1,0 +1,24 @@
+#!/usr/bin/env bats
+# demo.bats - make demo's script, the main job, runs end to end (twice:
+# it cleans up after itself) and shows what it promises.
+
+load helpers
+
+@test "the demo: two gateways exchange for real, and it runs again cleanly" {
+	export CSGW_DEMO_OUT=$BATS_TEST_TMPDIR/demo
+	for round in 1 2; do
+		run "$CSGW_TOP/tests/demo.sh" "$CSGW"
+		[ "$status" -eq 0 ] || { echo "$output"; false; }
+	done
+	[[ "$output" == *"LO1 P LSALL answers L-000001 (case CA0001)"* ]]
+	[[ "$output" == *"ncpLocate.residentialAddressLine1      1400 CONGRESS AVE"* ]]
+	[[ "$output" == *"DISCLOSURE PROHIBITED, COURT ONLY"* ]]
+	[[ "$output" == *"ENF A FRINF answers 060000000003"* ]]
+	[[ "$output" == *"denied by L-ENFORCEMENT-CLOSED"* ]]
+	[[ "$output" == *"MSC U GSCLO from CA"* ]]
+	[[ "$output" == *"sent to OCSE as 06-ndnh-"* ]]
+	[ "$(grep -c "signed checkpoint(s) agree" <<<"$output")" -eq 2 ]
+	[[ "$output" != *"900123456"* && "$output" != *"906543210"* ]]
+	# Its sshd is gone.
+	! pgrep -f "$CSGW_DEMO_OUT/sftp" >/dev/null
+}
