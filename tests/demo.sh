@@ -52,7 +52,13 @@ echo "  $out/pki"
 
 "$top/tests/sshd.sh" start "$out/sftp" --authorize pki/ca06/private/ssh_ed25519.pub \
 	--authorize pki/tx48/private/ssh_ed25519.pub --owner $$ >/dev/null
-trap '"$top/tests/sshd.sh" stop "$out/sftp"' EXIT
+# Its --owner watchdog goes too: left behind, it would stop the server of
+# the demo's next run, which uses the same folder.
+stop_sftp() {
+	kill "$(cat "$out/sftp/watchdog" 2>/dev/null)" 2>/dev/null || true
+	"$top/tests/sshd.sh" stop "$out/sftp"
+}
+trap stop_sftp EXIT
 port=$(cat "$out/sftp/port")
 mkdir -p sftp/remote/to-tx sftp/remote/to-ca sftp/remote/federal-in sftp/remote/federal-out
 echo "  an OpenSSH sshd on 127.0.0.1:$port holds the mailboxes (sftp/remote)"
