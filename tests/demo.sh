@@ -134,7 +134,10 @@ ca refer list
 
 say "2. CA's daemon: every record decided and logged, signed, sent (csgw run)"
 cycle ca06.conf
-echo "  on the server: $(ls sftp/remote/to-tx | grep -vc p7s) file(s) for TX, $(ls sftp/remote/federal-in | grep -vc p7s) for OCSE"
+set -- sftp/remote/to-tx/*.xml
+n_tx=$#
+set -- sftp/remote/federal-in/*.xml
+echo "  on the server: $n_tx file(s) for TX, $# for OCSE, each with its .p7s"
 
 say "3. TX's daemon: fetches, verifies CA's signature, delivers to TX's inbox, acknowledges"
 cycle tx48.conf

@@ -131,9 +131,8 @@ int casework_transaction(struct exchange *x, const struct casework_txn *t, struc
 	    {"T", "otherCaseId", t->other_case ? t->other_case : ""},
 	};
 	for (size_t i = 0; i < sizeof set / sizeof set[0]; i++)
-		if (set[i][2] &&
-		    compose_set(c, set[i][0][0] == 'H' ? h : lead, set[i][1], set[i][2], err,
-		                sizeof err) < 0) {
+		if (set[i][2] && compose_set(c, set[i][0][0] == 'H' ? h : lead, set[i][1],
+		                             set[i][2], err, sizeof err) < 0) {
 			fprintf(stderr, "csgw: %s\n", err);
 			return EX_DATAERR;
 		}
@@ -185,8 +184,8 @@ static void explain(struct exchange *x, const struct compose *c, const char *par
 	x->reg.snap = NULL;
 }
 
-int casework_submit(struct exchange *x, struct compose *c, const char *partner,
-                    const char *purpose, const char *label, char entry[SPOOL_ID_MAX])
+int casework_submit(struct exchange *x, struct compose *c, const char *partner, const char *purpose,
+                    const char *label, char entry[SPOOL_ID_MAX])
 {
 	char *stage = spool_stage(x->spool), *src = NULL, *out = NULL, *problems = NULL;
 	struct disclose_counts n = {0};
@@ -328,8 +327,8 @@ int casework_case_closed(struct setup *s, const char *case_id)
 		const char *purpose = cmd_partner_value(s, cp.names[i], "purpose");
 		rc = casework_transaction(&x, &t, &c, serial);
 		if (rc == 0)
-			rc = casework_submit(&x, &c, cp.names[i], purpose ? purpose : "child-support",
-			                     label, entry);
+			rc = casework_submit(&x, &c, cp.names[i],
+			                     purpose ? purpose : "child-support", label, entry);
 		if (rc == 0) {
 			struct ledger_request r = {0};
 			snprintf(r.id, sizeof r.id, "%s", serial);
@@ -342,7 +341,8 @@ int casework_case_closed(struct setup *s, const char *case_id)
 			snprintf(r.function, sizeof r.function, "MSC");
 			snprintf(r.action, sizeof r.action, "U");
 			snprintf(r.reason, sizeof r.reason, "GSCLO");
-			snprintf(r.purpose, sizeof r.purpose, "%s", purpose ? purpose : "child-support");
+			snprintf(r.purpose, sizeof r.purpose, "%s",
+			         purpose ? purpose : "child-support");
 			snprintf(r.status, sizeof r.status, "sent");
 			snprintf(r.entry, sizeof r.entry, "%s", entry);
 			rc = casework_remember(&x, &r);
@@ -368,7 +368,7 @@ struct inbound {
 	struct exchange *x;
 	const char *partner, *family, *target;
 	const struct family *fam;
-	char *group;                /* the record's lines, '\n' after each */
+	char *group; /* the record's lines, '\n' after each */
 	size_t glen;
 	const struct record *lead;
 	char header_batch[16]; /* the batch number of the header read last */
@@ -444,8 +444,9 @@ static void locate_response(struct inbound *in)
 		return;
 	}
 	if (found == 1) {
-		say(in, "WARN: a locate %s for case %s matches no locate request sent to %s; kept "
-		        "as unmatched",
+		say(in,
+		    "WARN: a locate %s for case %s matches no locate request sent to %s; kept "
+		    "as unmatched",
 		    notice ? "notice" : "response", case_id, in->partner);
 		record_response(in, "", notice ? "FN" : agency, "", key);
 		return;
@@ -493,8 +494,8 @@ static void subject_of(struct inbound *in, struct ledger_request *r)
 	for (const char *line = in->group; *line;) {
 		const char *end = strchr(line, '\n');
 		const struct record *rec = mapping_record_of_line(in->fam, line);
-		const struct field *f = rec && strcmp(rec->id, "NI") == 0 ? mapping_field(rec, "ssn")
-		                                                            : NULL;
+		const struct field *f =
+		    rec && strcmp(rec->id, "NI") == 0 ? mapping_field(rec, "ssn") : NULL;
 		if (f && !field_is_blank(f, line + f->at - 1)) {
 			char ssn[10];
 			memcpy(ssn, line + f->at - 1, 9);
@@ -530,8 +531,9 @@ static void transaction(struct inbound *in)
 		if (found < 0) {
 			in->failed = -1;
 		} else if (found == 1) {
-			say(in, "WARN: %s %s %s serial %s answers no transaction we sent to %s; kept "
-			        "as unmatched",
+			say(in,
+			    "WARN: %s %s %s serial %s answers no transaction we sent to %s; kept "
+			    "as unmatched",
 			    function, action, reason, serial, in->partner);
 			record_response(in, "", action, reason, key);
 		} else {
@@ -589,7 +591,8 @@ static void transaction(struct inbound *in)
 		acknowledge(in, &r);
 }
 
-static void ack_line(struct inbound *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void ack_line(struct inbound *in, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void ack_line(struct inbound *in, const char *fmt, ...)
 {
 	char line[600];
@@ -626,7 +629,8 @@ static void fcr_ack(struct inbound *in)
 		value(in->lead, in->group, name, message, sizeof message);
 		if (code[0]) {
 			size_t o = strlen(codes);
-			snprintf(codes + o, sizeof codes - o, "%s%s %s", o ? "; " : "", code, message);
+			snprintf(codes + o, sizeof codes - o, "%s%s %s", o ? "; " : "", code,
+			         message);
 		}
 	}
 	if (strcmp(ack, "REJCT") == 0)
@@ -657,10 +661,11 @@ static void ndnh_control(struct inbound *in)
 	in->ack_records += v[0];
 	in->ack_rejected += v[1];
 	if (v[1] > 0 || error[0])
-		ack_line(in, "R4 %s batch %s: %lu received, %lu rejected, %lu error records returned, "
-		             "%lu posted, %lu posted unverified%s%s",
-		         type, batch, v[0], v[1], v[2], v[3], v[4], error[0] ? "; batch error code " : "",
-		         error);
+		ack_line(in,
+		         "R4 %s batch %s: %lu received, %lu rejected, %lu error records returned, "
+		         "%lu posted, %lu posted unverified%s%s",
+		         type, batch, v[0], v[1], v[2], v[3], v[4],
+		         error[0] ? "; batch error code " : "", error);
 }
 
 /* Our entry for the batch a federal acknowledgement answers: done, or
@@ -679,14 +684,15 @@ static void settle_federal(struct inbound *in)
 		spool_list(x->spool, where[w], &e, &n);
 		for (size_t i = n; i-- > 0 && !have;)
 			if (strcmp(e[i].partner, in->partner) == 0 &&
-			    strcmp(e[i].family, family) == 0 && strcmp(e[i].batch, in->acked) == 0 &&
-			    strcmp(e[i].kind, "batch") == 0)
+			    strcmp(e[i].family, family) == 0 &&
+			    strcmp(e[i].batch, in->acked) == 0 && strcmp(e[i].kind, "batch") == 0)
 				found = e[i], have = true;
 		free(e);
 	}
 	if (!have) {
-		say(in, "WARN: acknowledges %s batch %s, which we did not send to %s; kept as "
-		        "unmatched",
+		say(in,
+		    "WARN: acknowledges %s batch %s, which we did not send to %s; kept as "
+		    "unmatched",
 		    family, in->acked, in->partner);
 		free(in->group);
 		in->group = xstrdup(in->ack_details ? in->ack_details : "");
@@ -712,16 +718,19 @@ static void settle_federal(struct inbound *in)
 		for (char *c = reason; *c; c++)
 			if (*c == '\n')
 				*c = c[1] ? '|' : '\0';
-		if (found.state != SPOOL_HOLD && spool_move(x->spool, &found, SPOOL_HOLD, reason) < 0)
+		if (found.state != SPOOL_HOLD &&
+		    spool_move(x->spool, &found, SPOOL_HOLD, reason) < 0)
 			in->failed = -1;
-		say(in, "%s: %s batch %s: %lu of %lu records rejected; held for a person (csgw queue "
-		        "show %s)",
+		say(in,
+		    "%s: %s batch %s: %lu of %lu records rejected; held for a person (csgw queue "
+		    "show %s)",
 		    found.id, family, in->acked, in->ack_rejected, in->ack_records, found.id);
 	} else {
 		if (found.state == SPOOL_SENT && spool_move(x->spool, &found, SPOOL_DONE, "") < 0)
 			in->failed = -1;
-		say(in, "%s: %s batch %s acknowledged: %lu records, none rejected%s", found.id, family,
-		    in->acked, in->ack_records, in->ack_held ? " (some held for SSN identification)" : "");
+		say(in, "%s: %s batch %s acknowledged: %lu records, none rejected%s", found.id,
+		    family, in->acked, in->ack_records,
+		    in->ack_held ? " (some held for SSN identification)" : "");
 	}
 }
 
@@ -795,8 +804,8 @@ static int on_line(void *ctx, const char *line, size_t len)
 	return 0;
 }
 
-int casework_inbound(struct exchange *x, const char *partner, const char *family,
-                     const char *path, const char *inbox, const char *target)
+int casework_inbound(struct exchange *x, const char *partner, const char *family, const char *path,
+                     const char *inbox, const char *target)
 {
 	struct inbound in = {.x = x, .partner = partner, .family = family, .target = target};
 	const char *format = cmd_partner_value(x->s, partner, "inbox_format");
@@ -851,9 +860,10 @@ static int count_one(void *ctx, const struct ledger_request *r)
 int casework_counts(struct ledger_db *db, const char *partner, struct casework_counts *n)
 {
 	char why[1024];
-	struct ledger_filter pending = {.direction = "out", .status = "pending", .partner = partner};
-	struct ledger_filter overdue = {.direction = "out", .partner = partner,
-	                                .due_before = (long long)time(NULL)};
+	struct ledger_filter pending = {
+	    .direction = "out", .status = "pending", .partner = partner};
+	struct ledger_filter overdue = {
+	    .direction = "out", .partner = partner, .due_before = (long long)time(NULL)};
 	memset(n, 0, sizeof *n);
 	if (db == NULL)
 		return 0;

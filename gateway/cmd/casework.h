@@ -45,8 +45,8 @@ int casework_batch_number(struct exchange *, const char *partner, const char *fa
  * logged, staged for csgw run (entry id in 'entry').  0; EX_DATAERR when it
  * is not a good batch; EX_NOPERM when the policy lets nothing of it go
  * (the rule and citation said); or another exit code, said why. */
-int casework_submit(struct exchange *, struct compose *, const char *partner,
-                    const char *purpose, const char *label, char entry[SPOOL_ID_MAX]);
+int casework_submit(struct exchange *, struct compose *, const char *partner, const char *purpose,
+                    const char *label, char entry[SPOOL_ID_MAX]);
 
 /* An interstate transaction to build (csgw refer, locate, case). */
 struct casework_txn {
@@ -86,8 +86,8 @@ void casework_today(char date[11]);
 /* A partner that csgw run delivers 'path' (a checked batch of 'family')
  * from, as inbox file 'target'.  0, or -1 when the ledger could not take
  * it (said on x->log; the delivery waits for the next cycle). */
-int casework_inbound(struct exchange *, const char *partner, const char *family,
-                     const char *path, const char *inbox, const char *target);
+int casework_inbound(struct exchange *, const char *partner, const char *family, const char *path,
+                     const char *inbox, const char *target);
 
 /* Pending outbound requests past their due time, and responses that
  * matched nothing, for csgw status. */

@@ -77,10 +77,10 @@ static int list_row(void *ctx, const struct ledger_request *r)
 static int list(struct setup *s, struct ledger_db *db, const char *kind, int argc, char **argv)
 {
 	static const struct option options[] = {
-	    {"inbound", no_argument, NULL, 'i'},  {"outbound", no_argument, NULL, 'o'},
-	    {"status", required_argument, NULL, 's'}, {"case", required_argument, NULL, 'c'},
+	    {"inbound", no_argument, NULL, 'i'},       {"outbound", no_argument, NULL, 'o'},
+	    {"status", required_argument, NULL, 's'},  {"case", required_argument, NULL, 'c'},
 	    {"partner", required_argument, NULL, 'p'}, {"overdue", no_argument, NULL, 'O'},
-	    {"mine", no_argument, NULL, 'm'},     {NULL, 0, NULL, 0},
+	    {"mine", no_argument, NULL, 'm'},          {NULL, 0, NULL, 0},
 	};
 	struct ledger_filter f = {.kind = kind};
 	int c;
@@ -88,18 +88,31 @@ static int list(struct setup *s, struct ledger_db *db, const char *kind, int arg
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (c) {
-		case 'i': f.direction = "in"; break;
-		case 'o': f.direction = "out"; break;
-		case 's': f.status = optarg; break;
-		case 'c': f.case_id = optarg; break;
-		case 'p': f.partner = optarg; break;
-		case 'O': f.due_before = (long long)time(NULL); break;
+		case 'i':
+			f.direction = "in";
+			break;
+		case 'o':
+			f.direction = "out";
+			break;
+		case 's':
+			f.status = optarg;
+			break;
+		case 'c':
+			f.case_id = optarg;
+			break;
+		case 'p':
+			f.partner = optarg;
+			break;
+		case 'O':
+			f.due_before = (long long)time(NULL);
+			break;
 		case 'm': {
 			const struct passwd *pw = getpwuid(getuid());
 			f.actor = pw ? pw->pw_name : "csgw";
 			break;
 		}
-		default: return EX_USAGE;
+		default:
+			return EX_USAGE;
 		}
 	}
 	if (optind != argc) {
@@ -113,10 +126,10 @@ static int list(struct setup *s, struct ledger_db *db, const char *kind, int arg
 		return EX_IOERR;
 	}
 	if (l.n == 0)
-		printf("no %s requests%s\n", kind, f.status || f.case_id || f.partner ||
-		                                           f.due_before || f.actor || f.direction
-		                                       ? " match"
-		                                       : " yet");
+		printf("no %s requests%s\n", kind,
+		       f.status || f.case_id || f.partner || f.due_before || f.actor || f.direction
+		           ? " match"
+		           : " yet");
 	return 0;
 }
 
@@ -259,7 +272,8 @@ static int show_response(void *ctx, const struct ledger_response *resp)
 		bool is_fti = fti >= 0 && (fd->categories & (1u << fti));
 		fti_shown |= is_fti;
 		printf("      %-38s %s%s\n", name, shown,
-		       is_fti ? "   [FTI: federal tax information, IRC 6103; no redisclosure]" : "");
+		       is_fti ? "   [FTI: federal tax information, IRC 6103; no redisclosure]"
+		              : "");
 	}
 	if (fti_shown && v->audit)
 		log_fti_access(v, resp, recs[0]->id);
@@ -283,7 +297,8 @@ static int show(struct setup *s, struct ledger_db *db, int argc, char **argv)
 		return EX_IOERR;
 	}
 	if (found == 1) {
-		fprintf(stderr, "csgw: no request %s (csgw locate list, csgw refer list)\n", argv[1]);
+		fprintf(stderr, "csgw: no request %s (csgw locate list, csgw refer list)\n",
+		        argv[1]);
 		return EX_NOINPUT;
 	}
 	when(r.created, created, sizeof created);

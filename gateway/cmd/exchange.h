@@ -87,8 +87,7 @@ void exchange_request(struct exchange *, const char *partner, const char *purpos
  * (core/disclose.h).  *problems (caller frees) says what was wrong. */
 enum disclose_status exchange_decide(struct exchange *, const char *partner, const char *purpose,
                                      const char *input, const struct batch_type *fixed,
-                                     const char *out, struct disclose_counts *,
-                                     char **problems);
+                                     const char *out, struct disclose_counts *, char **problems);
 
 /* Where csgw run keeps a partner's last exchange (SPOOL/.partner-NAME.state). */
 struct partner_state {

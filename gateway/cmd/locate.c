@@ -75,9 +75,8 @@ static void log_refusal(struct exchange *x, const char *partner, const char *pur
 }
 
 /* The FPLS request: a locate-request batch of one FP record. */
-static int compose_fpls(struct exchange *x, const char *partner, const char *id,
-                        const char *type, const char *const *set, size_t nset,
-                        struct compose *c)
+static int compose_fpls(struct exchange *x, const char *partner, const char *id, const char *type,
+                        const char *const *set, size_t nset, struct compose *c)
 {
 	const struct batch_type *bt = mapping_batch(x->s->set, "locate-request");
 	const char *ours = conf_value(&x->s->conf, "gateway", "state");
@@ -96,9 +95,10 @@ static int compose_fpls(struct exchange *x, const char *partner, const char *id,
 	for (size_t i = 0; i < 4; i++)
 		if (compose_set(c, h, head[i][0], head[i][1], err, sizeof err) < 0)
 			goto bad;
-	const char *rec[][2] = {
-	    {"actionType", "A"}, {"userField", id}, {"locateRequestType", type},
-	    {"participantType", "NP"}};
+	const char *rec[][2] = {{"actionType", "A"},
+	                        {"userField", id},
+	                        {"locateRequestType", type},
+	                        {"participantType", "NP"}};
 	for (size_t i = 0; i < 4; i++)
 		if (compose_set(c, fp, rec[i][0], rec[i][1], err, sizeof err) < 0)
 			goto bad;
@@ -121,11 +121,16 @@ static int add(char **set, size_t *n, char *assignment)
 static int locate_request(struct globals *g, int argc, char **argv)
 {
 	static const struct option options[] = {
-	    {"case", required_argument, NULL, 'C'},    {"ssn", required_argument, NULL, 's'},
-	    {"name", required_argument, NULL, 'n'},    {"dob", required_argument, NULL, 'd'},
-	    {"sex", required_argument, NULL, 'x'},     {"member", required_argument, NULL, 'm'},
-	    {"purpose", required_argument, NULL, 'p'}, {"sources", required_argument, NULL, 'S'},
-	    {"partner", required_argument, NULL, 'P'}, {"requester", required_argument, NULL, 'r'},
+	    {"case", required_argument, NULL, 'C'},
+	    {"ssn", required_argument, NULL, 's'},
+	    {"name", required_argument, NULL, 'n'},
+	    {"dob", required_argument, NULL, 'd'},
+	    {"sex", required_argument, NULL, 'x'},
+	    {"member", required_argument, NULL, 'm'},
+	    {"purpose", required_argument, NULL, 'p'},
+	    {"sources", required_argument, NULL, 'S'},
+	    {"partner", required_argument, NULL, 'P'},
+	    {"requester", required_argument, NULL, 'r'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *case_id = NULL, *ssn = NULL, *name = NULL, *dob = NULL, *sex = NULL,
@@ -142,17 +147,38 @@ static int locate_request(struct globals *g, int argc, char **argv)
 	optind = 0;
 	while (rc == 0 && (c = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (c) {
-		case 'C': case_id = optarg; break;
-		case 's': ssn = optarg; break;
-		case 'n': name = optarg; break;
-		case 'd': dob = optarg; break;
-		case 'x': sex = optarg; break;
-		case 'm': member = optarg; break;
-		case 'p': purpose = optarg; break;
-		case 'S': sources = optarg; break;
-		case 'P': partner = optarg; break;
-		case 'r': requester = optarg; break;
-		default: rc = EX_USAGE;
+		case 'C':
+			case_id = optarg;
+			break;
+		case 's':
+			ssn = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'd':
+			dob = optarg;
+			break;
+		case 'x':
+			sex = optarg;
+			break;
+		case 'm':
+			member = optarg;
+			break;
+		case 'p':
+			purpose = optarg;
+			break;
+		case 'S':
+			sources = optarg;
+			break;
+		case 'P':
+			partner = optarg;
+			break;
+		case 'r':
+			requester = optarg;
+			break;
+		default:
+			rc = EX_USAGE;
 		}
 	}
 	if (rc == 0 && (optind != argc || !case_id || !ssn || !name || !purpose)) {
@@ -171,8 +197,9 @@ static int locate_request(struct globals *g, int argc, char **argv)
 	opened = true;
 	audit_subject_key(x.reg.key, digits, subject);
 	if (partner == NULL && (partner = fpls_partner(&s)) == NULL) {
-		fprintf(stderr, "csgw: no [partner] of class federal-office takes locate in %s; name "
-		                "one with --partner\n",
+		fprintf(stderr,
+		        "csgw: no [partner] of class federal-office takes locate in %s; name "
+		        "one with --partner\n",
 		        cmd_conf_name(&s));
 		rc = EX_CONFIG;
 		goto out;

@@ -18,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd/cmd.h"
 #include "cmd/casework.h"
+#include "cmd/cmd.h"
 #include "cmd/registry.h"
 #include "core/audit.h"
 #include "core/disclose.h"

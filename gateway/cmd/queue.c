@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd/cmd.h"
 #include "cmd/casework.h"
+#include "cmd/cmd.h"
 #include "cmd/exchange.h"
 #include "core/audit.h"
 #include "core/schedule.h"
@@ -248,8 +248,9 @@ static void print_json(const struct status *s)
 		cmd_json_string(v->st.failure);
 		printf(",\"outgoing\":{\"count\":%lu,\"oldest_age\":%lld}", v->outgoing,
 		       v->outgoing_oldest ? (long long)(now - v->outgoing_oldest) : 0LL);
-		printf(",\"requests\":{\"waiting\":%lld,\"overdue\":%lld,\"unmatched_answers\":%lld}",
-		       v->cw.pending, v->cw.overdue, v->cw.unmatched);
+		printf(
+		    ",\"requests\":{\"waiting\":%lld,\"overdue\":%lld,\"unmatched_answers\":%lld}",
+		    v->cw.pending, v->cw.overdue, v->cw.unmatched);
 		printf(",\"quarantined_inbound\":%lu,\"states\":{", v->bad_inbound);
 		for (int st = 0; st < SPOOL_NSTATES; st++)
 			printf("%s\"%s\":{\"count\":%lu,\"oldest_age\":%lld}", st ? "," : "",
@@ -329,9 +330,10 @@ static void print_text(const struct status *s)
 		       v->outgoing, v->outgoing ? " (oldest " : "", v->outgoing ? a : "",
 		       v->outgoing ? ")" : "", v->bad_inbound);
 		if (v->cw.pending || v->cw.overdue || v->cw.unmatched)
-			printf("  requests: %lld waiting for an answer (%lld overdue); %lld answer(s) "
-			       "matched no request\n",
-			       v->cw.pending, v->cw.overdue, v->cw.unmatched);
+			printf(
+			    "  requests: %lld waiting for an answer (%lld overdue); %lld answer(s) "
+			    "matched no request\n",
+			    v->cw.pending, v->cw.overdue, v->cw.unmatched);
 	}
 	unsigned long bad = status_problems(s);
 	if (s->nattention == 0 && bad == 0) {
@@ -351,14 +353,15 @@ static void print_text(const struct status *s)
 		printf("  %-16s overdue    %-6s %s %s %s for case %s: no answer, due %s ago "
 		       "(csgw %s show %s)\n",
 		       r->id, r->partner, r->serial[0] ? r->function : "FPLS",
-		       r->serial[0] ? r->action : "locate", r->serial[0] ? r->reason : "", r->case_id,
-		       due, strcmp(r->kind, "locate") == 0 ? "locate" : "refer", r->id);
+		       r->serial[0] ? r->action : "locate", r->serial[0] ? r->reason : "",
+		       r->case_id, due, strcmp(r->kind, "locate") == 0 ? "locate" : "refer", r->id);
 	}
 	for (size_t i = 0; i < s->np; i++)
 		if (s->p[i].cw.unmatched)
-			printf("  %s: %lld answer(s) matched no request we sent (csgw refer list; the "
-			       "files are in the inbox)\n",
-			       s->p[i].name, s->p[i].cw.unmatched);
+			printf(
+			    "  %s: %lld answer(s) matched no request we sent (csgw refer list; the "
+			    "files are in the inbox)\n",
+			    s->p[i].name, s->p[i].cw.unmatched);
 	for (size_t i = 0; i < s->np; i++)
 		if (s->p[i].bad_inbound)
 			printf(

@@ -12,8 +12,8 @@
 #include "cmd/casework.h"
 #include "cmd/cmd.h"
 #include "core/audit.h"
-#include "util/ini.h"
 #include "util/alloc.h"
+#include "util/ini.h"
 
 static const char refer_usage[] =
     "usage: csgw [-c FILE] refer --to STATE --function F --action A --reason CODE\n"
@@ -63,8 +63,9 @@ int casework_name_fields(const char *name, const char *element, char *out[3])
 {
 	const char *comma = strchr(name, ',');
 	if (comma == NULL || comma == name) {
-		fprintf(stderr, "csgw: --name '%s': expected \"LAST, FIRST\" (or \"LAST, FIRST "
-		                "MIDDLE\")\n",
+		fprintf(stderr,
+		        "csgw: --name '%s': expected \"LAST, FIRST\" (or \"LAST, FIRST "
+		        "MIDDLE\")\n",
 		        name);
 		return EX_USAGE;
 	}
@@ -93,20 +94,13 @@ int casework_name_fields(const char *name, const char *element, char *out[3])
 static int refer_send(struct globals *g, int argc, char **argv)
 {
 	static const struct option options[] = {
-	    {"to", required_argument, NULL, 't'},
-	    {"function", required_argument, NULL, 'f'},
-	    {"action", required_argument, NULL, 'a'},
-	    {"reason", required_argument, NULL, 'r'},
-	    {"case", required_argument, NULL, 'C'},
-	    {"other-case", required_argument, NULL, 'O'},
-	    {"serial", required_argument, NULL, 'S'},
-	    {"respond-to", required_argument, NULL, 'R'},
-	    {"field", required_argument, NULL, 'F'},
-	    {"ssn", required_argument, NULL, 's'},
-	    {"name", required_argument, NULL, 'n'},
-	    {"dob", required_argument, NULL, 'd'},
-	    {"purpose", required_argument, NULL, 'p'},
-	    {NULL, 0, NULL, 0},
+	    {"to", required_argument, NULL, 't'},      {"function", required_argument, NULL, 'f'},
+	    {"action", required_argument, NULL, 'a'},  {"reason", required_argument, NULL, 'r'},
+	    {"case", required_argument, NULL, 'C'},    {"other-case", required_argument, NULL, 'O'},
+	    {"serial", required_argument, NULL, 'S'},  {"respond-to", required_argument, NULL, 'R'},
+	    {"field", required_argument, NULL, 'F'},   {"ssn", required_argument, NULL, 's'},
+	    {"name", required_argument, NULL, 'n'},    {"dob", required_argument, NULL, 'd'},
+	    {"purpose", required_argument, NULL, 'p'}, {NULL, 0, NULL, 0},
 	};
 	const char *to = NULL, *ssn = NULL, *name = NULL, *dob = NULL, *purpose = NULL,
 	           *respond = NULL;
@@ -122,20 +116,47 @@ static int refer_send(struct globals *g, int argc, char **argv)
 	optind = 0;
 	while (rc == 0 && (c = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (c) {
-		case 't': to = optarg; break;
-		case 'f': t.function = optarg; break;
-		case 'a': t.action = optarg; break;
-		case 'r': t.reason = optarg; break;
-		case 'C': t.case_id = optarg; break;
-		case 'O': t.other_case = optarg; break;
-		case 'S': t.serial = optarg; break;
-		case 'R': respond = optarg; break;
-		case 'F': fields[nf++] = xstrdup(optarg); break;
-		case 's': ssn = optarg; break;
-		case 'n': name = optarg; break;
-		case 'd': dob = optarg; break;
-		case 'p': purpose = optarg; break;
-		default: rc = EX_USAGE;
+		case 't':
+			to = optarg;
+			break;
+		case 'f':
+			t.function = optarg;
+			break;
+		case 'a':
+			t.action = optarg;
+			break;
+		case 'r':
+			t.reason = optarg;
+			break;
+		case 'C':
+			t.case_id = optarg;
+			break;
+		case 'O':
+			t.other_case = optarg;
+			break;
+		case 'S':
+			t.serial = optarg;
+			break;
+		case 'R':
+			respond = optarg;
+			break;
+		case 'F':
+			fields[nf++] = xstrdup(optarg);
+			break;
+		case 's':
+			ssn = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'd':
+			dob = optarg;
+			break;
+		case 'p':
+			purpose = optarg;
+			break;
+		default:
+			rc = EX_USAGE;
 		}
 	}
 	if (rc == 0 && optind != argc) {
@@ -234,7 +255,8 @@ static int refer_send(struct globals *g, int argc, char **argv)
 	if (answer && respond) {
 		char why[1024];
 		if (ledger_request_set_status(x.ledger, theirs.id,
-		                              strcmp(t.action, "P") == 0 ? "answered" : "acknowledged",
+		                              strcmp(t.action, "P") == 0 ? "answered"
+		                                                         : "acknowledged",
 		                              (long long)time(NULL), why, sizeof why) < 0)
 			fprintf(stderr, "csgw: %s\n", why);
 	}

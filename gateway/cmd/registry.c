@@ -13,7 +13,6 @@
 #include "core/audit.h"
 #include "util/alloc.h"
 
-
 /* Opens the registry and reads the subject key.  0 or an exit code. */
 int cmd_registry_open(const struct setup *s, bool create, struct registry *r)
 {

@@ -115,8 +115,7 @@ static long child_rank(const struct record *lead, const struct record *r)
 	return -1;
 }
 
-int compose_assign(struct compose *c, size_t lead, const char *assignment, char *err,
-                   size_t errlen)
+int compose_assign(struct compose *c, size_t lead, const char *assignment, char *err, size_t errlen)
 {
 	const char *dot = strchr(assignment, '.'), *eq = strchr(assignment, '=');
 	if (dot == NULL || eq == NULL || dot > eq) {
@@ -183,8 +182,8 @@ void compose_counts(struct compose *c)
 				continue;
 			unsigned long n = 0;
 			for (size_t j = from; j < to; j++)
-				if (c->records[j] != c->bt->header && c->records[j] != c->bt->trailer &&
-				    counted(f, c->records[j]))
+				if (c->records[j] != c->bt->header &&
+				    c->records[j] != c->bt->trailer && counted(f, c->records[j]))
 					n++;
 			set_number(c, i, f, n);
 		}

@@ -41,8 +41,7 @@ int compose_set(struct compose *, size_t line, const char *field, const char *va
                 size_t errlen);
 /* "element.field=value": the field of the last line of that element (one
  * is added after 'lead' in child order when there is none yet). */
-int compose_assign(struct compose *, size_t lead, const char *assignment, char *err,
-                   size_t errlen);
+int compose_assign(struct compose *, size_t lead, const char *assignment, char *err, size_t errlen);
 void compose_counts(struct compose *);
 /* The lines, each with '\n'.  0 or -1 (errno). */
 int compose_write(const struct compose *, FILE *);

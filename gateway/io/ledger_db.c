@@ -24,13 +24,12 @@ static int fail(struct ledger_db *l, const char *what, char *why, size_t whylen)
 	return -1;
 }
 
-#define REQUEST_COLUMNS                                                                           \
-	"id, kind, direction, partner, case_id, other_case, serial, function, action, reason, "   \
-	"purpose, requester, subject_key, subject_mask, member_id, status, actor, entry, "        \
+#define REQUEST_COLUMNS                                                                            \
+	"id, kind, direction, partner, case_id, other_case, serial, function, action, reason, "    \
+	"purpose, requester, subject_key, subject_mask, member_id, status, actor, entry, "         \
 	"created, due, answered"
 
-int ledger_db_open(const char *path, bool create, struct ledger_db **out, char *why,
-                   size_t whylen)
+int ledger_db_open(const char *path, bool create, struct ledger_db **out, char *why, size_t whylen)
 {
 	struct ledger_db *l = xcalloc(1, sizeof *l);
 	static const char schema[] =
@@ -101,8 +100,7 @@ static sqlite3_stmt *prepare(struct ledger_db *l, const char *sql, char *why, si
 }
 
 /* Runs a statement that returns no rows. */
-static int done(struct ledger_db *l, sqlite3_stmt *st, const char *what, char *why,
-                size_t whylen)
+static int done(struct ledger_db *l, sqlite3_stmt *st, const char *what, char *why, size_t whylen)
 {
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
@@ -119,10 +117,11 @@ int ledger_next(struct ledger_db *l, const char *counter, long long first, long 
                 char *why, size_t whylen)
 {
 	/* One statement: two processes never get the same value. */
-	sqlite3_stmt *st = prepare(l,
-	                           "INSERT INTO counters(name, value) VALUES(?1, ?2) ON CONFLICT(name) "
-	                           "DO UPDATE SET value = value + 1 RETURNING value",
-	                           why, whylen);
+	sqlite3_stmt *st =
+	    prepare(l,
+	            "INSERT INTO counters(name, value) VALUES(?1, ?2) ON CONFLICT(name) "
+	            "DO UPDATE SET value = value + 1 RETURNING value",
+	            why, whylen);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, counter, -1, SQLITE_STATIC);
@@ -146,10 +145,10 @@ int ledger_request_add(struct ledger_db *l, const struct ledger_request *r, char
 	                           why, whylen);
 	if (st == NULL)
 		return -1;
-	const char *v[] = {r->id,       r->kind,        r->direction,   r->partner,   r->case_id,
-	                   r->other_case, r->serial,    r->function,    r->action,    r->reason,
-	                   r->purpose,  r->requester,   r->subject_key, r->subject_mask,
-	                   r->member_id, r->status,     r->actor,       r->entry};
+	const char *v[] = {
+	    r->id,          r->kind,         r->direction, r->partner, r->case_id, r->other_case,
+	    r->serial,      r->function,     r->action,    r->reason,  r->purpose, r->requester,
+	    r->subject_key, r->subject_mask, r->member_id, r->status,  r->actor,   r->entry};
 	int i = 0;
 	for (; i < (int)(sizeof v / sizeof v[0]); i++)
 		sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
@@ -162,16 +161,16 @@ int ledger_request_add(struct ledger_db *l, const struct ledger_request *r, char
 static void read_request(sqlite3_stmt *st, struct ledger_request *r)
 {
 	memset(r, 0, sizeof *r);
-	char *t[] = {r->id,      r->kind,       r->direction,  r->partner,     r->case_id,
-	             r->other_case, r->serial,  r->function,   r->action,      r->reason,
-	             r->purpose, r->requester,  r->subject_key, r->subject_mask, r->member_id,
-	             r->status,  r->actor,      r->entry};
-	size_t z[] = {sizeof r->id,         sizeof r->kind,         sizeof r->direction,
-	              sizeof r->partner,    sizeof r->case_id,      sizeof r->other_case,
-	              sizeof r->serial,     sizeof r->function,     sizeof r->action,
-	              sizeof r->reason,     sizeof r->purpose,      sizeof r->requester,
+	char *t[] = {r->id,         r->kind,      r->direction,   r->partner,      r->case_id,
+	             r->other_case, r->serial,    r->function,    r->action,       r->reason,
+	             r->purpose,    r->requester, r->subject_key, r->subject_mask, r->member_id,
+	             r->status,     r->actor,     r->entry};
+	size_t z[] = {sizeof r->id,          sizeof r->kind,         sizeof r->direction,
+	              sizeof r->partner,     sizeof r->case_id,      sizeof r->other_case,
+	              sizeof r->serial,      sizeof r->function,     sizeof r->action,
+	              sizeof r->reason,      sizeof r->purpose,      sizeof r->requester,
 	              sizeof r->subject_key, sizeof r->subject_mask, sizeof r->member_id,
-	              sizeof r->status,     sizeof r->actor,        sizeof r->entry};
+	              sizeof r->status,      sizeof r->actor,        sizeof r->entry};
 	int i = 0;
 	for (; i < (int)(sizeof t / sizeof t[0]); i++)
 		text(st, i, t[i], z[i]);
@@ -205,8 +204,7 @@ int ledger_request_get(struct ledger_db *l, const char *id, struct ledger_reques
 }
 
 int ledger_request_by_serial(struct ledger_db *l, const char *partner, const char *direction,
-                             const char *serial, struct ledger_request *r, char *why,
-                             size_t whylen)
+                             const char *serial, struct ledger_request *r, char *why, size_t whylen)
 {
 	sqlite3_stmt *st = prepare(l,
 	                           "SELECT " REQUEST_COLUMNS " FROM requests WHERE partner = ? AND "
@@ -241,8 +239,8 @@ int ledger_request_by_case(struct ledger_db *l, const char *partner, const char 
 int ledger_request_set_status(struct ledger_db *l, const char *id, const char *status,
                               long long when, char *why, size_t whylen)
 {
-	sqlite3_stmt *st = prepare(l, "UPDATE requests SET status = ?, answered = ? WHERE id = ?",
-	                           why, whylen);
+	sqlite3_stmt *st =
+	    prepare(l, "UPDATE requests SET status = ?, answered = ? WHERE id = ?", why, whylen);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
@@ -259,7 +257,8 @@ int ledger_requests(struct ledger_db *l, const struct ledger_filter *f, ledger_r
 	    "SELECT " REQUEST_COLUMNS " FROM requests WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS "
 	    "NULL OR direction = ?2) AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR partner = "
 	    "?4) AND (?5 IS NULL OR case_id = ?5 OR other_case = ?5) AND (?6 IS NULL OR actor = "
-	    "?6) AND (?7 = 0 OR (status IN ('pending', 'acknowledged') AND due > 0 AND due < ?7)) ORDER BY created "
+	    "?6) AND (?7 = 0 OR (status IN ('pending', 'acknowledged') AND due > 0 AND due < ?7)) "
+	    "ORDER BY created "
 	    "DESC, rowid DESC",
 	    why, whylen);
 	if (st == NULL)
@@ -285,10 +284,11 @@ int ledger_requests(struct ledger_db *l, const struct ledger_filter *f, ledger_r
 int ledger_response_add(struct ledger_db *l, const struct ledger_response *r, char *why,
                         size_t whylen)
 {
-	sqlite3_stmt *st = prepare(l,
-	                           "INSERT OR IGNORE INTO responses(request, partner, family, source, reason, "
-	                           "key, file, received, lines) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	                           why, whylen);
+	sqlite3_stmt *st =
+	    prepare(l,
+	            "INSERT OR IGNORE INTO responses(request, partner, family, source, reason, "
+	            "key, file, received, lines) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	            why, whylen);
 	if (st == NULL)
 		return -1;
 	const char *v[] = {r->request, r->partner, r->family, r->source,

@@ -20,13 +20,13 @@
 struct ledger_db;
 
 struct ledger_request {
-	char id[32];        /* L-000001 (locate) or the 12-digit serial (referral) */
-	char kind[16];      /* "locate" or "referral" */
-	char direction[8];  /* "out" (we asked) or "in" (a partner asked us) */
-	char partner[64];   /* whom we asked, or who asked */
-	char case_id[32];   /* our case id (the partner's, for "in") */
+	char id[32];       /* L-000001 (locate) or the 12-digit serial (referral) */
+	char kind[16];     /* "locate" or "referral" */
+	char direction[8]; /* "out" (we asked) or "in" (a partner asked us) */
+	char partner[64];  /* whom we asked, or who asked */
+	char case_id[32];  /* our case id (the partner's, for "in") */
 	char other_case[32];
-	char serial[16];    /* 12 digits; "" for a request to the FPLS */
+	char serial[16]; /* 12 digits; "" for a request to the FPLS */
 	char function[8], action[4], reason[8];
 	char purpose[32], requester[32]; /* requester: the class the answer is for */
 	char subject_key[65], subject_mask[16], member_id[32];
@@ -40,10 +40,10 @@ struct ledger_response {
 	long long n;
 	char request[32]; /* "" when it matched no request */
 	char partner[64], family[16];
-	char source[8];   /* agency code (FF), FN, or the transaction's action */
-	char reason[8];   /* the transaction's reason code */
-	char key[64];     /* what it was matched by: serial, or case/member */
-	char file[256];   /* the delivered file it came in */
+	char source[8]; /* agency code (FF), FN, or the transaction's action */
+	char reason[8]; /* the transaction's reason code */
+	char key[64];   /* what it was matched by: serial, or case/member */
+	char file[256]; /* the delivered file it came in */
 	long long received;
 	char *lines; /* the record's fixed-width lines, '\n' between them */
 };
@@ -60,16 +60,14 @@ void ledger_db_close(struct ledger_db *);
 int ledger_next(struct ledger_db *, const char *counter, long long first, long long *value,
                 char *why, size_t whylen);
 
-int ledger_request_add(struct ledger_db *, const struct ledger_request *, char *why,
-                       size_t whylen);
+int ledger_request_add(struct ledger_db *, const struct ledger_request *, char *why, size_t whylen);
 /* By id.  0, 1 (none), -1. */
 int ledger_request_get(struct ledger_db *, const char *id, struct ledger_request *, char *why,
                        size_t whylen);
 /* The request with this serial in this direction exchanged with this
  * partner.  0, 1 (none), -1. */
 int ledger_request_by_serial(struct ledger_db *, const char *partner, const char *direction,
-                             const char *serial, struct ledger_request *, char *why,
-                             size_t whylen);
+                             const char *serial, struct ledger_request *, char *why, size_t whylen);
 /* The latest pending outbound locate of a case (and member, when given)
  * sent to partner.  0, 1 (none), -1. */
 int ledger_request_by_case(struct ledger_db *, const char *partner, const char *case_id,

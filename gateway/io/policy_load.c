@@ -343,7 +343,8 @@ static void load_policy(struct loader *ld, xmlNodePtr root)
 			p->locate_types = xreallocarray(p->locate_types, p->purposes.n + 1,
 			                                sizeof *p->locate_types);
 			p->locate_types[p->purposes.n] = xml_node_attr(n, "locate-type");
-			const struct codelist *lt = mapping_codelist(ld->set, "locate-request-type");
+			const struct codelist *lt =
+			    mapping_codelist(ld->set, "locate-request-type");
 			const char *t = p->locate_types[p->purposes.n];
 			if (t && (lt == NULL || !codelist_has(lt, t, strlen(t))))
 				problem(ld, xmlGetLineNo(n),
