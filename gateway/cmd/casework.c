@@ -352,10 +352,6 @@ int casework_case_closed(struct setup *s, const char *case_id)
 		free(label);
 		compose_free(&c);
 	}
-	if (rc == 0 && cp.n == 0)
-		printf("case %s: no partner state has transactions on it; no closure notice to "
-		       "send\n",
-		       case_id);
 	free(cp.names);
 	free(cp.cases);
 	exchange_close(&x);
@@ -371,7 +367,8 @@ struct inbound {
 	char *group; /* the record's lines, '\n' after each */
 	size_t glen;
 	const struct record *lead;
-	char header_batch[16]; /* the batch number of the header read last */
+	struct registry_snapshot *snap; /* protections, for the status of an answer */
+	char header_batch[16];          /* the batch number of the header read last */
 	/* Federal acknowledgements (FD, FS, R4) of one of our batches. */
 	char acked[16];
 	unsigned long ack_records, ack_rejected, ack_held;
@@ -427,6 +424,20 @@ static void set_status(struct inbound *in, const char *id, const char *status)
 		in->failed = -1;
 }
 
+/* An answered locate whose subject has the family violence indicator
+ * here is "prohibited": its requester (unless a court) sees only the
+ * notice (csgw locate show decides that again, field by field). */
+static const char *answered_status(struct inbound *in, const struct ledger_request *req)
+{
+	const struct registry_snapshot *snap = in->snap;
+	if (strcmp(req->kind, "locate") == 0 && snap && req->subject_key[0] &&
+	    strcmp(req->requester, "court") != 0 &&
+	    (registry_snapshot_protections(snap, req->subject_key, req->case_id) &
+	     POLICY_FAMILY_VIOLENCE))
+		return "prohibited";
+	return "answered";
+}
+
 /* A locate response (FF) or notice (FN) from the FPLS. */
 static void locate_response(struct inbound *in)
 {
@@ -455,7 +466,7 @@ static void locate_response(struct inbound *in)
 	if (notice && strcmp(req.status, "pending") == 0)
 		set_status(in, req.id, "prohibited");
 	else if (!notice)
-		set_status(in, req.id, "answered");
+		set_status(in, req.id, answered_status(in, &req));
 	say(in, "%s for %s (case %s)", notice ? "disclosure-prohibited notice" : "locate response",
 	    req.id, case_id);
 }
@@ -539,7 +550,7 @@ static void transaction(struct inbound *in)
 		} else {
 			record_response(in, req.id, action, reason, key);
 			if (strcmp(action, "P") == 0)
-				set_status(in, req.id, "answered");
+				set_status(in, req.id, answered_status(in, &req));
 			else if (strcmp(req.status, "pending") == 0)
 				set_status(in, req.id, "acknowledged");
 			say(in, "%s %s %s answers %s (case %s)", function, action, reason, req.id,
@@ -829,6 +840,11 @@ int casework_inbound(struct exchange *x, const char *partner, const char *family
 	struct batch_counts counts = {0};
 	struct report rep = {.out = x->log, .file = target, .max = 5};
 	struct unmap_limits lim = {0};
+	/* Its own copy: acknowledging submits, which reads the registry too. */
+	if (cmd_registry_snapshot(&x->reg) != 0)
+		in.failed = -1;
+	in.snap = x->reg.snap;
+	x->reg.snap = NULL;
 	enum map_status st =
 	    unmap_read(x->s->set, path, x->s->test_env, &lim, &rep, on_line, &in, &counts);
 	flush_group(&in);
@@ -837,6 +853,7 @@ int casework_inbound(struct exchange *x, const char *partner, const char *family
 		in.failed = -1;
 	if (in.failed == 0 && in.acked[0])
 		settle_federal(&in);
+	registry_snapshot_free(in.snap);
 	free(in.ack_details);
 	if (in.write_fixed && (in.failed || out_commit(&in.fixed) < 0)) {
 		out_abort(&in.fixed);

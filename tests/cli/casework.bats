@@ -100,6 +100,9 @@ quick_locate() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"DISCLOSURE PROHIBITED, COURT ONLY"*"Only a court may receive"* ]]
 	[[ "$output" == *"L-FAMILY-VIOLENCE"* ]]
+	[[ "$output" == *"status        prohibited"* ]]
+	run "$CSGW" -c "$A" locate list --status prohibited
+	[[ "$output" == *"$id"* ]]
 	[[ "$output" != *"ACME"* ]]
 	# A court requester may see it (42 U.S.C. 653(b)(2)): the same answer
 	# is kept, only shown through the policy.

@@ -397,7 +397,7 @@ check_cases() {
 }
 
 @test "apply: nothing may go (65): no output, and the denials are logged all the same" {
-	run "$CSGW" -c "$CA" policy apply "$PKI/lr.xml" --partner OCSE --purpose parental-kidnapping -o out.xml
+	run "$CSGW" -c "$CA" policy apply "$PKI/lr.xml" --partner OCSE --purpose program-eligibility -o out.xml
 	[ "$status" -eq 65 ]
 	[[ "$output" == *"0 allowed, 0 redacted, 4 denied"* ]]
 	[[ "$output" == *"nothing may be sent: no output written"* ]]
