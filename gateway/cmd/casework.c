@@ -136,6 +136,13 @@ int casework_transaction(struct exchange *x, const struct casework_txn *t, struc
 			fprintf(stderr, "csgw: %s\n", err);
 			return EX_DATAERR;
 		}
+	for (size_t i = 0; i < t->nblocks; i++)
+		if (compose_add_child(c, lead, t->blocks[i]) < 0) {
+			fprintf(stderr,
+			        "csgw: block %zu (%.2s) is not a data block of a transaction\n",
+			        i + 1, t->blocks[i]);
+			return EX_DATAERR;
+		}
 	for (size_t i = 0; i < t->nfields; i++)
 		if (compose_assign(c, lead, t->fields[i], err, sizeof err) < 0) {
 			fprintf(stderr, "csgw: %s\n", err);

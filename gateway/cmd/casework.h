@@ -54,7 +54,9 @@ struct casework_txn {
 	const char *function, *action, *reason;
 	const char *case_id, *other_case; /* ours, and the partner's (may be NULL) */
 	const char *serial;               /* the request answered (A, P), NULL: a new one */
-	const char *const *fields;        /* "element.field=value", any block */
+	const char *const *blocks;        /* fixed-width lines of data blocks, in order */
+	size_t nblocks;
+	const char *const *fields; /* "element.field=value", any block */
 	size_t nfields;
 };
 /* Composes a referral batch holding one transaction.  0 with the serial

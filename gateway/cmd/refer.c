@@ -12,6 +12,8 @@
 #include "cmd/casework.h"
 #include "cmd/cmd.h"
 #include "core/audit.h"
+#include "core/field.h"
+#include "core/unmap.h"
 #include "util/alloc.h"
 #include "util/ini.h"
 
@@ -19,7 +21,7 @@ static const char refer_usage[] =
     "usage: csgw [-c FILE] refer --to STATE --function F --action A --reason CODE\n"
     "                  --case CASE [--other-case CASE] [--serial N]\n"
     "                  [--ssn S] [--name \"LAST, FIRST\"] [--dob YYYY-MM-DD]\n"
-    "                  [--field BLOCK.FIELD=VALUE]... [--purpose P]\n"
+    "                  [--field BLOCK.FIELD=VALUE]... [--purpose P] [FILE.xml]\n"
     "       csgw [-c FILE] refer --respond-to ID --action A|P --reason CODE [...]\n"
     "       csgw [-c FILE] refer list [--inbound | --outbound] [--status S] [--case C]\n"
     "                  [--overdue] [--mine]\n"
@@ -33,7 +35,9 @@ static const char refer_usage[] =
     "it answers: --serial, or --respond-to the ID that 'refer list --inbound'\n"
     "shows). Data blocks are filled with --field, by the element names of\n"
     "'csgw mapping show referral' (ncpIdentification.lastName=DOE); --ssn, --name\n"
-    "and --dob fill the NCP identification block.\n"
+    "and --dob fill the NCP identification block. FILE.xml, a referral batch of\n"
+    "one transaction (csgw map referral makes one), gives its data blocks, and its\n"
+    "codes and case ids where the options do not.\n"
     "\n"
     "Every code is checked against the code lists, the policy decides what may go\n"
     "(each decision logged; a closed enforcement case takes no ENF), and csgw run\n"
@@ -91,6 +95,67 @@ int casework_name_fields(const char *name, const char *element, char *out[3])
 	return 0;
 }
 
+/* A transaction given as a file: the referral batch (csgw map referral
+ * makes one from a fixed-width extract) with one transaction, whose data
+ * blocks are sent and whose codes and case ids are defaults. */
+struct given {
+	const struct family *fam;
+	unsigned transactions;
+	char *lead;   /* the TH line */
+	char **lines; /* its blocks */
+	size_t n;
+};
+
+static int given_line(void *ctx, const char *line, size_t len)
+{
+	struct given *g = ctx;
+	const struct record *r = mapping_record_of_line(g->fam, line);
+	if (r == NULL || strcmp(r->id, "RH") == 0 || strcmp(r->id, "RT") == 0)
+		return 0;
+	if (strcmp(r->id, "TH") == 0) {
+		if (g->transactions++ == 0)
+			g->lead = xstrndup(line, len);
+		return 0;
+	}
+	if (g->transactions == 1) {
+		g->lines = xreallocarray(g->lines, g->n + 1, sizeof *g->lines);
+		g->lines[g->n++] = xstrndup(line, len);
+	}
+	return 0;
+}
+
+static int read_given(const struct setup *s, const char *path, struct given *g)
+{
+	struct report rep = {.out = stderr, .file = path, .max = 10};
+	struct unmap_limits lim = {0};
+	struct batch_counts counts = {0};
+	g->fam = mapping_family(s->set, "referral");
+	enum map_status st =
+	    unmap_read(s->set, path, s->test_env, &lim, &rep, given_line, g, &counts);
+	report_finish(&rep);
+	bool referral = counts.batch && counts.batch->family == g->fam;
+	batch_counts_free(&counts);
+	if (st == MAP_NO_INPUT)
+		return EX_NOINPUT;
+	if (st != MAP_OK)
+		return EX_DATAERR;
+	if (!referral || g->transactions != 1) {
+		fprintf(stderr, "csgw refer: %s: expected a referral batch with one transaction\n",
+		        path);
+		return EX_DATAERR;
+	}
+	return 0;
+}
+
+/* A field of the given transaction, trimmed (caller frees), or NULL. */
+static char *given_value(const struct given *g, const char *name)
+{
+	const struct field *f = mapping_field(mapping_record(g->fam, "TH"), name);
+	const char *start = NULL;
+	size_t n = f ? field_trimmed(f, g->lead, &start) : 0;
+	return n ? xstrndup(start, n) : NULL;
+}
+
 static int refer_send(struct globals *g, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -112,6 +177,8 @@ static int refer_send(struct globals *g, int argc, char **argv)
 	struct exchange x;
 	bool opened = false;
 	struct compose comp = {0};
+	struct given given = {0};
+	char *from_file[6] = {0};
 
 	optind = 0;
 	while (rc == 0 && (c = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -159,10 +226,11 @@ static int refer_send(struct globals *g, int argc, char **argv)
 			rc = EX_USAGE;
 		}
 	}
-	if (rc == 0 && optind != argc) {
-		fprintf(stderr, "csgw refer: unexpected '%s'\n", argv[optind]);
+	if (rc == 0 && optind < argc - 1) {
+		fprintf(stderr, "csgw refer: unexpected '%s'\n", argv[optind + 1]);
 		rc = EX_USAGE;
 	}
+	const char *file = optind == argc - 1 ? argv[optind] : NULL;
 	if (rc)
 		goto out;
 	if ((rc = cmd_setup(g, true, &s)) != 0)
@@ -170,6 +238,24 @@ static int refer_send(struct globals *g, int argc, char **argv)
 	if ((rc = exchange_open(&s, stderr, NULL, &x)) != 0)
 		goto out_setup;
 	opened = true;
+	if (file && (rc = read_given(&s, file, &given)) != 0)
+		goto out_setup;
+	if (file) {
+		char **v[] = {&from_file[0], &from_file[1], &from_file[2],
+		              &from_file[3], &from_file[4], &from_file[5]};
+		static const char *const names[] = {"functionCode", "actionCode",
+		                                    "reasonCode",   "localCaseId",
+		                                    "otherCaseId",  "transactionSerialNumber"};
+		const char **into[] = {&t.function, &t.action,     &t.reason,
+		                       &t.case_id,  &t.other_case, &t.serial};
+		for (int i = 0; i < 6; i++) {
+			*v[i] = given_value(&given, names[i]);
+			if (*into[i] == NULL && i < 5)
+				*into[i] = *v[i];
+		}
+		t.blocks = (const char *const *)given.lines;
+		t.nblocks = given.n;
+	}
 	struct ledger_request theirs = {0};
 	if (respond) {
 		char why[1024];
@@ -205,6 +291,9 @@ static int refer_send(struct globals *g, int argc, char **argv)
 		goto out_setup;
 	}
 	bool answer = strcmp(t.action, "A") == 0 || strcmp(t.action, "P") == 0;
+	/* A file's serial counts for responses only: a request gets a new one. */
+	if (answer && t.serial == NULL && file)
+		t.serial = from_file[5];
 	if (answer && t.serial == NULL) {
 		fputs("csgw refer: a response (A or P) carries the serial of the request it "
 		      "answers: --serial N or --respond-to ID\n",
@@ -293,6 +382,12 @@ out_setup:
 	cmd_teardown(&s);
 out_fields:
 out:
+	for (size_t i = 0; i < given.n; i++)
+		free(given.lines[i]);
+	free(given.lines);
+	free(given.lead);
+	for (int i = 0; i < 6; i++)
+		free(from_file[i]);
 	for (size_t i = 0; i < nf; i++)
 		free(fields[i]);
 	free(fields);

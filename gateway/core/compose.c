@@ -92,6 +92,8 @@ int compose_set(struct compose *c, size_t line, const char *name, const char *va
 	return 0;
 }
 
+static long child_rank(const struct record *lead, const struct record *r);
+
 /* The lead's group: lines after it up to the next line that is not one
  * of its children. */
 static size_t group_end(const struct compose *c, size_t lead)
@@ -105,6 +107,17 @@ static size_t group_end(const struct compose *c, size_t lead)
 			break;
 	}
 	return i;
+}
+
+long compose_add_child(struct compose *c, size_t lead, const char *line)
+{
+	const struct record *r = mapping_record_of_line(c->bt->family, line);
+	if (r == NULL || child_rank(c->records[lead], r) < 0 || strlen(line) != r->length)
+		return -1;
+	size_t at = group_end(c, lead);
+	insert(c, at, r);
+	memcpy(c->lines[at], line, r->length);
+	return (long)at;
 }
 
 static long child_rank(const struct record *lead, const struct record *r)

@@ -35,6 +35,10 @@ void compose_free(struct compose *);
 /* A blank line of record 'id' at the end: its index, or -1 when the
  * family has no such record. */
 long compose_add(struct compose *, const char *id);
+/* A whole fixed-width line of a child record of the lead record at
+ * 'lead', placed at the end of its group: its index, or -1 when the line
+ * is not one of the lead's children (by length and record id). */
+long compose_add_child(struct compose *, size_t lead, const char *line);
 /* The last line of record 'id' at or after 'from', or -1. */
 long compose_find(const struct compose *, const char *id, size_t from);
 int compose_set(struct compose *, size_t line, const char *field, const char *value, char *err,

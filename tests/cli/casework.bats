@@ -271,8 +271,10 @@ fpls_conf() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == "L-000001: locate request for case CASE0010 (subject ***-**-3460) to OCSE for child-support"* ]]
+	"$CSGW" -c "$a" locate request --case CASE0011 --ssn 900-12-3461 --name "Roe, Ann" \
+		--purpose child-support >/dev/null
 	cycle "$a"
-	f=$(ls "$TO_TX"/*.xml)
+	f=$(grep -l "CASE0010" "$TO_TX"/*.xml)
 	xmllint --noout --schema "$CSGW_TOP/mappings/locate/locate.xsd" "$f"
 	grep -q "<locateRequestType>CS</locateRequestType>" "$f"
 	grep -q "<userField>L-000001</userField>" "$f" || grep -q "<userField>L000001</userField>" "$f"
@@ -282,12 +284,14 @@ fpls_conf() {
 	awk -v c="CASE0010       " -v m="L-000001       " '
 		/^FA/ { print; next }
 		/^FF/ && n < 2 { print substr($0, 1, 188) c m substr($0, 219); n++; next }
-		/^FZ/ { printf "FZ%08d%s\n", 2, substr($0, 11) }' \
+		/^FZ/ { printf "FN06%-15s%-15sFVCRT%461s\n", "CASE0011", "L-000002", ""
+			printf "FZ%08d%s\n", 3, substr($0, 11) }' \
 		"$DATA/locate-response.txt" >"$BATS_TEST_TMPDIR/resp.txt"
 	csgw_test map locate-response "$BATS_TEST_TMPDIR/resp.txt" -o "$BATS_TEST_TMPDIR/resp.xml"
 	"$CSGW" -c "$B" send CA "$BATS_TEST_TMPDIR/resp.xml" >/dev/null
 	cycle "$a"
 	[[ "$output" == *"locate response for L-000001 (case CASE0010)"* ]]
+	[[ "$output" == *"disclosure-prohibited notice for L-000002 (case CASE0011)"* ]]
 	run "$CSGW" -c "$a" locate show L-000001
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -304,6 +308,11 @@ fpls_conf() {
 	[[ "$output" == *"access"*"fti"*"shown"*"FTI-ACCESS"* ]]
 	run "$CSGW" -c "$a" audit verify
 	[ "$status" -eq 0 ]
+	# The FPLS's own "disclosure prohibited" notice for the second.
+	run "$CSGW" -c "$a" locate list --status prohibited
+	[[ "$output" == *"L-000002"*"CASE0011"*"prohibited"*"1"* ]]
+	run "$CSGW" -c "$a" locate show L-000002
+	[[ "$output" == *"answer from OCSE"*"FN"*"DISCLOSURE PROHIBITED, COURT ONLY"* ]]
 }
 
 # The FPLS conf, also exchanging fcr and ndnh.
@@ -347,4 +356,28 @@ federal_conf() {
 	ls "$ASPOOL"/hold/*/federal-ack-*.txt
 	# No SSN in what status says.
 	[[ "$output" != *"901234567"* ]]
+}
+
+@test "referral from a file: its blocks go, with a new serial and CA's routing" {
+	# The first transaction of the sample (CSI P FSINF, with case data,
+	# NCP, participants and an order), as a batch of its own.
+	awk '/^TH/ { n++ } n <= 1 && !/^RT/ { print; if (!/^RH/) c++ }
+		END { printf "RT%08d%08d%s\n", 1, c, sprintf("%382s", "") }' \
+		"$DATA/referral.txt" >one.txt
+	csgw_test map referral one.txt -o one.xml
+	run "$CSGW" -c "$A" refer --to TX --action R --reason FRINF --case CASE0008 one.xml
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "060000000001: CSI R FRINF to TX for case CASE0008"* ]]
+	cycle "$A"
+	f=$(ls "$TO_TX"/*.xml)
+	xmllint --noout --schema "$CSGW_TOP/mappings/referral/referral.xsd" "$f"
+	[ "$(grep -c "<participant>" "$f")" -eq 2 ]
+	grep -q "<transactionSerialNumber>060000000001</transactionSerialNumber>" "$f"
+	grep -q "<localCaseId>CASE0008</localCaseId>" "$f"
+	# A file of two transactions is refused.
+	csgw_test map referral "$DATA/referral.txt" -o two.xml
+	run "$CSGW" -c "$A" refer --to TX --case CASE0009 two.xml
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"expected a referral batch with one transaction"* ]]
 }
