@@ -822,16 +822,27 @@ static int on_line(void *ctx, const char *line, size_t len)
 	return 0;
 }
 
-int casework_inbound(struct exchange *x, const char *partner, const char *family, const char *path,
-                     const char *inbox, const char *target)
+/* A batch whose records answer or ask something of ours. */
+static bool worth_reading(const struct batch_type *bt)
 {
+	static const char *const ids[] = {"FF", "FN", "TH", "FD", "FS", "R4"};
+	for (size_t i = 0; i < bt->nrecords; i++)
+		for (size_t k = 0; k < sizeof ids / sizeof *ids; k++)
+			if (strcmp(bt->records[i]->id, ids[k]) == 0)
+				return true;
+	return false;
+}
+
+int casework_inbound(struct exchange *x, const char *partner, const struct batch_type *bt,
+                     const char *path, const char *inbox, const char *target)
+{
+	const char *family = bt->family->name;
 	struct inbound in = {.x = x, .partner = partner, .family = family, .target = target};
 	const char *format = cmd_partner_value(x->s, partner, "inbox_format");
 	if (format == NULL)
 		format = conf_value(&x->s->conf, "gateway", "inbox_format");
-	in.fam = mapping_family(x->s->set, family);
-	bool match = strcmp(family, "locate") == 0 || strcmp(family, "referral") == 0 ||
-	             strcmp(family, "fcr") == 0 || strcmp(family, "ndnh") == 0;
+	in.fam = bt->family;
+	bool match = worth_reading(bt);
 	bool fixed = format && strcmp(format, "fixed") == 0;
 	if (in.fam == NULL || (!match && !fixed))
 		return 0;

@@ -9,9 +9,10 @@
  * (core/spool.h spool_submit): the command answers at once whether the
  * policy lets it go.  The ledger (io/ledger_db.h) remembers the request.
  *
- * Inbound: casework_inbound() reads a locate or referral batch that csgw
- * run is delivering and matches each response to its request (a locate
- * response by case and member, a transaction by its serial number);
+ * Inbound: casework_inbound() reads a batch that csgw run is delivering
+ * and matches each response to its request (a locate response by case
+ * and member, a transaction by its serial number, an FCR or NDNH
+ * acknowledgement by batch number);
  * what matches nothing is kept as unmatched and logged.  A transaction
  * that asks something of us is recorded, and acknowledged with an `A`
  * transaction when the partner's profile says acknowledge = yes.  With
@@ -85,11 +86,14 @@ int casework_view(struct globals *, const char *kind, int argc, char **argv);
 /* Today as YYYY-MM-DD (the XML date of composed records). */
 void casework_today(char date[11]);
 
-/* A partner that csgw run delivers 'path' (a checked batch of 'family')
- * from, as inbox file 'target'.  0, or -1 when the ledger could not take
- * it (said on x->log; the delivery waits for the next cycle). */
-int casework_inbound(struct exchange *, const char *partner, const char *family, const char *path,
-                     const char *inbox, const char *target);
+/* What csgw run delivers from a partner: 'path', a checked batch of type
+ * 'bt', to become inbox file 'target'.  Only batches that can answer or
+ * ask something are read (locate and referral, FCR and NDNH
+ * acknowledgements), or all with inbox_format = fixed.  0, or -1 when the
+ * ledger could not take it (said on x->log; the delivery waits for the
+ * next cycle). */
+int casework_inbound(struct exchange *, const char *partner, const struct batch_type *bt,
+                     const char *path, const char *inbox, const char *target);
 
 /* Pending outbound requests past their due time, and responses that
  * matched nothing, for csgw status. */

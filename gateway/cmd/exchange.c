@@ -1035,9 +1035,10 @@ static void finish_pending(struct peer *p)
 }
 
 /* Delivers a checked batch into the inbox, once. */
-static void deliver(struct peer *p, const char *name, const char *sha, const char *family,
+static void deliver(struct peer *p, const char *name, const char *sha, const struct batch_type *bt,
                     const char *batch, unsigned long records)
 {
+	const char *family = bt->family->name;
 	char *inbox = xasprintf("%s/inbox/%s", p->x->spool, family);
 	char *key = pending_key(sha), *pdir = xasprintf("%s/pending", p->delivered);
 	char facts[600], keep[300] = "", target[300], bkey[64];
@@ -1082,7 +1083,7 @@ static void deliver(struct peer *p, const char *name, const char *sha, const cha
 	/* What it answers goes into the ledger before the file into the
 	 * inbox; done again after a crash, it records nothing twice. */
 	char *from = xasprintf("%s/%s", p->incoming, name);
-	int matched = casework_inbound(p->x, p->name, family, from, inbox, target);
+	int matched = casework_inbound(p->x, p->name, bt, from, inbox, target);
 	free(from);
 	if (matched < 0)
 		goto failed;
@@ -1191,7 +1192,7 @@ static void take_file(struct peer *p, const char *name, const char *path, const 
 		free(why);
 		return;
 	}
-	deliver(p, name, sha, family, batch, records);
+	deliver(p, name, sha, bt, batch, records);
 }
 
 /* Finds our entry for partner p whose file has this SHA-256. */
