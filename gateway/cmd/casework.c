@@ -152,8 +152,8 @@ int casework_transaction(struct exchange *x, const struct casework_txn *t, struc
 	return 0;
 }
 
-/* The lead records of a composed batch (those between header and
- * trailer with their children), one policy_record each. */
+/* Says why the policy let nothing of a composed batch go: each record's
+ * rule and citation (disclose_batch has logged the decisions). */
 static void explain(struct exchange *x, const struct compose *c, const char *partner,
                     const char *purpose, const char *label)
 {

@@ -211,6 +211,12 @@ static int locate_request(struct globals *g, int argc, char **argv)
 		rc = EX_USAGE;
 		goto out;
 	}
+	if (!state && !conf_list_has(cmd_partner_value(&s, partner, "families"), "locate")) {
+		fprintf(stderr, "csgw: partner %s does not take locate requests (its families)\n",
+		        partner);
+		rc = EX_USAGE;
+		goto out;
+	}
 	/* Who the answer is for must be authorized for the purpose. */
 	const struct policy_class *rc_class = policy_class(x.policy, requester);
 	if (!policy_words_has(&x.policy->purposes, purpose)) {
