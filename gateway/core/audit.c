@@ -178,6 +178,20 @@ int audit_append_each(struct audit *a, audit_next_fn *next, void *ctx, FILE *err
 	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 	if (audit_db_begin(a->db, why, sizeof why) < 0)
 		goto fail;
+	/* Another process (csgw run beside a command) may have appended since
+	 * this one opened the log: the tree head is read again under the
+	 * write lock. */
+	char *head = NULL;
+	int got = audit_db_get_frontier(a->db, &head, why, sizeof why);
+	if (got == 0 && frontier_parse(head, &tree) < 0) {
+		snprintf(why, sizeof why,
+		         "%s: the stored tree head is damaged; run csgw audit verify",
+		         a->cfg.db_path);
+		got = -1;
+	}
+	free(head);
+	if (got < 0)
+		goto rollback;
 	while ((more = next(ctx, &e)) > 0) {
 		const char *v[AUDIT_DB_COLUMNS], *bad = line_end_in(&e);
 		unsigned char leaf[MERKLE_HASH];
@@ -531,7 +545,28 @@ int audit_verify(struct audit *a, FILE *out, FILE *err)
 	if (rc != 0)
 		return rc;
 	merkle_init(&v.tree);
+	/* The rows and the stored tree head of one moment: csgw run may be
+	 * appending meanwhile. */
+	struct merkle head;
+	char *text = NULL;
+	if (audit_db_begin_read(a->db, why, sizeof why) < 0) {
+		fprintf(err, "csgw: %s\n", why);
+		free_checkpoints(v.cps, v.ncps);
+		return -1;
+	}
 	int scan = audit_db_scan(a->db, verify_row, &v, why, sizeof why);
+	int got = scan == 0 ? audit_db_get_frontier(a->db, &text, why, sizeof why) : 0;
+	audit_db_rollback(a->db);
+	if (got < 0) {
+		fprintf(err, "csgw: %s\n", why);
+		rc = -1;
+		goto out;
+	}
+	if (scan == 0 && frontier_parse(text, &head) < 0) {
+		fprintf(err, "%s: the stored tree head is damaged\n", a->cfg.db_path);
+		rc = 1;
+		goto out;
+	}
 	if (scan == AUDIT_DB_TAMPERED) {
 		fprintf(err, "%s\n", why);
 		rc = 1;
@@ -555,8 +590,8 @@ int audit_verify(struct audit *a, FILE *out, FILE *err)
 		goto out;
 	}
 	merkle_root(&v.tree, root);
-	merkle_root(&a->tree, stored);
-	if (a->tree.size != v.tree.size || memcmp(root, stored, MERKLE_HASH) != 0) {
+	merkle_root(&head, stored);
+	if (head.size != v.tree.size || memcmp(root, stored, MERKLE_HASH) != 0) {
 		fprintf(err, "%s: the stored tree head does not match the entries\n",
 		        a->cfg.db_path);
 		rc = 1;
@@ -568,6 +603,7 @@ int audit_verify(struct audit *a, FILE *out, FILE *err)
 	        " entries, root %s; %zu signed checkpoint(s) agree (latest at %" PRIu64 "); good\n",
 	        a->cfg.db_path, v.tree.size, hex, v.ncps, v.ncps ? v.cps[v.ncps - 1].size : 0);
 out:
+	free(text);
 	free_checkpoints(v.cps, v.ncps);
 	return rc;
 }

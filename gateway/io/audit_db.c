@@ -105,6 +105,11 @@ int audit_db_begin(struct audit_db *a, char *why, size_t whylen)
 	return exec(a, "BEGIN IMMEDIATE", why, whylen);
 }
 
+int audit_db_begin_read(struct audit_db *a, char *why, size_t whylen)
+{
+	return exec(a, "BEGIN DEFERRED", why, whylen);
+}
+
 int audit_db_commit(struct audit_db *a, char *why, size_t whylen)
 {
 	return exec(a, "COMMIT", why, whylen);

@@ -26,6 +26,9 @@ int audit_db_open(const char *path, int create, struct audit_db **, char *why, s
 void audit_db_close(struct audit_db *);
 
 int audit_db_begin(struct audit_db *, char *why, size_t whylen);
+/* A read transaction: what is read until the rollback is one state of the
+ * log, whatever other writers commit meanwhile (WAL). */
+int audit_db_begin_read(struct audit_db *, char *why, size_t whylen);
 int audit_db_commit(struct audit_db *, char *why, size_t whylen);
 void audit_db_rollback(struct audit_db *);
 

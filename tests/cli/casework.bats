@@ -17,6 +17,13 @@ setup_file() {
 	start_pair "$BATS_FILE_TMPDIR"
 }
 
+teardown() {
+	local pid
+	for pid in ${DAEMONS:-}; do
+		kill -9 "$pid" 2>/dev/null || true
+	done
+}
+
 teardown_file() {
 	"$SSHD_SH" stop "$BATS_FILE_TMPDIR/pair-sshd"
 }
@@ -380,4 +387,32 @@ federal_conf() {
 	run "$CSGW" -c "$A" refer --to TX --case CASE0009 two.xml
 	[ "$status" -eq 65 ]
 	[[ "$output" == *"expected a referral batch with one transaction"* ]]
+}
+
+@test "with both daemons running, a request goes out at once and its answer comes back" {
+	# Absolute paths: the daemons run from the test's folder.
+	for party in A B; do
+		sed "s|^spool = |spool = $PKI/|; s|^audit_db = |audit_db = $PKI/|; s|^checkpoint_dir = |checkpoint_dir = $PKI/|; s|= pki/|= $PKI/pki/|" \
+			"${!party}" >"$party.conf"
+	done
+	"$CSGW" -c A.conf run >a.log 2>&1 3>&- &
+	DAEMONS="$!"
+	"$CSGW" -c B.conf run >b.log 2>&1 3>&- &
+	DAEMONS="$DAEMONS $!"
+	wait_for "grep -q serving a.log && grep -q serving b.log"
+	run "$CSGW" -c A.conf locate request --partner TX --case CASE0012 --ssn 900-12-3462 \
+		--name "Live, Olive" --purpose child-support
+	[ "$status" -eq 0 ]
+	wait_for "grep -q 'LO1 R LRALL from CA: recorded as CA-060000000001' b.log"
+	run "$CSGW" -c B.conf locate answer CA-060000000001 --reason LUALL
+	[ "$status" -eq 0 ]
+	wait_for "grep -q 'LO1 P LUALL answers L-000001' a.log" || { cat a.log b.log; false; }
+	run "$CSGW" -c A.conf locate show L-000001
+	[[ "$output" == *"status        answered"* ]]
+	[[ "$output" == *"answer from TX"*"P LUALL"* ]]
+	for pid in $DAEMONS; do
+		kill -TERM "$pid"
+		wait "$pid"
+	done
+	DAEMONS=
 }

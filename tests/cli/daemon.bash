@@ -126,3 +126,14 @@ member_ids() {
 		csgw_test unmap "$f" -o - | awk '/^FP/ { print substr($0, 44, 15) }'
 	done
 }
+
+# wait_for COMMAND: until it succeeds, at most 10 seconds.
+wait_for() {
+	local i
+	for i in $(seq 100); do
+		eval "$1" && return 0
+		sleep 0.1
+	done
+	echo "# never: $1" >&2
+	return 1
+}

@@ -385,16 +385,6 @@ with open(sys.argv[2], "a", buffering=1) as log:
 	echo $!
 }
 
-wait_for() {
-	local i
-	for i in $(seq 100); do
-		eval "$1" && return 0
-		sleep 0.1
-	done
-	echo "# never: $1" >&2
-	return 1
-}
-
 @test "csgw run as a daemon: READY, notices a drop at once, RELOADING on SIGHUP (bad file kept out), STOPPING and exit 0 on SIGTERM" {
 	locate_xml 2 lr.xml
 	sock=$BATS_TEST_TMPDIR/notify.sock
