@@ -32,8 +32,10 @@ static const char status_usage[] =
     "For each partner: the count and oldest age of entries in each spool state\n"
     "(active, deferred, sent, done, hold, quarantine), files waiting in its\n"
     "outgoing folder, files quarantined on receipt, the last and next exchange\n"
-    "and the last transport failure; then everything that needs a person\n"
-    "(held and quarantined entries with their reasons, receipts overdue).\n"
+    "and the last transport failure, requests waiting for an answer; then\n"
+    "everything that needs a person (held and quarantined entries with their\n"
+    "reasons, receipts overdue, requests not answered within answer_within,\n"
+    "answers that matched no request).\n"
     "--json prints the same as one JSON object.\n"
     "\n"
     "Exit 0 nothing needs a person, 1 something does, 78 configuration.\n";
