@@ -205,14 +205,19 @@ int casework_submit(struct exchange *x, struct compose *c, const char *partner, 
 	}
 	src = xasprintf("%s/source", stage);
 	out = xasprintf("%s/disclosed.xml", stage);
-	FILE *fp = fopen(src, "we");
-	if (fp == NULL || compose_write(c, fp) < 0) {
+	/* Durable like every file of an entry (temp, fsync, rename). */
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	int written = mem && compose_write(c, mem) == 0 ? 0 : -1;
+	if (mem)
+		fclose(mem);
+	if (written < 0 || fs_write_text(src, text) < 0) {
 		fprintf(stderr, "csgw: cannot write %s: %s\n", src, strerror(errno));
-		if (fp)
-			fclose(fp);
+		free(text);
 		goto out;
 	}
-	fclose(fp);
+	free(text);
 	/* Every rule of csgw map: required fields, blocks, counts. */
 	struct report rep = {.out = stderr, .file = label, .max = 10};
 	enum map_status ms = map_to_xml(c->bt, src, NULL, x->s->test_env, &rep, &counts);

@@ -342,6 +342,78 @@ out:
 	return rc;
 }
 
+/* A request nobody will answer any more: closed by a person, so it is
+ * no longer overdue. */
+static int close_request(struct ledger_db *db, int argc, char **argv)
+{
+	struct ledger_request r;
+	char why[1024];
+	if (argc != 2) {
+		fputs("csgw: close needs one request id\n", stderr);
+		return EX_USAGE;
+	}
+	int found = db ? ledger_request_get(db, argv[1], &r, why, sizeof why) : 1;
+	if (found == 1 || (found == 0 && strcmp(r.direction, "out") != 0)) {
+		fprintf(stderr, "csgw: no request %s was sent\n", argv[1]);
+		return EX_NOINPUT;
+	}
+	if (found < 0 || ledger_request_set_status(db, r.id, "closed", (long long)time(NULL), why,
+	                                           sizeof why) < 0) {
+		fprintf(stderr, "csgw: %s\n", why);
+		return EX_IOERR;
+	}
+	printf("%s: closed (was %s); answers that still come are matched to it\n", r.id, r.status);
+	return 0;
+}
+
+static int unmatched_row(void *ctx, const struct ledger_response *r)
+{
+	char received[32];
+	if ((*(unsigned *)ctx)++ == 0)
+		printf("%-6s %-16s %-8s %-9s %-12s %-13s %s\n", "N", "RECEIVED", "PARTNER",
+		       "FAMILY", "ANSWER", "KEY", "FILE");
+	when(r->received, received, sizeof received);
+	char answer[24];
+	snprintf(answer, sizeof answer, "%s%s%s", r->source, r->reason[0] ? " " : "", r->reason);
+	printf("%-6lld %-16s %-8s %-9s %-12s %-13s %s\n", r->n, received, r->partner, r->family,
+	       answer, r->key, r->file);
+	return 0;
+}
+
+/* Answers that matched no request: listed, or one dismissed by a person
+ * who has dealt with it (the delivered file is in the inbox). */
+static int unmatched(struct ledger_db *db, int argc, char **argv)
+{
+	char why[1024];
+	if (strcmp(argv[0], "dismiss") == 0) {
+		char *end = NULL;
+		long long n = argc == 2 ? strtoll(argv[1], &end, 10) : 0;
+		if (argc != 2 || *end || n <= 0) {
+			fputs("csgw: dismiss needs the N of an unmatched answer\n", stderr);
+			return EX_USAGE;
+		}
+		int rc = db ? ledger_response_dismiss(db, n, why, sizeof why) : 1;
+		if (rc < 0) {
+			fprintf(stderr, "csgw: %s\n", why);
+			return EX_IOERR;
+		}
+		if (rc == 1) {
+			fprintf(stderr, "csgw: no unmatched answer %lld\n", n);
+			return EX_NOINPUT;
+		}
+		printf("answer %lld: dismissed\n", n);
+		return 0;
+	}
+	unsigned count = 0;
+	if (db && ledger_responses(db, NULL, unmatched_row, &count, why, sizeof why) < 0) {
+		fprintf(stderr, "csgw: %s\n", why);
+		return EX_IOERR;
+	}
+	if (count == 0)
+		printf("every answer matched a request\n");
+	return 0;
+}
+
 int casework_view(struct globals *g, const char *kind, int argc, char **argv)
 {
 	struct setup s;
@@ -349,9 +421,16 @@ int casework_view(struct globals *g, const char *kind, int argc, char **argv)
 	int rc = cmd_setup(g, true, &s);
 	if (rc)
 		return rc;
-	if ((rc = casework_ledger_open(&s, false, &db)) == 0)
-		rc = strcmp(argv[0], "list") == 0 ? list(&s, db, kind, argc, argv)
-		                                  : show(&s, db, argc, argv);
+	if ((rc = casework_ledger_open(&s, false, &db)) != 0)
+		;
+	else if (strcmp(argv[0], "list") == 0)
+		rc = list(&s, db, kind, argc, argv);
+	else if (strcmp(argv[0], "show") == 0)
+		rc = show(&s, db, argc, argv);
+	else if (strcmp(argv[0], "close") == 0)
+		rc = close_request(db, argc, argv);
+	else
+		rc = unmatched(db, argc, argv);
 	ledger_db_close(db);
 	cmd_teardown(&s);
 	return rc;

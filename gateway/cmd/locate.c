@@ -22,7 +22,7 @@ static const char locate_usage[] =
     "                  [--sources SSA,IRS,...] [--partner NAME] [--requester CLASS]\n"
     "       csgw [-c FILE] locate list [--mine] [--status pending|answered|prohibited]\n"
     "                  [--inbound | --outbound] [--case C] [--overdue]\n"
-    "       csgw [-c FILE] locate show ID\n"
+    "       csgw [-c FILE] locate show ID | close ID\n"
     "       csgw [-c FILE] locate answer ID --reason CODE [--field BLOCK.FIELD=VALUE]...\n"
     "\n"
     "request: asks where a parent is. Purposes: child-support, parental-kidnapping,\n"
@@ -372,7 +372,7 @@ int cmd_locate(struct globals *g, int argc, char **argv)
 	const char *verb = argc > 1 ? argv[1] : "";
 	if (strcmp(verb, "request") == 0)
 		return locate_request(g, argc - 1, argv + 1);
-	if (strcmp(verb, "list") == 0 || strcmp(verb, "show") == 0)
+	if (strcmp(verb, "list") == 0 || strcmp(verb, "show") == 0 || strcmp(verb, "close") == 0)
 		return casework_view(g, "locate", argc - 1, argv + 1);
 	if (strcmp(verb, "answer") == 0)
 		return locate_answer(g, argc - 1, argv + 1);

@@ -353,17 +353,17 @@ static void print_text(const struct status *s)
 		char due[32];
 		age_text((time_t)r->due, now, due, sizeof due);
 		printf("  %-16s overdue    %-6s %s %s %s for case %s: no answer, due %s ago "
-		       "(csgw %s show %s)\n",
+		       "(csgw %s show|close %s)\n",
 		       r->id, r->partner, r->serial[0] ? r->function : "FPLS",
 		       r->serial[0] ? r->action : "locate", r->serial[0] ? r->reason : "",
 		       r->case_id, due, strcmp(r->kind, "locate") == 0 ? "locate" : "refer", r->id);
 	}
 	for (size_t i = 0; i < s->np; i++)
 		if (s->p[i].cw.unmatched)
-			printf(
-			    "  %s: %lld answer(s) matched no request we sent (csgw refer list; the "
-			    "files are in the inbox)\n",
-			    s->p[i].name, s->p[i].cw.unmatched);
+			printf("  %s: %lld answer(s) matched no request we sent (csgw refer "
+			       "unmatched; "
+			       "the files are in the inbox)\n",
+			       s->p[i].name, s->p[i].cw.unmatched);
 	for (size_t i = 0; i < s->np; i++)
 		if (s->p[i].bad_inbound)
 			printf(

@@ -25,7 +25,8 @@ static const char refer_usage[] =
     "       csgw [-c FILE] refer --respond-to ID --action A|P --reason CODE [...]\n"
     "       csgw [-c FILE] refer list [--inbound | --outbound] [--status S] [--case C]\n"
     "                  [--overdue] [--mine]\n"
-    "       csgw [-c FILE] refer show ID\n"
+    "       csgw [-c FILE] refer show ID | close ID\n"
+    "       csgw [-c FILE] refer unmatched | dismiss N\n"
     "\n"
     "Sends one transaction to a partner state: function LO1, CSI, MSC, PAT, EST,\n"
     "ENF or COL; action R request, A acknowledgement, P provide, U update, M\n"
@@ -42,6 +43,9 @@ static const char refer_usage[] =
     "Every code is checked against the code lists, the policy decides what may go\n"
     "(each decision logged; a closed enforcement case takes no ENF), and csgw run\n"
     "sends it. Answers are matched to it by serial number: 'refer show SERIAL'.\n"
+    "close: a request that will not be answered is no longer overdue.\n"
+    "unmatched: answers (any family) that matched no request; dismiss N once a\n"
+    "person has dealt with one (the file is in the inbox).\n"
     "Exit: 0 queued, 64 usage, 65 a value or code is wrong, 77 the policy lets\n"
     "nothing of it go.\n";
 
@@ -398,7 +402,9 @@ int cmd_refer(struct globals *g, int argc, char **argv)
 {
 	if (cmd_want_help(argc, argv, refer_usage))
 		return 0;
-	if (argc > 1 && (strcmp(argv[1], "list") == 0 || strcmp(argv[1], "show") == 0))
-		return casework_view(g, "referral", argc - 1, argv + 1);
+	static const char *const views[] = {"list", "show", "close", "unmatched", "dismiss"};
+	for (size_t i = 0; argc > 1 && i < sizeof views / sizeof *views; i++)
+		if (strcmp(argv[1], views[i]) == 0)
+			return casework_view(g, "referral", argc - 1, argv + 1);
 	return refer_send(g, argc, argv);
 }

@@ -331,6 +331,19 @@ int ledger_responses(struct ledger_db *l, const char *request, ledger_response_f
 	return rc == SQLITE_DONE ? 0 : fail(l, "cannot read responses", why, whylen);
 }
 
+int ledger_response_dismiss(struct ledger_db *l, long long n, char *why, size_t whylen)
+{
+	sqlite3_stmt *st =
+	    prepare(l, "UPDATE responses SET request = '(dismissed)' WHERE n = ? AND request = ''",
+	            why, whylen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, n);
+	if (done(l, st, "cannot update the answer", why, whylen) < 0)
+		return -1;
+	return sqlite3_changes(l->db) > 0 ? 0 : 1;
+}
+
 int ledger_unmatched_count(struct ledger_db *l, const char *partner, long long *count, char *why,
                            size_t whylen)
 {

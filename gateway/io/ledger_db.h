@@ -88,6 +88,9 @@ typedef int ledger_response_fn(void *ctx, const struct ledger_response *);
  * those that matched none. */
 int ledger_responses(struct ledger_db *, const char *request, ledger_response_fn *, void *ctx,
                      char *why, size_t whylen);
+/* Marks an answer that matched nothing as seen by a person (it then no
+ * longer counts as unmatched).  0, 1 (no such unmatched answer), -1. */
+int ledger_response_dismiss(struct ledger_db *, long long n, char *why, size_t whylen);
 /* How many responses matched nothing, from partner (NULL: any). */
 int ledger_unmatched_count(struct ledger_db *, const char *partner, long long *count, char *why,
                            size_t whylen);

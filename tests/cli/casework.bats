@@ -243,6 +243,17 @@ quick_locate() {
 	[[ "$output" == *"TX: 1 answer(s) matched no request"* ]]
 	run "$CSGW" -c "$A" status --json
 	[[ "$output" == *'"unmatched_answers":1'* ]]
+	# A person looks at it, deals with it, and dismisses it.
+	run "$CSGW" -c "$A" refer unmatched
+	[[ "$output" == *"TX"*"referral"*"P LSADR"*"069999999999"*"TX-48-referral-"* ]]
+	n=$(awk 'NR == 2 { print $1 }' <<<"$output")
+	run "$CSGW" -c "$A" refer dismiss "$n"
+	[ "$status" -eq 0 ]
+	run "$CSGW" -c "$A" refer dismiss "$n"
+	[ "$status" -eq 66 ]
+	run "$CSGW" -c "$A" status
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"nothing needs a person"* ]]
 }
 
 @test "a partner that never answers: the request is overdue in status and the lists" {
@@ -260,6 +271,12 @@ quick_locate() {
 	[[ "$output" == *"L-000001"*"pending, OVERDUE"* ]]
 	run "$CSGW" -c "$a" locate list --status answered
 	[[ "$output" == *"no locate requests match"* ]]
+	# The caseworker gives up on it: no longer overdue.
+	run "$CSGW" -c "$a" locate close L-000001
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"L-000001: closed (was pending)"* ]]
+	run "$CSGW" -c "$a" status
+	[ "$status" -eq 0 ]
 }
 
 # A: its partner TX stands in for the federal office (OCSE, no state);
