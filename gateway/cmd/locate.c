@@ -112,10 +112,9 @@ bad:
 	return EX_DATAERR;
 }
 
-static int add(char **set, size_t *n, char *assignment)
+static void add(char **set, size_t *n, char *assignment)
 {
 	set[(*n)++] = assignment;
-	return 0;
 }
 
 static int locate_request(struct globals *g, int argc, char **argv)
