@@ -286,6 +286,28 @@ int casework_remember(struct exchange *x, struct ledger_request *r)
 	return 0;
 }
 
+int casework_remember_txn(struct exchange *x, const struct casework_txn *t, const char *serial,
+                          const char *purpose, const char *entry, struct ledger_request *r)
+{
+	snprintf(r->id, sizeof r->id, "%s", serial);
+	snprintf(r->kind, sizeof r->kind, "%s",
+	         strcmp(t->function, "LO1") == 0 ? "locate" : "referral");
+	snprintf(r->direction, sizeof r->direction, "out");
+	snprintf(r->partner, sizeof r->partner, "%s", t->partner);
+	snprintf(r->case_id, sizeof r->case_id, "%s", t->case_id);
+	snprintf(r->other_case, sizeof r->other_case, "%s", t->other_case ? t->other_case : "");
+	snprintf(r->serial, sizeof r->serial, "%s", serial);
+	snprintf(r->function, sizeof r->function, "%s", t->function);
+	snprintf(r->action, sizeof r->action, "%s", t->action);
+	snprintf(r->reason, sizeof r->reason, "%s", t->reason);
+	snprintf(r->purpose, sizeof r->purpose, "%s", purpose);
+	snprintf(r->requester, sizeof r->requester, "iv-d-agency");
+	snprintf(r->status, sizeof r->status, "%s",
+	         strcmp(t->action, "R") == 0 ? "pending" : "sent");
+	snprintf(r->entry, sizeof r->entry, "%s", entry);
+	return casework_remember(x, r);
+}
+
 struct case_partners {
 	char (*names)[64];
 	char (*cases)[32]; /* the partner's case id, when known */
@@ -336,28 +358,13 @@ int casework_case_closed(struct setup *s, const char *case_id)
 		struct compose c = {0};
 		char serial[13], entry[SPOOL_ID_MAX];
 		char *label = xasprintf("closure of case %s for %s", case_id, cp.names[i]);
-		const char *purpose = cmd_partner_value(s, cp.names[i], "purpose");
+		const char *purpose = exchange_purpose(s, cp.names[i]);
 		rc = casework_transaction(&x, &t, &c, serial);
 		if (rc == 0)
-			rc = casework_submit(&x, &c, cp.names[i],
-			                     purpose ? purpose : "child-support", label, entry);
+			rc = casework_submit(&x, &c, cp.names[i], purpose, label, entry);
 		if (rc == 0) {
 			struct ledger_request r = {0};
-			snprintf(r.id, sizeof r.id, "%s", serial);
-			snprintf(r.kind, sizeof r.kind, "referral");
-			snprintf(r.direction, sizeof r.direction, "out");
-			snprintf(r.partner, sizeof r.partner, "%s", cp.names[i]);
-			snprintf(r.case_id, sizeof r.case_id, "%s", case_id);
-			snprintf(r.other_case, sizeof r.other_case, "%s", cp.cases[i]);
-			snprintf(r.serial, sizeof r.serial, "%s", serial);
-			snprintf(r.function, sizeof r.function, "MSC");
-			snprintf(r.action, sizeof r.action, "U");
-			snprintf(r.reason, sizeof r.reason, "GSCLO");
-			snprintf(r.purpose, sizeof r.purpose, "%s",
-			         purpose ? purpose : "child-support");
-			snprintf(r.status, sizeof r.status, "sent");
-			snprintf(r.entry, sizeof r.entry, "%s", entry);
-			rc = casework_remember(&x, &r);
+			rc = casework_remember_txn(&x, &t, serial, purpose, entry, &r);
 			printf("case %s: closure (MSC U GSCLO, serial %s) queued for %s as %s\n",
 			       case_id, serial, cp.names[i], entry);
 		}
@@ -487,7 +494,6 @@ static void locate_response(struct inbound *in)
 static void acknowledge(struct inbound *in, const struct ledger_request *theirs)
 {
 	struct exchange *x = in->x;
-	const char *purpose = cmd_partner_value(x->s, in->partner, "purpose");
 	struct casework_txn t = {
 	    .partner = in->partner,
 	    .function = theirs->function,
@@ -501,7 +507,7 @@ static void acknowledge(struct inbound *in, const struct ledger_request *theirs)
 	struct compose c = {0};
 	char *label = xasprintf("acknowledgement of %s %s", in->partner, theirs->serial);
 	if (casework_transaction(x, &t, &c, serial) == 0 &&
-	    casework_submit(x, &c, in->partner, purpose ? purpose : "child-support", label,
+	    casework_submit(x, &c, in->partner, exchange_purpose(x->s, in->partner), label,
 	                    entry) == 0)
 		say(in, "%s %s: acknowledgement (A) queued as %s", theirs->function, theirs->serial,
 		    entry);

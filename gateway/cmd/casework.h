@@ -69,6 +69,12 @@ int casework_transaction(struct exchange *, const struct casework_txn *, struct 
  * after [gateway] answer_within, default 5d).  0 or EX_IOERR. */
 int casework_remember(struct exchange *, struct ledger_request *);
 
+/* The same for a transaction we sent (t, its serial, purpose and spool
+ * entry): pending when it is a request (R), else sent.  r may hold the
+ * subject already. */
+int casework_remember_txn(struct exchange *, const struct casework_txn *t, const char *serial,
+                          const char *purpose, const char *entry, struct ledger_request *r);
+
 /* A case's enforcement was closed: each partner state with interstate
  * transactions on it gets an MSC transaction with status change C.  0, or
  * an exit code after printing why (the closure itself stands). */

@@ -363,6 +363,12 @@ static int entry_input(struct peer *p, struct spool_entry *e, char **input,
 	return rc;
 }
 
+const char *exchange_purpose(const struct setup *s, const char *partner)
+{
+	const char *purpose = cmd_partner_value(s, partner, "purpose");
+	return purpose ? purpose : "child-support";
+}
+
 void exchange_request(struct exchange *x, const char *partner, const char *purpose,
                       struct policy_request *req)
 {
@@ -1477,11 +1483,9 @@ int exchange_partner(struct exchange *x, const char *partner, bool do_fetch,
 	memset(cy, 0, sizeof *cy);
 	p.cls = cmd_partner_value(s, partner, "class");
 	p.state = cmd_partner_value(s, partner, "state");
-	p.purpose = cmd_partner_value(s, partner, "purpose");
+	p.purpose = exchange_purpose(s, partner);
 	p.families = cmd_partner_value(s, partner, "families");
 	const char *receipts = cmd_partner_value(s, partner, "receipts");
-	if (p.purpose == NULL)
-		p.purpose = "child-support";
 	p.receipts = p.state != NULL && (receipts == NULL || strcmp(receipts, "no") != 0);
 	if (p.cls == NULL || p.families == NULL) {
 		fprintf(x->log, "%s: [partner %s] needs class and families\n", cmd_conf_name(s),

@@ -76,6 +76,9 @@ void exchange_close(struct exchange *);
 int exchange_partner(struct exchange *, const char *partner, bool fetch, const char *const *fresh,
                      size_t nfresh, struct cycle *);
 
+/* The purpose of what goes to partner: its 'purpose', else child-support. */
+const char *exchange_purpose(const struct setup *, const char *partner);
+
 /* The facts of a decision for partner and purpose: its class, whether it
  * is another state, today (the registry is the caller's). */
 void exchange_request(struct exchange *, const char *partner, const char *purpose,

@@ -332,9 +332,7 @@ static int refer_send(struct globals *g, int argc, char **argv)
 	t.fields = (const char *const *)fields;
 	t.nfields = nf;
 	if (purpose == NULL)
-		purpose = cmd_partner_value(&s, t.partner, "purpose");
-	if (purpose == NULL)
-		purpose = "child-support";
+		purpose = exchange_purpose(&s, t.partner);
 
 	char serial[13], entry[SPOOL_ID_MAX];
 	if ((rc = casework_transaction(&x, &t, &comp, serial)) != 0)
@@ -355,26 +353,10 @@ static int refer_send(struct globals *g, int argc, char **argv)
 	}
 	if (!answer) {
 		struct ledger_request r = {0};
-		snprintf(r.id, sizeof r.id, "%s", serial);
-		snprintf(r.kind, sizeof r.kind, "%s",
-		         strcmp(t.function, "LO1") == 0 ? "locate" : "referral");
-		snprintf(r.direction, sizeof r.direction, "out");
-		snprintf(r.partner, sizeof r.partner, "%s", t.partner);
-		snprintf(r.case_id, sizeof r.case_id, "%s", t.case_id);
-		snprintf(r.other_case, sizeof r.other_case, "%s", t.other_case ? t.other_case : "");
-		snprintf(r.serial, sizeof r.serial, "%s", serial);
-		snprintf(r.function, sizeof r.function, "%s", t.function);
-		snprintf(r.action, sizeof r.action, "%s", t.action);
-		snprintf(r.reason, sizeof r.reason, "%s", t.reason);
-		snprintf(r.purpose, sizeof r.purpose, "%s", purpose);
-		snprintf(r.requester, sizeof r.requester, "iv-d-agency");
 		snprintf(r.subject_mask, sizeof r.subject_mask, "%s", masked);
 		if (digits[0])
 			audit_subject_key(x.reg.key, digits, r.subject_key);
-		snprintf(r.status, sizeof r.status, "%s",
-		         strcmp(t.action, "R") == 0 ? "pending" : "sent");
-		snprintf(r.entry, sizeof r.entry, "%s", entry);
-		rc = casework_remember(&x, &r);
+		rc = casework_remember_txn(&x, &t, serial, purpose, entry, &r);
 	}
 	printf("%s: %s %s %s to %s for case %s, queued as %s%s\n", serial, t.function, t.action,
 	       t.reason, t.partner, t.case_id, entry,
