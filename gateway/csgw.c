@@ -5,43 +5,16 @@
  * Exit codes are sysexits.h (DESIGN.md section 7).
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
 
 #include "cmd/cmd.h"
-#include "io/xml_safe.h"
 
 #ifndef CSGW_VERSION
 #define CSGW_VERSION "unknown"
 #endif
-
-static const struct {
-	const char *name;
-	int (*run)(struct globals *, int, char **);
-	const char *summary;
-} commands[] = {
-    {"map", cmd_map, "fixed-width extract -> XML batch, every field checked"},
-    {"unmap", cmd_unmap, "XML batch -> fixed-width layout"},
-    {"validate", cmd_validate, "check an XML batch of any family, streaming"},
-    {"mapping", cmd_mapping, "list families, show layouts, generate XSDs"},
-    {"check-config", cmd_check_config, "check gateway.conf and what it names"},
-    {"sign", cmd_sign, "write FILE.p7s, a detached CMS signature by this gateway"},
-    {"receipt", cmd_receipt, "make or check a signed receipt for a received file"},
-    {"verify", cmd_verify, "check FILE.p7s over FILE, and that a partner signed it"},
-    {"partner", cmd_partner, "check the connection to a partner's SFTP server"},
-    {"send", cmd_send, "sign and upload files to a partner's remote inbox"},
-    {"fetch", cmd_fetch, "download, verify and deliver a partner's signed files"},
-    {"run", cmd_run, "the daemon: send the outgoing spool, fetch, receipts, retries"},
-    {"status", cmd_status, "per partner and spool state: counts, ages, what needs a person"},
-    {"queue", cmd_queue, "list, show, hold, release, retry or purge spool entries"},
-    {"audit", cmd_audit, "verify the disclosure audit log, or sign a checkpoint of it"},
-    {"policy", cmd_policy, "explain the disclosure decisions on a batch, or check the policy"},
-    {"protect", cmd_protect, "record a family violence, nondisclosure or protective order flag"},
-    {"case", cmd_case, "record a case's enforcement status (open, closed)"},
-    {"locate", cmd_locate, "a caseworker's parent locate request, and its answers"},
-    {"refer", cmd_refer, "an interstate transaction to another state, and its answers"},
-};
 
 static void usage(FILE *out)
 {
@@ -49,8 +22,7 @@ static void usage(FILE *out)
 	      "[ARGS]\n"
 	      "       csgw --version | --help | COMMAND --help\n\ncommands:\n",
 	      out);
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
+	cmd_list(out);
 	fputs("\nConfiguration: -c FILE, else $CSGW_CONF, ./gateway.conf, /etc/csgw/gateway.conf.\n"
 	      "Exit codes: 0 ok, 64 usage, 65 bad data, 66 no input, 74 I/O error, 78 "
 	      "configuration.\n",
@@ -98,13 +70,13 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
-	const char *name = argv[optind];
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-		if (strcmp(commands[i].name, name) == 0) {
-			xml_safe_init();
-			return commands[i].run(&g, argc - optind, argv + optind);
-		}
-	}
-	fprintf(stderr, "csgw: unknown command '%s'; 'csgw --help' lists them\n", name);
-	return EX_USAGE;
+	/* A person's command that needs the gateway's secrets goes to the
+	 * daemon, which runs it with that person's roles (cmd/control.c). */
+	bool forwarded = false;
+	int rc = control_client(&g, argc - optind, argv + optind, &forwarded);
+	if (forwarded)
+		return rc;
+	if (strcmp(argv[optind], "control-serve") == 0)
+		return control_serve(&g);
+	return cmd_dispatch(&g, argc - optind, argv + optind);
 }

@@ -163,7 +163,7 @@ ca locate show L-000001
 ca locate show L-000002
 
 say "5. CA closes enforcement on case CA0003: TX is told (MSC), and enforcement stops"
-ca case set CA0003 --enforcement closed
+ca case set CA0003 --enforcement closed --reason "obligation paid in full"
 printf '$ csgw -c ca06.conf refer --to TX --function ENF --action M --reason FRINF --case CA0003\n'
 if "$csgw" -c ca06.conf refer --to TX --function ENF --action M --reason FRINF --case CA0003 \
 	>refused.txt 2>&1; then

@@ -22,8 +22,8 @@ static const char usage[] =
     "       csgw [-c FILE] audit check-proof PROOF [--cert PEM]\n"
     "       csgw [-c FILE] audit search [--ssn S] [--case C] [--partner P]\n"
     "                 [--since YYYY-MM-DD] [--until YYYY-MM-DD]\n"
-    "                 [--decision allow|redact|deny|received|quarantined]\n"
-    "                 [--format table|csv|json]\n"
+    "                 [--decision allow|redact|deny|received|quarantined|refused]\n"
+    "                 [--actor USER] [--format table|csv|json]\n"
     "\n"
     "verify: recomputes every entry of the audit log (audit_db) and its hash\n"
     "tree (RFC 6962), checks every signed checkpoint in checkpoint_dir, and\n"
@@ -45,7 +45,11 @@ static const char usage[] =
     "\n"
     "search: the entries that match every option given, oldest first. --ssn\n"
     "finds a subject through its keyed hash (subject_key); SSNs never appear\n"
-    "in the log or the output. --until is inclusive.\n"
+    "in the log or the output. --until is inclusive. --actor: what one person\n"
+    "did or was refused (each entry names the person, their uid and role).\n"
+    "\n"
+    "Run by a person: search, verify, proof need the compliance role;\n"
+    "checkpoint the compliance or operator role; check-proof needs none.\n"
     "\n"
     "Exit 0 good, 65 the log does not verify, 74 it cannot be read, 78\n"
     "configuration.\n";
@@ -177,18 +181,22 @@ static int print_row(void *ctx, int64_t id, const char *const v[AUDIT_DB_COLUMNS
 	} else {
 		if (p->rows == 0)
 			printf(
-			    "%-6s %-20s %-3s %-8s %-12s %-12s %-14s %-12s %-12s %-11s %-14s %s\n",
+			    "%-6s %-20s %-3s %-8s %-12s %-12s %-14s %-12s %-12s %-11s %-14s %-12s "
+			    "%s\n",
 			    "ID", "TIME", "DIR", "PARTNER", "PURPOSE", "FAMILY/TYPE", "RECORD",
-			    "CASE", "SUBJECT", "DECISION", "RULE", "FILE");
+			    "CASE", "SUBJECT", "DECISION", "RULE", "ACTOR", "FILE");
 		char family[64];
 		snprintf(family, sizeof family, "%s%s%s", v[5], v[6][0] ? "/" : "", v[6]);
 		/* The subject key is a keyed hash: its start is enough to tell
 		 * subjects apart, and reveals nothing. */
 		printf("%-6" PRId64
-		       " %-20s %-3s %-8s %-12s %-12s %-14s %-12s %-12.12s %-11s %-14s %.16s\n",
+		       " %-20s %-3s %-8s %-12s %-12s %-14s %-12s %-12.12s %-11s %-14s %-12s %.16s\n",
 		       id, v[0], v[1], v[2], v[4][0] ? v[4] : "-", family[0] ? family : "-",
 		       v[7][0] ? v[7] : "-", v[8][0] ? v[8] : "-", v[9][0] ? v[9] : "-", v[11],
-		       v[12][0] ? v[12] : "-", v[14][0] ? v[14] : "-");
+		       v[12][0] ? v[12] : "-", v[AUDIT_COL_ACTOR][0] ? v[AUDIT_COL_ACTOR] : "-",
+		       v[14][0] ? v[14] : "-");
+		if (v[AUDIT_COL_DETAIL][0])
+			printf("       %s\n", v[AUDIT_COL_DETAIL]);
 	}
 	p->rows++;
 	return 0;
@@ -212,7 +220,8 @@ static int search(struct globals *g, int argc, char **argv)
 	    {"ssn", required_argument, NULL, 's'},     {"case", required_argument, NULL, 'c'},
 	    {"partner", required_argument, NULL, 'p'}, {"since", required_argument, NULL, 'f'},
 	    {"until", required_argument, NULL, 'u'},   {"decision", required_argument, NULL, 'd'},
-	    {"format", required_argument, NULL, 'o'},  {NULL, 0, NULL, 0},
+	    {"format", required_argument, NULL, 'o'},  {"actor", required_argument, NULL, 'a'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct audit_query q = {0};
 	struct printer p = {.format = TABLE};
@@ -237,6 +246,9 @@ static int search(struct globals *g, int argc, char **argv)
 			break;
 		case 'd':
 			q.decision = optarg;
+			break;
+		case 'a':
+			q.actor = optarg;
 			break;
 		case 'f':
 		case 'u':

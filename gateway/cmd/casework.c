@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/audit.h"
+#include "core/caller.h"
 #include "core/field.h"
 #include "core/map.h"
 #include "core/unmap.h"
@@ -279,6 +280,7 @@ int casework_remember(struct exchange *x, struct ledger_request *r)
 	if (r->due == 0 && strcmp(r->status, "pending") == 0)
 		r->due = r->created + exchange_duration(x->s, "answer_within", 5 * 86400);
 	snprintf(r->actor, sizeof r->actor, "%s", x->actor);
+	r->actor_uid = caller_get()->uid;
 	if (ledger_request_add(x->ledger, r, why, sizeof why) < 0) {
 		fprintf(stderr, "csgw: %s: sent, but not recorded: %s\n", r->id, why);
 		return EX_IOERR;
@@ -606,6 +608,7 @@ static void transaction(struct inbound *in)
 	         cmd_partner_value(in->x->s, in->partner, "class"));
 	snprintf(r.status, sizeof r.status, "received");
 	snprintf(r.actor, sizeof r.actor, "%s", in->partner);
+	r.actor_uid = -1;
 	subject_of(in, &r);
 	snprintf(r.entry, sizeof r.entry, "%s", in->target);
 	if (ledger_request_add(in->x->ledger, &r, in->why, sizeof in->why) < 0) {

@@ -6,7 +6,6 @@
  * audit log records.
  */
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "cmd/casework.h"
 #include "cmd/registry.h"
 #include "core/audit.h"
+#include "core/caller.h"
 #include "core/field.h"
 #include "io/policy_load.h"
 #include "util/alloc.h"
@@ -106,11 +106,9 @@ static int list(struct setup *s, struct ledger_db *db, const char *kind, int arg
 		case 'O':
 			f.due_before = (long long)time(NULL);
 			break;
-		case 'm': {
-			const struct passwd *pw = getpwuid(getuid());
-			f.actor = pw ? pw->pw_name : "csgw";
+		case 'm':
+			f.actor = caller_get()->user;
 			break;
-		}
 		default:
 			return EX_USAGE;
 		}
@@ -168,7 +166,6 @@ static void case_of(void *ctx, const char *case_id, bool *closed, bool *owed)
 static void log_fti_access(struct viewer *v, const struct ledger_response *resp,
                            const char *record_id)
 {
-	const struct passwd *pw = getpwuid(getuid());
 	struct audit_entry a = {{0}};
 	audit_entry_set(&a, "direction", "access");
 	audit_entry_set(&a, "partner", resp->partner);
@@ -182,7 +179,7 @@ static void log_fti_access(struct viewer *v, const struct ledger_response *resp,
 	audit_entry_set(&a, "decision", "shown");
 	audit_entry_set(&a, "rule_id", "FTI-ACCESS");
 	audit_entry_set(&a, "citation", "IRC 6103(p)(4); IRS Publication 1075");
-	audit_entry_set(&a, "actor", pw ? pw->pw_name : "unknown");
+	audit_entry_set(&a, "actor", caller_get()->user);
 	if (audit_append(v->audit, &a, 1, stderr) < 0)
 		v->rc = EX_IOERR;
 }
@@ -312,9 +309,13 @@ static int show(struct setup *s, struct ledger_db *db, int argc, char **argv)
 	printf("  case          %s%s%s\n", r.case_id, r.other_case[0] ? ", their case " : "",
 	       r.other_case);
 	printf("  subject       %s\n", r.subject_mask[0] ? r.subject_mask : "-");
-	printf("  purpose       %s, for a %s requester\n", r.purpose, r.requester);
-	printf("  status        %s%s (created %s by %s; due %s; last change %s)\n", r.status,
-	       overdue(&r) ? ", OVERDUE" : "", created, r.actor, due, answered);
+	printf("  purpose       %s, for a %s requester%s%s\n", r.purpose, r.requester,
+	       r.court_order[0] ? " under order " : "", r.court_order);
+	char uid[32] = "";
+	if (r.actor_uid >= 0)
+		snprintf(uid, sizeof uid, " (uid %lld)", r.actor_uid);
+	printf("  status        %s%s (created %s by %s%s; due %s; last change %s)\n", r.status,
+	       overdue(&r) ? ", OVERDUE" : "", created, r.actor, uid, due, answered);
 	printf("  %s %s\n", strcmp(r.direction, "in") == 0 ? "delivered as " : "spool entry  ",
 	       r.entry[0] ? r.entry : "-");
 

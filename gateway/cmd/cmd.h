@@ -8,6 +8,7 @@
 #define CSGW_CMD_CMD_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "core/conf.h"
 #include "core/mapping.h"
@@ -86,6 +87,23 @@ int cmd_lock_partner(const struct setup *, const char *name, int *fd);
 
 /* A JSON string (quotes, escapes) on standard output. */
 void cmd_json_string(const char *);
+
+/* The command table (cmd/commands.c): the summaries for --help, and the
+ * command argv[0] run with its arguments. */
+void cmd_list(FILE *out);
+int cmd_dispatch(struct globals *, int argc, char **argv);
+
+/* The control socket (cmd/control.c).  control_client: a person's command
+ * that the daemon serves is sent there (*forwarded, with its exit code);
+ * anything else is left to run here.  control_serve: one request on
+ * descriptor 3, as the daemon's child.  control_server_start/stop: the
+ * daemon's listener, beside its cycles ('log' gets its lines). */
+int control_client(struct globals *, int argc, char **argv, bool *forwarded);
+int control_serve(struct globals *);
+struct control_server;
+int control_server_start(const struct globals *, const struct setup *, FILE *log,
+                         struct control_server **);
+void control_server_stop(struct control_server *);
 
 int cmd_map(struct globals *, int argc, char **argv);
 int cmd_unmap(struct globals *, int argc, char **argv);

@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 
 #include "cmd/casework.h"
 #include "core/audit.h"
+#include "core/caller.h"
 #include "core/disclose.h"
 #include "core/map.h"
 #include "core/partner.h"
@@ -127,8 +127,7 @@ int exchange_open(struct setup *s, FILE *log, volatile sig_atomic_t *stop, struc
 	x->s = s;
 	x->log = log;
 	x->stop = stop;
-	const struct passwd *pw = getpwuid(getuid());
-	x->actor = pw ? pw->pw_name : "csgw";
+	x->actor = caller_get()->user;
 	x->spool = conf_path(&s->conf, "gateway", "spool");
 	x->ca = conf_path(&s->conf, "gateway", "ca_bundle");
 	if (x->spool == NULL || x->ca == NULL) {

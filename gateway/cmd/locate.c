@@ -13,13 +13,16 @@
 #include "cmd/casework.h"
 #include "cmd/cmd.h"
 #include "core/audit.h"
+#include "core/caller.h"
+#include "core/roles.h"
 #include "util/alloc.h"
 #include "util/ini.h"
 
 static const char locate_usage[] =
     "usage: csgw [-c FILE] locate request --case C --ssn S --name \"LAST, FIRST\"\n"
     "                  --purpose P [--dob YYYY-MM-DD] [--sex M|F] [--member ID]\n"
-    "                  [--sources SSA,IRS,...] [--partner NAME] [--requester CLASS]\n"
+    "                  [--sources SSA,IRS,...] [--partner NAME]\n"
+    "                  [--requester CLASS [--order NUMBER]]\n"
     "       csgw [-c FILE] locate list [--mine] [--status pending|answered|prohibited]\n"
     "                  [--inbound | --outbound] [--case C] [--overdue]\n"
     "       csgw [-c FILE] locate show ID | close ID\n"
@@ -29,7 +32,8 @@ static const char locate_usage[] =
     "custody-visitation, child-welfare. The requester (default iv-d-agency; court,\n"
     "custody-authority, resident-parent, child-welfare for whom the state's\n"
     "locate service asks) must be authorized for the purpose (42 U.S.C. 653(c),\n"
-    "663). The partner is the FPLS (the [partner] of class federal-office, the\n"
+    "663); acting for a court or custody authority needs the supervisor role and\n"
+    "the order's reference (--order). The partner is the FPLS (the [partner] of class federal-office, the\n"
     "default) or a state: an interstate quick locate (LO1), for child support\n"
     "only. The request is checked, decided by the policy, logged and queued for\n"
     "csgw run; it prints the request id.\n"
@@ -57,7 +61,7 @@ static const char *fpls_partner(const struct setup *s)
 /* A refused request is a decision too: one audit entry. */
 static void log_refusal(struct exchange *x, const char *partner, const char *purpose,
                         const char *case_id, const char *subject, const char *rule,
-                        const char *citation)
+                        const char *citation, const char *detail)
 {
 	struct audit_entry a = {{0}};
 	audit_entry_set(&a, "direction", "request");
@@ -71,6 +75,31 @@ static void log_refusal(struct exchange *x, const char *partner, const char *pur
 	audit_entry_set(&a, "rule_id", rule);
 	audit_entry_set(&a, "citation", citation);
 	audit_entry_set(&a, "actor", x->actor);
+	audit_entry_set(&a, "detail", detail);
+	audit_append(x->audit, &a, 1, stderr);
+}
+
+/* A request made for a court or custody authority names its order. */
+static void log_order(struct exchange *x, const char *partner, const char *purpose,
+                      const char *id, const char *case_id, const char *subject,
+                      const char *requester, const char *order)
+{
+	char detail[256];
+	snprintf(detail, sizeof detail, "for a %s requester under order %s", requester, order);
+	struct audit_entry a = {{0}};
+	audit_entry_set(&a, "direction", "request");
+	audit_entry_set(&a, "partner", partner);
+	audit_entry_set(&a, "purpose", purpose);
+	audit_entry_set(&a, "family", "locate");
+	audit_entry_set(&a, "record_type", "locate-request");
+	audit_entry_set(&a, "record_id", id);
+	audit_entry_set(&a, "case_id", case_id);
+	audit_entry_set(&a, "subject_key", subject);
+	audit_entry_set(&a, "decision", "requested");
+	audit_entry_set(&a, "rule_id", "COURT-ORDER");
+	audit_entry_set(&a, "citation", "42 U.S.C. 663");
+	audit_entry_set(&a, "actor", x->actor);
+	audit_entry_set(&a, "detail", detail);
 	audit_append(x->audit, &a, 1, stderr);
 }
 
@@ -130,11 +159,12 @@ static int locate_request(struct globals *g, int argc, char **argv)
 	    {"sources", required_argument, NULL, 'S'},
 	    {"partner", required_argument, NULL, 'P'},
 	    {"requester", required_argument, NULL, 'r'},
+	    {"order", required_argument, NULL, 'o'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *case_id = NULL, *ssn = NULL, *name = NULL, *dob = NULL, *sex = NULL,
 	           *member = NULL, *purpose = NULL, *sources = NULL, *partner = NULL,
-	           *requester = "iv-d-agency";
+	           *requester = "iv-d-agency", *order = NULL;
 	char *set[24] = {0};
 	size_t nset = 0;
 	int c, rc = 0;
@@ -175,6 +205,9 @@ static int locate_request(struct globals *g, int argc, char **argv)
 			break;
 		case 'r':
 			requester = optarg;
+			break;
+		case 'o':
+			order = optarg;
 			break;
 		default:
 			rc = EX_USAGE;
@@ -236,8 +269,27 @@ static int locate_request(struct globals *g, int argc, char **argv)
 		        "ask for %s only; not sent (the refusal is in the audit log)\n",
 		        purpose, requester, rc_class->citation, rc_class->purposes.w[0]);
 		log_refusal(&x, partner, purpose, case_id, subject, POLICY_NOT_AUTHORIZED,
-		            rc_class->citation);
+		            rc_class->citation, NULL);
 		rc = EX_NOPERM;
+		goto out;
+	}
+	/* Whom a person may ask for is configuration ([roles]); acting for a
+	 * court or custody authority needs the order's reference. */
+	char why[1024];
+	if (caller_get()->person &&
+	    !roles_may_request(&s.conf, caller_get()->roles, requester, purpose, why, sizeof why)) {
+		fprintf(stderr, "csgw: %s; not sent (the refusal is in the audit log)\n", why);
+		log_refusal(&x, partner, purpose, case_id, subject, "ROLE-REQUESTER",
+		            "45 CFR 303.21; 42 U.S.C. 663", why);
+		rc = EX_NOPERM;
+		goto out;
+	}
+	if (roles_order_required(&s.conf, requester) && order == NULL) {
+		fprintf(stderr,
+		        "csgw: acting for a %s requester needs the reference of its order or "
+		        "request: --order NUMBER (42 U.S.C. 663)\n",
+		        requester);
+		rc = EX_USAGE;
 		goto out;
 	}
 	const char *type = policy_locate_type(x.policy, purpose);
@@ -248,7 +300,7 @@ static int locate_request(struct globals *g, int argc, char **argv)
 	}
 
 	long long number = 0;
-	char why[1024], id[32], serial[13] = "", entry[SPOOL_ID_MAX];
+	char id[32], serial[13] = "", entry[SPOOL_ID_MAX];
 	if (ledger_next(x.ledger, "locate", 1, &number, why, sizeof why) < 0) {
 		fprintf(stderr, "csgw: %s\n", why);
 		rc = EX_IOERR;
@@ -327,8 +379,11 @@ static int locate_request(struct globals *g, int argc, char **argv)
 	snprintf(r.member_id, sizeof r.member_id, "%s", member);
 	snprintf(r.status, sizeof r.status, "pending");
 	snprintf(r.entry, sizeof r.entry, "%s", entry);
+	snprintf(r.court_order, sizeof r.court_order, "%s", order ? order : "");
 	if ((rc = casework_remember(&x, &r)) != 0)
 		goto out;
+	if (order)
+		log_order(&x, partner, purpose, id, case_id, subject, requester, order);
 	printf("%s: locate request for case %s (subject %s) to %s for %s%s%s, queued as %s; "
 	       "answers: csgw locate show %s\n",
 	       id, case_id, masked, partner, purpose, serial[0] ? ", LO1 serial " : "", serial,

@@ -9,7 +9,6 @@
  * the audit log.
  */
 #include <getopt.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 
 #include "cmd/casework.h"
 #include "cmd/cmd.h"
+#include "core/caller.h"
 #include "cmd/registry.h"
 #include "core/audit.h"
 #include "core/disclose.h"
@@ -72,8 +72,8 @@ static const char policy_usage[] =
     "input, 74 the registry cannot be read, 78 the policy has problems.\n";
 
 static const char protect_usage[] =
-    "usage: csgw [-c FILE] protect add|remove --ssn SSN [--case CASE]\n"
-    "                 --flag family-violence|nondisclosure|protective-order\n"
+    "usage: csgw [-c FILE] protect add --ssn SSN [--case CASE] --flag FLAG [--reason TEXT]\n"
+    "       csgw [-c FILE] protect remove --ssn SSN [--case CASE] --flag FLAG --reason TEXT\n"
     "       csgw [-c FILE] protect list [--ssn SSN] [--case CASE]\n"
     "\n"
     "Records that a person is protected: with the family violence indicator\n"
@@ -81,10 +81,13 @@ static const char protect_usage[] =
     "a nondisclosure finding or protective order, their and the child's\n"
     "whereabouts never go to the other party. Without --case it holds for\n"
     "every case of that person. The registry keeps the SSN's keyed hash\n"
-    "(subject_key), never the SSN; each change is an audit log entry.\n";
+    "(subject_key), never the SSN; each change is an audit log entry, with its\n"
+    "reason (needed to remove one). FLAG: family-violence, nondisclosure or\n"
+    "protective-order. Run by a person: add and remove need the supervisor role,\n"
+    "list the supervisor or compliance role.\n";
 
 static const char case_usage[] =
-    "usage: csgw [-c FILE] case set CASE --enforcement open|closed\n"
+    "usage: csgw [-c FILE] case set CASE --enforcement open|closed [--reason TEXT]\n"
     "                 [--state-owed-arrears | --no-state-owed-arrears]\n"
     "       csgw [-c FILE] case show CASE\n"
     "\n"
@@ -94,12 +97,15 @@ static const char case_usage[] =
     "past-due support owed to the state remains (--state-owed-arrears).\n"
     "Closing sends each partner state with transactions on the case an MSC\n"
     "transaction with status change C (csgw run delivers it).\n"
-    "Each change is an audit log entry.\n";
+    "Each change is an audit log entry; closing needs --reason, kept in it.\n"
+    "Run by a person: set needs the supervisor role, show the caseworker or\n"
+    "supervisor role.\n";
 
+/* The person who acts (core/caller.h): never the service account for a
+ * person's request. */
 static const char *actor_name(void)
 {
-	const struct passwd *pw = getpwuid(getuid());
-	return pw ? pw->pw_name : "unknown";
+	return caller_get()->user;
 }
 
 /* ---- policy check ---- */
@@ -556,7 +562,7 @@ static int change_log_open(const struct setup *s, struct change_log *l)
 /* The entry of one change; 0 or -1 after printing why. */
 static int change_log_write(struct change_log *l, const char *record_type, const char *case_id,
                             const char *subject, const char *decision, const char *rule,
-                            const char *citation)
+                            const char *citation, const char *reason)
 {
 	struct audit_entry e = {{0}};
 
@@ -568,6 +574,7 @@ static int change_log_write(struct change_log *l, const char *record_type, const
 	audit_entry_set(&e, "rule_id", rule);
 	audit_entry_set(&e, "citation", citation);
 	audit_entry_set(&e, "actor", actor_name());
+	audit_entry_set(&e, "detail", reason);
 	return audit_append(l->audit, &e, 1, stderr);
 }
 
@@ -586,6 +593,19 @@ static void now_text(char *out, size_t size)
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* --reason: one line a person reads a year later, in the audit entry. */
+static int reason_option(const char *arg)
+{
+	size_t n = strlen(arg);
+	if (n < 3 || n > 200 || strpbrk(arg, "\r\n")) {
+		fputs("csgw: --reason: expected 3 to 200 characters on one line (why the change "
+		      "is made; it is kept in the audit log)\n",
+		      stderr);
+		return EX_USAGE;
+	}
+	return 0;
 }
 
 static int case_id_option(const char *arg)
@@ -627,9 +647,10 @@ int cmd_protect(struct globals *g, int argc, char **argv)
 	    {"ssn", required_argument, NULL, 's'},
 	    {"case", required_argument, NULL, 'c'},
 	    {"flag", required_argument, NULL, 'f'},
+	    {"reason", required_argument, NULL, 'r'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *ssn = NULL, *case_id = NULL, *flag = NULL;
+	const char *ssn = NULL, *case_id = NULL, *flag = NULL, *reason = NULL;
 	char digits[10] = "", masked[SSN_MASK_SIZE], subject[65], when[32];
 	struct registry reg = {0};
 	struct setup s;
@@ -653,6 +674,10 @@ int cmd_protect(struct globals *g, int argc, char **argv)
 			case_id = optarg;
 			rc = case_id_option(optarg);
 			break;
+		case 'r':
+			reason = optarg;
+			rc = reason_option(optarg);
+			break;
 		case 'f':
 			flag = optarg;
 			if (policy_subject_flag(flag) == 0) {
@@ -675,6 +700,12 @@ int cmd_protect(struct globals *g, int argc, char **argv)
 	}
 	if (rc == 0 && (optind != argc - 1 || (!list && (!ssn || !flag)) || (list && flag))) {
 		fputs(protect_usage, stderr);
+		rc = EX_USAGE;
+	}
+	if (rc == 0 && !list && !add && reason == NULL) {
+		fputs("csgw: protect remove: --reason TEXT is needed (why the protection ends; it "
+		      "is kept in the audit log)\n",
+		      stderr);
 		rc = EX_USAGE;
 	}
 	if (rc)
@@ -711,7 +742,7 @@ int cmd_protect(struct globals *g, int argc, char **argv)
 		rc = EX_IOERR;
 	} else if (changed == 0 && change_log_write(&log, "protection", in_case, subject,
 	                                            add ? "protect-add" : "protect-remove", flag,
-	                                            "42 U.S.C. 654(26); 653(b)(2)") < 0) {
+	                                            "42 U.S.C. 654(26); 653(b)(2)", reason) < 0) {
 		/* No change without its entry: undo it. */
 		registry_protect_set(reg.db, subject, in_case, flag, !add, actor_name(), when,
 		                     reg.why, sizeof reg.why);
@@ -738,9 +769,10 @@ int cmd_case(struct globals *g, int argc, char **argv)
 	    {"enforcement", required_argument, NULL, 'e'},
 	    {"state-owed-arrears", no_argument, NULL, 'o'},
 	    {"no-state-owed-arrears", no_argument, NULL, 'n'},
+	    {"reason", required_argument, NULL, 'r'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *enforcement = NULL;
+	const char *enforcement = NULL, *reason = NULL;
 	int owed = -1, c, rc = 0;
 	struct registry reg = {0};
 	struct setup s;
@@ -771,6 +803,10 @@ int cmd_case(struct globals *g, int argc, char **argv)
 		case 'n':
 			owed = 0;
 			break;
+		case 'r':
+			reason = optarg;
+			rc = reason_option(optarg);
+			break;
 		default:
 			rc = EX_USAGE;
 		}
@@ -778,6 +814,12 @@ int cmd_case(struct globals *g, int argc, char **argv)
 	if (rc == 0 && (optind + 1 != argc - 1 || (show && (enforcement || owed >= 0)) ||
 	                (!show && !enforcement))) {
 		fputs(case_usage, stderr);
+		rc = EX_USAGE;
+	}
+	if (rc == 0 && enforcement && strcmp(enforcement, "closed") == 0 && reason == NULL) {
+		fputs("csgw: case set --enforcement closed: --reason TEXT is needed (why the case "
+		      "closes, 45 CFR 303.11; it is kept in the audit log)\n",
+		      stderr);
 		rc = EX_USAGE;
 	}
 	if (rc)
@@ -813,7 +855,7 @@ int cmd_case(struct globals *g, int argc, char **argv)
 			fprintf(stderr, "csgw: %s\n", reg.why);
 			rc = EX_IOERR;
 		} else if (change_log_write(&log, "case", case_id, "", decision, "case-status",
-		                            "45 CFR 303.11") < 0) {
+		                            "45 CFR 303.11", reason) < 0) {
 			registry_case_set(reg.db, case_id, &before, reg.why, sizeof reg.why);
 			fprintf(stderr, "csgw: the change could not be logged, so it was undone\n");
 			rc = EX_IOERR;

@@ -18,6 +18,7 @@
 
 #include "cmd/casework.h"
 #include "cmd/cmd.h"
+#include "core/caller.h"
 #include "cmd/exchange.h"
 #include "core/audit.h"
 #include "core/schedule.h"
@@ -503,8 +504,7 @@ static int audit_purge(struct setup *set, const struct spool_entry *e)
 	audit_entry_set(&ae, "decision", "purged");
 	audit_entry_set(&ae, "file_sha256", e->sha256);
 	audit_entry_set(&ae, "batch", e->batch);
-	const char *user = getenv("USER");
-	audit_entry_set(&ae, "actor", user ? user : "unknown");
+	audit_entry_set(&ae, "actor", caller_get()->user);
 	if (audit_append(a, &ae, 1, stderr) == 0 && audit_checkpoint(a, stderr) == 0)
 		rc = 0;
 	audit_close(a);

@@ -47,6 +47,11 @@ static const char run_usage[] =
     "(retry_min to retry_max), then held (hold_after); bad content is\n"
     "quarantined with a reason. One line per event on standard output.\n"
     "\n"
+    "People's commands (locate, refer, case, protect, audit, policy explain,\n"
+    "status, queue, partner check run by anyone but root and the spool's owner)\n"
+    "are served at [gateway] control_socket (default /run/csgw/control.sock),\n"
+    "each as the person who asked, with the roles [roles] gives their groups.\n"
+    "\n"
     "--once  one full cycle (send and fetch) for every partner, then exit.\n"
     "\n"
     "Signals: SIGHUP reloads gateway.conf (a broken file keeps the old one);\n"
@@ -409,6 +414,7 @@ int cmd_run(struct globals *g, int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct daemon *d = xcalloc(1, sizeof *d);
+	struct control_server *people = NULL;
 	bool once = false;
 	int c, rc = 0, lock = -1;
 
@@ -476,7 +482,10 @@ int cmd_run(struct globals *g, int argc, char **argv)
 		goto out;
 	}
 	watch_outgoing(d);
+	/* People's commands: a listener beside the cycles (cmd/control.c). */
+	control_server_start(g, d->s, stdout, &people);
 	rc = serve(d);
+	control_server_stop(people);
 out:
 	for (size_t i = 0; i < d->np; i++)
 		forget_fresh(&d->p[i]);

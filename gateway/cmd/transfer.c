@@ -3,7 +3,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "core/caller.h"
 #include "core/audit.h"
 #include "core/partner.h"
 #include "core/transfer.h"
@@ -398,10 +398,9 @@ int cmd_fetch(struct globals *g, int argc, char **argv)
 	    .trust = {.ca_bundle = ca, .partner_cert = link.cert},
 	    .audit = audit,
 	};
-	struct passwd *pw = getpwuid(getuid());
 	plan.partner = argv[1];
 	plan.partner_class = cmd_partner_value(&s, argv[1], "class");
-	plan.actor = pw ? pw->pw_name : "unknown";
+	plan.actor = caller_get()->user;
 	enum sftp_fault f = transfer_fetch(c, &plan, stdout, stderr);
 	if (plan.audited && audit_checkpoint(audit, stderr) < 0 && f == SFTP_OK)
 		f = SFTP_LOCAL;

@@ -12,7 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/caller.h"
 #include "core/merkle.h"
+#include "core/roles.h"
 #include "io/fs.h"
 #include "util/alloc.h"
 
@@ -91,18 +93,21 @@ static int frontier_parse(const char *t, struct merkle *m)
 	return total == m->size ? 0 : -1;
 }
 
-/* The canonical text of an entry: "column=value\n" for each column.
- * Built with memcpy: this runs once per entry on append and on verify. */
+/* The canonical text of an entry: "column=value\n" for each column (the
+ * later ones only when set: AUDIT_DB_OPTIONAL_FROM).  Built with memcpy:
+ * this runs once per entry on append and on verify. */
 static char *entry_text(const char *const v[AUDIT_DB_COLUMNS], size_t *len)
 {
 	size_t klen[AUDIT_DB_COLUMNS], vlen[AUDIT_DB_COLUMNS], n = 0;
 	for (int i = 0; i < AUDIT_DB_COLUMNS; i++) {
-		klen[i] = strlen(audit_db_columns[i]);
 		vlen[i] = v[i] ? strlen(v[i]) : 0;
-		n += klen[i] + vlen[i] + 2;
+		klen[i] = i >= AUDIT_DB_OPTIONAL_FROM && vlen[i] == 0 ? 0 : strlen(audit_db_columns[i]);
+		n += klen[i] ? klen[i] + vlen[i] + 2 : 0;
 	}
 	char *t = xmalloc(n + 1), *p = t;
 	for (int i = 0; i < AUDIT_DB_COLUMNS; i++) {
+		if (klen[i] == 0)
+			continue;
 		memcpy(p, audit_db_columns[i], klen[i]);
 		p += klen[i];
 		*p++ = '=';
@@ -192,6 +197,12 @@ int audit_append_each(struct audit *a, audit_next_fn *next, void *ctx, FILE *err
 	free(head);
 	if (got < 0)
 		goto rollback;
+	/* Who acted: the person the command runs for (core/caller.h). */
+	const struct caller *who = caller_get();
+	char uid[24], role[64] = "";
+	snprintf(uid, sizeof uid, "%ld", who->uid);
+	if (who->person)
+		roles_format(who->roles, " ", role, sizeof role);
 	while ((more = next(ctx, &e)) > 0) {
 		const char *v[AUDIT_DB_COLUMNS], *bad = line_end_in(&e);
 		unsigned char leaf[MERKLE_HASH];
@@ -205,6 +216,13 @@ int audit_append_each(struct audit *a, audit_next_fn *next, void *ctx, FILE *err
 			v[i] = e.value[i] ? e.value[i] : "";
 		if (v[0][0] == '\0')
 			v[0] = now;
+		if (v[AUDIT_COL_ACTOR][0] == '\0')
+			v[AUDIT_COL_ACTOR] = who->user;
+		if (v[AUDIT_COL_ACTOR_UID][0] == '\0' && strcmp(v[AUDIT_COL_ACTOR], who->user) == 0) {
+			v[AUDIT_COL_ACTOR_UID] = uid;
+			if (v[AUDIT_COL_ROLE][0] == '\0')
+				v[AUDIT_COL_ROLE] = role;
+		}
 		char *text = entry_text(v, &len);
 		merkle_leaf_hash(text, len, leaf);
 		free(text);
@@ -775,11 +793,11 @@ int audit_search(struct audit *a, const struct audit_query *q, audit_db_row *row
                  FILE *err)
 {
 	struct audit_db_filter f = {.since = q->since, .until = q->until};
-	const char *cols[] = {"subject_key", "case_id", "partner", "decision"};
-	const char *vals[] = {q->subject_key, q->case_id, q->partner, q->decision};
+	const char *cols[] = {"subject_key", "case_id", "partner", "decision", "actor"};
+	const char *vals[] = {q->subject_key, q->case_id, q->partner, q->decision, q->actor};
 	char why[1024];
 
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		if (vals[i]) {
 			f.column[f.count] = cols[i];
 			f.value[f.count++] = vals[i];

@@ -76,7 +76,7 @@ void audit_subject_key(const char *key, const char ssn[9], char hex[65]);
 /* What compliance staff search by; NULL: any.  'since' and 'until' are
  * UTC times in the log's form ("2026-11-24T00:00:00Z"), until exclusive. */
 struct audit_query {
-	const char *subject_key, *case_id, *partner, *decision;
+	const char *subject_key, *case_id, *partner, *decision, *actor;
 	const char *since, *until;
 };
 int audit_search(struct audit *, const struct audit_query *, audit_db_row *, void *ctx, FILE *err);

@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +195,20 @@ static void check_dir(struct checker *c, const struct ini_entry *e)
 			problem(c, e->line, "[%s] %s: neither the folder nor its parent %s exists",
 			        c->section, e->key, slash ? path : ".");
 	}
+	free(path);
+}
+
+/* A folder csgw only reads (the mappings, installed root-owned). */
+static void check_read_dir(struct checker *c, const struct ini_entry *e)
+{
+	char *path = resolve(c->conf->ini, e->value);
+	struct stat st;
+
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+		problem(c, e->line, "[%s] %s: %s is not a folder", c->section, e->key, path);
+	else if (access(path, R_OK | X_OK) != 0)
+		problem(c, e->line, "[%s] %s: folder %s is not readable by this user", c->section,
+		        e->key, path);
 	free(path);
 }
 
@@ -447,6 +462,67 @@ static void check_partner_cert(struct checker *c, const struct ini_entry *e)
 	free(path);
 }
 
+static void check_socket(struct checker *c, const struct ini_entry *e)
+{
+	char *path = resolve(c->conf->ini, e->value);
+	if (strlen(path) >= 108)
+		problem(c, e->line, "[%s] control_socket: longer than 107 bytes, the most a socket "
+		                    "path may be", c->section);
+	free(path);
+}
+
+/* Each word of a list value, checked by 'one'. */
+static void check_words(struct checker *c, const struct ini_entry *e,
+                        void (*one)(struct checker *, const struct ini_entry *, const char *))
+{
+	char *copy = xstrdup(e->value);
+	unsigned n = 0;
+	for (char *save = NULL, *w = strtok_r(copy, " ,", &save); w;
+	     w = strtok_r(NULL, " ,", &save), n++)
+		one(c, e, w);
+	if (n == 0)
+		problem(c, e->line, "[%s] %s: empty", c->section, e->key);
+	free(copy);
+}
+
+static void group_exists(struct checker *c, const struct ini_entry *e, const char *group)
+{
+	if (getgrnam(group) == NULL)
+		problem(c, e->line,
+		        "[%s] %s: group '%s' does not exist on this machine (groupadd %s)",
+		        c->section, e->key, group, group);
+}
+
+static void check_groups(struct checker *c, const struct ini_entry *e)
+{
+	check_words(c, e, group_exists);
+}
+
+static void class_known(struct checker *c, const struct ini_entry *e, const char *word)
+{
+	const struct codelist *cl = c->set ? mapping_codelist(c->set, "recipient-class") : NULL;
+	if (cl && !codelist_has(cl, word, strlen(word)))
+		problem(c, e->line, "[%s] %s: '%s' is not a recipient class", c->section, e->key,
+		        word);
+}
+
+static void check_classes(struct checker *c, const struct ini_entry *e)
+{
+	check_words(c, e, class_known);
+}
+
+static void purpose_form(struct checker *c, const struct ini_entry *e, const char *word)
+{
+	if (strspn(word, "abcdefghijklmnopqrstuvwxyz-") != strlen(word))
+		problem(c, e->line, "[%s] %s: '%s' is not a purpose, such as child-support",
+		        c->section, e->key, word);
+}
+
+static void check_purposes(struct checker *c, const struct ini_entry *e)
+{
+	check_words(c, e, purpose_form);
+}
+
 /* The signing certificate, its key and passphrase, together: the key must
  * open and belong to the certificate, which must be valid for signing. */
 static void check_signer(struct checker *c)
@@ -490,7 +566,7 @@ static const struct key_rule gateway_keys[] = {
      "file with the signing key's passphrase on its first line (mode 0600)"},
     {"ca_bundle", true, check_file, "trusted CA bundle"},
     {"subject_key", true, check_private, "HMAC key for SSN search keys (mode 0600)"},
-    {"mappings", false, check_dir, "mappings folder (default: the installed one)"},
+    {"mappings", false, check_read_dir, "mappings folder (default: the installed one)"},
     {"retry_min", false, check_duration, "shortest wait before retrying a transfer (30s)"},
     {"retry_max", false, check_duration, "longest wait before retrying a transfer (1h)"},
     {"hold_after", false, check_duration, "age at which a file still not sent is held (3d)"},
@@ -503,6 +579,22 @@ static const struct key_rule gateway_keys[] = {
      "time a partner has to answer a request before it is overdue (5d)"},
     {"inbox_format", false, check_inbox_format,
      "xml (default) or fixed: locate and referral deliveries get fixed-width lines too"},
+    {"control_socket", false, check_socket,
+     "where csgw run serves people's commands (/run/csgw/control.sock)"},
+    {NULL, false, NULL, NULL},
+};
+
+static const struct key_rule roles_keys[] = {
+    {"caseworker", false, check_groups, "Unix groups whose members are caseworkers"},
+    {"supervisor", false, check_groups, "Unix groups whose members are supervisors"},
+    {"compliance", false, check_groups, "Unix groups whose members are compliance staff"},
+    {"operator", false, check_groups, "Unix groups whose members are operators"},
+    {"caseworker_requesters", false, check_classes, "classes a caseworker may ask for"},
+    {"supervisor_requesters", false, check_classes, "classes a supervisor may ask for"},
+    {"caseworker_purposes", false, check_purposes, "purposes a caseworker may ask for"},
+    {"supervisor_purposes", false, check_purposes, "purposes a supervisor may ask for"},
+    {"order_required", false, check_classes,
+     "classes acted for only with --order (court custody-authority)"},
     {NULL, false, NULL, NULL},
 };
 
@@ -614,6 +706,8 @@ unsigned conf_check(const struct conf *conf, const struct mapping_set *set, FILE
 		if (strcmp(s->name, "gateway") == 0) {
 			gateway_sections++;
 			check_section(&c, s->name, s->line, gateway_keys);
+		} else if (strcmp(s->name, "roles") == 0) {
+			check_section(&c, s->name, s->line, roles_keys);
 		} else if (strncmp(s->name, "partner ", 8) == 0) {
 			if (!partner_name_ok(s->name + 8))
 				problem(&c, s->line,
@@ -623,7 +717,7 @@ unsigned conf_check(const struct conf *conf, const struct mapping_set *set, FILE
 				check_section(&c, s->name, s->line, partner_keys);
 		} else {
 			problem(&c, s->line,
-			        "unknown section [%s]; expected [gateway] or [partner NAME]",
+			        "unknown section [%s]; expected [gateway], [roles] or [partner NAME]",
 			        s->name);
 		}
 	}

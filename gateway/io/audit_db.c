@@ -17,7 +17,8 @@
 const char *const audit_db_columns[AUDIT_DB_COLUMNS] = {
     "time",        "direction", "partner",     "partner_class", "purpose",    "family",
     "record_type", "record_id", "case_id",     "subject_key",   "categories", "decision",
-    "rule_id",     "citation",  "file_sha256", "batch",         "actor",
+    "rule_id",     "citation",  "file_sha256", "batch",         "actor",      "actor_uid",
+    "role",        "detail",
 };
 
 struct audit_db {
@@ -36,6 +37,29 @@ static int exec(struct audit_db *a, const char *sql, char *why, size_t whylen)
 {
 	return sqlite3_exec(a->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0
 	                                                               : fail(a, sql, why, whylen);
+}
+
+/* A log made before the later columns existed gets them, empty. */
+static int add_later_columns(struct audit_db *a, char *why, size_t whylen)
+{
+	sqlite3_stmt *st = NULL;
+	bool have[AUDIT_DB_COLUMNS] = {false};
+
+	if (sqlite3_prepare_v2(a->db, "PRAGMA table_info(entries)", -1, &st, NULL) != SQLITE_OK)
+		return fail(a, "cannot read the table's columns", why, whylen);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
+			if (strcmp((const char *)sqlite3_column_text(st, 1), audit_db_columns[i]) == 0)
+				have[i] = true;
+	sqlite3_finalize(st);
+	for (int i = AUDIT_DB_OPTIONAL_FROM; i < AUDIT_DB_COLUMNS; i++) {
+		char sql[128];
+		snprintf(sql, sizeof sql, "ALTER TABLE entries ADD COLUMN %s TEXT NOT NULL DEFAULT ''",
+		         audit_db_columns[i]);
+		if (!have[i] && exec(a, sql, why, whylen) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int audit_db_open(const char *path, int create, struct audit_db **out, char *why, size_t whylen)
@@ -68,7 +92,7 @@ int audit_db_open(const char *path, int create, struct audit_db **out, char *why
 	if (exec(a, "PRAGMA journal_mode=WAL", why, whylen) < 0 ||
 	    exec(a, "PRAGMA synchronous=FULL", why, whylen) < 0 ||
 	    exec(a, "PRAGMA wal_autocheckpoint=16384", why, whylen) < 0 ||
-	    exec(a, sql, why, whylen) < 0 ||
+	    exec(a, sql, why, whylen) < 0 || add_later_columns(a, why, whylen) < 0 ||
 	    exec(a, "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 	         why, whylen) < 0)
 		goto fail;
@@ -214,7 +238,7 @@ int audit_db_search(struct audit_db *a, const struct audit_db_filter *f, audit_d
 		o += (size_t)snprintf(sql + o, sizeof sql - o, ", %s", audit_db_columns[i]);
 	o += (size_t)snprintf(sql + o, sizeof sql - o, ", leaf FROM entries WHERE 1");
 	/* Column names come from our own list, values are bound. */
-	for (unsigned i = 0; i < f->count && i < 4; i++) {
+	for (unsigned i = 0; i < f->count && i < AUDIT_DB_FILTERS; i++) {
 		if (!is_column(f->column[i]))
 			return fail(a, "search by an unknown column", why, whylen);
 		/* subject_key holds every subject of the record, space-separated */
@@ -232,7 +256,7 @@ int audit_db_search(struct audit_db *a, const struct audit_db_filter *f, audit_d
 	snprintf(sql + o, sizeof sql - o, " ORDER BY id");
 	if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return fail(a, "cannot search", why, whylen);
-	for (unsigned i = 0; i < f->count && i < 4; i++)
+	for (unsigned i = 0; i < f->count && i < AUDIT_DB_FILTERS; i++)
 		sqlite3_bind_text(st, bind++, f->value[i], -1, SQLITE_STATIC);
 	if (f->since)
 		sqlite3_bind_text(st, bind++, f->since, -1, SQLITE_STATIC);

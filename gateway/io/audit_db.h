@@ -16,8 +16,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AUDIT_DB_COLUMNS 17
+#define AUDIT_DB_COLUMNS 20
 extern const char *const audit_db_columns[AUDIT_DB_COLUMNS];
+/* Columns from this one on were added later (who acted: uid and role, and
+ * a detail such as a reason or an order); an entry's text names them only
+ * when set, so entries written before they existed verify as they are. */
+#define AUDIT_DB_OPTIONAL_FROM 17
+enum { AUDIT_COL_ACTOR = 16, AUDIT_COL_ACTOR_UID, AUDIT_COL_ROLE, AUDIT_COL_DETAIL };
 
 struct audit_db;
 
@@ -52,9 +57,10 @@ int audit_db_scan(struct audit_db *, audit_db_row *, void *ctx, char *why, size_
  * of the space-separated keys it holds), with time in
  * [since, until) when given (ISO 8601 text compares in time order), in id
  * order.  Columns are named as in audit_db_columns. */
+#define AUDIT_DB_FILTERS 6
 struct audit_db_filter {
-	const char *column[4];
-	const char *value[4];
+	const char *column[AUDIT_DB_FILTERS];
+	const char *value[AUDIT_DB_FILTERS];
 	unsigned count;
 	const char *since, *until;
 };

@@ -27,7 +27,28 @@ static int fail(struct ledger_db *l, const char *what, char *why, size_t whylen)
 #define REQUEST_COLUMNS                                                                            \
 	"id, kind, direction, partner, case_id, other_case, serial, function, action, reason, "    \
 	"purpose, requester, subject_key, subject_mask, member_id, status, actor, entry, "         \
-	"created, due, answered"
+	"created, due, answered, actor_uid, court_order"
+
+/* A ledger made before requests named the person's uid and the order they
+ * acted under gets those columns (-1 and ''). */
+static int add_later_columns(struct ledger_db *l)
+{
+	sqlite3_stmt *st = NULL;
+	bool have = false;
+	if (sqlite3_prepare_v2(l->db, "PRAGMA table_info(requests)", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		have |= strcmp((const char *)sqlite3_column_text(st, 1), "court_order") == 0;
+	sqlite3_finalize(st);
+	if (have)
+		return 0;
+	return sqlite3_exec(l->db,
+	                    "ALTER TABLE requests ADD COLUMN actor_uid INTEGER NOT NULL DEFAULT -1;"
+	                    "ALTER TABLE requests ADD COLUMN court_order TEXT NOT NULL DEFAULT '';",
+	                    NULL, NULL, NULL) == SQLITE_OK
+	           ? 0
+	           : -1;
+}
 
 int ledger_db_open(const char *path, bool create, struct ledger_db **out, char *why, size_t whylen)
 {
@@ -42,7 +63,8 @@ int ledger_db_open(const char *path, bool create, struct ledger_db **out, char *
 	    "reason TEXT NOT NULL, purpose TEXT NOT NULL, requester TEXT NOT NULL, subject_key "
 	    "TEXT NOT NULL, subject_mask TEXT NOT NULL, member_id TEXT NOT NULL, status TEXT NOT "
 	    "NULL, actor TEXT NOT NULL, entry TEXT NOT NULL, created INTEGER NOT NULL, due "
-	    "INTEGER NOT NULL, answered INTEGER NOT NULL);"
+	    "INTEGER NOT NULL, answered INTEGER NOT NULL, actor_uid INTEGER NOT NULL DEFAULT -1, "
+	    "court_order TEXT NOT NULL DEFAULT '');"
 	    "CREATE INDEX IF NOT EXISTS requests_serial ON requests(partner, direction, serial);"
 	    "CREATE INDEX IF NOT EXISTS requests_case ON requests(partner, case_id);"
 	    "CREATE TABLE IF NOT EXISTS responses(n INTEGER PRIMARY KEY, request TEXT NOT NULL, "
@@ -69,7 +91,8 @@ int ledger_db_open(const char *path, bool create, struct ledger_db **out, char *
 		goto fail;
 	}
 	sqlite3_busy_timeout(l->db, 10000);
-	if (sqlite3_exec(l->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+	if (sqlite3_exec(l->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    add_later_columns(l) < 0) {
 		fail(l, "cannot set up", why, whylen);
 		goto fail;
 	}
@@ -141,7 +164,7 @@ int ledger_request_add(struct ledger_db *l, const struct ledger_request *r, char
 	sqlite3_stmt *st = prepare(l,
 	                           "INSERT INTO requests(" REQUEST_COLUMNS
 	                           ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-	                           "?, ?, ?)",
+	                           "?, ?, ?, ?, ?)",
 	                           why, whylen);
 	if (st == NULL)
 		return -1;
@@ -155,6 +178,8 @@ int ledger_request_add(struct ledger_db *l, const struct ledger_request *r, char
 	sqlite3_bind_int64(st, ++i, r->created);
 	sqlite3_bind_int64(st, ++i, r->due);
 	sqlite3_bind_int64(st, ++i, r->answered);
+	sqlite3_bind_int64(st, ++i, r->actor_uid);
+	sqlite3_bind_text(st, ++i, r->court_order, -1, SQLITE_STATIC);
 	return done(l, st, "cannot record the request", why, whylen);
 }
 
@@ -176,7 +201,9 @@ static void read_request(sqlite3_stmt *st, struct ledger_request *r)
 		text(st, i, t[i], z[i]);
 	r->created = sqlite3_column_int64(st, i++);
 	r->due = sqlite3_column_int64(st, i++);
-	r->answered = sqlite3_column_int64(st, i);
+	r->answered = sqlite3_column_int64(st, i++);
+	r->actor_uid = sqlite3_column_int64(st, i++);
+	text(st, i, r->court_order, sizeof r->court_order);
 }
 
 /* The first row of a request query: 0, 1 (none), -1. */

@@ -208,7 +208,7 @@ quick_locate() {
 @test "case closure: MSC goes to the partner state on the case, then no enforcement for it" {
 	run "$CSGW" -c "$A" refer --to TX --function ENF --action R --reason FRINF --case CASE0006
 	[ "$status" -eq 0 ]
-	run "$CSGW" -c "$A" case set CASE0006 --enforcement closed
+	run "$CSGW" -c "$A" case set CASE0006 --enforcement closed --reason "child emancipated"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"closure (MSC U GSCLO, serial "*") queued for TX"* ]]

@@ -126,7 +126,7 @@ setup() {
 	[[ "$output" == *"gateway.conf:1: key 'orphan' before any section"* ]]
 	[[ "$output" == *"not a '[section]' or 'key = value' line"* ]]
 	[[ "$output" == *"section [partner TX] appears twice"* ]]
-	[[ "$output" == *"unknown section [mystery]; expected [gateway] or [partner NAME]"* ]]
+	[[ "$output" == *"unknown section [mystery]; expected [gateway], [roles] or [partner NAME]"* ]]
 }
 
 @test "no configuration file anywhere is exit 78 with where it looked" {

@@ -110,7 +110,7 @@ check_cases() {
 	[[ "$out" == *"subject: family-violence"* ]]
 	[[ "$out" == *"notice sent instead: Disclosure prohibited: "*"Only a court may receive this information."* ]]
 	# The flag a record carries itself counts too (FCR person record FV).
-	run "$CSGW" -c "$CA" --environment test protect remove --ssn 901-23-4567 --flag family-violence
+	run "$CSGW" -c "$CA" --environment test protect remove --ssn 901-23-4567 --flag family-violence --reason "court order vacated"
 	[ "$status" -eq 0 ]
 	check_case "lr 2 | --class iv-d-agency --purpose child-support | allow G-IVD |"
 }
@@ -206,7 +206,7 @@ check_cases() {
 
 @test "8. enforcement closed: no enforcement transactions; collection goes on; offset only for state-owed arrears" {
 	check_case "ref 2 | --partner TX --purpose child-support | redact L-FTI-INTERSTATE |"
-	run "$CSGW" -c "$CA" case set CS2024000240 --enforcement closed
+	run "$CSGW" -c "$CA" case set CS2024000240 --enforcement closed --reason "obligation paid in full"
 	[ "$status" -eq 0 ]
 	[[ "$output" == "case CS2024000240: enforcement closed (set "*" by "*")" ]]
 	check_cases \
@@ -214,7 +214,7 @@ check_cases() {
 		"col 2 | --partner TX --purpose child-support | allow G-IVD |" \
 		"ref 1 | --partner TX --purpose child-support | allow G-IVD |" \
 		"col 2 | --partner TX --purpose child-support --transaction tax-refund-offset | deny L-OFFSET-CLOSED |"
-	run "$CSGW" -c "$CA" case set CS2024000240 --enforcement closed --state-owed-arrears
+	run "$CSGW" -c "$CA" case set CS2024000240 --enforcement closed --reason "obligation paid in full" --state-owed-arrears
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"past-due support owed to the state remains"* ]]
 	check_cases \
@@ -313,7 +313,7 @@ check_cases() {
 	run "$CSGW" -c "$CA" protect list
 	[[ "$output" == *"key "*"CS2024000117"*"nondisclosure"* ]]
 	[[ "$output" != *2222* ]]
-	run "$CSGW" -c "$CA" case set CS2024000117 --enforcement closed
+	run "$CSGW" -c "$CA" case set CS2024000117 --enforcement closed --reason "obligation paid in full"
 	[ "$status" -eq 0 ]
 	reg=$PKI/ca06-audit/registry.db
 	[ "$(stat -c %a "$reg")" = 600 ]
@@ -328,7 +328,7 @@ check_cases() {
 	[ "$status" -eq 0 ]
 	run "$CSGW" -c "$CA" audit verify
 	[ "$status" -eq 0 ]
-	run "$CSGW" -c "$CA" --environment test protect remove --ssn 900-11-2222 --case CS2024000117 --flag nondisclosure
+	run "$CSGW" -c "$CA" --environment test protect remove --ssn 900-11-2222 --case CS2024000117 --flag nondisclosure --reason "finding expired"
 	[ "$status" -eq 0 ]
 	run "$CSGW" -c "$CA" --environment test protect list --ssn 900-11-2222
 	[ "$output" = "no protections recorded" ]
@@ -342,7 +342,7 @@ check_cases() {
 	[ "$status" -eq 64 ]
 	run "$CSGW" -c "$CA" --environment test protect add --ssn 900-11-2222
 	[ "$status" -eq 64 ]
-	run "$CSGW" -c "$CA" case set 'bad case' --enforcement closed
+	run "$CSGW" -c "$CA" case set 'bad case' --enforcement closed --reason 'testing a bad id'
 	[ "$status" -eq 64 ]
 	run "$CSGW" -c "$CA" case set CS1 --enforcement maybe
 	[ "$status" -eq 64 ]

@@ -1,0 +1,549 @@
+/*
+ * control.c - people's commands through the daemon (DESIGN.md 4.9).
+ *
+ * A person (anyone but root and the owner of the spool, the gateway's own
+ * account) cannot open the keys, the databases or the spool.  Their csgw
+ * sends the command to the daemon's control socket ([gateway]
+ * control_socket, default /run/csgw/control.sock) with its standard output
+ * and error, and any FILE.xml operand opened by the person (core/control.h).
+ * The daemon's listener (control_server_start, a thread beside its cycles)
+ * starts a fresh csgw for each connection, as the gateway's account; that
+ * process (control_serve) learns who called from the kernel, their roles
+ * from the group list and [roles] (core/roles.h), refuses a command the
+ * roles do not allow (exit 77, an audit entry), and otherwise runs the
+ * very command a direct call runs, acting as that person (core/caller.h).
+ * The output and exit code the person sees are the command's own.
+ *
+ * The daemon never opens a path a person names: files come open, and an
+ * argument that names something on the gateway's machine is refused.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "core/audit.h"
+#include "core/caller.h"
+#include "core/control.h"
+#include "core/roles.h"
+#include "io/control_socket.h"
+#include "util/alloc.h"
+
+#define DEFAULT_SOCKET "/run/csgw/control.sock"
+#define MAX_CHILDREN 32                 /* requests served at once */
+#define MAX_FILE_BYTES (256L << 20)     /* a FILE.xml operand, copied */
+#define SERVE_FD 3                      /* the connection, in control_serve */
+
+static char *socket_path(const struct conf *conf)
+{
+	char *p = conf_path(conf, "gateway", "control_socket");
+	return p ? p : xstrdup(DEFAULT_SOCKET);
+}
+
+/* Root, or the account that owns the spool: the gateway itself. */
+static bool is_gateway(const struct conf *conf)
+{
+	if (geteuid() == 0)
+		return true;
+	char *spool = conf_path(conf, "gateway", "spool");
+	struct stat st;
+	bool own = spool && stat(spool, &st) == 0 && st.st_uid == geteuid();
+	free(spool);
+	return own;
+}
+
+static bool asks_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}
+
+/* The file operands of the served commands (refer, policy explain). */
+static bool names_xml_file(const char *arg)
+{
+	size_t n = strlen(arg);
+	return n > 4 && arg[0] != '-' && strcmp(arg + n - 4, ".xml") == 0;
+}
+
+/* ---- the person's side ---- */
+
+static int forward(int argc, char **argv, const char *path)
+{
+	int fds[2 + CONTROL_MAX_FILES] = {STDOUT_FILENO, STDERR_FILENO};
+	int file_arg[CONTROL_MAX_FILES], nfiles = 0, rc = 0, sock = -1, code = 0;
+	char *buf = xmalloc(CONTROL_MAX);
+	char why[512];
+
+	for (int i = 1; i < argc && rc == 0; i++) {
+		if (!names_xml_file(argv[i]))
+			continue;
+		struct stat st;
+		int fd = nfiles < CONTROL_MAX_FILES ? open(argv[i], O_RDONLY | O_CLOEXEC) : -1;
+		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			fprintf(stderr, "csgw: %s: %s\n", argv[i],
+			        nfiles == CONTROL_MAX_FILES ? "too many files"
+			        : fd < 0                    ? strerror(errno)
+			                                    : "not a regular file");
+			if (fd >= 0)
+				close(fd);
+			rc = EX_NOINPUT;
+			break;
+		}
+		fds[2 + nfiles] = fd;
+		file_arg[nfiles++] = i;
+	}
+	long n = rc ? -1
+	            : control_request_format(argc, argv, nfiles, file_arg, buf, CONTROL_MAX, why,
+	                                     sizeof why);
+	if (rc == 0 && n < 0) {
+		fprintf(stderr, "csgw: %s\n", why);
+		rc = EX_USAGE;
+	}
+	if (rc == 0 && (sock = control_connect(path, why, sizeof why)) < 0) {
+		if (errno == EACCES) {
+			fprintf(stderr,
+			        "csgw: you may not reach the gateway's control socket %s (permission "
+			        "denied): its folder's group decides who may; ask the operators\n",
+			        path);
+			rc = EX_NOPERM;
+		} else {
+			fprintf(stderr,
+			        "csgw: the csgw daemon is not running (%s); start it (systemctl "
+			        "start csgw) or ask the operators\n",
+			        why);
+			rc = EX_UNAVAILABLE;
+		}
+	}
+	fflush(stdout);
+	fflush(stderr);
+	if (rc == 0 && control_send(sock, buf, (size_t)n, fds, 2 + nfiles) < 0) {
+		fprintf(stderr, "csgw: cannot send the request to %s: %s\n", path, strerror(errno));
+		rc = EX_UNAVAILABLE;
+	}
+	for (int i = 0; i < nfiles; i++)
+		close(fds[2 + i]);
+	if (rc == 0) {
+		char answer[4096];
+		int none[1], nfds;
+		bool truncated;
+		long got = control_recv(sock, answer, sizeof answer, none, 0, &nfds, &truncated);
+		int kind = got > 0 ? control_answer_parse(answer, (size_t)got, &code, why, sizeof why)
+		                   : -2;
+		if (kind == 0) {
+			rc = code;
+		} else if (kind == 1) {
+			fprintf(stderr, "csgw: the daemon did not take the request: %s\n", why);
+			rc = EX_PROTOCOL;
+		} else {
+			fprintf(stderr,
+			        "csgw: the daemon ended the request without an answer (its log "
+			        "says why)\n");
+			rc = EX_SOFTWARE;
+		}
+	}
+	if (sock >= 0)
+		close(sock);
+	free(buf);
+	return rc;
+}
+
+int control_client(struct globals *g, int argc, char **argv, bool *forwarded)
+{
+	struct conf conf;
+	*forwarded = false;
+	if (roles_rule(argc, argv) == NULL || asks_help(argc, argv))
+		return 0;
+	/* Problems of the file are for the command run here to report. */
+	FILE *quiet = fopen("/dev/null", "w");
+	int loaded = conf_load(g->conf_path, false, &conf, quiet ? quiet : stderr);
+	if (quiet)
+		fclose(quiet);
+	if (loaded < 0)
+		return 0;
+	if (conf.ini == NULL || is_gateway(&conf)) {
+		conf_free(&conf);
+		return 0;
+	}
+	*forwarded = true;
+	char *path = socket_path(&conf);
+	int rc = forward(argc, argv, path);
+	free(path);
+	conf_free(&conf);
+	return rc;
+}
+
+/* ---- the daemon's side: one request ---- */
+
+static void answer(int sock, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void answer(int sock, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	int n = snprintf(msg, sizeof msg, CONTROL_MAGIC);
+	va_start(ap, fmt);
+	n += vsnprintf(msg + n, sizeof msg - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof msg - 2)
+		n = (int)sizeof msg - 2;
+	msg[n++] = '\n';
+	control_send(sock, msg, (size_t)n, NULL, 0);
+}
+
+/* A refusal for want of a role is an entry of the audit log. */
+static void log_role_refusal(struct globals *g, const char *what, const char *needed)
+{
+	struct setup s;
+	struct audit *a = NULL;
+	struct cms_signer *signer = NULL;
+
+	if (cmd_setup(g, true, &s) != 0)
+		return;
+	if (cmd_audit_open(&s, 1, false, &a, &signer) == 0) {
+		char detail[256];
+		snprintf(detail, sizeof detail, "%s: needs the %s role", what, needed);
+		struct audit_entry e = {{0}};
+		audit_entry_set(&e, "direction", "access");
+		audit_entry_set(&e, "decision", "refused");
+		audit_entry_set(&e, "rule_id", "ROLE-REQUIRED");
+		audit_entry_set(&e, "citation", "45 CFR 303.21; IRS Publication 1075 (least privilege)");
+		audit_entry_set(&e, "detail", detail);
+		audit_append(a, &e, 1, stderr);
+	}
+	audit_close(a);
+	cms_signer_free(signer);
+	cmd_teardown(&s);
+}
+
+/* The argument that names something on this machine without being passed
+ * open, or NULL: a person's words never become a path the daemon opens. */
+static const char *names_a_path(const struct control_request *r)
+{
+	for (int i = 1; i < r->argc; i++) {
+		bool passed = false;
+		for (int k = 0; k < r->nfiles; k++)
+			passed |= r->file_arg[k] == i;
+		if (passed)
+			continue;
+		const char *v = r->argv[i], *eq = strncmp(v, "--", 2) == 0 ? strchr(v, '=') : NULL;
+		struct stat st;
+		if (names_xml_file(v) || lstat(v, &st) == 0 || (eq && lstat(eq + 1, &st) == 0))
+			return v;
+	}
+	return NULL;
+}
+
+/* A passed file, copied into memory the gateway's account may open by
+ * /proc/self/fd/N (the person's file itself it may not).  The path into
+ * 'path', or -1 after printing why. */
+static int private_copy(int fd, const char *name, char *path, size_t size)
+{
+	int m = memfd_create("csgw-operand", 0);
+	char buf[65536];
+	long total = 0;
+	ssize_t n;
+
+	if (m < 0) {
+		fprintf(stderr, "csgw: %s: cannot take it (%s)\n", name, strerror(errno));
+		return -1;
+	}
+	while ((n = read(fd, buf, sizeof buf)) > 0) {
+		total += n;
+		if (total > MAX_FILE_BYTES || write(m, buf, (size_t)n) != n) {
+			fprintf(stderr, "csgw: %s: larger than %ld MiB, the most the daemon takes\n",
+			        name, MAX_FILE_BYTES >> 20);
+			close(m);
+			return -1;
+		}
+	}
+	if (n < 0 || lseek(m, 0, SEEK_SET) < 0) {
+		fprintf(stderr, "csgw: %s: %s\n", name, strerror(errno));
+		close(m);
+		return -1;
+	}
+	snprintf(path, size, "/proc/self/fd/%d", m);
+	return 0;
+}
+
+int control_serve(struct globals *g)
+{
+	const int sock = SERVE_FD;
+	char *buf = xmalloc(CONTROL_MAX + 1);
+	int fds[2 + CONTROL_MAX_FILES], nfds = 0, rc = EX_PROTOCOL, log = -1;
+	char why[512] = "", what[64] = "", paths[CONTROL_MAX_FILES][64];
+	long uid, gid, pid;
+	bool truncated;
+	struct caller who = {0};
+	struct control_request req;
+	struct conf conf = {0};
+
+	control_timeout(sock, 30);
+	if (control_peer(sock, &uid, &gid, &pid) < 0) {
+		printf("control: not a connection (%s)\n", strerror(errno));
+		free(buf);
+		return EX_OSERR;
+	}
+	who.uid = uid;
+	who.person = true;
+	caller_user_name(uid, who.user, sizeof who.user);
+	long n = control_recv(sock, buf, CONTROL_MAX + 1, fds, 2 + CONTROL_MAX_FILES, &nfds,
+	                      &truncated);
+	/* Whatever came must not be read as the gateway's own paths. */
+	if (chdir("/") < 0)
+		goto out;
+	if (n <= 0) {
+		printf("control: %s (uid %ld, pid %ld): no request\n", who.user, uid, pid);
+		goto out;
+	}
+	if (truncated)
+		snprintf(why, sizeof why, "longer than %d bytes or more than %d descriptors",
+		         CONTROL_MAX, 2 + CONTROL_MAX_FILES);
+	else if (control_request_parse(buf, (size_t)n, &req, why, sizeof why) < 0)
+		; /* why says it */
+	else if (nfds != 2 + req.nfiles)
+		snprintf(why, sizeof why,
+		         "expected standard output, standard error and %d file(s) with it",
+		         req.nfiles);
+	if (why[0]) {
+		printf("control: %s (uid %ld, pid %ld): request refused: %s\n", who.user, uid, pid,
+		       why);
+		answer(sock, "error %s", why);
+		goto out;
+	}
+	snprintf(what, sizeof what, "%s%s%.24s", req.argv[0],
+	         req.argc > 1 && req.argv[1][0] != '-' ? " " : "",
+	         req.argc > 1 && req.argv[1][0] != '-' ? req.argv[1] : "");
+	const struct role_rule *rule = roles_rule(req.argc, req.argv);
+	const char *path_arg = rule ? names_a_path(&req) : NULL;
+	if (rule == NULL)
+		snprintf(why, sizeof why,
+		         "'%s' is not served by the daemon (it needs no secret: run it yourself)",
+		         what);
+	else if (path_arg)
+		snprintf(why, sizeof why,
+		         "an argument names a file on the gateway (%.64s); name only files you "
+		         "can read, as FILE.xml",
+		         path_arg);
+	if (why[0]) {
+		printf("control: %s (uid %ld): %s: refused: %s\n", who.user, uid, what, why);
+		answer(sock, "error %s", why);
+		goto out;
+	}
+	if (conf_load(g->conf_path, true, &conf, stdout) < 0) {
+		answer(sock, "error the gateway's configuration cannot be read (its log says why)");
+		goto out;
+	}
+	/* Root and the gateway's own account could open everything anyway. */
+	who.roles = uid == 0 || uid == (long)geteuid()
+	                ? ROLE_ALL
+	                : roles_of_user(&conf, who.user, (gid_t)gid);
+	caller_set(&who);
+	/* From here on the person reads what the command says; the daemon's
+	 * log keeps one line of who ran what (no argument: they may hold an
+	 * SSN). */
+	fflush(stdout);
+	log = dup(STDOUT_FILENO);
+	if (dup2(fds[0], STDOUT_FILENO) < 0 || dup2(fds[1], STDERR_FILENO) < 0) {
+		answer(sock, "error cannot write to your terminal");
+		goto out;
+	}
+	if (!(rule->roles & who.roles)) {
+		char needed[64], have[64];
+		roles_format(rule->roles, " or ", needed, sizeof needed);
+		roles_format(who.roles, ", ", have, sizeof have);
+		fprintf(stderr,
+		        "csgw: %s may not run '%s': it needs the %s role (%s has %s); the refusal "
+		        "is in the audit log\n",
+		        who.user, what, needed, who.user, have[0] ? have : "no role of [roles]");
+		log_role_refusal(g, what, needed);
+		rc = EX_NOPERM;
+		goto done;
+	}
+	for (int k = 0; k < req.nfiles; k++) {
+		int i = req.file_arg[k];
+		if (private_copy(fds[2 + k], req.argv[i], paths[k], sizeof paths[k]) < 0) {
+			rc = EX_NOINPUT;
+			goto done;
+		}
+		req.argv[i] = paths[k];
+	}
+	rc = cmd_dispatch(g, req.argc, req.argv);
+done:
+	fflush(stdout);
+	fflush(stderr);
+	answer(sock, "exit %d", rc);
+	if (log >= 0)
+		dprintf(log, "control: %s (uid %ld): %s: exit %d\n", who.user, uid, what, rc);
+out:
+	if (log >= 0)
+		close(log);
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]);
+	conf_free(&conf);
+	free(buf);
+	return rc;
+}
+
+/* ---- the daemon's listener ---- */
+
+struct control_server {
+	int listen_fd, stop_pipe[2];
+	pthread_t thread;
+	char *path;
+	char *argv[10]; /* how a request's csgw is started */
+	FILE *log;
+	unsigned children;
+};
+
+/* The child of the listener: only calls safe after fork() in a process
+ * with threads, then a fresh csgw. */
+static void start_server_child(const struct control_server *cs, int conn)
+{
+	if (conn == SERVE_FD)
+		fcntl(conn, F_SETFD, 0);
+	else if (dup2(conn, SERVE_FD) < 0)
+		_exit(EX_OSERR);
+	/* Nothing of the daemon's: no lock, no database, no partner socket. */
+	syscall(SYS_close_range, SERVE_FD + 1, ~0U, 0);
+	execv("/proc/self/exe", cs->argv);
+	_exit(EX_OSERR);
+}
+
+static void *listen_loop(void *arg)
+{
+	struct control_server *cs = arg;
+
+	for (;;) {
+		struct pollfd p[2] = {{.fd = cs->listen_fd, .events = POLLIN},
+		                      {.fd = cs->stop_pipe[0], .events = POLLIN}};
+		int ready = poll(p, 2, 1000);
+		while (cs->children > 0 && waitpid(-1, NULL, WNOHANG) > 0)
+			cs->children--;
+		if (ready > 0 && p[1].revents)
+			break;
+		if (ready <= 0 || !(p[0].revents & POLLIN))
+			continue;
+		int conn = accept4(cs->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (conn < 0)
+			continue;
+		if (cs->children >= MAX_CHILDREN) {
+			answer(conn, "error busy: %d requests in progress; try again", MAX_CHILDREN);
+			close(conn);
+			continue;
+		}
+		pid_t pid = fork();
+		if (pid == 0)
+			start_server_child(cs, conn);
+		if (pid > 0)
+			cs->children++;
+		else
+			fprintf(cs->log, "control: cannot start a request's process: %s\n",
+			        strerror(errno));
+		close(conn);
+	}
+	return NULL;
+}
+
+/* An absolute path: the request's csgw starts in the daemon's folder, then
+ * works from /. */
+static char *absolute(const char *path)
+{
+	char *abs = realpath(path, NULL);
+	return abs ? abs : xstrdup(path);
+}
+
+int control_server_start(const struct globals *g, const struct setup *s, FILE *log,
+                         struct control_server **out)
+{
+	struct control_server *cs = xcalloc(1, sizeof *cs);
+	char why[512];
+	int a = 0;
+
+	*out = NULL;
+	cs->listen_fd = cs->stop_pipe[0] = cs->stop_pipe[1] = -1;
+	cs->log = log;
+	cs->path = socket_path(&s->conf);
+	char *dir = xstrdup(cs->path), *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		mkdir(dir, 0755); /* systemd's RuntimeDirectory= makes it, with its mode */
+	}
+	free(dir);
+	cs->argv[a++] = xstrdup("csgw");
+	if (s->conf.ini) {
+		cs->argv[a++] = xstrdup("-c");
+		cs->argv[a++] = absolute(s->conf.ini->path);
+	}
+	if (g->mappings) {
+		cs->argv[a++] = xstrdup("--mappings");
+		cs->argv[a++] = absolute(g->mappings);
+	}
+	if (g->environment) {
+		cs->argv[a++] = xstrdup("--environment");
+		cs->argv[a++] = xstrdup(g->environment);
+	}
+	cs->argv[a++] = xstrdup("control-serve");
+	cs->listen_fd = control_listen(cs->path, why, sizeof why);
+	if (cs->listen_fd < 0 || pipe2(cs->stop_pipe, O_CLOEXEC) < 0) {
+		fprintf(log, "csgw run: control socket %s; people's commands cannot reach this "
+		             "daemon\n",
+		        cs->listen_fd < 0 ? why : strerror(errno));
+		goto fail;
+	}
+	/* Signals stay with the main thread, whose poll they wake. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int started = pthread_create(&cs->thread, NULL, listen_loop, cs);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (started != 0) {
+		fprintf(log, "csgw run: control socket: %s\n", strerror(started));
+		goto fail;
+	}
+	fprintf(log, "csgw run: people's commands at %s\n", cs->path);
+	*out = cs;
+	return 0;
+fail:
+	if (cs->listen_fd >= 0) {
+		close(cs->listen_fd);
+		unlink(cs->path);
+	}
+	cs->listen_fd = -1;
+	control_server_stop(cs);
+	return -1;
+}
+
+void control_server_stop(struct control_server *cs)
+{
+	if (cs == NULL)
+		return;
+	if (cs->listen_fd >= 0) {
+		if (write(cs->stop_pipe[1], "x", 1) == 1)
+			pthread_join(cs->thread, NULL);
+		close(cs->listen_fd);
+		unlink(cs->path);
+	}
+	if (cs->stop_pipe[0] >= 0) {
+		close(cs->stop_pipe[0]);
+		close(cs->stop_pipe[1]);
+	}
+	for (int i = 0; cs->argv[i]; i++)
+		free(cs->argv[i]);
+	free(cs->path);
+	free(cs);
+}
