@@ -132,6 +132,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/csgw
 	install -m 0755 $(BUILD)/csgw $(DESTDIR)$(PREFIX)/bin/csgw
 	cp -R mappings $(DESTDIR)$(PREFIX)/share/csgw/
+	install -m 0644 README.md gateway/gateway.conf.example $(DESTDIR)$(PREFIX)/share/csgw/
 	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
 	sed 's|/usr/local|$(PREFIX)|g' gateway/csgw.service \
 		>$(DESTDIR)$(PREFIX)/lib/systemd/system/csgw.service

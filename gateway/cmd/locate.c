@@ -237,7 +237,10 @@ static int locate_request(struct globals *g, int argc, char **argv)
 		goto out;
 	}
 	const char *cls = cmd_partner_value(&s, partner, "class");
-	const char *state = cmd_partner_value(&s, partner, "state");
+	/* The federal office is the FPLS, whatever state code it is given. */
+	const char *state = cls && strcmp(cls, "federal-office") == 0
+	                        ? NULL
+	                        : cmd_partner_value(&s, partner, "state");
 	if (cls == NULL) {
 		fprintf(stderr, "csgw: no [partner %s] in %s\n", partner, cmd_conf_name(&s));
 		rc = EX_USAGE;

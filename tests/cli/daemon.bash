@@ -25,6 +25,7 @@ pair_conf() {
 		retry_min = 1s
 		retry_max = 2s
 		drop_min_age = 0
+		control_socket = $party-pair-audit/control.sock
 
 		[partner $oname]
 		class = iv-d-agency
