@@ -9,9 +9,10 @@
 # registry, ledger and audit log, all under demo-out/ (git-ignored):
 #
 #   1. CA's batch jobs drop an FCR registration extract and an NDNH new
-#      hire report; a CA caseworker asks TX where two parents are (one of
-#      them protected by a family violence indicator in CA) and refers an
-#      enforcement case to TX;
+#      hire report; a CA caseworker, a real Unix account made for the demo,
+#      asks TX where two parents are (one of them protected by a family
+#      violence indicator in CA) and refers an enforcement case to TX: as
+#      themselves, through CA's running daemon (its control socket);
 #   2. CA's daemon decides, logs, signs and sends all of it;
 #   3. TX's daemon fetches, verifies, delivers to TX's inbox, acknowledges
 #      (A transactions and signed receipts); TX's caseworker answers both
@@ -20,8 +21,12 @@
 #      them: one address, and one "disclosure prohibited, court only";
 #   5. CA closes enforcement on the case: TX is told (MSC), and a new
 #      enforcement transaction is refused by the policy;
-#   6. both sides' status and audit verify; where to look next.
-# It stops its sshd however it ends, and runs again from scratch.
+#   6. both sides' status and audit verify; CA's compliance officer (a
+#      second account) verifies and searches the log, which names the
+#      caseworker in every entry their requests caused; where to look next.
+# It stops its sshd and CA's daemon and removes the two accounts however
+# it ends, and runs again from scratch.  Not run as root, the people's
+# steps run as the invoking user instead (no account can be made).
 set -eu
 csgw=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,6 +44,44 @@ show() {
 }
 ca() { show -c ca06.conf "$@"; }
 tx() { show -c tx48.conf "$@"; }
+# as USER ARGS: csgw as that person would type it (the transcript shows
+# who); their csgw hands it to CA's daemon, which acts as them.
+as() {
+	user=$1
+	shift
+	printf '%s$ csgw -c ca06.conf %s\n' "$user" "$*"
+	if $as_root; then
+		runuser -u "$user" -- "$people/csgw" -c "$people/ca06.conf" "$@" 2>&1 | sed 's/^/  /'
+	else
+		"$csgw" -c ca06.conf "$@" 2>&1 | sed 's/^/  /'
+	fi
+}
+# CA's daemon, running while people work (csgw run; its log in
+# ca06-daemon.log, shown as a cycle's is).
+daemon_start() {
+	"$csgw" -c ca06.conf run >ca06-daemon.log 2>&1 &
+	echo $! >ca06-daemon.pid
+	for _ in $(seq 100); do
+		[ -S "$people/ca06.sock" ] && return 0
+		sleep 0.1
+	done
+	cat ca06-daemon.log >&2
+	echo "demo: CA's daemon did not start" >&2
+	exit 1
+}
+daemon_stop() {
+	[ -f ca06-daemon.pid ] || return 0
+	kill "$(cat ca06-daemon.pid)" 2>/dev/null || true
+	while kill -0 "$(cat ca06-daemon.pid)" 2>/dev/null; do sleep 0.1; done
+	rm -f ca06-daemon.pid
+}
+daemon_log() {
+	printf '$ csgw -c ca06.conf run   (running meanwhile; its log)\n'
+	grep -v '^control: ' ca06-daemon.log | sed -e 's/ (sha256 [0-9a-f]*)//' \
+		-e 's/, sha256 [0-9a-f]*//' -e "s|$out/||g" -e "s|$people/||g" -e 's/^/  /'
+	echo "  (its control log, one line per person's command:)"
+	grep '^control: ' ca06-daemon.log | sed 's/^/  /'
+}
 # A daemon's cycle: its log, without the long digests.
 cycle() {
 	printf '$ csgw -c %s run --once\n' "$1"
@@ -58,7 +101,37 @@ stop_sftp() {
 	kill "$(cat "$out/sftp/watchdog" 2>/dev/null)" 2>/dev/null || true
 	"$top/tests/sshd.sh" stop "$out/sftp"
 }
-trap stop_sftp EXIT
+# CA's people: a caseworker and a compliance officer, in the role groups
+# of ca06.conf's [roles].  They reach the daemon through a socket in a
+# folder anyone may enter, with a copy of csgw and of the configuration
+# (demo-out may be inside a private home folder).
+CW=csgwdemo-cw
+COMP=csgwdemo-comp
+people=$(mktemp -d /tmp/csgw-demo.XXXXXX)
+chmod 755 "$people"
+install -m 0755 "$csgw" "$people/csgw"
+remove_people() {
+	for u in $CW $COMP; do userdel "$u" 2>/dev/null || true; done
+	for g in csgwdemo-caseworkers csgwdemo-compliance; do groupdel "$g" 2>/dev/null || true; done
+}
+as_root=false
+if [ "$(id -u)" -eq 0 ]; then
+	as_root=true
+	remove_people
+	groupadd csgwdemo-caseworkers && groupadd csgwdemo-compliance
+	useradd --no-create-home --groups csgwdemo-caseworkers "$CW"
+	useradd --no-create-home --groups csgwdemo-compliance "$COMP"
+fi
+cleanup() {
+	if [ -f ca06-daemon.pid ]; then
+		kill "$(cat ca06-daemon.pid)" 2>/dev/null || true
+		sleep 0.5
+	fi
+	stop_sftp
+	if $as_root; then remove_people; fi
+	rm -rf "$people"
+}
+trap cleanup EXIT
 port=$(cat "$out/sftp/port")
 mkdir -p sftp/remote/to-tx sftp/remote/to-ca sftp/remote/federal-in sftp/remote/federal-out
 echo "  an OpenSSH sshd on 127.0.0.1:$port holds the mailboxes (sftp/remote)"
@@ -102,6 +175,14 @@ partner() {
 }
 {
 	gateway ca06 06
+	cat <<-EOF
+		control_socket = $people/ca06.sock
+
+		[roles]
+		caseworker = csgwdemo-caseworkers
+		compliance = csgwdemo-compliance
+
+	EOF
 	partner ca06 TX iv-d-agency 48 tx48 to-tx to-ca "locate referral"
 	partner ca06 OCSE federal-office "" ocse federal-in federal-out "fcr locate ndnh"
 } >ca06.conf
@@ -111,6 +192,9 @@ partner() {
 } >tx48.conf
 ca check-config
 tx check-config
+# What a person's csgw reads: where the daemon listens.
+cp ca06.conf "$people/ca06.conf"
+chmod 644 "$people/ca06.conf"
 
 say "1. CA's batch jobs drop an FCR registration extract and an NDNH new hire report for OCSE"
 for t in fcr-input ndnh-report; do
@@ -120,20 +204,31 @@ for t in fcr-input ndnh-report; do
 	echo "  ca06-spool/outgoing/OCSE/$t/$t.txt ($(wc -l <"$top/tests/data/$t.txt") fixed-width lines)"
 done
 
-say "1. a CA caseworker asks TX where two parents are; CA recorded a family violence indicator for the second"
+say "1. CA recorded a family violence indicator for a parent; CA's daemon starts"
 ca protect add --ssn 906-54-3210 --flag family-violence
-ca locate request --partner TX --case CA0001 --ssn 900-12-3456 --name "Doe, John" \
+daemon_start
+echo "  csgw run serves people's commands at $(basename "$people")/ca06.sock"
+say "1. CA's caseworker ($CW, a Unix account) asks TX where two parents are, as themselves"
+as $CW locate request --partner TX --case CA0001 --ssn 900-12-3456 --name "Doe, John" \
 	--dob 1980-02-03 --purpose child-support
-ca locate request --partner TX --case CA0002 --ssn 906-54-3210 --name "Roe, Richard" \
+as $CW locate request --partner TX --case CA0002 --ssn 906-54-3210 --name "Roe, Richard" \
 	--purpose child-support
 say "1. ... and refers an enforcement case to TX, with the support order"
-ca refer --to TX --function ENF --action R --reason FRINF --case CA0003 --ssn 900-55-1234 \
+as $CW refer --to TX --function ENF --action R --reason FRINF --case CA0003 --ssn 900-55-1234 \
 	--name "Poe, Edgar" --field supportOrder.orderNumber=SO-2024-77 \
 	--field supportOrder.amount=350.00 --field supportOrder.frequency=M
-ca refer list
+as $CW refer list
+say "1. the caseworker may not read the audit log, nor lift a protection"
+as $CW audit search --case CA0001
+as $CW protect remove --ssn 906-54-3210 --flag family-violence --reason "asked by phone"
 
 say "2. CA's daemon: every record decided and logged, signed, sent (csgw run)"
-cycle ca06.conf
+for _ in $(seq 100); do
+	[ "$(find sftp/remote/to-tx sftp/remote/federal-in -name '*.xml' | wc -l)" -ge 5 ] && break
+	sleep 0.1
+done
+daemon_stop
+daemon_log
 set -- sftp/remote/to-tx/*.xml
 n_tx=$#
 set -- sftp/remote/federal-in/*.xml
@@ -157,10 +252,12 @@ cycle tx48.conf
 
 say "4. CA's daemon: TX's receipts settle CA's files, the answers are matched to the requests"
 cycle ca06.conf
-ca locate list
+daemon_start
+as $CW locate list
 say "4. the caseworker reads the answers (csgw locate show)"
-ca locate show L-000001
-ca locate show L-000002
+as $CW locate show L-000001
+as $CW locate show L-000002
+daemon_stop
 
 say "5. CA closes enforcement on case CA0003: TX is told (MSC), and enforcement stops"
 ca case set CA0003 --enforcement closed --reason "obligation paid in full"
@@ -178,8 +275,14 @@ cycle tx48.conf
 say "6. where each side stands (csgw status) and its audit log (csgw audit verify)"
 ca status || true
 tx status || true
-ca audit verify
 tx audit verify
+say "6. CA's compliance officer ($COMP) verifies CA's log and sees who did what"
+daemon_start
+as $COMP audit verify
+as $COMP audit search --actor $CW
+as $COMP locate request --partner TX --case CA0009 --ssn 900-12-9999 --name "Ray, Al" \
+	--purpose child-support
+daemon_stop
 
 say "where to look next"
 echo "the two gateways: $out/ca06.conf, $out/tx48.conf (keys: gateway/gateway.conf.example)"

@@ -189,12 +189,13 @@ static int print_row(void *ctx, int64_t id, const char *const v[AUDIT_DB_COLUMNS
 		snprintf(family, sizeof family, "%s%s%s", v[5], v[6][0] ? "/" : "", v[6]);
 		/* The subject key is a keyed hash: its start is enough to tell
 		 * subjects apart, and reveals nothing. */
-		printf("%-6" PRId64
-		       " %-20s %-3s %-8s %-12s %-12s %-14s %-12s %-12.12s %-11s %-14s %-12s %.16s\n",
-		       id, v[0], v[1], v[2], v[4][0] ? v[4] : "-", family[0] ? family : "-",
-		       v[7][0] ? v[7] : "-", v[8][0] ? v[8] : "-", v[9][0] ? v[9] : "-", v[11],
-		       v[12][0] ? v[12] : "-", v[AUDIT_COL_ACTOR][0] ? v[AUDIT_COL_ACTOR] : "-",
-		       v[14][0] ? v[14] : "-");
+		printf(
+		    "%-6" PRId64
+		    " %-20s %-3s %-8s %-12s %-12s %-14s %-12s %-12.12s %-11s %-14s %-12s %.16s\n",
+		    id, v[0], v[1], v[2], v[4][0] ? v[4] : "-", family[0] ? family : "-",
+		    v[7][0] ? v[7] : "-", v[8][0] ? v[8] : "-", v[9][0] ? v[9] : "-", v[11],
+		    v[12][0] ? v[12] : "-", v[AUDIT_COL_ACTOR][0] ? v[AUDIT_COL_ACTOR] : "-",
+		    v[14][0] ? v[14] : "-");
 		if (v[AUDIT_COL_DETAIL][0])
 			printf("       %s\n", v[AUDIT_COL_DETAIL]);
 	}
@@ -217,10 +218,14 @@ static int day_bound(const char *day, bool next_day, char out[32])
 static int search(struct globals *g, int argc, char **argv)
 {
 	static const struct option options[] = {
-	    {"ssn", required_argument, NULL, 's'},     {"case", required_argument, NULL, 'c'},
-	    {"partner", required_argument, NULL, 'p'}, {"since", required_argument, NULL, 'f'},
-	    {"until", required_argument, NULL, 'u'},   {"decision", required_argument, NULL, 'd'},
-	    {"format", required_argument, NULL, 'o'},  {"actor", required_argument, NULL, 'a'},
+	    {"ssn", required_argument, NULL, 's'},
+	    {"case", required_argument, NULL, 'c'},
+	    {"partner", required_argument, NULL, 'p'},
+	    {"since", required_argument, NULL, 'f'},
+	    {"until", required_argument, NULL, 'u'},
+	    {"decision", required_argument, NULL, 'd'},
+	    {"format", required_argument, NULL, 'o'},
+	    {"actor", required_argument, NULL, 'a'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct audit_query q = {0};

@@ -44,9 +44,9 @@
 #include "util/alloc.h"
 
 #define DEFAULT_SOCKET "/run/csgw/control.sock"
-#define MAX_CHILDREN 32                 /* requests served at once */
-#define MAX_FILE_BYTES (256L << 20)     /* a FILE.xml operand, copied */
-#define SERVE_FD 3                      /* the connection, in control_serve */
+#define MAX_CHILDREN 32             /* requests served at once */
+#define MAX_FILE_BYTES (256L << 20) /* a FILE.xml operand, copied */
+#define SERVE_FD 3                  /* the connection, in control_serve */
 
 static char *socket_path(const struct conf *conf)
 {
@@ -117,10 +117,11 @@ static int forward(int argc, char **argv, const char *path)
 	}
 	if (rc == 0 && (sock = control_connect(path, why, sizeof why)) < 0) {
 		if (errno == EACCES) {
-			fprintf(stderr,
-			        "csgw: you may not reach the gateway's control socket %s (permission "
-			        "denied): its folder's group decides who may; ask the operators\n",
-			        path);
+			fprintf(
+			    stderr,
+			    "csgw: you may not reach the gateway's control socket %s (permission "
+			    "denied): its folder's group decides who may; ask the operators\n",
+			    path);
 			rc = EX_NOPERM;
 		} else {
 			fprintf(stderr,
@@ -143,8 +144,9 @@ static int forward(int argc, char **argv, const char *path)
 		int none[1], nfds;
 		bool truncated;
 		long got = control_recv(sock, answer, sizeof answer, none, 0, &nfds, &truncated);
-		int kind = got > 0 ? control_answer_parse(answer, (size_t)got, &code, why, sizeof why)
-		                   : -2;
+		int kind = got > 0
+		               ? control_answer_parse(answer, (size_t)got, &code, why, sizeof why)
+		               : -2;
 		if (kind == 0) {
 			rc = code;
 		} else if (kind == 1) {
@@ -205,8 +207,8 @@ static void answer(int sock, const char *fmt, ...)
 	control_send(sock, msg, (size_t)n, NULL, 0);
 }
 
-/* A refusal for want of a role is an entry of the audit log. */
-static void log_role_refusal(struct globals *g, const char *what, const char *needed)
+/* A refusal is an entry of the audit log: 'rule' and what was asked. */
+static void log_refusal(struct globals *g, const char *rule, const char *detail)
 {
 	struct setup s;
 	struct audit *a = NULL;
@@ -215,13 +217,12 @@ static void log_role_refusal(struct globals *g, const char *what, const char *ne
 	if (cmd_setup(g, true, &s) != 0)
 		return;
 	if (cmd_audit_open(&s, 1, false, &a, &signer) == 0) {
-		char detail[256];
-		snprintf(detail, sizeof detail, "%s: needs the %s role", what, needed);
 		struct audit_entry e = {{0}};
 		audit_entry_set(&e, "direction", "access");
 		audit_entry_set(&e, "decision", "refused");
-		audit_entry_set(&e, "rule_id", "ROLE-REQUIRED");
-		audit_entry_set(&e, "citation", "45 CFR 303.21; IRS Publication 1075 (least privilege)");
+		audit_entry_set(&e, "rule_id", rule);
+		audit_entry_set(&e, "citation",
+		                "45 CFR 303.21; IRS Publication 1075 (least privilege)");
 		audit_entry_set(&e, "detail", detail);
 		audit_append(a, &e, 1, stderr);
 	}
@@ -265,8 +266,9 @@ static int private_copy(int fd, const char *name, char *path, size_t size)
 	while ((n = read(fd, buf, sizeof buf)) > 0) {
 		total += n;
 		if (total > MAX_FILE_BYTES || write(m, buf, (size_t)n) != n) {
-			fprintf(stderr, "csgw: %s: larger than %ld MiB, the most the daemon takes\n",
-			        name, MAX_FILE_BYTES >> 20);
+			fprintf(stderr,
+			        "csgw: %s: larger than %ld MiB, the most the daemon takes\n", name,
+			        MAX_FILE_BYTES >> 20);
 			close(m);
 			return -1;
 		}
@@ -301,8 +303,8 @@ int control_serve(struct globals *g)
 	who.uid = uid;
 	who.person = true;
 	caller_user_name(uid, who.user, sizeof who.user);
-	long n = control_recv(sock, buf, CONTROL_MAX + 1, fds, 2 + CONTROL_MAX_FILES, &nfds,
-	                      &truncated);
+	long n =
+	    control_recv(sock, buf, CONTROL_MAX + 1, fds, 2 + CONTROL_MAX_FILES, &nfds, &truncated);
 	/* Whatever came must not be read as the gateway's own paths. */
 	if (chdir("/") < 0)
 		goto out;
@@ -329,17 +331,10 @@ int control_serve(struct globals *g)
 	         req.argc > 1 && req.argv[1][0] != '-' ? " " : "",
 	         req.argc > 1 && req.argv[1][0] != '-' ? req.argv[1] : "");
 	const struct role_rule *rule = roles_rule(req.argc, req.argv);
-	const char *path_arg = rule ? names_a_path(&req) : NULL;
-	if (rule == NULL)
+	if (rule == NULL) {
 		snprintf(why, sizeof why,
 		         "'%s' is not served by the daemon (it needs no secret: run it yourself)",
 		         what);
-	else if (path_arg)
-		snprintf(why, sizeof why,
-		         "an argument names a file on the gateway (%.64s); name only files you "
-		         "can read, as FILE.xml",
-		         path_arg);
-	if (why[0]) {
 		printf("control: %s (uid %ld): %s: refused: %s\n", who.user, uid, what, why);
 		answer(sock, "error %s", why);
 		goto out;
@@ -349,9 +344,8 @@ int control_serve(struct globals *g)
 		goto out;
 	}
 	/* Root and the gateway's own account could open everything anyway. */
-	who.roles = uid == 0 || uid == (long)geteuid()
-	                ? ROLE_ALL
-	                : roles_of_user(&conf, who.user, (gid_t)gid);
+	who.roles = uid == 0 || uid == (long)geteuid() ? ROLE_ALL
+	                                               : roles_of_user(&conf, who.user, (gid_t)gid);
 	caller_set(&who);
 	/* From here on the person reads what the command says; the daemon's
 	 * log keeps one line of who ran what (no argument: they may hold an
@@ -370,7 +364,23 @@ int control_serve(struct globals *g)
 		        "csgw: %s may not run '%s': it needs the %s role (%s has %s); the refusal "
 		        "is in the audit log\n",
 		        who.user, what, needed, who.user, have[0] ? have : "no role of [roles]");
-		log_role_refusal(g, what, needed);
+		char detail[256];
+		snprintf(detail, sizeof detail, "%s: needs the %s role", what, needed);
+		log_refusal(g, "ROLE-REQUIRED", detail);
+		rc = EX_NOPERM;
+		goto done;
+	}
+	const char *path_arg = names_a_path(&req);
+	if (path_arg) {
+		fprintf(stderr,
+		        "csgw: an argument names a file on the gateway (%.64s): the daemon opens "
+		        "no path a person names; give only files you can read, as FILE.xml; the "
+		        "refusal is in the audit log\n",
+		        path_arg);
+		char detail[256];
+		snprintf(detail, sizeof detail, "%s: an argument names a file on the gateway",
+		         what);
+		log_refusal(g, "PATH-REFUSED", detail);
 		rc = EX_NOPERM;
 		goto done;
 	}
@@ -442,7 +452,8 @@ static void *listen_loop(void *arg)
 		if (conn < 0)
 			continue;
 		if (cs->children >= MAX_CHILDREN) {
-			answer(conn, "error busy: %d requests in progress; try again", MAX_CHILDREN);
+			answer(conn, "error busy: %d requests in progress; try again",
+			       MAX_CHILDREN);
 			close(conn);
 			continue;
 		}
@@ -500,8 +511,9 @@ int control_server_start(const struct globals *g, const struct setup *s, FILE *l
 	cs->argv[a++] = xstrdup("control-serve");
 	cs->listen_fd = control_listen(cs->path, why, sizeof why);
 	if (cs->listen_fd < 0 || pipe2(cs->stop_pipe, O_CLOEXEC) < 0) {
-		fprintf(log, "csgw run: control socket %s; people's commands cannot reach this "
-		             "daemon\n",
+		fprintf(log,
+		        "csgw run: control socket %s; people's commands cannot reach this "
+		        "daemon\n",
 		        cs->listen_fd < 0 ? why : strerror(errno));
 		goto fail;
 	}

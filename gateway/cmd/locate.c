@@ -33,7 +33,8 @@ static const char locate_usage[] =
     "custody-authority, resident-parent, child-welfare for whom the state's\n"
     "locate service asks) must be authorized for the purpose (42 U.S.C. 653(c),\n"
     "663); acting for a court or custody authority needs the supervisor role and\n"
-    "the order's reference (--order). The partner is the FPLS (the [partner] of class federal-office, the\n"
+    "the order's reference (--order). The partner is the FPLS (the [partner] of class "
+    "federal-office, the\n"
     "default) or a state: an interstate quick locate (LO1), for child support\n"
     "only. The request is checked, decided by the policy, logged and queued for\n"
     "csgw run; it prints the request id.\n"
@@ -58,48 +59,30 @@ static const char *fpls_partner(const struct setup *s)
 	return NULL;
 }
 
-/* A refused request is a decision too: one audit entry. */
-static void log_refusal(struct exchange *x, const char *partner, const char *purpose,
-                        const char *case_id, const char *subject, const char *rule,
-                        const char *citation, const char *detail)
-{
-	struct audit_entry a = {{0}};
-	audit_entry_set(&a, "direction", "request");
-	audit_entry_set(&a, "partner", partner);
-	audit_entry_set(&a, "purpose", purpose);
-	audit_entry_set(&a, "family", "locate");
-	audit_entry_set(&a, "record_type", "locate-request");
-	audit_entry_set(&a, "case_id", case_id);
-	audit_entry_set(&a, "subject_key", subject);
-	audit_entry_set(&a, "decision", "refused");
-	audit_entry_set(&a, "rule_id", rule);
-	audit_entry_set(&a, "citation", citation);
-	audit_entry_set(&a, "actor", x->actor);
-	audit_entry_set(&a, "detail", detail);
-	audit_append(x->audit, &a, 1, stderr);
-}
+/* What a locate request is, beside the decisions on what it discloses:
+ * who asked for whom and how it ended (refused, or made under an order).
+ * One audit entry. */
+struct request_note {
+	const char *partner, *purpose, *id, *case_id, *subject;
+	const char *decision, *rule, *citation, *detail;
+};
 
-/* A request made for a court or custody authority names its order. */
-static void log_order(struct exchange *x, const char *partner, const char *purpose,
-                      const char *id, const char *case_id, const char *subject,
-                      const char *requester, const char *order)
+static void log_request(struct exchange *x, const struct request_note *n)
 {
-	char detail[256];
-	snprintf(detail, sizeof detail, "for a %s requester under order %s", requester, order);
 	struct audit_entry a = {{0}};
 	audit_entry_set(&a, "direction", "request");
-	audit_entry_set(&a, "partner", partner);
-	audit_entry_set(&a, "purpose", purpose);
+	audit_entry_set(&a, "partner", n->partner);
+	audit_entry_set(&a, "purpose", n->purpose);
 	audit_entry_set(&a, "family", "locate");
 	audit_entry_set(&a, "record_type", "locate-request");
-	audit_entry_set(&a, "record_id", id);
-	audit_entry_set(&a, "case_id", case_id);
-	audit_entry_set(&a, "subject_key", subject);
-	audit_entry_set(&a, "decision", "requested");
-	audit_entry_set(&a, "rule_id", "COURT-ORDER");
-	audit_entry_set(&a, "citation", "42 U.S.C. 663");
+	audit_entry_set(&a, "record_id", n->id);
+	audit_entry_set(&a, "case_id", n->case_id);
+	audit_entry_set(&a, "subject_key", n->subject);
+	audit_entry_set(&a, "decision", n->decision);
+	audit_entry_set(&a, "rule_id", n->rule);
+	audit_entry_set(&a, "citation", n->citation);
 	audit_entry_set(&a, "actor", x->actor);
-	audit_entry_set(&a, "detail", detail);
+	audit_entry_set(&a, "detail", n->detail);
 	audit_append(x->audit, &a, 1, stderr);
 }
 
@@ -149,18 +132,12 @@ static void add(char **set, size_t *n, char *assignment)
 static int locate_request(struct globals *g, int argc, char **argv)
 {
 	static const struct option options[] = {
-	    {"case", required_argument, NULL, 'C'},
-	    {"ssn", required_argument, NULL, 's'},
-	    {"name", required_argument, NULL, 'n'},
-	    {"dob", required_argument, NULL, 'd'},
-	    {"sex", required_argument, NULL, 'x'},
-	    {"member", required_argument, NULL, 'm'},
-	    {"purpose", required_argument, NULL, 'p'},
-	    {"sources", required_argument, NULL, 'S'},
-	    {"partner", required_argument, NULL, 'P'},
-	    {"requester", required_argument, NULL, 'r'},
-	    {"order", required_argument, NULL, 'o'},
-	    {NULL, 0, NULL, 0},
+	    {"case", required_argument, NULL, 'C'},    {"ssn", required_argument, NULL, 's'},
+	    {"name", required_argument, NULL, 'n'},    {"dob", required_argument, NULL, 'd'},
+	    {"sex", required_argument, NULL, 'x'},     {"member", required_argument, NULL, 'm'},
+	    {"purpose", required_argument, NULL, 'p'}, {"sources", required_argument, NULL, 'S'},
+	    {"partner", required_argument, NULL, 'P'}, {"requester", required_argument, NULL, 'r'},
+	    {"order", required_argument, NULL, 'o'},   {NULL, 0, NULL, 0},
 	};
 	const char *case_id = NULL, *ssn = NULL, *name = NULL, *dob = NULL, *sex = NULL,
 	           *member = NULL, *purpose = NULL, *sources = NULL, *partner = NULL,
@@ -271,8 +248,9 @@ static int locate_request(struct globals *g, int argc, char **argv)
 		        "csgw: a locate for %s is not authorized for a %s requester (%s): it may "
 		        "ask for %s only; not sent (the refusal is in the audit log)\n",
 		        purpose, requester, rc_class->citation, rc_class->purposes.w[0]);
-		log_refusal(&x, partner, purpose, case_id, subject, POLICY_NOT_AUTHORIZED,
-		            rc_class->citation, NULL);
+		log_request(&x, &(struct request_note){partner, purpose, NULL, case_id, subject,
+		                                       "refused", POLICY_NOT_AUTHORIZED,
+		                                       rc_class->citation, NULL});
 		rc = EX_NOPERM;
 		goto out;
 	}
@@ -282,8 +260,9 @@ static int locate_request(struct globals *g, int argc, char **argv)
 	if (caller_get()->person &&
 	    !roles_may_request(&s.conf, caller_get()->roles, requester, purpose, why, sizeof why)) {
 		fprintf(stderr, "csgw: %s; not sent (the refusal is in the audit log)\n", why);
-		log_refusal(&x, partner, purpose, case_id, subject, "ROLE-REQUESTER",
-		            "45 CFR 303.21; 42 U.S.C. 663", why);
+		log_request(&x, &(struct request_note){partner, purpose, NULL, case_id, subject,
+		                                       "refused", "ROLE-REQUESTER",
+		                                       "45 CFR 303.21; 42 U.S.C. 663", why});
 		rc = EX_NOPERM;
 		goto out;
 	}
@@ -385,8 +364,14 @@ static int locate_request(struct globals *g, int argc, char **argv)
 	snprintf(r.court_order, sizeof r.court_order, "%s", order ? order : "");
 	if ((rc = casework_remember(&x, &r)) != 0)
 		goto out;
-	if (order)
-		log_order(&x, partner, purpose, id, case_id, subject, requester, order);
+	if (order) {
+		char detail[256];
+		snprintf(detail, sizeof detail, "for a %s requester under order %s", requester,
+		         order);
+		log_request(&x, &(struct request_note){partner, purpose, id, case_id, subject,
+		                                       "requested", "COURT-ORDER", "42 U.S.C. 663",
+		                                       detail});
+	}
 	printf("%s: locate request for case %s (subject %s) to %s for %s%s%s, queued as %s; "
 	       "answers: csgw locate show %s\n",
 	       id, case_id, masked, partner, purpose, serial[0] ? ", LO1 serial " : "", serial,

@@ -19,9 +19,9 @@
 
 #include "cmd/casework.h"
 #include "cmd/cmd.h"
-#include "core/caller.h"
 #include "cmd/registry.h"
 #include "core/audit.h"
+#include "core/caller.h"
 #include "core/disclose.h"
 #include "core/policy.h"
 #include "core/registry_snapshot.h"

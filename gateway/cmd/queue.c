@@ -18,9 +18,9 @@
 
 #include "cmd/casework.h"
 #include "cmd/cmd.h"
-#include "core/caller.h"
 #include "cmd/exchange.h"
 #include "core/audit.h"
+#include "core/caller.h"
 #include "core/schedule.h"
 #include "core/spool.h"
 #include "io/cms.h"

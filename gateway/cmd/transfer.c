@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "core/caller.h"
 #include "core/audit.h"
+#include "core/caller.h"
 #include "core/partner.h"
 #include "core/transfer.h"
 #include "io/cms.h"

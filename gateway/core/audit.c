@@ -101,7 +101,8 @@ static char *entry_text(const char *const v[AUDIT_DB_COLUMNS], size_t *len)
 	size_t klen[AUDIT_DB_COLUMNS], vlen[AUDIT_DB_COLUMNS], n = 0;
 	for (int i = 0; i < AUDIT_DB_COLUMNS; i++) {
 		vlen[i] = v[i] ? strlen(v[i]) : 0;
-		klen[i] = i >= AUDIT_DB_OPTIONAL_FROM && vlen[i] == 0 ? 0 : strlen(audit_db_columns[i]);
+		klen[i] =
+		    i >= AUDIT_DB_OPTIONAL_FROM && vlen[i] == 0 ? 0 : strlen(audit_db_columns[i]);
 		n += klen[i] ? klen[i] + vlen[i] + 2 : 0;
 	}
 	char *t = xmalloc(n + 1), *p = t;
@@ -218,7 +219,8 @@ int audit_append_each(struct audit *a, audit_next_fn *next, void *ctx, FILE *err
 			v[0] = now;
 		if (v[AUDIT_COL_ACTOR][0] == '\0')
 			v[AUDIT_COL_ACTOR] = who->user;
-		if (v[AUDIT_COL_ACTOR_UID][0] == '\0' && strcmp(v[AUDIT_COL_ACTOR], who->user) == 0) {
+		if (v[AUDIT_COL_ACTOR_UID][0] == '\0' &&
+		    strcmp(v[AUDIT_COL_ACTOR], who->user) == 0) {
 			v[AUDIT_COL_ACTOR_UID] = uid;
 			if (v[AUDIT_COL_ROLE][0] == '\0')
 				v[AUDIT_COL_ROLE] = role;

@@ -466,8 +466,10 @@ static void check_socket(struct checker *c, const struct ini_entry *e)
 {
 	char *path = resolve(c->conf->ini, e->value);
 	if (strlen(path) >= 108)
-		problem(c, e->line, "[%s] control_socket: longer than 107 bytes, the most a socket "
-		                    "path may be", c->section);
+		problem(c, e->line,
+		        "[%s] control_socket: longer than 107 bytes, the most a socket "
+		        "path may be",
+		        c->section);
 	free(path);
 }
 
@@ -716,9 +718,10 @@ unsigned conf_check(const struct conf *conf, const struct mapping_set *set, FILE
 			else
 				check_section(&c, s->name, s->line, partner_keys);
 		} else {
-			problem(&c, s->line,
-			        "unknown section [%s]; expected [gateway], [roles] or [partner NAME]",
-			        s->name);
+			problem(
+			    &c, s->line,
+			    "unknown section [%s]; expected [gateway], [roles] or [partner NAME]",
+			    s->name);
 		}
 	}
 	for (size_t i = 0; i < ini->nentries; i++)

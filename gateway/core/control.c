@@ -84,8 +84,8 @@ int control_request_parse(char *msg, size_t len, struct control_request *r, char
 	return 0;
 }
 
-long control_request_format(int argc, char *const *argv, int nfiles, const int *file_arg,
-                            char *buf, size_t size, char *why, size_t whylen)
+long control_request_format(int argc, char *const *argv, int nfiles, const int *file_arg, char *buf,
+                            size_t size, char *why, size_t whylen)
 {
 	if (argc < 1 || argc > CONTROL_MAX_ARGS || nfiles < 0 || nfiles > CONTROL_MAX_FILES) {
 		snprintf(why, whylen, "at most %d arguments and %d files", CONTROL_MAX_ARGS,
@@ -99,8 +99,9 @@ long control_request_format(int argc, char *const *argv, int nfiles, const int *
 	for (int i = 0; i < argc; i++) {
 		size_t l = strlen(argv[i]);
 		if (l > CONTROL_MAX_ARG || n + l + 1 > size) {
-			snprintf(why, whylen, "argument %d is longer than %d bytes, or all are "
-			                      "longer than %d",
+			snprintf(why, whylen,
+			         "argument %d is longer than %d bytes, or all are "
+			         "longer than %d",
 			         i, CONTROL_MAX_ARG, CONTROL_MAX);
 			return -1;
 		}

@@ -40,8 +40,8 @@ int control_request_parse(char *msg, size_t len, struct control_request *, char 
 
 /* Writes a request into buf; its length, or -1 when it does not fit the
  * limits (why says which). */
-long control_request_format(int argc, char *const *argv, int nfiles, const int *file_arg,
-                            char *buf, size_t size, char *why, size_t whylen);
+long control_request_format(int argc, char *const *argv, int nfiles, const int *file_arg, char *buf,
+                            size_t size, char *why, size_t whylen);
 
 /* The answer: *code set for "exit N" (returns 0), or the text of "error
  * TEXT" into why (returns 1); -1 for a message that is neither. */

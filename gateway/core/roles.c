@@ -11,8 +11,7 @@
 
 #include "util/alloc.h"
 
-const char *const role_names[ROLE_COUNT] = {"caseworker", "supervisor", "compliance",
-                                            "operator"};
+const char *const role_names[ROLE_COUNT] = {"caseworker", "supervisor", "compliance", "operator"};
 
 /* The one table: what the daemon serves and who may ask for it. */
 static const struct role_rule rules[] = {

@@ -15,10 +15,10 @@
 #include "util/alloc.h"
 
 const char *const audit_db_columns[AUDIT_DB_COLUMNS] = {
-    "time",        "direction", "partner",     "partner_class", "purpose",    "family",
-    "record_type", "record_id", "case_id",     "subject_key",   "categories", "decision",
-    "rule_id",     "citation",  "file_sha256", "batch",         "actor",      "actor_uid",
-    "role",        "detail",
+    "time",       "direction",   "partner",   "partner_class", "purpose",
+    "family",     "record_type", "record_id", "case_id",       "subject_key",
+    "categories", "decision",    "rule_id",   "citation",      "file_sha256",
+    "batch",      "actor",       "actor_uid", "role",          "detail",
 };
 
 struct audit_db {
@@ -49,12 +49,14 @@ static int add_later_columns(struct audit_db *a, char *why, size_t whylen)
 		return fail(a, "cannot read the table's columns", why, whylen);
 	while (sqlite3_step(st) == SQLITE_ROW)
 		for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
-			if (strcmp((const char *)sqlite3_column_text(st, 1), audit_db_columns[i]) == 0)
+			if (strcmp((const char *)sqlite3_column_text(st, 1), audit_db_columns[i]) ==
+			    0)
 				have[i] = true;
 	sqlite3_finalize(st);
 	for (int i = AUDIT_DB_OPTIONAL_FROM; i < AUDIT_DB_COLUMNS; i++) {
 		char sql[128];
-		snprintf(sql, sizeof sql, "ALTER TABLE entries ADD COLUMN %s TEXT NOT NULL DEFAULT ''",
+		snprintf(sql, sizeof sql,
+		         "ALTER TABLE entries ADD COLUMN %s TEXT NOT NULL DEFAULT ''",
 		         audit_db_columns[i]);
 		if (!have[i] && exec(a, sql, why, whylen) < 0)
 			return -1;

@@ -30,11 +30,11 @@ struct ledger_request {
 	char function[8], action[4], reason[8];
 	char purpose[32], requester[32]; /* requester: the class the answer is for */
 	char subject_key[65], subject_mask[16], member_id[32];
-	char status[16]; /* pending, answered, prohibited, acknowledged, closed */
+	char status[16];      /* pending, answered, prohibited, acknowledged, closed */
 	char actor[64];       /* the person who asked, or the partner for "in" */
 	long long actor_uid;  /* their uid; -1 for a partner's or an older row */
 	char court_order[64]; /* the order a supervisor acted under (42 U.S.C. 663) */
-	char entry[48]; /* the spool entry that carries it */
+	char entry[48];       /* the spool entry that carries it */
 	long long created, due, answered;
 };
 

@@ -187,6 +187,19 @@ t_delivered=$(at fed.log "delivered to inbox")
 t_receipt=$(at fed.log "sent to CA as")
 t_done=$(at ca.log "acknowledged by FED")
 
+# published COUNT_BEFORE: waits until a new 06-locate-*.xml is on the
+# partner's server, and prints the time it appeared.
+published() {
+	perl -MTime::HiRes=time,sleep -e '
+		my ($dir, $before) = @ARGV;
+		for (1 .. 10000) {
+			opendir(my $h, $dir) or die; my $c = grep { /^06-locate-.*\.xml$/ } readdir($h);
+			if ($c > $before) { printf "%.4f", time; exit 0 }
+			sleep 0.001;
+		}
+		exit 1' "$out/sshd/remote/inbound" "$1"
+}
+
 # --- latency of a single locate request ------------------------------------
 "$csgw" --environment test map locate-request "$top/tests/data/locate-request.txt" \
 	-o "$out/one.xml" >/dev/null
@@ -200,14 +213,7 @@ for i in 1 2 3 4 5; do
 	before=$(find "$out/sshd/remote/inbound" -maxdepth 1 -name '06-locate-*.xml' | wc -l)
 	s=$(perl -MTime::HiRes=time -e 'printf "%.4f", time')
 	mv "$d/.one-$i.tmp" "$d/one-$i.xml"
-	e=$(perl -MTime::HiRes=time,sleep -e '
-		my ($dir, $before) = @ARGV;
-		for (1 .. 10000) {
-			opendir(my $h, $dir) or die; my $c = grep { /^06-locate-.*\.xml$/ } readdir($h);
-			if ($c > $before) { printf "%.4f", time; exit 0 }
-			sleep 0.001;
-		}
-		exit 1' "$out/sshd/remote/inbound" "$before") || die "FAILED: locate request $i never published"
+	e=$(published "$before") || die "FAILED: locate request $i never published"
 	lat="$lat $(awk -v a="$s" -v b="$e" 'BEGIN { printf "%.3f", b - a }')"
 	sleep 0.3
 done
@@ -229,14 +235,7 @@ if [ "$(id -u)" -eq 0 ]; then
 		runuser -u "$cw" -- "$csgw" -c "$out/ca.conf" locate request --partner FED \
 			--case "BENCH$i" --ssn "900-44-000$i" --name "Doe, Jane" --purpose child-support \
 			>/dev/null || die "FAILED: locate request through the socket"
-		e=$(perl -MTime::HiRes=time,sleep -e '
-			my ($dir, $before) = @ARGV;
-			for (1 .. 10000) {
-				opendir(my $h, $dir) or die; my $c = grep { /^06-locate-.*\.xml$/ } readdir($h);
-				if ($c > $before) { printf "%.4f", time; exit 0 }
-				sleep 0.001;
-			}
-			exit 1' "$out/sshd/remote/inbound" "$before") || die "FAILED: socket request $i never published"
+		e=$(published "$before") || die "FAILED: socket request $i never published"
 		sock_lat="$sock_lat $(awk -v a="$s" -v b="$e" 'BEGIN { printf "%.3f", b - a }')"
 		sleep 0.3
 	done

@@ -114,7 +114,7 @@ quick_locate() {
 	# A court requester may see it (42 U.S.C. 653(b)(2)): the same answer
 	# is kept, only shown through the policy.
 	run "$CSGW" -c "$A" locate request --partner TX --case CASE0001 --ssn 900-12-3456 \
-		--name "Doe, John" --purpose custody-visitation --requester court
+		--name "Doe, John" --purpose custody-visitation --requester court --order CV-2026-0042
 	[ "$status" -eq 77 ]
 	[[ "$output" == *"PURPOSE-NOT-AUTHORIZED"* ]]
 }

@@ -4,8 +4,25 @@
 load helpers
 
 setup_file() {
+	local g
 	"$CSGW_TOP/certs/init-dev.sh" "$BATS_FILE_TMPDIR/pki" >/dev/null
 	"$CSGW_TOP/certs/edge-certs.sh" "$BATS_FILE_TMPDIR/pki/ca" "$BATS_FILE_TMPDIR/edge" >/dev/null
+	# The example's role groups ([roles]), as a state makes them once;
+	# those made here are removed after the file's tests.
+	[ "$(id -u)" -eq 0 ] || skip "needs root to create the example's role groups"
+	for g in csgw-caseworkers csgw-supervisors csgw-compliance csgw-operators; do
+		if ! getent group "$g" >/dev/null; then
+			groupadd "$g"
+			echo "$g" >>"$BATS_FILE_TMPDIR/made-groups"
+		fi
+	done
+}
+
+teardown_file() {
+	local g
+	for g in $(cat "$BATS_FILE_TMPDIR/made-groups" 2>/dev/null); do
+		groupdel "$g" 2>/dev/null || true
+	done
 }
 
 # The example's layout (certs/README.md), filled from the dev PKI's state 06.
@@ -23,11 +40,23 @@ setup() {
 	cp "$CSGW_TOP/gateway/gateway.conf.example" gateway.conf
 }
 
-@test "the shipped example is good once the files it names exist" {
+@test "the shipped example is good once the files and groups it names exist" {
 	run "$CSGW" -c gateway.conf check-config
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"gateway.conf: configuration is good"* ]]
+}
+
+@test "[roles]: a group that does not exist, an unknown class or key is reported" {
+	sed -i 's/^caseworker = csgw-caseworkers .*/caseworker = csgw-nosuchgroup/' gateway.conf
+	sed -i 's/^; caseworker_requesters = iv-d-agency .*/caseworker_requesters = iv-d-agency friend/' gateway.conf
+	sed -i 's/^\[roles\]$/[roles]\nauditor = csgw-compliance/' gateway.conf
+	run "$CSGW" -c gateway.conf check-config
+	echo "$output"
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"[roles] caseworker: group 'csgw-nosuchgroup' does not exist on this machine (groupadd csgw-nosuchgroup)"* ]]
+	[[ "$output" == *"[roles] caseworker_requesters: 'friend' is not a recipient class"* ]]
+	[[ "$output" == *"[roles] unknown key 'auditor'; expected one of: caseworker, supervisor"* ]]
 }
 
 @test "every problem is reported at once, each as FILE:LINE" {

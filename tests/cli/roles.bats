@@ -24,6 +24,7 @@ ROLE_GROUPS="csgwt-caseworkers csgwt-supervisors csgwt-compliance csgwt-operator
 remove_accounts() {
 	local u g
 	for u in $SVC $CW $SUP $COMP $OPER $NOROLE; do
+		pkill -KILL -u "$u" 2>/dev/null || true
 		userdel "$u" 2>/dev/null || true
 	done
 	for g in $ROLE_GROUPS $SVC; do
@@ -52,6 +53,7 @@ install_gateway() {
 	mkdir -p "$g/pki" "$g/state/audit" "$g/run" "$sshd/remote/federal-in" "$sshd/remote/federal-out"
 	chmod 755 "$g" "$g/run"
 	install -m 0755 "$CSGW" "$g/csgw"
+	install -m 0755 "$CSGW_TOP/tests/cli/control-send.py" "$g/control-send.py"
 	cp -R "$CSGW_MAPPINGS" "$g/mappings"
 	cp -R "$BATS_FILE_TMPDIR/pki/ca06" "$g/pki/"
 	cp "$sshd/known_hosts" "$g/known_hosts"
@@ -190,8 +192,9 @@ for row in csv.DictReader(sys.stdin): print(row[sys.argv[1]])' "$1"
 	done
 	# Nor through the daemon: it opens no path a person names.
 	run as "$CW" locate show "$GW/state/audit/audit.db"
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 77 ]
 	[[ "$output" == *"names a file on the gateway"* ]]
+	audit_csv --actor "$CW" --decision refused | grep -q PATH-REFUSED
 }
 
 @test "a caseworker may not remove a protection or search the audit log; each refusal is logged" {
@@ -204,9 +207,10 @@ for row in csv.DictReader(sys.stdin): print(row[sys.argv[1]])' "$1"
 	[ "$status" -eq 77 ]
 	[[ "$output" == *"needs the compliance role"* ]]
 	audit_csv --actor "$CW" --decision refused >"$BATS_TEST_TMPDIR/rows"
-	[ "$(column_of detail <"$BATS_TEST_TMPDIR/rows" | sort | tr '\n' '|')" = \
+	[ "$(column_of detail <"$BATS_TEST_TMPDIR/rows" | grep needs | sort | tr '\n' '|')" = \
 		"audit search: needs the compliance role|protect remove: needs the supervisor role|" ]
-	[ "$(column_of rule_id <"$BATS_TEST_TMPDIR/rows" | sort -u)" = ROLE-REQUIRED ]
+	[ "$(column_of rule_id <"$BATS_TEST_TMPDIR/rows" | sort -u | tr '\n' ' ')" = \
+		"PATH-REFUSED ROLE-REQUIRED " ]
 }
 
 @test "compliance searches and verifies the log, and cannot send anything" {
@@ -277,13 +281,13 @@ for row in csv.DictReader(sys.stdin): print(row[sys.argv[1]])' "$1"
 @test "the control socket answers garbage with an error and keeps serving" {
 	local kind sock=$GW/run/control.sock
 	for kind in oversized truncated garbled version no-fds many-fds bad-file empty; do
-		run runuser -u "$NOROLE" -- python3 "$CSGW_TOP/tests/cli/control-send.py" "$sock" "$kind"
+		run runuser -u "$NOROLE" -- python3 "$GW/control-send.py" "$sock" "$kind"
 		echo "$kind: $output"
 		[[ "$output" == "csgw-control 1 error "* ]] || [ "$output" = closed ]
 		kill -0 "$(cat "$GW/daemon.pid")"
 	done
 	# Well-formed, it is answered (the person has no role: 77).
-	run runuser -u "$NOROLE" -- python3 "$CSGW_TOP/tests/cli/control-send.py" "$sock" good-status
+	run runuser -u "$NOROLE" -- python3 "$GW/control-send.py" "$sock" good-status
 	[ "$output" = "csgw-control 1 exit 77" ]
 	run as "$OPER" status
 	[[ "$output" == *"TX"* ]]

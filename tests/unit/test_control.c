@@ -52,10 +52,19 @@ static void malformed_requests_are_refused(void **state)
 	    {"csgw-control 1 1 0\nstatus", 0, "argument 0 is not ended"},
 	    {"csgw-control 1 1 0\n\0", 19 + 1, "empty"},
 	    {"csgw-control 1 1 0\nstatus\0extra", 19 + 12, "bytes after the request"},
-	    {"csgw-control 1 1 1\nstatus\0" "0\0", 19 + 7 + 2, "names no argument"},
-	    {"csgw-control 1 2 1\nrefer\0a.xml\0" "7\0", 19 + 12 + 2, "names no argument"},
-	    {"csgw-control 1 2 2\nrefer\0a.xml\0" "1\0" "1\0", 19 + 12 + 4, "passed twice"},
-	    {"csgw-control 1 2 1\nrefer\0a.xml\0" "1", 19 + 12 + 1, "names no argument"},
+	    {"csgw-control 1 1 1\nstatus\0"
+	     "0\0",
+	     19 + 7 + 2, "names no argument"},
+	    {"csgw-control 1 2 1\nrefer\0a.xml\0"
+	     "7\0",
+	     19 + 12 + 2, "names no argument"},
+	    {"csgw-control 1 2 2\nrefer\0a.xml\0"
+	     "1\0"
+	     "1\0",
+	     19 + 12 + 4, "passed twice"},
+	    {"csgw-control 1 2 1\nrefer\0a.xml\0"
+	     "1",
+	     19 + 12 + 1, "names no argument"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		size_t len = cases[i].len ? cases[i].len : strlen(cases[i].msg);
@@ -65,7 +74,8 @@ static void malformed_requests_are_refused(void **state)
 		char why[256] = "";
 		int rc = control_request_parse(copy, len, &r, why, sizeof why);
 		if (rc != -1 || strstr(why, cases[i].why) == NULL)
-			fail_msg("case %zu: rc %d, why '%s', expected '%s'", i, rc, why, cases[i].why);
+			fail_msg("case %zu: rc %d, why '%s', expected '%s'", i, rc, why,
+			         cases[i].why);
 		free(copy);
 	}
 }
@@ -80,10 +90,9 @@ static void limits_are_kept_when_formatting(void **state)
 	char buf[CONTROL_MAX], why[256];
 	assert_int_equal(control_request_format(2, argv, 0, NULL, buf, sizeof buf, why, sizeof why),
 	                 -1);
-	assert_int_equal(
-	    control_request_format(CONTROL_MAX_ARGS + 1, argv, 0, NULL, buf, sizeof buf, why,
-	                           sizeof why),
-	    -1);
+	assert_int_equal(control_request_format(CONTROL_MAX_ARGS + 1, argv, 0, NULL, buf,
+	                                        sizeof buf, why, sizeof why),
+	                 -1);
 }
 
 static void answers(void **state)
@@ -91,17 +100,14 @@ static void answers(void **state)
 	(void)state;
 	int code = -1;
 	char why[128];
-	assert_int_equal(control_answer_parse("csgw-control 1 exit 77\n", 23, &code, why,
-	                                      sizeof why),
-	                 0);
+	assert_int_equal(
+	    control_answer_parse("csgw-control 1 exit 77\n", 23, &code, why, sizeof why), 0);
 	assert_int_equal(code, 77);
-	assert_int_equal(control_answer_parse("csgw-control 1 error busy\n", 26, &code, why,
-	                                      sizeof why),
-	                 1);
+	assert_int_equal(
+	    control_answer_parse("csgw-control 1 error busy\n", 26, &code, why, sizeof why), 1);
 	assert_string_equal(why, "busy");
-	assert_int_equal(control_answer_parse("csgw-control 1 exit 256\n", 24, &code, why,
-	                                      sizeof why),
-	                 -1);
+	assert_int_equal(
+	    control_answer_parse("csgw-control 1 exit 256\n", 24, &code, why, sizeof why), -1);
 	assert_int_equal(control_answer_parse("csgw-control 1 exit 7", 21, &code, why, sizeof why),
 	                 -1);
 	assert_int_equal(control_answer_parse("hello\n", 6, &code, why, sizeof why), -1);
@@ -139,7 +145,8 @@ static void roles_table(void **state)
 		const struct role_rule *r = roles_rule(cases[i].argc, (char *const *)cases[i].argv);
 		if ((r != NULL) != cases[i].served || (r && r->roles != cases[i].roles))
 			fail_msg("case %zu (%s %s): served %d roles %u", i, cases[i].argv[0],
-			         cases[i].argv[1] ? cases[i].argv[1] : "", r != NULL, r ? r->roles : 0);
+			         cases[i].argv[1] ? cases[i].argv[1] : "", r != NULL,
+			         r ? r->roles : 0);
 	}
 	char buf[64];
 	roles_format(ROLE_CASEWORKER | ROLE_OPERATOR, " or ", buf, sizeof buf);
