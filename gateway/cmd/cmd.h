@@ -99,6 +99,10 @@ int cmd_dispatch(struct globals *, int argc, char **argv);
  * descriptor 3, as the daemon's child.  control_server_start/stop: the
  * daemon's listener, beside its cycles ('log' gets its lines). */
 int control_client(struct globals *, int argc, char **argv, bool *forwarded);
+/* A command's FILE operand: 0, or (for a person's request served by the
+ * daemon, when it is not a file the person passed open) EX_NOPERM after
+ * printing why and logging the refusal. */
+int cmd_input_file(const char *arg);
 int control_serve(struct globals *);
 struct control_server;
 int control_server_start(const struct globals *, const struct setup *, FILE *log,

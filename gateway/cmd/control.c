@@ -14,9 +14,10 @@
  * very command a direct call runs, acting as that person (core/caller.h).
  * The output and exit code the person sees are the command's own.
  *
- * The daemon never opens a path a person names: files come open, and an
- * argument that names something on the gateway's machine is refused.
+ * The daemon never opens a path a person names: the commands that read a
+ * file take only one the person's csgw passed open (cmd_input_file).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -45,6 +46,7 @@
 
 #define DEFAULT_SOCKET "/run/csgw/control.sock"
 #define MAX_CHILDREN 32             /* requests served at once */
+#define MAX_PER_USER 8              /* ... of them for one person */
 #define MAX_FILE_BYTES (256L << 20) /* a FILE.xml operand, copied */
 #define SERVE_FD 3                  /* the connection, in control_serve */
 
@@ -151,7 +153,7 @@ static int forward(int argc, char **argv, const char *path)
 			rc = code;
 		} else if (kind == 1) {
 			fprintf(stderr, "csgw: the daemon did not take the request: %s\n", why);
-			rc = EX_PROTOCOL;
+			rc = strncmp(why, "busy", 4) == 0 ? EX_TEMPFAIL : EX_PROTOCOL;
 		} else {
 			fprintf(stderr,
 			        "csgw: the daemon ended the request without an answer (its log "
@@ -183,6 +185,13 @@ int control_client(struct globals *g, int argc, char **argv, bool *forwarded)
 		return 0;
 	}
 	*forwarded = true;
+	if (g->environment || g->mappings) {
+		fputs("csgw: --environment and --mappings are the gateway's to set (gateway.conf); "
+		      "run the command without them\n",
+		      stderr);
+		conf_free(&conf);
+		return EX_USAGE;
+	}
 	char *path = socket_path(&conf);
 	int rc = forward(argc, argv, path);
 	free(path);
@@ -231,22 +240,39 @@ static void log_refusal(struct globals *g, const char *rule, const char *detail)
 	cmd_teardown(&s);
 }
 
-/* The argument that names something on this machine without being passed
- * open, or NULL: a person's words never become a path the daemon opens. */
-static const char *names_a_path(const struct control_request *r)
+/* The files the person passed open, as the command sees them
+ * (/proc/self/fd/N), and what the request is, for cmd_input_file. */
+static const char *passed[CONTROL_MAX_FILES];
+static int npassed;
+static struct globals *serving;
+static char serving_what[64];
+
+int cmd_input_file(const char *arg)
 {
-	for (int i = 1; i < r->argc; i++) {
-		bool passed = false;
-		for (int k = 0; k < r->nfiles; k++)
-			passed |= r->file_arg[k] == i;
-		if (passed)
-			continue;
-		const char *v = r->argv[i], *eq = strncmp(v, "--", 2) == 0 ? strchr(v, '=') : NULL;
-		struct stat st;
-		if (names_xml_file(v) || lstat(v, &st) == 0 || (eq && lstat(eq + 1, &st) == 0))
-			return v;
-	}
-	return NULL;
+	if (!caller_get()->person)
+		return 0;
+	for (int i = 0; i < npassed; i++)
+		if (strcmp(arg, passed[i]) == 0)
+			return 0;
+	fprintf(stderr,
+	        "csgw: %.80s: the daemon opens no path a person names; give a file you can "
+	        "read, named FILE.xml (your csgw passes it open); the refusal is in the audit "
+	        "log\n",
+	        arg);
+	char detail[128];
+	snprintf(detail, sizeof detail, "%s: a file operand not passed open", serving_what);
+	log_refusal(serving, "PATH-REFUSED", detail);
+	return EX_NOPERM;
+}
+
+/* A word of the request for the daemon's log and the audit entry: only
+ * letters, digits, '.', '_' and '-' (a line end would forge a log line). */
+static void plain_word(const char *in, char *out, size_t size)
+{
+	size_t n = 0;
+	for (; *in && n + 1 < size && n < 24; in++)
+		out[n++] = isalnum((unsigned char)*in) || strchr("._-", *in) ? *in : '?';
+	out[n] = '\0';
 }
 
 /* A passed file, copied into memory the gateway's account may open by
@@ -259,6 +285,13 @@ static int private_copy(int fd, const char *name, char *path, size_t size)
 	long total = 0;
 	ssize_t n;
 
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "csgw: %s: not a regular file\n", name);
+		if (m >= 0)
+			close(m);
+		return -1;
+	}
 	if (m < 0) {
 		fprintf(stderr, "csgw: %s: cannot take it (%s)\n", name, strerror(errno));
 		return -1;
@@ -327,9 +360,12 @@ int control_serve(struct globals *g)
 		answer(sock, "error %s", why);
 		goto out;
 	}
-	snprintf(what, sizeof what, "%s%s%.24s", req.argv[0],
-	         req.argc > 1 && req.argv[1][0] != '-' ? " " : "",
-	         req.argc > 1 && req.argv[1][0] != '-' ? req.argv[1] : "");
+	char word0[32], word1[32] = "";
+	plain_word(req.argv[0], word0, sizeof word0);
+	if (req.argc > 1 && req.argv[1][0] != '-')
+		plain_word(req.argv[1], word1, sizeof word1);
+	snprintf(what, sizeof what, "%s%s%s", word0, word1[0] ? " " : "", word1);
+	snprintf(serving_what, sizeof serving_what, "%s", what);
 	const struct role_rule *rule = roles_rule(req.argc, req.argv);
 	if (rule == NULL) {
 		snprintf(why, sizeof why,
@@ -370,20 +406,6 @@ int control_serve(struct globals *g)
 		rc = EX_NOPERM;
 		goto done;
 	}
-	const char *path_arg = names_a_path(&req);
-	if (path_arg) {
-		fprintf(stderr,
-		        "csgw: an argument names a file on the gateway (%.64s): the daemon opens "
-		        "no path a person names; give only files you can read, as FILE.xml; the "
-		        "refusal is in the audit log\n",
-		        path_arg);
-		char detail[256];
-		snprintf(detail, sizeof detail, "%s: an argument names a file on the gateway",
-		         what);
-		log_refusal(g, "PATH-REFUSED", detail);
-		rc = EX_NOPERM;
-		goto done;
-	}
 	for (int k = 0; k < req.nfiles; k++) {
 		int i = req.file_arg[k];
 		if (private_copy(fds[2 + k], req.argv[i], paths[k], sizeof paths[k]) < 0) {
@@ -391,7 +413,9 @@ int control_serve(struct globals *g)
 			goto done;
 		}
 		req.argv[i] = paths[k];
+		passed[npassed++] = paths[k];
 	}
+	serving = g;
 	rc = cmd_dispatch(g, req.argc, req.argv);
 done:
 	fflush(stdout);
@@ -411,8 +435,14 @@ out:
 
 /* ---- the daemon's listener ---- */
 
+struct served {
+	pid_t pid;
+	long uid;
+};
+
 struct control_server {
 	int listen_fd, stop_pipe[2];
+	struct served child[MAX_CHILDREN];
 	pthread_t thread;
 	char *path;
 	char *argv[10]; /* how a request's csgw is started */
@@ -424,6 +454,12 @@ struct control_server {
  * with threads, then a fresh csgw. */
 static void start_server_child(const struct control_server *cs, int conn)
 {
+	/* The request's csgw stops on SIGTERM like any command; the
+	 * listener's mask and the daemon's ignored SIGPIPE are not its. */
+	sigset_t none;
+	sigemptyset(&none);
+	pthread_sigmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
 	if (conn == SERVE_FD)
 		fcntl(conn, F_SETFD, 0);
 	else if (dup2(conn, SERVE_FD) < 0)
@@ -434,6 +470,39 @@ static void start_server_child(const struct control_server *cs, int conn)
 	_exit(EX_OSERR);
 }
 
+static void forget_child(struct control_server *cs, pid_t pid)
+{
+	for (unsigned i = 0; i < cs->children; i++)
+		if (cs->child[i].pid == pid) {
+			cs->child[i] = cs->child[--cs->children];
+			return;
+		}
+}
+
+static unsigned children_of(const struct control_server *cs, long uid)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < cs->children; i++)
+		n += cs->child[i].uid == uid;
+	return n;
+}
+
+/* Too many requests at once (for everyone, or from this person): the
+ * request already sent is read first, so the answer reaches the caller. */
+static void refuse_busy(int conn)
+{
+	char buf[256];
+	int fds[8], nfds;
+	bool truncated;
+	struct pollfd p = {.fd = conn, .events = POLLIN};
+	if (poll(&p, 1, 100) > 0 &&
+	    control_recv(conn, buf, sizeof buf, fds, 8, &nfds, &truncated) >= 0)
+		for (int i = 0; i < nfds; i++)
+			close(fds[i]);
+	answer(conn, "error busy: too many requests in progress; try again in a moment");
+	close(conn);
+}
+
 static void *listen_loop(void *arg)
 {
 	struct control_server *cs = arg;
@@ -442,8 +511,9 @@ static void *listen_loop(void *arg)
 		struct pollfd p[2] = {{.fd = cs->listen_fd, .events = POLLIN},
 		                      {.fd = cs->stop_pipe[0], .events = POLLIN}};
 		int ready = poll(p, 2, 1000);
-		while (cs->children > 0 && waitpid(-1, NULL, WNOHANG) > 0)
-			cs->children--;
+		pid_t done;
+		while (cs->children > 0 && (done = waitpid(-1, NULL, WNOHANG)) > 0)
+			forget_child(cs, done);
 		if (ready > 0 && p[1].revents)
 			break;
 		if (ready <= 0 || !(p[0].revents & POLLIN))
@@ -451,17 +521,17 @@ static void *listen_loop(void *arg)
 		int conn = accept4(cs->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (conn < 0)
 			continue;
-		if (cs->children >= MAX_CHILDREN) {
-			answer(conn, "error busy: %d requests in progress; try again",
-			       MAX_CHILDREN);
-			close(conn);
+		long uid = -1, gid, peer;
+		control_peer(conn, &uid, &gid, &peer);
+		if (cs->children >= MAX_CHILDREN || children_of(cs, uid) >= MAX_PER_USER) {
+			refuse_busy(conn);
 			continue;
 		}
 		pid_t pid = fork();
 		if (pid == 0)
 			start_server_child(cs, conn);
 		if (pid > 0)
-			cs->children++;
+			cs->child[cs->children++] = (struct served){pid, uid};
 		else
 			fprintf(cs->log, "control: cannot start a request's process: %s\n",
 			        strerror(errno));

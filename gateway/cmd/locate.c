@@ -67,7 +67,7 @@ struct request_note {
 	const char *decision, *rule, *citation, *detail;
 };
 
-static void log_request(struct exchange *x, const struct request_note *n)
+static int log_request(struct exchange *x, const struct request_note *n)
 {
 	struct audit_entry a = {{0}};
 	audit_entry_set(&a, "direction", "request");
@@ -83,7 +83,7 @@ static void log_request(struct exchange *x, const struct request_note *n)
 	audit_entry_set(&a, "citation", n->citation);
 	audit_entry_set(&a, "actor", x->actor);
 	audit_entry_set(&a, "detail", n->detail);
-	audit_append(x->audit, &a, 1, stderr);
+	return audit_append(x->audit, &a, 1, stderr);
 }
 
 /* The FPLS request: a locate-request batch of one FP record. */
@@ -185,6 +185,15 @@ static int locate_request(struct globals *g, int argc, char **argv)
 			break;
 		case 'o':
 			order = optarg;
+			/* A court's or custody authority's reference, on one line. */
+			if (strlen(order) < 1 || strlen(order) > 40 ||
+			    strspn(order, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			                  "0123456789-./ ") != strlen(order)) {
+				fputs("csgw: --order: expected the order's reference, 1 to 40 "
+				      "letters, digits, spaces, '-', '.' or '/'\n",
+				      stderr);
+				rc = EX_USAGE;
+			}
 			break;
 		default:
 			rc = EX_USAGE;
@@ -337,6 +346,18 @@ static int locate_request(struct globals *g, int argc, char **argv)
 	}
 	if (rc)
 		goto out;
+	/* The order goes into the log before the request can leave. */
+	if (order) {
+		char detail[256];
+		snprintf(detail, sizeof detail, "for a %s requester under order %s", requester,
+		         order);
+		if (log_request(&x, &(struct request_note){partner, purpose, id, case_id, subject,
+		                                           "requested", "COURT-ORDER",
+		                                           "42 U.S.C. 663", detail}) < 0) {
+			rc = EX_IOERR;
+			goto out;
+		}
+	}
 	char *label = xasprintf("locate request %s for case %s", id, case_id);
 	rc = casework_submit(&x, &comp, partner, purpose, label, entry);
 	free(label);
@@ -364,14 +385,6 @@ static int locate_request(struct globals *g, int argc, char **argv)
 	snprintf(r.court_order, sizeof r.court_order, "%s", order ? order : "");
 	if ((rc = casework_remember(&x, &r)) != 0)
 		goto out;
-	if (order) {
-		char detail[256];
-		snprintf(detail, sizeof detail, "for a %s requester under order %s", requester,
-		         order);
-		log_request(&x, &(struct request_note){partner, purpose, id, case_id, subject,
-		                                       "requested", "COURT-ORDER", "42 U.S.C. 663",
-		                                       detail});
-	}
 	printf("%s: locate request for case %s (subject %s) to %s for %s%s%s, queued as %s; "
 	       "answers: csgw locate show %s\n",
 	       id, case_id, masked, partner, purpose, serial[0] ? ", LO1 serial " : "", serial,

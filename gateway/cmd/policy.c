@@ -493,6 +493,8 @@ static int policy_run(struct setup *s, int argc, char **argv, bool apply)
 	if (rc)
 		goto out;
 	x.file = argv[optind];
+	if ((rc = cmd_input_file(x.file)) != 0)
+		goto out;
 	if (x.partner) {
 		x.req.class = cmd_partner_value(s, x.partner, "class");
 		const char *theirs = cmd_partner_value(s, x.partner, "state");

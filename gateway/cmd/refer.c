@@ -12,7 +12,9 @@
 #include "cmd/casework.h"
 #include "cmd/cmd.h"
 #include "core/audit.h"
+#include "core/caller.h"
 #include "core/field.h"
+#include "core/roles.h"
 #include "core/unmap.h"
 #include "util/alloc.h"
 #include "util/ini.h"
@@ -235,6 +237,8 @@ static int refer_send(struct globals *g, int argc, char **argv)
 		rc = EX_USAGE;
 	}
 	const char *file = optind == argc - 1 ? argv[optind] : NULL;
+	if (rc == 0 && file)
+		rc = cmd_input_file(file);
 	if (rc)
 		goto out;
 	if ((rc = cmd_setup(g, true, &s)) != 0)
@@ -333,6 +337,14 @@ static int refer_send(struct globals *g, int argc, char **argv)
 	t.nfields = nf;
 	if (purpose == NULL)
 		purpose = exchange_purpose(&s, t.partner);
+	/* A person sends for the agency, for what their role may ask. */
+	char why[1024];
+	if (caller_get()->person && !roles_may_request(&s.conf, caller_get()->roles, "iv-d-agency",
+	                                               purpose, why, sizeof why)) {
+		fprintf(stderr, "csgw: %s; not sent\n", why);
+		rc = EX_NOPERM;
+		goto out_setup;
+	}
 
 	char serial[13], entry[SPOOL_ID_MAX];
 	if ((rc = casework_transaction(&x, &t, &comp, serial)) != 0)
@@ -344,7 +356,6 @@ static int refer_send(struct globals *g, int argc, char **argv)
 	if (rc)
 		goto out_setup;
 	if (answer && respond) {
-		char why[1024];
 		if (ledger_request_set_status(x.ledger, theirs.id,
 		                              strcmp(t.action, "P") == 0 ? "answered"
 		                                                         : "acknowledged",

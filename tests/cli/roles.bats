@@ -190,11 +190,52 @@ for row in csv.DictReader(sys.stdin): print(row[sys.argv[1]])' "$1"
 		[ "$status" -ne 0 ]
 		[[ "$output" == *"Permission denied"* ]]
 	done
-	# Nor through the daemon: it opens no path a person names.
-	run as "$CW" locate show "$GW/state/audit/audit.db"
+	# Nor through the daemon: it opens no path a person names, only files
+	# the person's csgw passed open.
+	run as "$CW" refer --to TX --function ENF --action R --reason GSPUR --case CW0001 \
+		/proc/self/fd/9
+	echo "$output"
 	[ "$status" -eq 77 ]
-	[[ "$output" == *"names a file on the gateway"* ]]
-	audit_csv --actor "$CW" --decision refused | grep -q PATH-REFUSED
+	[[ "$output" == "csgw: /proc/self/fd/9: the daemon opens no path a person names"* ]]
+	run as "$CW" refer --to TX --function ENF --action R --reason GSPUR --case CW0001 -
+	[ "$status" -eq 77 ]
+	audit_csv --actor "$CW" --decision refused | grep -q "PATH-REFUSED.*refer: a file operand not passed open"
+}
+
+@test "a caseworker's own file (only they can read it) travels to the daemon open" {
+	local home
+	home=$(mktemp -d /tmp/csgw-cw.XXXXXX)
+	# The first transaction of the sample referral extract, as a batch.
+	awk '/^TH/ { n++ } n <= 1 && !/^RT/ { print; if (!/^RH/) c++ }
+		END { printf "RT%08d%08d%s\n", 1, c, sprintf("%382s", "") }' \
+		"$DATA/referral.txt" >"$home/one.txt"
+	"$CSGW" --environment test map referral "$home/one.txt" -o "$home/one.xml"
+	chown -R "$CW" "$home"
+	chmod 700 "$home"
+	chmod 600 "$home/one.xml"
+	run runuser -u "$SVC" -- cat "$home/one.xml"
+	[ "$status" -ne 0 ] # the gateway's account cannot read it
+	run as "$CW" refer --to TX --action R --reason FRINF --case CW0004 "$home/one.xml"
+	echo "$output"
+	rm -rf "$home"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "060000000"*": CSI R FRINF to TX for case CW0004"* ]]
+}
+
+@test "what a person types cannot forge a log line or skip the audit entry" {
+	run as "$CW" case $'x\ncontrol: root (uid 0): queue purge'
+	[ "$status" -eq 77 ]
+	! grep -q "^control: root (uid 0): queue purge" "$GW/daemon.log"
+	audit_csv --actor "$CW" --decision refused | grep -q "case x?control"
+	run as "$SUP" locate request --partner TX --case CW0005 --ssn 900-55-0006 \
+		--name "Poe, Al" --purpose child-support --requester court --order ""
+	[ "$status" -eq 64 ]
+	run as "$SUP" locate request --partner TX --case CW0005 --ssn 900-55-0006 \
+		--name "Poe, Al" --purpose child-support --requester court --order $'A1\nx'
+	[ "$status" -eq 64 ]
+	run as "$CW" --environment production locate list
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"--environment and --mappings are the gateway's to set"* ]]
 }
 
 @test "a caseworker may not remove a protection or search the audit log; each refusal is logged" {
@@ -207,7 +248,7 @@ for row in csv.DictReader(sys.stdin): print(row[sys.argv[1]])' "$1"
 	[ "$status" -eq 77 ]
 	[[ "$output" == *"needs the compliance role"* ]]
 	audit_csv --actor "$CW" --decision refused >"$BATS_TEST_TMPDIR/rows"
-	[ "$(column_of detail <"$BATS_TEST_TMPDIR/rows" | grep needs | sort | tr '\n' '|')" = \
+	[ "$(column_of detail <"$BATS_TEST_TMPDIR/rows" | grep -E '^(audit search|protect remove):' | sort | tr '\n' '|')" = \
 		"audit search: needs the compliance role|protect remove: needs the supervisor role|" ]
 	[ "$(column_of rule_id <"$BATS_TEST_TMPDIR/rows" | sort -u | tr '\n' ' ')" = \
 		"PATH-REFUSED ROLE-REQUIRED " ]
