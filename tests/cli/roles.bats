@@ -202,7 +202,7 @@ for row in csv.DictReader(sys.stdin): print(row[sys.argv[1]])' "$1"
 	audit_csv --actor "$CW" --decision refused | grep -q "PATH-REFUSED.*refer: a file operand not passed open"
 }
 
-@test "a caseworker's own file (only they can read it) travels to the daemon open" {
+@test "a person's own file (only they can read it) travels to the daemon open" {
 	local home
 	home=$(mktemp -d /tmp/csgw-cw.XXXXXX)
 	# The first transaction of the sample referral extract, as a batch.
@@ -217,9 +217,15 @@ for row in csv.DictReader(sys.stdin): print(row[sys.argv[1]])' "$1"
 	[ "$status" -ne 0 ] # the gateway's account cannot read it
 	run as "$CW" refer --to TX --action R --reason FRINF --case CW0004 "$home/one.xml"
 	echo "$output"
-	rm -rf "$home"
 	[ "$status" -eq 0 ]
 	[[ "$output" == "060000000"*": CSI R FRINF to TX for case CW0004"* ]]
+	# Compliance explains a batch of their own the same way.
+	chown -R "$COMP" "$home"
+	run as "$COMP" policy explain "$home/one.xml" --partner TX --purpose child-support
+	echo "$output"
+	rm -rf "$home"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"allow"* ]]
 }
 
 @test "what a person types cannot forge a log line or skip the audit entry" {
