@@ -35,7 +35,9 @@ void cmd_teardown(struct setup *);
 /* Handles --environment given after a command name. */
 int cmd_environment_option(struct globals *, const char *value);
 
-/* Prints the usage to stdout when an argument before "--" is --help or -h. */
+/* Whether an argument before "--" is --help or -h; cmd_want_help also
+ * prints the usage to stdout then. */
+bool cmd_asks_help(int argc, char **argv);
 bool cmd_want_help(int argc, char **argv, const char *usage);
 
 /* Checks an --ssn value (dashes allowed): its 9 digits into 'digits', the

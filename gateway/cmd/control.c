@@ -24,7 +24,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,14 +65,6 @@ static bool is_gateway(const struct conf *conf)
 	bool own = spool && stat(spool, &st) == 0 && st.st_uid == geteuid();
 	free(spool);
 	return own;
-}
-
-static bool asks_help(int argc, char **argv)
-{
-	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-			return true;
-	return false;
 }
 
 /* The file operands of the served commands (refer, policy explain). */
@@ -171,7 +162,7 @@ int control_client(struct globals *g, int argc, char **argv, bool *forwarded)
 {
 	struct conf conf;
 	*forwarded = false;
-	if (roles_rule(argc, argv) == NULL || asks_help(argc, argv))
+	if (roles_rule(argc, argv) == NULL || cmd_asks_help(argc, argv))
 		return 0;
 	/* Problems of the file are for the command run here to report. */
 	FILE *quiet = fopen("/dev/null", "w");
@@ -201,19 +192,12 @@ int control_client(struct globals *g, int argc, char **argv, bool *forwarded)
 
 /* ---- the daemon's side: one request ---- */
 
-static void answer(int sock, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void answer(int sock, const char *fmt, ...)
+/* The request's answer: its exit code, or why it was not taken. */
+static void answer(int sock, int code, const char *why)
 {
 	char msg[1024];
-	va_list ap;
-	int n = snprintf(msg, sizeof msg, CONTROL_MAGIC);
-	va_start(ap, fmt);
-	n += vsnprintf(msg + n, sizeof msg - (size_t)n - 1, fmt, ap);
-	va_end(ap);
-	if (n > (int)sizeof msg - 2)
-		n = (int)sizeof msg - 2;
-	msg[n++] = '\n';
-	control_send(sock, msg, (size_t)n, NULL, 0);
+	size_t n = control_answer_format(code, why, msg, sizeof msg);
+	control_send(sock, msg, n, NULL, 0);
 }
 
 /* A refusal is an entry of the audit log: 'rule' and what was asked. */
@@ -357,7 +341,7 @@ int control_serve(struct globals *g)
 	if (why[0]) {
 		printf("control: %s (uid %ld, pid %ld): request refused: %s\n", who.user, uid, pid,
 		       why);
-		answer(sock, "error %s", why);
+		answer(sock, 0, why);
 		goto out;
 	}
 	char word0[32], word1[32] = "";
@@ -372,11 +356,11 @@ int control_serve(struct globals *g)
 		         "'%s' is not served by the daemon (it needs no secret: run it yourself)",
 		         what);
 		printf("control: %s (uid %ld): %s: refused: %s\n", who.user, uid, what, why);
-		answer(sock, "error %s", why);
+		answer(sock, 0, why);
 		goto out;
 	}
 	if (conf_load(g->conf_path, true, &conf, stdout) < 0) {
-		answer(sock, "error the gateway's configuration cannot be read (its log says why)");
+		answer(sock, 0, "the gateway's configuration cannot be read (its log says why)");
 		goto out;
 	}
 	/* Root and the gateway's own account could open everything anyway. */
@@ -389,7 +373,7 @@ int control_serve(struct globals *g)
 	fflush(stdout);
 	log = dup(STDOUT_FILENO);
 	if (dup2(fds[0], STDOUT_FILENO) < 0 || dup2(fds[1], STDERR_FILENO) < 0) {
-		answer(sock, "error cannot write to your terminal");
+		answer(sock, 0, "cannot write to your terminal");
 		goto out;
 	}
 	if (!(rule->roles & who.roles)) {
@@ -420,7 +404,7 @@ int control_serve(struct globals *g)
 done:
 	fflush(stdout);
 	fflush(stderr);
-	answer(sock, "exit %d", rc);
+	answer(sock, rc, NULL);
 	if (log >= 0)
 		dprintf(log, "control: %s (uid %ld): %s: exit %d\n", who.user, uid, what, rc);
 out:
@@ -499,7 +483,7 @@ static void refuse_busy(int conn)
 	    control_recv(conn, buf, sizeof buf, fds, 8, &nfds, &truncated) >= 0)
 		for (int i = 0; i < nfds; i++)
 			close(fds[i]);
-	answer(conn, "error busy: too many requests in progress; try again in a moment");
+	answer(conn, 0, "busy: too many requests in progress; try again in a moment");
 	close(conn);
 }
 

@@ -66,17 +66,20 @@ void cmd_teardown(struct setup *s)
 	conf_free(&s->conf);
 }
 
+bool cmd_asks_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}
+
 bool cmd_want_help(int argc, char **argv, const char *usage)
 {
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			fputs(usage, stdout);
-			return true;
-		}
-	}
-	return false;
+	if (!cmd_asks_help(argc, argv))
+		return false;
+	fputs(usage, stdout);
+	return true;
 }
 
 char *cmd_signature_path(const char *file)

@@ -121,6 +121,19 @@ long control_request_format(int argc, char *const *argv, int nfiles, const int *
 	return (long)n;
 }
 
+size_t control_answer_format(int code, const char *why, char *buf, size_t size)
+{
+	int n = why ? snprintf(buf, size, CONTROL_MAGIC "error %s", why)
+	            : snprintf(buf, size, CONTROL_MAGIC "exit %d", code);
+	size_t len = n < 0 ? 0 : (size_t)n < size - 1 ? (size_t)n : size - 2;
+	for (size_t i = sizeof CONTROL_MAGIC - 1; i < len; i++)
+		if (buf[i] == '\n' || buf[i] == '\r')
+			buf[i] = ' ';
+	buf[len++] = '\n';
+	buf[len] = '\0';
+	return len;
+}
+
 int control_answer_parse(const char *msg, size_t len, int *code, char *why, size_t whylen)
 {
 	const size_t magic = sizeof CONTROL_MAGIC - 1;

@@ -43,6 +43,10 @@ int control_request_parse(char *msg, size_t len, struct control_request *, char 
 long control_request_format(int argc, char *const *argv, int nfiles, const int *file_arg, char *buf,
                             size_t size, char *why, size_t whylen);
 
+/* Writes the answer into buf: "exit CODE", or "error WHY" when why is
+ * not NULL (a line end in it becomes a space).  Its length. */
+size_t control_answer_format(int code, const char *why, char *buf, size_t size);
+
 /* The answer: *code set for "exit N" (returns 0), or the text of "error
  * TEXT" into why (returns 1); -1 for a message that is neither. */
 int control_answer_parse(const char *msg, size_t len, int *code, char *why, size_t whylen);

@@ -55,12 +55,6 @@ const struct role_rule *roles_rule(int argc, char *const *argv)
 	return NULL;
 }
 
-/* Whether a list value ("a b,c") holds 'word'. */
-static bool list_has(const char *list, const char *word)
-{
-	return list && conf_list_has(list, word);
-}
-
 static bool group_holds(const char *group, const char *user, gid_t gid)
 {
 	const struct group *gr = getgrnam(group);
@@ -113,12 +107,12 @@ bool roles_may_request(const struct conf *conf, unsigned roles, const char *requ
 			continue;
 		snprintf(key, sizeof key, "%s_requesters", role_names[i]);
 		const char *classes = conf_value(conf, "roles", key);
-		if (!list_has(classes ? classes : default_requesters(i), requester))
+		if (!conf_list_has(classes ? classes : default_requesters(i), requester))
 			continue;
 		class_ok = true;
 		snprintf(key, sizeof key, "%s_purposes", role_names[i]);
 		const char *purposes = conf_value(conf, "roles", key);
-		if (purposes == NULL || list_has(purposes, purpose))
+		if (purposes == NULL || conf_list_has(purposes, purpose))
 			return true;
 	}
 	char names[64];
@@ -136,5 +130,5 @@ bool roles_may_request(const struct conf *conf, unsigned roles, const char *requ
 bool roles_order_required(const struct conf *conf, const char *requester)
 {
 	const char *list = conf_value(conf, "roles", "order_required");
-	return list_has(list ? list : "court custody-authority", requester);
+	return conf_list_has(list ? list : "court custody-authority", requester);
 }

@@ -26,20 +26,25 @@ static int address(const char *path, struct sockaddr_un *sa, char *why, size_t w
 	return 0;
 }
 
+/* Closes s (when open) and says why, keeping errno: -1. */
+static int give_up(int s, const char *path, char *why, size_t whylen)
+{
+	int saved = errno;
+	snprintf(why, whylen, "%s: %s", path, strerror(saved));
+	if (s >= 0)
+		close(s);
+	errno = saved;
+	return -1;
+}
+
 int control_connect(const char *path, char *why, size_t whylen)
 {
 	struct sockaddr_un sa;
 	if (address(path, &sa, why, whylen) < 0)
 		return -1;
 	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof sa) < 0) {
-		int saved = errno;
-		snprintf(why, whylen, "%s: %s", path, strerror(errno));
-		if (s >= 0)
-			close(s);
-		errno = saved;
-		return -1;
-	}
+	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof sa) < 0)
+		return give_up(s, path, why, whylen);
 	return s;
 }
 
@@ -68,14 +73,8 @@ int control_listen(const char *path, char *why, size_t whylen)
 	mode_t old = umask(0);
 	int bound = s >= 0 ? bind(s, (struct sockaddr *)&sa, sizeof sa) : -1;
 	umask(old);
-	if (bound < 0 || chmod(path, 0666) < 0 || listen(s, 64) < 0) {
-		int saved = errno;
-		snprintf(why, whylen, "%s: %s", path, strerror(errno));
-		if (s >= 0)
-			close(s);
-		errno = saved;
-		return -1;
-	}
+	if (bound < 0 || chmod(path, 0666) < 0 || listen(s, 64) < 0)
+		return give_up(s, path, why, whylen);
 	return s;
 }
 

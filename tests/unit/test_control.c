@@ -111,6 +111,14 @@ static void answers(void **state)
 	assert_int_equal(control_answer_parse("csgw-control 1 exit 7", 21, &code, why, sizeof why),
 	                 -1);
 	assert_int_equal(control_answer_parse("hello\n", 6, &code, why, sizeof why), -1);
+	/* What the daemon writes, the client reads; a line end stays inside. */
+	char msg[128];
+	size_t n = control_answer_format(0, "bad\nline", msg, sizeof msg);
+	assert_int_equal(control_answer_parse(msg, n, &code, why, sizeof why), 1);
+	assert_string_equal(why, "bad line");
+	n = control_answer_format(65, NULL, msg, sizeof msg);
+	assert_int_equal(control_answer_parse(msg, n, &code, why, sizeof why), 0);
+	assert_int_equal(code, 65);
 }
 
 /* The one table: which role each served command needs; the rest run
