@@ -35,7 +35,7 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
 LDLIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-LIB_SRC = $(wildcard gateway/util/*.c gateway/io/*.c gateway/core/*.c gateway/cmd/*.c)
+LIB_SRC = $(wildcard gateway/util/*.c gateway/io/*.c gateway/core/*.c gateway/ops/*.c gateway/cmd/*.c)
 LIB_OBJ = $(LIB_SRC:gateway/%.c=$(BUILD)/obj/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)

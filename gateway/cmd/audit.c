@@ -54,49 +54,6 @@ static const char usage[] =
     "Exit 0 good, 65 the log does not verify, 74 it cannot be read, 78\n"
     "configuration.\n";
 
-int cmd_audit_open(const struct setup *s, int create, bool signer_needed, struct audit **a,
-                   struct cms_signer **signer)
-{
-	char *db = conf_path(&s->conf, "gateway", "audit_db");
-	char *dir = conf_path(&s->conf, "gateway", "checkpoint_dir");
-	char *cert = conf_path(&s->conf, "gateway", "signing_cert");
-	const char *state = conf_value(&s->conf, "gateway", "state");
-	int rc = 0;
-
-	*a = NULL;
-	*signer = NULL;
-	if (db == NULL || dir == NULL || cert == NULL || state == NULL) {
-		fprintf(stderr,
-		        "%s: [gateway] needs state, audit_db, checkpoint_dir and signing_cert for "
-		        "the audit log\n",
-		        cmd_conf_name(s));
-		rc = EX_CONFIG;
-		goto out;
-	}
-	if (signer_needed && (rc = cmd_signer(s, NULL, NULL, NULL, signer)) != 0)
-		goto out;
-	char *origin = xasprintf("csgw/%s/audit", state);
-	struct audit_config cfg = {
-	    .db_path = db,
-	    .checkpoint_dir = dir,
-	    .origin = origin,
-	    .signer = *signer,
-	    .cert_path = cert,
-	};
-	if (audit_open(&cfg, create, a, stderr) < 0)
-		rc = EX_IOERR;
-	free(origin);
-out:
-	if (rc != 0) {
-		cms_signer_free(*signer);
-		*signer = NULL;
-	}
-	free(db);
-	free(dir);
-	free(cert);
-	return rc;
-}
-
 static int check_proof(struct globals *g, int argc, char **argv)
 {
 	const char *cert = NULL;
@@ -118,14 +75,14 @@ static int check_proof(struct globals *g, int argc, char **argv)
 	char *own = conf_path(&s.conf, "gateway", "signing_cert");
 	if (own == NULL) {
 		fprintf(stderr, "%s: [gateway] has no signing_cert; give --cert\n",
-		        cmd_conf_name(&s));
+		        setup_conf_name(&s));
 		rc = EX_CONFIG;
 	} else {
 		rc = audit_check_proof(argv[2], own, stdout, stderr);
 		rc = rc == 0 ? 0 : rc > 0 ? EX_DATAERR : EX_NOINPUT;
 	}
 	free(own);
-	cmd_teardown(&s);
+	setup_free(&s);
 	return rc;
 }
 
@@ -294,14 +251,14 @@ static int search(struct globals *g, int argc, char **argv)
 	if (ssn) {
 		char key[256];
 		if ((rc = cmd_ssn_option(&s, ssn, digits, masked)) != 0 ||
-		    (rc = cmd_subject_key(&s, key, sizeof key)) != 0)
+		    (rc = setup_subject_key(&s, key, sizeof key)) != 0)
 			goto out;
 		audit_subject_key(key, digits, subject);
 		memset(key, 0, sizeof key);
 		memset(digits, 0, sizeof digits);
 		q.subject_key = subject;
 	}
-	if ((rc = cmd_audit_open(&s, 0, false, &a, &signer)) != 0)
+	if ((rc = setup_audit_open(&s, 0, false, &a, &signer)) != 0)
 		goto out;
 	if (ssn && p.format == TABLE)
 		printf("# subject %s\n", masked);
@@ -313,7 +270,7 @@ static int search(struct globals *g, int argc, char **argv)
 		printf("# %lu entr%s\n", p.rows, p.rows == 1 ? "y" : "ies");
 out:
 	audit_close(a);
-	cmd_teardown(&s);
+	setup_free(&s);
 	return rc;
 }
 
@@ -342,7 +299,7 @@ int cmd_audit(struct globals *g, int argc, char **argv)
 	bool writes = !verify && !proof;
 	if ((rc = cmd_setup(g, true, &s)) != 0)
 		return rc;
-	if ((rc = cmd_audit_open(&s, writes, writes, &a, &signer)) != 0)
+	if ((rc = setup_audit_open(&s, writes, writes, &a, &signer)) != 0)
 		goto out;
 	if (verify || proof) {
 		int v =
@@ -354,6 +311,6 @@ int cmd_audit(struct globals *g, int argc, char **argv)
 out:
 	audit_close(a);
 	cms_signer_free(signer);
-	cmd_teardown(&s);
+	setup_free(&s);
 	return rc;
 }

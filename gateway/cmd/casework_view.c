@@ -13,12 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd/casework.h"
-#include "cmd/registry.h"
+#include "cmd/cmd.h"
 #include "core/audit.h"
 #include "core/caller.h"
 #include "core/field.h"
 #include "io/policy_load.h"
+#include "ops/casework.h"
+#include "ops/registry.h"
 #include "util/alloc.h"
 
 static void when(long long t, char *out, size_t size)
@@ -148,7 +149,7 @@ struct viewer {
 static unsigned flags_of(void *ctx, const char *ssn, const char *case_id)
 {
 	struct viewer *v = ctx;
-	struct policy_registry pr = cmd_registry_for_policy(&v->reg);
+	struct policy_registry pr = registry_for_policy(&v->reg);
 	unsigned flags = pr.protections(pr.ctx, ssn, case_id);
 	if (v->req->subject_key[0])
 		flags |= registry_snapshot_protections(v->reg.snap, v->req->subject_key,
@@ -159,7 +160,7 @@ static unsigned flags_of(void *ctx, const char *ssn, const char *case_id)
 static void case_of(void *ctx, const char *case_id, bool *closed, bool *owed)
 {
 	struct viewer *v = ctx;
-	struct policy_registry pr = cmd_registry_for_policy(&v->reg);
+	struct policy_registry pr = registry_for_policy(&v->reg);
 	pr.case_status(pr.ctx, case_id, closed, owed);
 }
 
@@ -324,9 +325,8 @@ static int show(struct setup *s, struct ledger_db *db, int argc, char **argv)
 	int rc = 0;
 	if (policy_load(s->mappings_dir, s->set, &v.policy, stderr) < 0)
 		return EX_CONFIG;
-	if ((rc = cmd_registry_open(s, false, &v.reg)) != 0 ||
-	    (rc = cmd_registry_snapshot(&v.reg)) != 0 ||
-	    (rc = cmd_audit_open(s, 1, false, &v.audit, &none)) != 0)
+	if ((rc = registry_open(s, false, &v.reg)) != 0 || (rc = registry_read(&v.reg)) != 0 ||
+	    (rc = setup_audit_open(s, 1, false, &v.audit, &none)) != 0)
 		goto out;
 	if (ledger_responses(db, r.id, show_response, &v, why, sizeof why) < 0) {
 		fprintf(stderr, "csgw: %s\n", why);
@@ -338,7 +338,7 @@ static int show(struct setup *s, struct ledger_db *db, int argc, char **argv)
 		rc = v.rc;
 out:
 	audit_close(v.audit);
-	cmd_registry_close(&v.reg);
+	registry_close(&v.reg);
 	policy_free(v.policy);
 	return rc;
 }
@@ -415,14 +415,14 @@ static int unmatched(struct ledger_db *db, int argc, char **argv)
 	return 0;
 }
 
-int casework_view(struct globals *g, const char *kind, int argc, char **argv)
+int cmd_casework_view(struct globals *g, const char *kind, int argc, char **argv)
 {
 	struct setup s;
 	struct ledger_db *db = NULL;
 	int rc = cmd_setup(g, true, &s);
 	if (rc)
 		return rc;
-	if ((rc = casework_ledger_open(&s, false, &db)) != 0)
+	if ((rc = setup_ledger_open(&s, false, &db)) != 0)
 		;
 	else if (strcmp(argv[0], "list") == 0)
 		rc = list(&s, db, kind, argc, argv);
@@ -433,6 +433,6 @@ int casework_view(struct globals *g, const char *kind, int argc, char **argv)
 	else
 		rc = unmatched(db, argc, argv);
 	ledger_db_close(db);
-	cmd_teardown(&s);
+	setup_free(&s);
 	return rc;
 }

@@ -32,6 +32,6 @@ int cmd_check_config(struct globals *g, int argc, char **argv)
 		printf("%s: configuration is good\n", s.conf.ini->path);
 	else
 		fprintf(stderr, "%s: %u problem(s)\n", s.conf.ini->path, problems);
-	cmd_teardown(&s);
+	setup_free(&s);
 	return problems ? EX_CONFIG : 0;
 }

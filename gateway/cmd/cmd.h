@@ -10,8 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "core/conf.h"
-#include "core/mapping.h"
+#include "ops/setup.h"
 
 /* Options given before the command. */
 struct globals {
@@ -20,17 +19,8 @@ struct globals {
 	const char *mappings;    /* --mappings DIR, overrides the file */
 };
 
-/* Loaded configuration and mappings for a command. */
-struct setup {
-	struct conf conf;
-	struct mapping_set *set;
-	char *mappings_dir; /* where set came from; the policy lives there too */
-	bool test_env;
-};
-
-/* Loads both; returns 0 or an exit code after printing why. */
+/* setup_load() with the global options. */
 int cmd_setup(const struct globals *, bool conf_required, struct setup *);
-void cmd_teardown(struct setup *);
 
 /* Handles --environment given after a command name. */
 int cmd_environment_option(struct globals *, const char *value);
@@ -44,24 +34,6 @@ bool cmd_want_help(int argc, char **argv, const char *usage);
  * mask into 'masked'.  0, or EX_USAGE after printing why (masked). */
 int cmd_ssn_option(const struct setup *, const char *arg, char digits[10], char masked[16]);
 
-/* The text of the subject_key file of [gateway], which keys the SSN's
- * hash in the audit log and the registry.  0, or EX_CONFIG after printing
- * why. */
-int cmd_subject_key(const struct setup *, char *key, size_t size);
-
-/* FILE.p7s, the detached signature beside FILE (caller frees). */
-char *cmd_signature_path(const char *file);
-
-/* For messages: the configuration file's path, or that there is none. */
-const char *cmd_conf_name(const struct setup *);
-/* A value of [partner NAME], and a path value resolved (caller frees). */
-const char *cmd_partner_value(const struct setup *, const char *partner, const char *key);
-char *cmd_partner_path(const struct setup *, const char *partner, const char *key);
-
-/* The database of [gateway] 'key', else 'name' beside audit_db; NULL when
- * neither is configured (caller frees). */
-char *cmd_db_path(const struct setup *, const char *key, const char *name);
-
 /* Verifies FILE's signature (sig_opt, else FILE.p7s) against the CA bundle
  * (ca_opt, else gateway.conf) and, when 'partner' is given, that partner's
  * certificate.  0, or an exit code after printing the one-line reason. */
@@ -69,26 +41,12 @@ struct cms_signed_by;
 int cmd_verify_file(const struct setup *, const char *partner, const char *ca_opt, const char *file,
                     const char *sig_opt, struct cms_signed_by *);
 
-/* This gateway's signing certificate and key: the options when given, else
- * gateway.conf.  Returns 0 or an exit code after printing why. */
-struct cms_signer;
-int cmd_signer(const struct setup *, const char *cert_opt, const char *key_opt,
-               const char *pass_opt, struct cms_signer **);
-
-/* Opens the audit log of gateway.conf ('create' makes a missing one), with
- * this gateway's signer for checkpoints when 'signer_needed'.  0, or an
- * exit code after printing why. */
-struct audit;
-int cmd_audit_open(const struct setup *, int create, bool signer_needed, struct audit **,
-                   struct cms_signer **);
-
-/* One exchange with a partner at a time (send, fetch, run): they share
- * .part files.  0 with the lock's descriptor in *fd, or an exit code after
- * printing why (EX_TEMPFAIL while someone else holds it). */
-int cmd_lock_partner(const struct setup *, const char *name, int *fd);
-
 /* A JSON string (quotes, escapes) on standard output. */
 void cmd_json_string(const char *);
+
+/* csgw locate|refer list|show: argv[0] is "list" or "show"; 'kind' is
+ * "locate" or "referral".  An exit code. */
+int cmd_casework_view(struct globals *, const char *kind, int argc, char **argv);
 
 /* The command table (cmd/commands.c): the summaries for --help, and the
  * command argv[0] run with its arguments. */

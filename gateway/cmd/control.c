@@ -209,7 +209,7 @@ static void log_refusal(struct globals *g, const char *rule, const char *detail)
 
 	if (cmd_setup(g, true, &s) != 0)
 		return;
-	if (cmd_audit_open(&s, 1, false, &a, &signer) == 0) {
+	if (setup_audit_open(&s, 1, false, &a, &signer) == 0) {
 		struct audit_entry e = {{0}};
 		audit_entry_set(&e, "direction", "access");
 		audit_entry_set(&e, "decision", "refused");
@@ -221,7 +221,7 @@ static void log_refusal(struct globals *g, const char *rule, const char *detail)
 	}
 	audit_close(a);
 	cms_signer_free(signer);
-	cmd_teardown(&s);
+	setup_free(&s);
 }
 
 /* The files the person passed open, as the command sees them

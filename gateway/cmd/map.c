@@ -190,12 +190,12 @@ int cmd_map(struct globals *g, int argc, char **argv)
 			for (size_t j = 0; j < s.set->families[i].nbatches; j++)
 				fprintf(stderr, " %s", s.set->families[i].batches[j].name);
 		fputc('\n', stderr);
-		cmd_teardown(&s);
+		setup_free(&s);
 		return EX_USAGE;
 	}
 	char *output = output_for(input, a.output, ".xml");
 	if (output == NULL) {
-		cmd_teardown(&s);
+		setup_free(&s);
 		return EX_USAGE;
 	}
 	struct report rep = {.out = stderr, .file = input, .max = MAX_REPORTED};
@@ -209,7 +209,7 @@ int cmd_map(struct globals *g, int argc, char **argv)
 		        rep.count);
 	batch_counts_free(&counts);
 	free(output);
-	cmd_teardown(&s);
+	setup_free(&s);
 	return exit_code(st);
 }
 
@@ -226,7 +226,7 @@ int cmd_unmap(struct globals *g, int argc, char **argv)
 	const char *input = a.args[0];
 	char *output = output_for(input, a.output, ".txt");
 	if (output == NULL) {
-		cmd_teardown(&s);
+		setup_free(&s);
 		return EX_USAGE;
 	}
 	struct report rep = {.out = stderr, .file = input, .max = MAX_REPORTED};
@@ -241,7 +241,7 @@ int cmd_unmap(struct globals *g, int argc, char **argv)
 		        rep.count);
 	batch_counts_free(&counts);
 	free(output);
-	cmd_teardown(&s);
+	setup_free(&s);
 	return exit_code(st);
 }
 
@@ -266,6 +266,6 @@ int cmd_validate(struct globals *g, int argc, char **argv)
 	else if (st == MAP_BAD_DATA)
 		fprintf(stderr, "csgw validate: %s: invalid, %lu problem(s)\n", input, rep.count);
 	batch_counts_free(&counts);
-	cmd_teardown(&s);
+	setup_free(&s);
 	return exit_code(st);
 }

@@ -87,6 +87,6 @@ int cmd_mapping(struct globals *g, int argc, char **argv)
 			rc = EX_IOERR;
 		}
 	}
-	cmd_teardown(&s);
+	setup_free(&s);
 	return rc;
 }

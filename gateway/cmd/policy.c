@@ -17,9 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd/casework.h"
 #include "cmd/cmd.h"
-#include "cmd/registry.h"
 #include "core/audit.h"
 #include "core/caller.h"
 #include "core/disclose.h"
@@ -29,6 +27,9 @@
 #include "core/unmap.h"
 #include "io/policy_load.h"
 #include "io/registry_db.h"
+#include "ops/case.h"
+#include "ops/casework.h"
+#include "ops/registry.h"
 #include "util/alloc.h"
 
 static const char policy_usage[] =
@@ -239,14 +240,14 @@ static int explain_batch(struct setup *s, const struct policy *p, struct explain
 	struct batch_counts counts = {0};
 	struct report rep = {.out = stderr, .file = x->file, .max = 20};
 	struct registry reg;
-	int rc = cmd_registry_open(s, false, &reg);
+	int rc = registry_open(s, false, &reg);
 	if (rc == 0)
-		rc = cmd_registry_snapshot(&reg);
+		rc = registry_read(&reg);
 	if (rc) {
-		cmd_registry_close(&reg);
+		registry_close(&reg);
 		return rc;
 	}
-	struct policy_registry pr = cmd_registry_for_policy(&reg);
+	struct policy_registry pr = registry_for_policy(&reg);
 	x->req.registry = &pr;
 
 	enum map_status st =
@@ -309,7 +310,7 @@ out:
 		free(lines.line[i]);
 	free(lines.line);
 	batch_counts_free(&counts);
-	cmd_registry_close(&reg);
+	registry_close(&reg);
 	return rc;
 }
 
@@ -357,17 +358,17 @@ static int apply_batch(struct setup *s, const struct policy *p, struct explain *
 	struct audit *audit = NULL;
 	struct cms_signer *signer = NULL;
 	/* Created when missing, so that from then on its absence is an error. */
-	int rc = cmd_registry_open(s, true, &reg);
+	int rc = registry_open(s, true, &reg);
 
 	if (rc == 0)
-		rc = cmd_registry_snapshot(&reg);
+		rc = registry_read(&reg);
 	if (rc) {
-		cmd_registry_close(&reg);
+		registry_close(&reg);
 		return rc;
 	}
-	if ((rc = cmd_audit_open(s, 1, true, &audit, &signer)) != 0)
+	if ((rc = setup_audit_open(s, 1, true, &audit, &signer)) != 0)
 		goto out;
-	struct policy_registry pr = cmd_registry_for_policy(&reg);
+	struct policy_registry pr = registry_for_policy(&reg);
 	x->req.registry = &pr;
 	struct disclose_plan plan = {
 	    .set = s->set,
@@ -407,7 +408,7 @@ static int apply_batch(struct setup *s, const struct policy *p, struct explain *
 out:
 	audit_close(audit);
 	cms_signer_free(signer);
-	cmd_registry_close(&reg);
+	registry_close(&reg);
 	return rc;
 }
 
@@ -496,11 +497,11 @@ static int policy_run(struct setup *s, int argc, char **argv, bool apply)
 	if ((rc = cmd_input_file(x.file)) != 0)
 		goto out;
 	if (x.partner) {
-		x.req.class = cmd_partner_value(s, x.partner, "class");
-		const char *theirs = cmd_partner_value(s, x.partner, "state");
+		x.req.class = setup_partner_value(s, x.partner, "class");
+		const char *theirs = setup_partner_value(s, x.partner, "state");
 		const char *ours = conf_value(&s->conf, "gateway", "state");
 		if (x.req.class == NULL) {
-			fprintf(stderr, "%s: no [partner %s] with a class\n", cmd_conf_name(s),
+			fprintf(stderr, "%s: no [partner %s] with a class\n", setup_conf_name(s),
 			        x.partner);
 			rc = EX_CONFIG;
 			goto out;
@@ -542,60 +543,11 @@ int cmd_policy(struct globals *g, int argc, char **argv)
 		rc = policy_check(&s);
 	else
 		rc = policy_run(&s, argc - 1, argv + 1, strcmp(argv[1], "apply") == 0);
-	cmd_teardown(&s);
+	setup_free(&s);
 	return rc;
 }
 
-/* ---- protect and case: registry changes, each audited ---- */
-
-/* Appends the audit entry of a registry change.  0 or an exit code. */
-/* The audit log a registry change goes into: opened before the change, so
- * that a log that cannot be opened stops the change. */
-struct change_log {
-	struct audit *audit;
-	struct cms_signer *signer;
-};
-
-static int change_log_open(const struct setup *s, struct change_log *l)
-{
-	return cmd_audit_open(s, 1, true, &l->audit, &l->signer);
-}
-
-/* The entry of one change; 0 or -1 after printing why. */
-static int change_log_write(struct change_log *l, const char *record_type, const char *case_id,
-                            const char *subject, const char *decision, const char *rule,
-                            const char *citation, const char *reason)
-{
-	struct audit_entry e = {{0}};
-
-	audit_entry_set(&e, "direction", "registry");
-	audit_entry_set(&e, "record_type", record_type);
-	audit_entry_set(&e, "case_id", case_id);
-	audit_entry_set(&e, "subject_key", subject);
-	audit_entry_set(&e, "decision", decision);
-	audit_entry_set(&e, "rule_id", rule);
-	audit_entry_set(&e, "citation", citation);
-	audit_entry_set(&e, "actor", actor_name());
-	audit_entry_set(&e, "detail", reason);
-	return audit_append(l->audit, &e, 1, stderr);
-}
-
-/* Signs a checkpoint over the new entry (when there is one) and closes. */
-static int change_log_close(struct change_log *l, bool written)
-{
-	int rc = written && l->audit && audit_checkpoint(l->audit, stderr) < 0 ? EX_IOERR : 0;
-	audit_close(l->audit);
-	cms_signer_free(l->signer);
-	return rc;
-}
-
-static void now_text(char *out, size_t size)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
+/* ---- protect and case: registry changes, each audited (ops/case.h) ---- */
 
 /* --reason: one line a person reads a year later, in the audit entry. */
 static int reason_option(const char *arg)
@@ -653,8 +605,7 @@ int cmd_protect(struct globals *g, int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *ssn = NULL, *case_id = NULL, *flag = NULL, *reason = NULL;
-	char digits[10] = "", masked[SSN_MASK_SIZE], subject[65], when[32];
-	struct registry reg = {0};
+	char digits[10] = "", masked[SSN_MASK_SIZE];
 	struct setup s;
 	int c, rc = 0;
 
@@ -716,52 +667,24 @@ int cmd_protect(struct globals *g, int argc, char **argv)
 		return rc;
 	if (ssn && (rc = cmd_ssn_option(&s, ssn, digits, masked)) != 0)
 		goto out;
-	if ((rc = cmd_registry_open(&s, !list, &reg)) != 0)
-		goto out;
-	if (ssn)
-		audit_subject_key(reg.key, digits, subject);
-	memset(digits, 0, sizeof digits);
 	if (list) {
 		struct lister l = {ssn ? masked : NULL, 0};
-		if (reg.db &&
-		    registry_protections(reg.db, ssn ? subject : NULL, case_id, print_protection,
-		                         &l, reg.why, sizeof reg.why) < 0) {
-			fprintf(stderr, "csgw: %s\n", reg.why);
-			rc = EX_IOERR;
-		} else if (l.rows == 0)
+		rc = protect_list(&s, ssn ? digits : NULL, case_id, print_protection, &l);
+		if (rc == 0 && l.rows == 0)
 			puts("no protections recorded");
 		goto out;
 	}
-	struct change_log log = {NULL, NULL};
-	if ((rc = change_log_open(&s, &log)) != 0)
+	const struct protect_change change = {add, digits, masked, flag, case_id, reason};
+	bool changed = false;
+	if ((rc = protect_set(caller_get(), &s, &change, &changed)) != 0)
 		goto out;
-	now_text(when, sizeof when);
-	const char *in_case = case_id ? case_id : "";
-	int changed = registry_protect_set(reg.db, subject, in_case, flag, add, actor_name(), when,
-	                                   reg.why, sizeof reg.why);
-	if (changed < 0) {
-		fprintf(stderr, "csgw: %s\n", reg.why);
-		rc = EX_IOERR;
-	} else if (changed == 0 && change_log_write(&log, "protection", in_case, subject,
-	                                            add ? "protect-add" : "protect-remove", flag,
-	                                            "42 U.S.C. 654(26); 653(b)(2)", reason) < 0) {
-		/* No change without its entry: undo it. */
-		registry_protect_set(reg.db, subject, in_case, flag, !add, actor_name(), when,
-		                     reg.why, sizeof reg.why);
-		fprintf(stderr, "csgw: the change could not be logged, so it was undone\n");
-		rc = EX_IOERR;
-	}
-	int closed = change_log_close(&log, rc == 0 && changed == 0);
-	if (rc == 0)
-		rc = closed;
-	if (rc == 0)
-		printf("%s %s: %s %s%s\n", add ? "protected" : "unprotected", masked, flag,
-		       case_id ? "in case " : "in every case", case_id ? case_id : "");
-	if (rc == 0 && changed == 1)
+	printf("%s %s: %s %s%s\n", add ? "protected" : "unprotected", masked, flag,
+	       case_id ? "in case " : "in every case", case_id ? case_id : "");
+	if (!changed)
 		printf("(no change: it was %s)\n", add ? "already recorded" : "not recorded");
 out:
-	cmd_registry_close(&reg);
-	cmd_teardown(&s);
+	memset(digits, 0, sizeof digits);
+	setup_free(&s);
 	return rc;
 }
 
@@ -776,7 +699,6 @@ int cmd_case(struct globals *g, int argc, char **argv)
 	};
 	const char *enforcement = NULL, *reason = NULL;
 	int owed = -1, c, rc = 0;
-	struct registry reg = {0};
 	struct setup s;
 
 	if (cmd_want_help(argc, argv, case_usage))
@@ -831,55 +753,17 @@ int cmd_case(struct globals *g, int argc, char **argv)
 		return rc;
 	if ((rc = cmd_setup(g, true, &s)) != 0)
 		return rc;
-	if ((rc = cmd_registry_open(&s, !show, &reg)) != 0)
-		goto out;
-	struct registry_case now = {.enforcement = "open"};
-	int known = reg.db ? registry_case_get(reg.db, case_id, &now, reg.why, sizeof reg.why) : 1;
-	if (known < 0) {
-		fprintf(stderr, "csgw: %s\n", reg.why);
-		rc = EX_IOERR;
-		goto out;
-	}
-	if (!show) {
-		struct registry_case before = now;
-		snprintf(now.enforcement, sizeof now.enforcement, "%s", enforcement);
-		if (owed >= 0)
-			now.state_owed_arrears = owed;
-		now_text(now.updated, sizeof now.updated);
-		snprintf(now.actor, sizeof now.actor, "%s", actor_name());
-		struct change_log log = {NULL, NULL};
-		if ((rc = change_log_open(&s, &log)) != 0)
-			goto out;
-		char decision[64];
-		snprintf(decision, sizeof decision, "enforcement-%s%s", enforcement,
-		         now.state_owed_arrears ? "+state-owed-arrears" : "");
-		if (registry_case_set(reg.db, case_id, &now, reg.why, sizeof reg.why) < 0) {
-			fprintf(stderr, "csgw: %s\n", reg.why);
-			rc = EX_IOERR;
-		} else if (change_log_write(&log, "case", case_id, "", decision, "case-status",
-		                            "45 CFR 303.11", reason) < 0) {
-			registry_case_set(reg.db, case_id, &before, reg.why, sizeof reg.why);
-			fprintf(stderr, "csgw: the change could not be logged, so it was undone\n");
-			rc = EX_IOERR;
-		}
-		int closed = change_log_close(&log, rc == 0);
-		if (rc == 0)
-			rc = closed;
-		if (rc)
-			goto out;
-		known = 0;
-		/* Partner states on the case hear of its closure (DOMAIN.md 5.7). */
-		if (strcmp(before.enforcement, "closed") != 0 && strcmp(enforcement, "closed") == 0)
-			rc = casework_case_closed(&s, case_id);
-	}
-	if (known == 1)
+	struct registry_case now;
+	bool known = true;
+	const struct case_change change = {case_id, enforcement, owed, reason};
+	rc =
+	    show ? case_show(&s, case_id, &now, &known) : case_set(caller_get(), &s, &change, &now);
+	if (rc == 0 && !known)
 		printf("case %s: not in the registry (enforcement open)\n", case_id);
-	else
+	else if (rc == 0)
 		printf("case %s: enforcement %s%s (set %s by %s)\n", case_id, now.enforcement,
 		       now.state_owed_arrears ? ", past-due support owed to the state remains" : "",
 		       now.updated, now.actor);
-out:
-	cmd_registry_close(&reg);
-	cmd_teardown(&s);
+	setup_free(&s);
 	return rc;
 }

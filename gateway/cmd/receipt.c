@@ -158,11 +158,11 @@ static int receipt_make(struct setup *s, int argc, char **argv)
 	}
 	const char *file = argv[optind];
 	const char *ours = conf_value(&s->conf, "gateway", "state");
-	const char *theirs = cmd_partner_value(s, partner, "state");
+	const char *theirs = setup_partner_value(s, partner, "state");
 	rc = EX_CONFIG;
 	if (ours == NULL || theirs == NULL) {
 		fprintf(stderr, "%s: a receipt needs [gateway] state and [partner %s] state\n",
-		        cmd_conf_name(s), partner);
+		        setup_conf_name(s), partner);
 		goto out;
 	}
 	snprintf(r.receiver_state, sizeof r.receiver_state, "%s", ours);
@@ -226,7 +226,7 @@ static int receipt_make(struct setup *s, int argc, char **argv)
 	r.rejected_count = r.accepted ? rejected : records;
 	r.accepted_count = records - r.rejected_count;
 
-	if ((rc = cmd_signer(s, NULL, NULL, NULL, &signer)) != 0)
+	if ((rc = setup_signer(s, NULL, NULL, NULL, &signer)) != 0)
 		goto out;
 	if (output) {
 		out_path = xstrdup(output);
@@ -240,7 +240,7 @@ static int receipt_make(struct setup *s, int argc, char **argv)
 	size_t n = strlen(out_path) + 32;
 	tmp = xmalloc(n);
 	snprintf(tmp, n, "%s.%ld.unsigned.tmp", out_path, (long)getpid());
-	sig = cmd_signature_path(out_path);
+	sig = signature_path(out_path);
 	rep.file = out_path;
 	enum map_status ws = receipt_write(s->set, &r, tmp, &rep);
 	if (ws != MAP_OK) {
@@ -372,11 +372,11 @@ static int receipt_check(struct setup *s, int argc, char **argv)
 		return usage_error();
 	const char *path = argv[optind];
 	const char *ours = conf_value(&s->conf, "gateway", "state");
-	const char *theirs = cmd_partner_value(s, partner, "state");
+	const char *theirs = setup_partner_value(s, partner, "state");
 	if (ours == NULL || theirs == NULL) {
 		fprintf(stderr,
 		        "%s: checking a receipt needs [gateway] state and [partner %s] state\n",
-		        cmd_conf_name(s), partner);
+		        setup_conf_name(s), partner);
 		return EX_CONFIG;
 	}
 	char copy[64];
@@ -460,6 +460,6 @@ int cmd_receipt(struct globals *g, int argc, char **argv)
 		rc = receipt_make(&s, argc - 1, argv + 1);
 	else
 		rc = receipt_check(&s, argc - 1, argv + 1);
-	cmd_teardown(&s);
+	setup_free(&s);
 	return rc;
 }

@@ -9,13 +9,13 @@
 #include <sysexits.h>
 #include <time.h>
 
-#include "cmd/casework.h"
 #include "cmd/cmd.h"
 #include "core/audit.h"
 #include "core/caller.h"
 #include "core/field.h"
 #include "core/roles.h"
 #include "core/unmap.h"
+#include "ops/casework.h"
 #include "util/alloc.h"
 #include "util/ini.h"
 
@@ -54,7 +54,7 @@ static const char refer_usage[] =
 /* A partner by name, or by its state's FIPS code. */
 static const char *partner_named(const struct setup *s, const char *to)
 {
-	if (cmd_partner_value(s, to, "class"))
+	if (setup_partner_value(s, to, "class"))
 		return to;
 	for (size_t i = 0; s->conf.ini && i < s->conf.ini->nsections; i++) {
 		const char *sec = s->conf.ini->sections[i].name;
@@ -69,38 +69,6 @@ static const char *partner_named(const struct setup *s, const char *to)
 
 /* --name "LAST, FIRST MIDDLE" as fields of 'element' (upper case, as the
  * federal formats want).  0 or EX_USAGE. */
-int casework_name_fields(const char *name, const char *element, char *out[3])
-{
-	const char *comma = strchr(name, ',');
-	if (comma == NULL || comma == name) {
-		fprintf(stderr,
-		        "csgw: --name '%s': expected \"LAST, FIRST\" (or \"LAST, FIRST "
-		        "MIDDLE\")\n",
-		        name);
-		return EX_USAGE;
-	}
-	char *first = xstrdup(comma + 1), *p = first;
-	while (*p == ' ')
-		p++;
-	char *space = strchr(p, ' ');
-	const char *middle = "";
-	if (space) {
-		*space = '\0';
-		middle = space + 1;
-		while (*middle == ' ')
-			middle++;
-	}
-	out[0] = xasprintf("%s.lastName=%.*s", element, (int)(comma - name), name);
-	out[1] = xasprintf("%s.firstName=%s", element, p);
-	out[2] = middle[0] ? xasprintf("%s.middleName=%s", element, middle) : NULL;
-	free(first);
-	for (int i = 0; i < 3; i++)
-		for (char *c = out[i]; c && *c; c++)
-			if (c > strchr(out[i], '=') && *c >= 'a' && *c <= 'z')
-				*c = (char)(*c - 'a' + 'A');
-	return 0;
-}
-
 /* A transaction given as a file: the referral batch (csgw map referral
  * makes one from a fixed-width extract) with one transaction, whose data
  * blocks are sent and whose codes and case ids are defaults. */
@@ -376,7 +344,7 @@ out_setup:
 	compose_free(&comp);
 	if (opened)
 		exchange_close(&x);
-	cmd_teardown(&s);
+	setup_free(&s);
 out_fields:
 out:
 	for (size_t i = 0; i < given.n; i++)
@@ -398,6 +366,6 @@ int cmd_refer(struct globals *g, int argc, char **argv)
 	static const char *const views[] = {"list", "show", "close", "unmatched", "dismiss"};
 	for (size_t i = 0; argc > 1 && i < sizeof views / sizeof *views; i++)
 		if (strcmp(argv[1], views[i]) == 0)
-			return casework_view(g, "referral", argc - 1, argv + 1);
+			return cmd_casework_view(g, "referral", argc - 1, argv + 1);
 	return refer_send(g, argc, argv);
 }

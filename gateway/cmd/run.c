@@ -24,10 +24,11 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "cmd/exchange.h"
 #include "core/schedule.h"
 #include "core/spool.h"
 #include "io/fs.h"
+#include "ops/casework.h"
+#include "ops/exchange.h"
 #include "util/alloc.h"
 #include "util/notify.h"
 
@@ -128,6 +129,15 @@ struct daemon {
 	int wd_partner[4096]; /* watch descriptor -> partner index + 1 */
 };
 
+/* The cycles' exchange: what is delivered is matched to our requests. */
+static int open_exchange(struct setup *s, struct exchange *x)
+{
+	int rc = exchange_open(s, stdout, &stop_flag, x);
+	if (rc == 0)
+		x->inbound = casework_inbound;
+	return rc;
+}
+
 static bool wanted(const struct daemon *d, const char *name)
 {
 	if (d->nonly == 0)
@@ -161,7 +171,7 @@ static int load_partners(const struct daemon *d, const struct setup *s, const ch
 		snprintf(p->name, sizeof p->name, "%s", sec + 8);
 		const char *sched = conf_value(&s->conf, sec, "schedule");
 		if (schedule_parse(sched ? sched : "every 15m", &p->sched) < 0) {
-			fprintf(stderr, "%s: [%s] schedule '%s': expected %s\n", cmd_conf_name(s),
+			fprintf(stderr, "%s: [%s] schedule '%s': expected %s\n", setup_conf_name(s),
 			        sec, sched, SCHEDULE_EXPECTED);
 			return EX_CONFIG;
 		}
@@ -175,13 +185,13 @@ static int load_partners(const struct daemon *d, const struct setup *s, const ch
 		for (size_t k = 0; k < *np; k++)
 			found |= strcmp(out[k].name, d->only[i]) == 0;
 		if (!found) {
-			fprintf(stderr, "%s: no [partner %s]\n", cmd_conf_name(s), d->only[i]);
+			fprintf(stderr, "%s: no [partner %s]\n", setup_conf_name(s), d->only[i]);
 			return EX_CONFIG;
 		}
 	}
 	if (*np == 0) {
 		fprintf(stderr, "%s: no [partner ...] section: nobody to exchange with\n",
-		        cmd_conf_name(s));
+		        setup_conf_name(s));
 		return EX_CONFIG;
 	}
 	return 0;
@@ -218,7 +228,7 @@ static void watch_outgoing(struct daemon *d)
 		char *dir = xasprintf("%s/outgoing/%s", d->x.spool, d->p[i].name);
 		fs_make_dir(dir);
 		watch_dir(d, dir, i);
-		const char *families = cmd_partner_value(d->s, d->p[i].name, "families");
+		const char *families = setup_partner_value(d->s, d->p[i].name, "families");
 		for (size_t f = 0; families && f < d->s->set->nfamilies; f++) {
 			const struct family *fam = &d->s->set->families[f];
 			if (!conf_list_has(families, fam->name))
@@ -283,7 +293,7 @@ static int cycle(struct daemon *d, size_t i, bool fetch)
 	time_t now = time(NULL);
 	int lock, rc;
 
-	if (cmd_lock_partner(d->s, p->name, &lock) != 0) {
+	if (setup_lock_partner(d->s, p->name, &lock) != 0) {
 		/* A csgw send or fetch by hand: the next round, not a busy loop. */
 		p->wake = now + 1;
 		p->dirty = false;
@@ -320,13 +330,13 @@ static void reload(struct daemon *d)
 	struct exchange nx;
 
 	notify_systemd("RELOADING=1");
-	printf("reloading %s\n", cmd_conf_name(d->s));
+	printf("reloading %s\n", setup_conf_name(d->s));
 	fflush(stdout);
 	if (cmd_setup(d->g, true, ns) != 0 || conf_check(&ns->conf, ns->set, stderr) != 0 ||
-	    exchange_open(ns, stdout, &stop_flag, &nx) != 0) {
+	    open_exchange(ns, &nx) != 0) {
 		fprintf(stderr, "csgw run: the new configuration has problems (above); still "
 		                "running with the old one\n");
-		cmd_teardown(ns);
+		setup_free(ns);
 		free(ns);
 		notify_systemd("READY=1\nSTATUS=reload failed; running with the old configuration");
 		return;
@@ -337,14 +347,14 @@ static void reload(struct daemon *d)
 		fprintf(stderr, "csgw run: the new configuration's partners have problems (above); "
 		                "still running with the old one\n");
 		exchange_close(&nx);
-		cmd_teardown(ns);
+		setup_free(ns);
 		free(ns);
 		free(np);
 		notify_systemd("READY=1\nSTATUS=reload failed; running with the old configuration");
 		return;
 	}
 	exchange_close(&d->x);
-	cmd_teardown(d->s);
+	setup_free(d->s);
 	free(d->s);
 	d->s = ns;
 	d->x = nx;
@@ -355,7 +365,7 @@ static void reload(struct daemon *d)
 	d->np = n;
 	free(np);
 	watch_outgoing(d);
-	printf("reloaded %s: %zu partner(s)\n", cmd_conf_name(d->s), d->np);
+	printf("reloaded %s: %zu partner(s)\n", setup_conf_name(d->s), d->np);
 	fflush(stdout);
 	notify_systemd("READY=1\nSTATUS=running");
 }
@@ -449,11 +459,11 @@ int cmd_run(struct globals *g, int argc, char **argv)
 		fprintf(stderr,
 		        "csgw run: %s has problems (above, as csgw check-config says); "
 		        "not started\n",
-		        cmd_conf_name(d->s));
+		        setup_conf_name(d->s));
 		rc = EX_CONFIG;
 		goto out;
 	}
-	if ((rc = exchange_open(d->s, stdout, &stop_flag, &d->x)) != 0)
+	if ((rc = open_exchange(d->s, &d->x)) != 0)
 		goto out;
 	char *run_lock = xasprintf("%s/.run.lock", d->x.spool);
 	lock = fs_lock(run_lock);
@@ -494,7 +504,7 @@ out:
 	if (lock >= 0)
 		close(lock);
 	exchange_close(&d->x);
-	cmd_teardown(d->s);
+	setup_free(d->s);
 out_setup:
 	free(d->s);
 	free(d);

@@ -26,44 +26,7 @@ int cmd_environment_option(struct globals *g, const char *value)
 
 int cmd_setup(const struct globals *g, bool conf_required, struct setup *s)
 {
-	const char *dir = g->mappings;
-	char *from_conf = NULL;
-
-	memset(s, 0, sizeof *s);
-	if (conf_load(g->conf_path, conf_required, &s->conf, stderr) < 0)
-		return EX_CONFIG;
-	s->test_env = s->conf.test_env;
-	if (g->environment)
-		s->test_env = strcmp(g->environment, "test") == 0;
-	if (dir == NULL && (from_conf = conf_path(&s->conf, "gateway", "mappings")) != NULL)
-		dir = from_conf;
-	if (dir == NULL)
-		dir = getenv("CSGW_MAPPINGS");
-	if (dir == NULL)
-		dir = mapping_default_dir();
-	int rc = mapping_load(dir, &s->set, stderr);
-	s->mappings_dir = xstrdup(dir);
-	free(from_conf);
-	if (rc < 0) {
-		fprintf(
-		    stderr,
-		    "csgw: the mapping definitions in %s have problems (above); nothing was done\n",
-		    dir);
-		conf_free(&s->conf);
-		free(s->mappings_dir);
-		s->mappings_dir = NULL;
-		return EX_CONFIG;
-	}
-	return 0;
-}
-
-void cmd_teardown(struct setup *s)
-{
-	mapping_free(s->set);
-	s->set = NULL;
-	free(s->mappings_dir);
-	s->mappings_dir = NULL;
-	conf_free(&s->conf);
+	return setup_load(g->conf_path, g->environment, g->mappings, conf_required, s);
 }
 
 bool cmd_asks_help(int argc, char **argv)
@@ -82,36 +45,6 @@ bool cmd_want_help(int argc, char **argv, const char *usage)
 	return true;
 }
 
-char *cmd_signature_path(const char *file)
-{
-	size_t n = strlen(file) + sizeof ".p7s";
-	char *sig = xmalloc(n);
-	snprintf(sig, n, "%s.p7s", file);
-	return sig;
-}
-
-const char *cmd_conf_name(const struct setup *s)
-{
-	return s->conf.ini ? s->conf.ini->path : "(no gateway.conf found)";
-}
-
-char *cmd_partner_path(const struct setup *s, const char *partner, const char *key)
-{
-	size_t n = strlen(partner) + 9;
-	char *section = xmalloc(n);
-	snprintf(section, n, "partner %s", partner);
-	char *path = conf_path(&s->conf, section, key);
-	free(section);
-	return path;
-}
-
-const char *cmd_partner_value(const struct setup *s, const char *partner, const char *key)
-{
-	char section[300];
-	snprintf(section, sizeof section, "partner %s", partner);
-	return conf_value(&s->conf, section, key);
-}
-
 int cmd_ssn_option(const struct setup *s, const char *arg, char digits[10], char masked[16])
 {
 	size_t n = 0;
@@ -128,52 +61,6 @@ int cmd_ssn_option(const struct setup *s, const char *arg, char digits[10], char
 	return 0;
 }
 
-int cmd_subject_key(const struct setup *s, char *key, size_t size)
-{
-	char *path = conf_path(&s->conf, "gateway", "subject_key");
-	char why[1024];
-	int rc = 0;
-
-	if (path == NULL) {
-		fputs("csgw: subject_key: not in [gateway]; it keys SSN searches\n", stderr);
-		rc = EX_CONFIG;
-	} else if (secret_read_line(path, key, size, why, sizeof why) < 0) {
-		fprintf(stderr, "csgw: subject_key: %s\n", why);
-		rc = EX_CONFIG;
-	}
-	free(path);
-	return rc;
-}
-
-/* One send or fetch per partner at a time: they share .part files.  The
- * lock's descriptor in *fd, or an exit code after printing why. */
-int cmd_lock_partner(const struct setup *s, const char *name, int *fd)
-{
-	char *spool = conf_path(&s->conf, "gateway", "spool");
-	int rc = 0;
-
-	if (spool == NULL) {
-		fprintf(stderr, "%s: [gateway] has no spool\n", cmd_conf_name(s));
-		return EX_CONFIG;
-	}
-	char *path = xasprintf("%s/.partner-%s.lock", spool, name);
-	if ((*fd = fs_lock(path)) < 0) {
-		if (errno == EWOULDBLOCK) {
-			fprintf(stderr,
-			        "csgw: another csgw is exchanging files with partner %s (lock %s); "
-			        "try again later\n",
-			        name, path);
-			rc = EX_TEMPFAIL;
-		} else {
-			fprintf(stderr, "csgw: %s: %s\n", path, strerror(errno));
-			rc = EX_CANTCREAT;
-		}
-	}
-	free(path);
-	free(spool);
-	return rc;
-}
-
 void cmd_json_string(const char *v)
 {
 	putchar('"');
@@ -187,18 +74,4 @@ void cmd_json_string(const char *v)
 			putchar(c);
 	}
 	putchar('"');
-}
-
-char *cmd_db_path(const struct setup *s, const char *key, const char *name)
-{
-	char *path = conf_path(&s->conf, "gateway", key);
-	if (path)
-		return path;
-	char *audit = conf_path(&s->conf, "gateway", "audit_db");
-	if (audit == NULL)
-		return NULL;
-	char *slash = strrchr(audit, '/');
-	path = xasprintf("%.*s%s", slash ? (int)(slash - audit + 1) : 0, audit, name);
-	free(audit);
-	return path;
 }

@@ -34,35 +34,6 @@ static const char verify_usage[] =
     "Exit 0 good, 65 the signature is not good (one line says why), 66 FILE\n"
     "cannot be read, 78 configuration.\n";
 
-/* A path option given on the command line, else a path of gateway.conf. */
-static char *path_of(const char *given, const struct setup *s, const char *section, const char *key)
-{
-	return given ? xstrdup(given) : conf_path(&s->conf, section, key);
-}
-
-int cmd_signer(const struct setup *s, const char *cert_opt, const char *key_opt,
-               const char *pass_opt, struct cms_signer **signer)
-{
-	char *cert = path_of(cert_opt, s, "gateway", "signing_cert");
-	char *key = path_of(key_opt, s, "gateway", "signing_key");
-	char *pass = path_of(pass_opt, s, "gateway", "signing_key_passphrase");
-	char why[1024];
-	int rc = 0;
-
-	if (cert == NULL || key == NULL) {
-		fprintf(stderr, "%s: [gateway] needs signing_cert and signing_key to sign\n",
-		        cmd_conf_name(s));
-		rc = EX_CONFIG;
-	} else if (cms_signer_load(cert, key, pass, signer, why, sizeof why) < 0) {
-		fprintf(stderr, "csgw: %s; nothing was signed\n", why);
-		rc = EX_CONFIG;
-	}
-	free(cert);
-	free(key);
-	free(pass);
-	return rc;
-}
-
 int cmd_sign(struct globals *g, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -103,10 +74,10 @@ int cmd_sign(struct globals *g, int argc, char **argv)
 	}
 	if ((rc = cmd_setup(g, cert_opt == NULL, &s)) != 0)
 		return rc;
-	if ((rc = cmd_signer(&s, cert_opt, key_opt, pass_opt, &signer)) != 0)
+	if ((rc = setup_signer(&s, cert_opt, key_opt, pass_opt, &signer)) != 0)
 		goto out;
 	for (int i = optind; i < argc; i++) {
-		char *sig = cmd_signature_path(argv[i]);
+		char *sig = signature_path(argv[i]);
 		char sha[65];
 		int r = cms_sign_file(signer, argv[i], sig, sha, why, sizeof why);
 		if (r == 0) {
@@ -120,31 +91,31 @@ int cmd_sign(struct globals *g, int argc, char **argv)
 	}
 out:
 	cms_signer_free(signer);
-	cmd_teardown(&s);
+	setup_free(&s);
 	return rc;
 }
 
 int cmd_verify_file(const struct setup *s, const char *partner, const char *ca_opt,
                     const char *file, const char *sig_opt, struct cms_signed_by *by)
 {
-	char *ca = path_of(ca_opt, s, "gateway", "ca_bundle");
+	char *ca = ca_opt ? xstrdup(ca_opt) : conf_path(&s->conf, "gateway", "ca_bundle");
 	char *cert = NULL, *sig = NULL;
 	char why[1024];
 	int rc = EX_CONFIG;
 
 	if (ca == NULL) {
 		fprintf(stderr, "%s: [gateway] has no ca_bundle; expected the trusted CA bundle\n",
-		        cmd_conf_name(s));
+		        setup_conf_name(s));
 		goto out;
 	}
-	if (partner && (cert = cmd_partner_path(s, partner, "cert")) == NULL) {
+	if (partner && (cert = setup_partner_path(s, partner, "cert")) == NULL) {
 		fprintf(stderr,
 		        "%s: no partner '%s' with a 'cert' (expected a [partner %s] section naming "
 		        "its signing certificate)\n",
-		        cmd_conf_name(s), partner, partner);
+		        setup_conf_name(s), partner, partner);
 		goto out;
 	}
-	sig = sig_opt ? xstrdup(sig_opt) : cmd_signature_path(file);
+	sig = sig_opt ? xstrdup(sig_opt) : signature_path(file);
 	struct cms_trust trust = {.ca_bundle = ca, .partner_cert = cert};
 	switch (cms_verify_file(&trust, file, sig, by, why, sizeof why)) {
 	case SIG_OK:
@@ -223,6 +194,6 @@ int cmd_verify(struct globals *g, int argc, char **argv)
 		printf("%s: good signature by '%s'%s%s, %s, sha256 %s\n", file, by.subject,
 		       partner ? ", partner " : "", partner ? partner : "", when, by.sha256);
 	}
-	cmd_teardown(&s);
+	setup_free(&s);
 	return rc;
 }

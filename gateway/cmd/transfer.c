@@ -200,7 +200,7 @@ int cmd_partner(struct globals *g, int argc, char **argv)
 	if ((rc = cmd_setup(g, true, &s)) != 0)
 		return rc;
 	rc = partner_check(&s, argv[2]);
-	cmd_teardown(&s);
+	setup_free(&s);
 	return rc;
 }
 
@@ -225,7 +225,7 @@ static int signed_digest(const struct setup *s, const char *file, const char *si
 	}
 	if (cert == NULL || ca == NULL) {
 		fprintf(stderr, "%s: [gateway] needs signing_cert and ca_bundle to send\n",
-		        cmd_conf_name(s));
+		        setup_conf_name(s));
 		rc = EX_CONFIG;
 		goto out;
 	}
@@ -234,7 +234,7 @@ static int signed_digest(const struct setup *s, const char *file, const char *si
 			goto out;
 		printf("%s: not a good signature of ours (%s); signing again\n", sig, why);
 	}
-	if (*signer == NULL && (rc = cmd_signer(s, NULL, NULL, NULL, signer)) != 0)
+	if (*signer == NULL && (rc = setup_signer(s, NULL, NULL, NULL, signer)) != 0)
 		goto out;
 	if (cms_sign_file(*signer, file, sig, sha, why, sizeof why) != 0 ||
 	    cms_signed_sha256(&ours, sig, md, why, sizeof why) != SIG_OK) {
@@ -254,7 +254,7 @@ out:
 static int send_one(const struct setup *s, struct sftp_conn *c, const char *inbox, const char *file,
                     unsigned char md[32], struct cms_signer **signer, enum sftp_fault *fault)
 {
-	char *sig = cmd_signature_path(file);
+	char *sig = signature_path(file);
 	bool stale = false;
 	int rc = 0;
 
@@ -301,11 +301,11 @@ int cmd_send(struct globals *g, int argc, char **argv)
 			rc = EX_USAGE;
 		}
 	}
-	if (rc != 0 || (rc = cmd_lock_partner(&s, argv[1], &lock)) != 0)
+	if (rc != 0 || (rc = setup_lock_partner(&s, argv[1], &lock)) != 0)
 		goto out;
 	md = xcalloc((size_t)argc, sizeof *md);
 	for (i = 2; i < argc && rc == 0; i++) {
-		char *sig = cmd_signature_path(argv[i]);
+		char *sig = signature_path(argv[i]);
 		rc = signed_digest(&s, argv[i], sig, false, &signer, md[i]);
 		free(sig);
 	}
@@ -328,7 +328,7 @@ out:
 		close(lock);
 	cms_signer_free(signer);
 	free(md);
-	cmd_teardown(&s);
+	setup_free(&s);
 	return rc;
 }
 
@@ -337,14 +337,14 @@ out:
  * to quarantine everything it signed). */
 static int check_partner_cert(const struct setup *s, const char *name, const char *ca)
 {
-	char *cert = cmd_partner_path(s, name, "cert");
+	char *cert = setup_partner_path(s, name, "cert");
 	char why[1024];
 	long days;
 	int rc = 0;
 
 	if (cert == NULL) {
 		fprintf(stderr, "%s: [partner %s] has no cert; expected its signing certificate\n",
-		        cmd_conf_name(s), name);
+		        setup_conf_name(s), name);
 		rc = EX_CONFIG;
 	} else if (cms_check_cert(cert, ca, &days, why, sizeof why) < 0) {
 		fprintf(stderr, "csgw: partner %s: %s; nothing fetched\n", name, why);
@@ -373,13 +373,13 @@ int cmd_fetch(struct globals *g, int argc, char **argv)
 	char *ca = conf_path(&s.conf, "gateway", "ca_bundle");
 	if (spool == NULL || ca == NULL) {
 		fprintf(stderr, "%s: [gateway] needs spool and ca_bundle to fetch\n",
-		        cmd_conf_name(&s));
+		        setup_conf_name(&s));
 		rc = EX_CONFIG;
 		goto out;
 	}
 	if ((rc = check_partner_cert(&s, argv[1], ca)) != 0 ||
-	    (rc = cmd_lock_partner(&s, argv[1], &lock)) != 0 ||
-	    (rc = cmd_audit_open(&s, 1, true, &audit, &signer)) != 0 ||
+	    (rc = setup_lock_partner(&s, argv[1], &lock)) != 0 ||
+	    (rc = setup_audit_open(&s, 1, true, &audit, &signer)) != 0 ||
 	    (rc = open_link(&s, argv[1], &link, &c)) != 0)
 		goto out;
 	char *incoming = xasprintf("%s/incoming", spool),
@@ -399,7 +399,7 @@ int cmd_fetch(struct globals *g, int argc, char **argv)
 	    .audit = audit,
 	};
 	plan.partner = argv[1];
-	plan.partner_class = cmd_partner_value(&s, argv[1], "class");
+	plan.partner_class = setup_partner_value(&s, argv[1], "class");
 	plan.actor = caller_get()->user;
 	enum sftp_fault f = transfer_fetch(c, &plan, stdout, stderr);
 	if (plan.audited && audit_checkpoint(audit, stderr) < 0 && f == SFTP_OK)
@@ -423,6 +423,6 @@ out:
 	cms_signer_free(signer);
 	free(spool);
 	free(ca);
-	cmd_teardown(&s);
+	setup_free(&s);
 	return rc;
 }

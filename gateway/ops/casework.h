@@ -20,20 +20,15 @@
  * XML.  Recording is idempotent: a delivery cut short and done again
  * records nothing twice.
  */
-#ifndef CSGW_CMD_CASEWORK_H
-#define CSGW_CMD_CASEWORK_H
+#ifndef CSGW_OPS_CASEWORK_H
+#define CSGW_OPS_CASEWORK_H
 
 #include <stdbool.h>
 
-#include "cmd/exchange.h"
 #include "core/compose.h"
 #include "core/spool.h"
 #include "io/ledger_db.h"
-
-/* The ledger of gateway.conf ([gateway] ledger_db, else ledger.db beside
- * audit_db).  0 or an exit code after printing why; with !create and no
- * ledger yet, 0 and *db NULL. */
-int casework_ledger_open(const struct setup *, bool create, struct ledger_db **);
+#include "ops/exchange.h"
 
 /* A new transaction serial number: our state's FIPS code and 10 digits,
  * so that no two states ever make the same one.  0 or EX_IOERR. */
@@ -84,10 +79,6 @@ int casework_case_closed(struct setup *, const char *case_id);
  * upper case (out[2] NULL without a middle name; caller frees).  0 or
  * EX_USAGE after printing why. */
 int casework_name_fields(const char *name, const char *element, char *out[3]);
-
-/* csgw locate|refer list|show: argv[0] is "list" or "show"; 'kind' is
- * "locate" or "referral".  An exit code. */
-int casework_view(struct globals *, const char *kind, int argc, char **argv);
 
 /* Today as YYYY-MM-DD (the XML date of composed records). */
 void casework_today(char date[11]);

@@ -2,7 +2,7 @@
  * casework.c - transactions people start, and what comes back for them
  * (casework.h).
  */
-#include "cmd/casework.h"
+#include "ops/casework.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -20,26 +20,6 @@
 #include "core/unmap.h"
 #include "io/fs.h"
 #include "util/alloc.h"
-
-int casework_ledger_open(const struct setup *s, bool create, struct ledger_db **db)
-{
-	char *path = cmd_db_path(s, "ledger_db", "ledger.db");
-	char why[1024];
-	int rc = 0;
-
-	*db = NULL;
-	if (path == NULL) {
-		fprintf(stderr, "%s: [gateway] needs audit_db (or ledger_db)\n", cmd_conf_name(s));
-		rc = EX_CONFIG;
-	} else if (!create && access(path, F_OK) != 0) {
-		; /* nothing asked yet */
-	} else if (ledger_db_open(path, create, db, why, sizeof why) < 0) {
-		fprintf(stderr, "csgw: %s\n", why);
-		rc = EX_IOERR;
-	}
-	free(path);
-	return rc;
-}
 
 static int next(struct exchange *x, const char *counter, long long *v)
 {
@@ -89,14 +69,14 @@ int casework_transaction(struct exchange *x, const struct casework_txn *t, struc
                          char serial[13])
 {
 	const char *ours = conf_value(&x->s->conf, "gateway", "state");
-	const char *theirs = cmd_partner_value(x->s, t->partner, "state");
-	const char *families = cmd_partner_value(x->s, t->partner, "families");
+	const char *theirs = setup_partner_value(x->s, t->partner, "state");
+	const char *families = setup_partner_value(x->s, t->partner, "families");
 	const struct batch_type *bt = mapping_batch(x->s->set, "referral");
 	char batch[7], date[11], err[512];
 	int rc;
 
-	if (cmd_partner_value(x->s, t->partner, "class") == NULL) {
-		fprintf(stderr, "csgw: no [partner %s] in %s\n", t->partner, cmd_conf_name(x->s));
+	if (setup_partner_value(x->s, t->partner, "class") == NULL) {
+		fprintf(stderr, "csgw: no [partner %s] in %s\n", t->partner, setup_conf_name(x->s));
 		return EX_USAGE;
 	}
 	if (theirs == NULL || bt == NULL || !conf_list_has(families, "referral")) {
@@ -160,9 +140,9 @@ static void explain(struct exchange *x, const struct compose *c, const char *par
 {
 	struct policy_request req;
 	exchange_request(x, partner, purpose, &req);
-	if (cmd_registry_snapshot(&x->reg) != 0)
+	if (registry_read(&x->reg) != 0)
 		return;
-	struct policy_registry pr = cmd_registry_for_policy(&x->reg);
+	struct policy_registry pr = registry_for_policy(&x->reg);
 	req.registry = &pr;
 	const char *header = c->records[0] == c->bt->header ? c->lines[0] : NULL;
 	for (size_t i = 0; i < c->n; i++) {
@@ -605,7 +585,7 @@ static void transaction(struct inbound *in)
 	snprintf(r.reason, sizeof r.reason, "%s", reason);
 	snprintf(r.purpose, sizeof r.purpose, "child-support");
 	snprintf(r.requester, sizeof r.requester, "%s",
-	         cmd_partner_value(in->x->s, in->partner, "class"));
+	         setup_partner_value(in->x->s, in->partner, "class"));
 	snprintf(r.status, sizeof r.status, "received");
 	snprintf(r.actor, sizeof r.actor, "%s", in->partner);
 	r.actor_uid = -1;
@@ -618,7 +598,7 @@ static void transaction(struct inbound *in)
 	record_response(in, r.id, action, reason, key);
 	say(in, "%s %s %s from %s: recorded as %s (case %s)", function, action, reason, in->partner,
 	    r.id, local);
-	const char *ack = cmd_partner_value(in->x->s, in->partner, "acknowledge");
+	const char *ack = setup_partner_value(in->x->s, in->partner, "acknowledge");
 	if (in->failed == 0 && ack && strcmp(ack, "yes") == 0 && strcmp(action, "R") == 0)
 		acknowledge(in, &r);
 }
@@ -852,7 +832,7 @@ int casework_inbound(struct exchange *x, const char *partner, const struct batch
 {
 	const char *family = bt->family->name;
 	struct inbound in = {.x = x, .partner = partner, .family = family, .target = target};
-	const char *format = cmd_partner_value(x->s, partner, "inbox_format");
+	const char *format = setup_partner_value(x->s, partner, "inbox_format");
 	if (format == NULL)
 		format = conf_value(&x->s->conf, "gateway", "inbox_format");
 	in.fam = bt->family;
@@ -873,7 +853,7 @@ int casework_inbound(struct exchange *x, const char *partner, const struct batch
 	struct report rep = {.out = x->log, .file = target, .max = 5};
 	struct unmap_limits lim = {0};
 	/* Its own copy: acknowledging submits, which reads the registry too. */
-	if (cmd_registry_snapshot(&x->reg) != 0)
+	if (registry_read(&x->reg) != 0)
 		in.failed = -1;
 	in.snap = x->reg.snap;
 	x->reg.snap = NULL;
@@ -922,5 +902,37 @@ int casework_counts(struct ledger_db *db, const char *partner, struct casework_c
 		fprintf(stderr, "csgw: %s\n", why);
 		return -1;
 	}
+	return 0;
+}
+
+int casework_name_fields(const char *name, const char *element, char *out[3])
+{
+	const char *comma = strchr(name, ',');
+	if (comma == NULL || comma == name) {
+		fprintf(stderr,
+		        "csgw: --name '%s': expected \"LAST, FIRST\" (or \"LAST, FIRST "
+		        "MIDDLE\")\n",
+		        name);
+		return EX_USAGE;
+	}
+	char *first = xstrdup(comma + 1), *p = first;
+	while (*p == ' ')
+		p++;
+	char *space = strchr(p, ' ');
+	const char *middle = "";
+	if (space) {
+		*space = '\0';
+		middle = space + 1;
+		while (*middle == ' ')
+			middle++;
+	}
+	out[0] = xasprintf("%s.lastName=%.*s", element, (int)(comma - name), name);
+	out[1] = xasprintf("%s.firstName=%s", element, p);
+	out[2] = middle[0] ? xasprintf("%s.middleName=%s", element, middle) : NULL;
+	free(first);
+	for (int i = 0; i < 3; i++)
+		for (char *c = out[i]; c && *c; c++)
+			if (c > strchr(out[i], '=') && *c >= 'a' && *c <= 'z')
+				*c = (char)(*c - 'a' + 'A');
 	return 0;
 }

@@ -29,17 +29,17 @@
  * twice.  One line per event goes to the log, the entry id or file name
  * first; never a record's content.
  */
-#ifndef CSGW_CMD_EXCHANGE_H
-#define CSGW_CMD_EXCHANGE_H
+#ifndef CSGW_OPS_EXCHANGE_H
+#define CSGW_OPS_EXCHANGE_H
 
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
 
-#include "cmd/cmd.h"
-#include "cmd/registry.h"
 #include "core/disclose.h"
+#include "ops/registry.h"
+#include "ops/setup.h"
 
 struct exchange {
 	struct setup *s;
@@ -53,6 +53,12 @@ struct exchange {
 	const char *actor;
 	FILE *log;
 	volatile sig_atomic_t *stop; /* set by SIGTERM: no new transfer starts */
+	/* Reads a batch being delivered, before it moves into the inbox: csgw
+	 * run sets casework_inbound (ops/casework.h), which matches answers to
+	 * requests.  -1 makes the delivery wait for the next cycle.  A cycle
+	 * that fetches needs it. */
+	int (*inbound)(struct exchange *, const char *partner, const struct batch_type *,
+	               const char *path, const char *inbox, const char *target);
 };
 
 struct cycle {

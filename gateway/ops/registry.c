@@ -2,7 +2,7 @@
  * registry.c - the state's registry (protections, case status) as the
  * policy asks it: one snapshot per batch.
  */
-#include "cmd/registry.h"
+#include "ops/registry.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,9 +14,9 @@
 #include "util/alloc.h"
 
 /* Opens the registry and reads the subject key.  0 or an exit code. */
-int cmd_registry_open(const struct setup *s, bool create, struct registry *r)
+int registry_open(const struct setup *s, bool create, struct registry *r)
 {
-	char *path = cmd_db_path(s, "registry_db", "registry.db");
+	char *path = setup_db_path(s, "registry_db", "registry.db");
 	int rc = 0;
 
 	memset(r, 0, sizeof *r);
@@ -26,9 +26,9 @@ int cmd_registry_open(const struct setup *s, bool create, struct registry *r)
 		      stderr);
 	} else if (path == NULL) {
 		fprintf(stderr, "%s: [gateway] needs audit_db (or registry_db)\n",
-		        cmd_conf_name(s));
+		        setup_conf_name(s));
 		rc = EX_CONFIG;
-	} else if ((rc = cmd_subject_key(s, r->key, sizeof r->key)) != 0) {
+	} else if ((rc = setup_subject_key(s, r->key, sizeof r->key)) != 0) {
 		; /* said why */
 	} else if (!create && access(path, F_OK) != 0) {
 		fprintf(stderr,
@@ -43,7 +43,7 @@ int cmd_registry_open(const struct setup *s, bool create, struct registry *r)
 	return rc;
 }
 
-void cmd_registry_close(struct registry *r)
+void registry_close(struct registry *r)
 {
 	registry_db_close(r->db);
 	registry_snapshot_free(r->snap);
@@ -66,7 +66,7 @@ static void snap_case(void *ctx, const char *case_id, const struct registry_case
 
 /* Reads the whole registry once, for the decisions of one batch.  0 or
  * EX_IOERR after printing why. */
-int cmd_registry_snapshot(struct registry *r)
+int registry_read(struct registry *r)
 {
 	r->snap = registry_snapshot_new();
 	if (r->db && registry_read_all(r->db, snap_protection, snap_case, r->snap, r->why,
@@ -97,7 +97,7 @@ static void registry_case_of(void *ctx, const char *case_id, bool *closed, bool 
 	registry_snapshot_case(r->snap, case_id, closed, owed);
 }
 
-struct policy_registry cmd_registry_for_policy(struct registry *r)
+struct policy_registry registry_for_policy(struct registry *r)
 {
 	return (struct policy_registry){registry_protections_of, registry_case_of, r};
 }

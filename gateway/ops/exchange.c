@@ -1,7 +1,7 @@
 /*
  * exchange.c - one exchange cycle with one partner (see exchange.h).
  */
-#include "cmd/exchange.h"
+#include "ops/exchange.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,7 +14,6 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "cmd/casework.h"
 #include "core/audit.h"
 #include "core/caller.h"
 #include "core/disclose.h"
@@ -27,6 +26,7 @@
 #include "io/cms.h"
 #include "io/digest.h"
 #include "io/fs.h"
+#include "io/ledger_db.h"
 #include "io/policy_load.h"
 #include "util/alloc.h"
 #include "util/crash.h"
@@ -131,13 +131,13 @@ int exchange_open(struct setup *s, FILE *log, volatile sig_atomic_t *stop, struc
 	x->spool = conf_path(&s->conf, "gateway", "spool");
 	x->ca = conf_path(&s->conf, "gateway", "ca_bundle");
 	if (x->spool == NULL || x->ca == NULL) {
-		fprintf(stderr, "%s: [gateway] needs spool and ca_bundle\n", cmd_conf_name(s));
+		fprintf(stderr, "%s: [gateway] needs spool and ca_bundle\n", setup_conf_name(s));
 		return EX_CONFIG;
 	}
 	const char *state = conf_value(&s->conf, "gateway", "state");
 	if (state == NULL || strlen(state) != 2) {
 		fprintf(stderr, "%s: [gateway] needs state, the 2-digit FIPS code of this state\n",
-		        cmd_conf_name(s));
+		        setup_conf_name(s));
 		return EX_CONFIG;
 	}
 	x->retry_min = exchange_duration(s, "retry_min", 30);
@@ -155,9 +155,9 @@ int exchange_open(struct setup *s, FILE *log, volatile sig_atomic_t *stop, struc
 		                "without it\n");
 		return EX_CONFIG;
 	}
-	if ((rc = cmd_registry_open(s, true, &x->reg)) != 0 ||
-	    (rc = cmd_audit_open(s, 1, true, &x->audit, &x->signer)) != 0 ||
-	    (rc = casework_ledger_open(s, true, &x->ledger)) != 0)
+	if ((rc = registry_open(s, true, &x->reg)) != 0 ||
+	    (rc = setup_audit_open(s, 1, true, &x->audit, &x->signer)) != 0 ||
+	    (rc = setup_ledger_open(s, true, &x->ledger)) != 0)
 		return rc;
 	return 0;
 }
@@ -166,7 +166,7 @@ void exchange_close(struct exchange *x)
 {
 	audit_close(x->audit);
 	cms_signer_free(x->signer);
-	cmd_registry_close(&x->reg);
+	registry_close(&x->reg);
 	ledger_db_close(x->ledger);
 	policy_free(x->policy);
 	free(x->spool);
@@ -364,7 +364,7 @@ static int entry_input(struct peer *p, struct spool_entry *e, char **input,
 
 const char *exchange_purpose(const struct setup *s, const char *partner)
 {
-	const char *purpose = cmd_partner_value(s, partner, "purpose");
+	const char *purpose = setup_partner_value(s, partner, "purpose");
 	return purpose ? purpose : "child-support";
 }
 
@@ -372,9 +372,9 @@ void exchange_request(struct exchange *x, const char *partner, const char *purpo
                       struct policy_request *req)
 {
 	const char *ours = conf_value(&x->s->conf, "gateway", "state");
-	const char *state = cmd_partner_value(x->s, partner, "state");
+	const char *state = setup_partner_value(x->s, partner, "state");
 	*req = (struct policy_request){
-	    .class = cmd_partner_value(x->s, partner, "class"),
+	    .class = setup_partner_value(x->s, partner, "class"),
 	    .purpose = purpose,
 	    .interstate = !(state && ours && strcmp(state, ours) == 0),
 	};
@@ -394,11 +394,11 @@ enum disclose_status exchange_decide(struct exchange *x, const char *partner, co
 	FILE *mem = open_memstream(problems, &len);
 	struct report rep = {.out = mem, .file = input, .max = 5};
 
-	if (cmd_registry_snapshot(&x->reg) != 0) {
+	if (registry_read(&x->reg) != 0) {
 		fclose(mem);
 		return DISCLOSE_FAILED;
 	}
-	struct policy_registry pr = cmd_registry_for_policy(&x->reg);
+	struct policy_registry pr = registry_for_policy(&x->reg);
 	req.registry = &pr;
 	struct disclose_plan plan = {
 	    .set = x->s->set,
@@ -531,7 +531,7 @@ static void prepare(struct peer *p, struct spool_entry *e)
 		}
 	}
 	crash_point("named");
-	sig = cmd_signature_path(final);
+	sig = signature_path(final);
 	if (cms_sign_file(x->signer, published ? final : out, sig, sha, why, sizeof why) < 0 ||
 	    (!published && fs_publish(out, final) < 0)) {
 		say(p, "%s: cannot sign %s now: %s; tried again next cycle", e->id, e->file,
@@ -663,7 +663,7 @@ static bool send_entry(struct peer *p, struct spool_entry *e)
 	for (int i = 0; i < DIGEST_SHA256_LEN; i++)
 		sscanf(e->sha256 + 2 * i, "%2hhx", &md[i]);
 	char *path = spool_path(x->spool, e, e->file);
-	char *sig = cmd_signature_path(path);
+	char *sig = signature_path(path);
 	char *text = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&text, &len);
@@ -794,7 +794,7 @@ static int acknowledge(struct peer *p, const char *name, const char *sha, const 
 	snprintf(e.file, sizeof e.file, "%s-receipt-%s.xml", ours, e.id);
 	char *tmp = spool_path(x->spool, &e, "receipt.tmp");
 	char *final = spool_path(x->spool, &e, e.file);
-	char *sig = cmd_signature_path(final);
+	char *sig = signature_path(final);
 	struct report rep = {.out = x->log, .file = e.file, .max = 5};
 	bool made = receipt_write(x->s->set, &r, tmp, &rep) == MAP_OK &&
 	            cms_sign_file(x->signer, tmp, sig, e.sha256, why, sizeof why) == 0 &&
@@ -860,7 +860,7 @@ static void quarantine_inbound(struct peer *p, const char *name, const char *why
 {
 	fs_make_dir(p->quarantine);
 	char *from = xasprintf("%s/%s", p->incoming, name);
-	char *from_sig = cmd_signature_path(from);
+	char *from_sig = signature_path(from);
 	char *to = NULL, *to_sig = NULL, *reason = NULL;
 	char *text = xasprintf("%s\n", why);
 	int rc = -1;
@@ -877,7 +877,7 @@ static void quarantine_inbound(struct peer *p, const char *name, const char *why
 			free(t);
 	}
 	if (to) {
-		to_sig = cmd_signature_path(to);
+		to_sig = signature_path(to);
 		reason = xasprintf("%s.reason", to);
 		rc = fs_write_text(reason, text);
 	}
@@ -904,7 +904,7 @@ static void quarantine_inbound(struct peer *p, const char *name, const char *why
 static void remove_incoming(struct peer *p, const char *name)
 {
 	char *path = xasprintf("%s/%s", p->incoming, name);
-	char *sig = cmd_signature_path(path);
+	char *sig = signature_path(path);
 	unlink(sig);
 	unlink(path);
 	fs_fsync_dir(path);
@@ -926,7 +926,7 @@ static int inbox_name(struct peer *p, const char *inbox, const char *name, const
 		else
 			snprintf(target, size, "%s-%d-%s", p->name, n, name);
 		char *to = xasprintf("%s/%s", inbox, target);
-		char *to_sig = cmd_signature_path(to);
+		char *to_sig = signature_path(to);
 		bool free_name = access(to, F_OK) != 0 &&
 		                 ((n == 0 && keep && keep[0]) || access(to_sig, F_OK) != 0);
 		free(to);
@@ -944,9 +944,9 @@ static int inbox_name(struct peer *p, const char *inbox, const char *name, const
 static int move_in(struct peer *p, const char *name, const char *inbox, const char *target)
 {
 	char *from = xasprintf("%s/%s", p->incoming, name);
-	char *from_sig = cmd_signature_path(from);
+	char *from_sig = signature_path(from);
 	char *to = xasprintf("%s/%s", inbox, target);
-	char *to_sig = cmd_signature_path(to);
+	char *to_sig = signature_path(to);
 	int rc = -1;
 
 	/* The signature beside the data: who sent it stays provable. */
@@ -1088,7 +1088,7 @@ static void deliver(struct peer *p, const char *name, const char *sha, const str
 	/* What it answers goes into the ledger before the file into the
 	 * inbox; done again after a crash, it records nothing twice. */
 	char *from = xasprintf("%s/%s", p->incoming, name);
-	int matched = casework_inbound(p->x, p->name, bt, from, inbox, target);
+	int matched = p->x->inbound(p->x, p->name, bt, from, inbox, target);
 	free(from);
 	if (matched < 0)
 		goto failed;
@@ -1319,8 +1319,8 @@ static void take_receipt(struct peer *p, const char *name, const char *path)
 	}
 	/* The receipt goes with the entry, for whoever asks later. */
 	char *keep = spool_path(x->spool, &e, "receipt.xml");
-	char *keep_sig = cmd_signature_path(keep);
-	char *from_sig = cmd_signature_path(path);
+	char *keep_sig = signature_path(keep);
+	char *from_sig = signature_path(path);
 	/* The signature first; a cycle cut short between the two moved it. */
 	bool filed = access(from_sig, F_OK) != 0 || fs_move(from_sig, keep_sig) == 0;
 	if (filed) {
@@ -1480,14 +1480,18 @@ int exchange_partner(struct exchange *x, const char *partner, bool do_fetch,
 	int rc = 0;
 
 	memset(cy, 0, sizeof *cy);
-	p.cls = cmd_partner_value(s, partner, "class");
-	p.state = cmd_partner_value(s, partner, "state");
+	if (x->inbound == NULL) {
+		fputs("csgw: an exchange cycle needs the reader of inbound batches\n", x->log);
+		return EX_SOFTWARE;
+	}
+	p.cls = setup_partner_value(s, partner, "class");
+	p.state = setup_partner_value(s, partner, "state");
 	p.purpose = exchange_purpose(s, partner);
-	p.families = cmd_partner_value(s, partner, "families");
-	const char *receipts = cmd_partner_value(s, partner, "receipts");
+	p.families = setup_partner_value(s, partner, "families");
+	const char *receipts = setup_partner_value(s, partner, "receipts");
 	p.receipts = p.state != NULL && (receipts == NULL || strcmp(receipts, "no") != 0);
 	if (p.cls == NULL || p.families == NULL) {
-		fprintf(x->log, "%s: [partner %s] needs class and families\n", cmd_conf_name(s),
+		fprintf(x->log, "%s: [partner %s] needs class and families\n", setup_conf_name(s),
 		        partner);
 		return EX_CONFIG;
 	}
