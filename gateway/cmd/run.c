@@ -1,5 +1,5 @@
 /*
- * run.c - csgw run: the spooling daemon (cycles of cmd/exchange.h).
+ * run.c - csgw run: the spooling daemon (cycles of ops/exchange.h).
  *
  * Runs in the foreground, for systemd (Type=notify: READY, RELOADING,
  * STOPPING) or a terminal.  Outgoing drops are noticed through inotify

@@ -48,7 +48,7 @@ struct exchange {
 	struct audit *audit;
 	struct cms_signer *signer;
 	struct registry reg;
-	struct ledger_db *ledger; /* requests and responses (cmd/casework.h) */
+	struct ledger_db *ledger; /* requests and responses (ops/casework.h) */
 	long retry_min, retry_max, hold_after, receipt_timeout, drop_min_age;
 	const char *actor;
 	FILE *log;
