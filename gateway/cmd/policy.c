@@ -1,12 +1,10 @@
 /*
  * policy.c - csgw policy explain | check; csgw protect; csgw case.
  *
- * explain runs the disclosure policy over an XML batch for one recipient
- * and purpose and shows, for each record and each field, the decision, the
- * rule and its citation: the same decision the gateway takes before data
- * leaves, without sending or logging anything.  protect and case feed the
- * registry the policy reads (io/registry_db.h); every change is an entry of
- * the audit log.
+ * explain shows, for each record and each field of an XML batch, the
+ * decision of the disclosure policy for one recipient and purpose, its rule
+ * and citation (ops/disclosure.h).  protect and case feed the registry the
+ * policy reads (ops/case.h).
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -18,18 +16,11 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "core/audit.h"
 #include "core/caller.h"
-#include "core/disclose.h"
 #include "core/policy.h"
-#include "core/registry_snapshot.h"
 #include "core/ssn.h"
-#include "core/unmap.h"
-#include "io/policy_load.h"
-#include "io/registry_db.h"
 #include "ops/case.h"
-#include "ops/casework.h"
-#include "ops/registry.h"
+#include "ops/disclosure.h"
 #include "util/alloc.h"
 
 static const char policy_usage[] =
@@ -102,29 +93,12 @@ static const char case_usage[] =
     "Run by a person: set needs the supervisor role, show the caseworker or\n"
     "supervisor role.\n";
 
-/* The person who acts (core/caller.h): never the service account for a
- * person's request. */
-static const char *actor_name(void)
-{
-	return caller_get()->user;
-}
-
 /* ---- policy check ---- */
-
-static int load_policy(const struct setup *s, struct policy **p)
-{
-	if (policy_load(s->mappings_dir, s->set, p, stderr) < 0) {
-		fprintf(stderr,
-		        "csgw: the disclosure policy has problems (above); nothing was done\n");
-		return EX_CONFIG;
-	}
-	return 0;
-}
 
 static int policy_check(struct setup *s)
 {
 	struct policy *p;
-	int rc = load_policy(s, &p);
+	int rc = disclosure_policy(s, &p);
 	if (rc)
 		return rc;
 	printf("%s: ok: %zu classes, %zu purposes, %zu grants, %zu limits, %zu provenance "
@@ -135,19 +109,6 @@ static int policy_check(struct setup *s)
 }
 
 /* ---- policy explain ---- */
-
-struct batch_lines {
-	char **line;
-	size_t n;
-};
-
-static int keep_line(void *ctx, const char *line, size_t len)
-{
-	struct batch_lines *b = ctx;
-	b->line = xreallocarray(b->line, b->n + 1, sizeof *b->line);
-	b->line[b->n++] = xmemdup(line, len);
-	return 0;
-}
 
 static int parse_date(const char *s, int *ymd)
 {
@@ -167,11 +128,25 @@ static int today_ymd(void)
 	return (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
 }
 
-static void print_decision(const struct policy *p, const struct policy_request *req, const char *to,
-                           unsigned long number, const struct policy_record *rec,
+/* What explain prints each decision with. */
+struct shown {
+	const struct policy *p;
+	const struct policy_request *req;
+	const char *to;
+	unsigned long n;
+};
+
+static void print_decision(void *ctx, unsigned long number, const struct policy_record *rec,
                            const struct policy_decision *d)
 {
+	struct shown *sh = ctx;
+	const struct policy *p = sh->p;
+	const struct policy_request *req = sh->req;
+	const char *to = sh->to;
 	char text[256];
+
+	if (sh->n++)
+		putchar('\n');
 
 	printf("record %lu: %s (%s)\n", number, rec->records[0]->element, rec->records[0]->id);
 	printf("  to %s (%s%s) for %s\n", to, req->class, req->interstate ? ", another state" : "",
@@ -200,15 +175,7 @@ static void print_decision(const struct policy *p, const struct policy_request *
 	}
 }
 
-struct explain {
-	const char *file, *partner, *output;
-	unsigned long only; /* record number, 0: all */
-	struct policy_request req;
-	const char *tag_field[16];
-	unsigned tag_categories[16];
-};
-
-static int parse_tag(struct explain *x, const char *arg)
+static int parse_tag(struct disclosure_ask *x, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
 	if (eq == NULL || eq == arg || x->req.ntags == 16) {
@@ -233,185 +200,6 @@ static int parse_tag(struct explain *x, const char *arg)
 	return 0;
 }
 
-/* Decides every record of the batch (or record x->only). */
-static int explain_batch(struct setup *s, const struct policy *p, struct explain *x)
-{
-	struct batch_lines lines = {NULL, 0};
-	struct batch_counts counts = {0};
-	struct report rep = {.out = stderr, .file = x->file, .max = 20};
-	struct registry reg;
-	int rc = registry_open(s, false, &reg);
-	if (rc == 0)
-		rc = registry_read(&reg);
-	if (rc) {
-		registry_close(&reg);
-		return rc;
-	}
-	struct policy_registry pr = registry_for_policy(&reg);
-	x->req.registry = &pr;
-
-	enum map_status st =
-	    unmap_read(s->set, x->file, s->test_env, NULL, &rep, keep_line, &lines, &counts);
-	if (st != MAP_OK) {
-		report_finish(&rep);
-		rc = st == MAP_NO_INPUT ? EX_NOINPUT : EX_DATAERR;
-		goto out;
-	}
-	const struct batch_type *bt = counts.batch;
-	const char *to = x->partner ? x->partner : "a recipient";
-	unsigned long number = 0, shown = 0;
-	for (size_t i = 0; i < lines.n; i++) {
-		if (!mapping_batch_has_record(bt,
-		                              mapping_record_of_line(bt->family, lines.line[i])))
-			continue;
-		number++;
-		size_t end = i + 1;
-		while (end < lines.n &&
-		       !mapping_batch_has_record(
-		           bt, mapping_record_of_line(bt->family, lines.line[end])) &&
-		       strncmp(lines.line[end], bt->trailer->id, 2) != 0)
-			end++;
-		if (x->only && number != x->only)
-			continue;
-		if (end - i > POLICY_MAX_LINES) {
-			fprintf(stderr, "csgw: %s: record %lu has more than %d lines\n", x->file,
-			        number, POLICY_MAX_LINES);
-			rc = EX_DATAERR;
-			goto out;
-		}
-		const struct record *recs[POLICY_MAX_LINES];
-		size_t n = 0;
-		for (size_t k = i; k < end; k++)
-			recs[n++] = mapping_record_of_line(bt->family, lines.line[k]);
-		struct policy_record rec = {
-		    bt->family, recs,       (const char *const *)&lines.line[i],
-		    n,          bt->header, lines.line[0]};
-		struct policy_decision d;
-		policy_decide(p, &x->req, &rec, &d);
-		if (reg.failed) {
-			fprintf(stderr, "csgw: %s: record %lu: the registry cannot be read: %s\n",
-			        x->file, number, reg.why);
-			policy_decision_free(&d);
-			rc = EX_IOERR;
-			goto out;
-		}
-		if (shown++)
-			putchar('\n');
-		print_decision(p, &x->req, to, number, &rec, &d);
-		policy_decision_free(&d);
-	}
-	if (x->only && shown == 0) {
-		fprintf(stderr, "csgw: %s: there is no record %lu (the batch has %lu)\n", x->file,
-		        x->only, number);
-		rc = EX_USAGE;
-	}
-out:
-	for (size_t i = 0; i < lines.n; i++)
-		free(lines.line[i]);
-	free(lines.line);
-	batch_counts_free(&counts);
-	registry_close(&reg);
-	return rc;
-}
-
-/* What the caller states must be something the policy and mappings know:
- * a misspelt field or kind would quietly change the decision. */
-static int check_facts(const struct setup *s, const struct policy *p, const struct explain *x)
-{
-	if (x->req.transaction && !policy_words_has(&p->declared, x->req.transaction)) {
-		fprintf(stderr, "csgw: --transaction %s: expected a kind the record cannot show:",
-		        x->req.transaction);
-		for (size_t i = 0; i < p->declared.n; i++)
-			fprintf(stderr, " %s", p->declared.w[i]);
-		fputs(" (the others are read from the record)\n", stderr);
-		return EX_USAGE;
-	}
-	unsigned ndnh = 1u << mapping_category_bit("ndnh");
-	for (size_t t = 0; t < x->req.ntags; t++) {
-		bool known = false;
-		for (size_t f = 0; f < s->set->nfamilies && !known; f++)
-			for (size_t r = 0; r < s->set->families[f].nrecords && !known; r++)
-				known = mapping_field(&s->set->families[f].records[r],
-				                      x->req.tag_field[t]) != NULL;
-		if (!known) {
-			fprintf(stderr, "csgw: --tag %s: no record of any family has that field\n",
-			        x->req.tag_field[t]);
-			return EX_USAGE;
-		}
-		if ((x->req.tag_categories[t] & ndnh) && x->req.entered == 0) {
-			fprintf(stderr,
-			        "csgw: --tag %s=ndnh needs --entered: when the data entered "
-			        "the directory decides whether it may still be used\n",
-			        x->req.tag_field[t]);
-			return EX_USAGE;
-		}
-	}
-	return 0;
-}
-
-/* Writes what of the batch may go to the partner, and logs every decision. */
-static int apply_batch(struct setup *s, const struct policy *p, struct explain *x)
-{
-	struct report rep = {.out = stderr, .file = x->file, .max = 20};
-	struct disclose_counts n;
-	struct registry reg;
-	struct audit *audit = NULL;
-	struct cms_signer *signer = NULL;
-	/* Created when missing, so that from then on its absence is an error. */
-	int rc = registry_open(s, true, &reg);
-
-	if (rc == 0)
-		rc = registry_read(&reg);
-	if (rc) {
-		registry_close(&reg);
-		return rc;
-	}
-	if ((rc = setup_audit_open(s, 1, true, &audit, &signer)) != 0)
-		goto out;
-	struct policy_registry pr = registry_for_policy(&reg);
-	x->req.registry = &pr;
-	struct disclose_plan plan = {
-	    .set = s->set,
-	    .policy = p,
-	    .request = &x->req,
-	    .test_env = s->test_env,
-	    .audit = audit,
-	    .subject_secret = reg.key,
-	    .partner = x->partner,
-	    .actor = actor_name(),
-	    .registry_failed = &reg.failed,
-	};
-	switch (disclose_batch(&plan, x->file, x->output, &rep, &n, stderr)) {
-	case DISCLOSE_OK:
-	case DISCLOSE_NOTHING:
-		printf("%s: %lu records for %s (%s) for %s: %lu allowed, %lu redacted, %lu denied, "
-		       "%lu prohibited (%lu notices); each decision logged\n",
-		       x->file, n.records, x->partner, x->req.class, x->req.purpose, n.allowed,
-		       n.redacted, n.denied, n.prohibited, n.notices);
-		if (n.sha256[0])
-			printf("wrote %s (sha256 %s)\n", x->output, n.sha256);
-		else {
-			printf("nothing may be sent: no output written\n");
-			rc = EX_DATAERR;
-		}
-		break;
-	case DISCLOSE_BAD_DATA:
-		rc = EX_DATAERR;
-		break;
-	case DISCLOSE_NO_INPUT:
-		rc = EX_NOINPUT;
-		break;
-	case DISCLOSE_FAILED:
-		rc = EX_IOERR;
-		break;
-	}
-out:
-	audit_close(audit);
-	cms_signer_free(signer);
-	registry_close(&reg);
-	return rc;
-}
-
 /* Runs explain, or apply when 'apply'. */
 static int policy_run(struct setup *s, int argc, char **argv, bool apply)
 {
@@ -429,7 +217,7 @@ static int policy_run(struct setup *s, int argc, char **argv, bool apply)
 	    {"tag", required_argument, NULL, 'g'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct explain x = {.req = {.today = today_ymd()}};
+	struct disclosure_ask x = {.req = {.today = today_ymd()}};
 	struct policy *p = NULL;
 	int c, rc = 0;
 	char *end;
@@ -496,26 +284,26 @@ static int policy_run(struct setup *s, int argc, char **argv, bool apply)
 	x.file = argv[optind];
 	if ((rc = cmd_input_file(x.file)) != 0)
 		goto out;
-	if (x.partner) {
-		x.req.class = setup_partner_value(s, x.partner, "class");
-		const char *theirs = setup_partner_value(s, x.partner, "state");
-		const char *ours = conf_value(&s->conf, "gateway", "state");
-		if (x.req.class == NULL) {
-			fprintf(stderr, "%s: no [partner %s] with a class\n", setup_conf_name(s),
-			        x.partner);
-			rc = EX_CONFIG;
-			goto out;
-		}
-		/* A partner not known to be this state is another one (fail closed). */
-		x.req.interstate = !(theirs && ours && strcmp(theirs, ours) == 0);
-	}
-	if ((rc = load_policy(s, &p)) != 0 || (rc = check_facts(s, p, &x)) != 0)
+	if ((rc = disclosure_prepare(s, &x, &p)) != 0)
 		goto out;
-	if (policy_class(p, x.req.class) == NULL || !policy_words_has(&p->purposes, x.req.purpose))
-		fprintf(stderr, "csgw: note: %s '%s' is not in the policy: everything is denied\n",
-		        policy_class(p, x.req.class) ? "purpose" : "class",
-		        policy_class(p, x.req.class) ? x.req.purpose : x.req.class);
-	rc = apply ? apply_batch(s, p, &x) : explain_batch(s, p, &x);
+	if (!apply) {
+		struct shown shown = {p, &x.req, x.partner ? x.partner : "a recipient", 0};
+		rc = disclosure_explain(s, p, &x, print_decision, &shown);
+		goto out;
+	}
+	struct disclose_counts n;
+	if ((rc = disclosure_apply(caller_get(), s, p, &x, &n)) != 0)
+		goto out;
+	printf("%s: %lu records for %s (%s) for %s: %lu allowed, %lu redacted, %lu denied, "
+	       "%lu prohibited (%lu notices); each decision logged\n",
+	       x.file, n.records, x.partner, x.req.class, x.req.purpose, n.allowed, n.redacted,
+	       n.denied, n.prohibited, n.notices);
+	if (n.sha256[0]) {
+		printf("wrote %s (sha256 %s)\n", x.output, n.sha256);
+	} else {
+		printf("nothing may be sent: no output written\n");
+		rc = EX_DATAERR;
+	}
 out:
 	for (size_t i = 0; i < x.req.ntags; i++)
 		free((char *)x.tag_field[i]);
