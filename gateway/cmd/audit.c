@@ -13,6 +13,7 @@
 #include "cmd/cmd.h"
 #include "core/audit.h"
 #include "core/ssn.h"
+#include "ops/review.h"
 #include "util/alloc.h"
 
 static const char usage[] =
@@ -188,9 +189,7 @@ static int search(struct globals *g, int argc, char **argv)
 	struct audit_query q = {0};
 	struct printer p = {.format = TABLE};
 	const char *ssn = NULL;
-	char since[32], until[32], subject[65], digits[10], masked[SSN_MASK_SIZE];
-	struct cms_signer *signer = NULL;
-	struct audit *a = NULL;
+	char since[32], until[32], digits[10], masked[SSN_MASK_SIZE];
 	struct setup s;
 	int c, rc;
 
@@ -248,36 +247,23 @@ static int search(struct globals *g, int argc, char **argv)
 	}
 	if ((rc = cmd_setup(g, true, &s)) != 0)
 		return rc;
-	if (ssn) {
-		char key[256];
-		if ((rc = cmd_ssn_option(&s, ssn, digits, masked)) != 0 ||
-		    (rc = setup_subject_key(&s, key, sizeof key)) != 0)
-			goto out;
-		audit_subject_key(key, digits, subject);
-		memset(key, 0, sizeof key);
-		memset(digits, 0, sizeof digits);
-		q.subject_key = subject;
-	}
-	if ((rc = setup_audit_open(&s, 0, false, &a, &signer)) != 0)
+	if (ssn && (rc = cmd_ssn_option(&s, ssn, digits, masked)) != 0)
 		goto out;
 	if (ssn && p.format == TABLE)
 		printf("# subject %s\n", masked);
-	if (audit_search(a, &q, print_row, &p, stderr) < 0)
-		rc = EX_IOERR;
-	else if (p.format == JSON)
+	rc = review_search(&s, &q, ssn ? digits : NULL, print_row, &p);
+	memset(digits, 0, sizeof digits);
+	if (rc == 0 && p.format == JSON)
 		puts(p.rows ? "]" : "[]");
-	else if (p.format == TABLE)
+	else if (rc == 0 && p.format == TABLE)
 		printf("# %lu entr%s\n", p.rows, p.rows == 1 ? "y" : "ies");
 out:
-	audit_close(a);
 	setup_free(&s);
 	return rc;
 }
 
 int cmd_audit(struct globals *g, int argc, char **argv)
 {
-	struct cms_signer *signer = NULL;
-	struct audit *a = NULL;
 	struct setup s;
 	int rc;
 
@@ -296,21 +282,11 @@ int cmd_audit(struct globals *g, int argc, char **argv)
 		fputs(usage, stderr);
 		return EX_USAGE;
 	}
-	bool writes = !verify && !proof;
 	if ((rc = cmd_setup(g, true, &s)) != 0)
 		return rc;
-	if ((rc = setup_audit_open(&s, writes, writes, &a, &signer)) != 0)
-		goto out;
-	if (verify || proof) {
-		int v =
-		    verify ? audit_verify(a, stdout, stderr) : audit_proof(a, id, stdout, stderr);
-		rc = v == 0 ? 0 : v > 0 ? EX_DATAERR : EX_IOERR;
-	} else if (audit_checkpoint(a, stderr) < 0) {
-		rc = EX_IOERR;
-	}
-out:
-	audit_close(a);
-	cms_signer_free(signer);
+	rc = verify  ? review_verify(&s, stdout)
+	     : proof ? review_proof(&s, id, stdout)
+	             : review_checkpoint(&s);
 	setup_free(&s);
 	return rc;
 }
