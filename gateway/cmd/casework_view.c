@@ -18,7 +18,7 @@
 #include "core/audit.h"
 #include "core/caller.h"
 #include "core/field.h"
-#include "io/policy_load.h"
+#include "core/policy_load.h"
 #include "util/alloc.h"
 
 static void when(long long t, char *out, size_t size)

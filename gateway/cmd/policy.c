@@ -24,10 +24,10 @@
 #include "core/caller.h"
 #include "core/disclose.h"
 #include "core/policy.h"
+#include "core/policy_load.h"
 #include "core/registry_snapshot.h"
 #include "core/ssn.h"
 #include "core/unmap.h"
-#include "io/policy_load.h"
 #include "io/registry_db.h"
 #include "util/alloc.h"
 

@@ -4,7 +4,7 @@
  * Definition files are small and trusted (they ship with csgw), so they are
  * read whole as a tree (io/xml_tree.h); still no network and no entities.
  */
-#include "io/mapping_load.h"
+#include "core/mapping_load.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -4,7 +4,7 @@
  * The policy ships with csgw and is trusted like the mappings: read whole
  * as a tree (io/xml_tree.h), no network, no entities.
  */
-#include "io/policy_load.h"
+#include "core/policy_load.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
