@@ -8,9 +8,9 @@
 #include <sysexits.h>
 
 #include "cmd/cmd.h"
+#include "core/mapping_load.h"
 #include "core/ssn.h"
 #include "io/fs.h"
-#include "io/mapping_load.h"
 #include "io/secret.h"
 #include "util/alloc.h"
 

@@ -2,7 +2,7 @@
  * mapping.h - the in-memory model of a mapping definition (mappings/).
  *
  * A mapping set holds every family (fcr, locate, ndnh, referral, receipt),
- * the character sets and the code lists.  It is built by io/mapping_load.c
+ * the character sets and the code lists.  It is built by core/mapping_load.c
  * from the data files and is read-only afterwards: the map, unmap and
  * validate engines and the XSD generator only read it.
  *

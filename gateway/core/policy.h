@@ -2,7 +2,7 @@
  * policy.h - the disclosure policy and its decisions (DOMAIN.md section 5).
  *
  * The policy is data (mappings/policy/policy.xml, loaded by
- * io/policy_load.c); this module only decides.  policy_decide() takes one
+ * core/policy_load.c); this module only decides.  policy_decide() takes one
  * record as it will leave the gateway (a lead line and its child lines, in
  * the fixed-width form of its mapping), the recipient's class, the purpose
  * and the facts the state keeps elsewhere (protections, case status), and

@@ -363,9 +363,10 @@ static void start_in_root(struct reader *r, unsigned long line, const char *loca
 	}
 }
 
-/* libxml2 interns element names and namespaces in its dictionary: once a
- * name has matched, comparing pointers is enough (the dictionary lives as
- * long as the parse, and so do the compiled models). */
+/* The streaming reader (io/xml_safe.c) hands out element names and
+ * namespaces interned in its parser's dictionary: once a name has matched,
+ * comparing pointers is enough (the dictionary lives as long as the parse,
+ * and so do the compiled models). */
 static bool particle_is(struct particle *p, const char *local)
 {
 	if (p->seen == local)

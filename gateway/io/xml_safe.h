@@ -64,7 +64,8 @@ struct xml_limits {
 int xml_stream_file(const char *path, const struct xml_events *ev, const struct xml_limits *lim);
 
 /* Trusted files (mappings, schemas): NULL after printing why to 'errors'.
- * The return values are libxml2 objects for the io layer only. */
+ * The return values are libxml2 objects for the io layer only; the core
+ * reads these files through xml_tree.h. */
 struct _xmlNode;
 struct _xmlDoc *xml_read_trusted_file(const char *path, FILE *errors);
 struct _xmlSchema *xml_load_schema(const char *path, FILE *errors);

@@ -13,7 +13,7 @@
 #include "core/audit.h"
 #include "core/field.h"
 #include "core/policy.h"
-#include "io/policy_load.h"
+#include "core/policy_load.h"
 #include "ops/registry.h"
 #include "util/alloc.h"
 

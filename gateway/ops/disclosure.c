@@ -9,9 +9,9 @@
 #include <sysexits.h>
 
 #include "core/audit.h"
+#include "core/policy_load.h"
 #include "core/unmap.h"
 #include "io/cms.h"
-#include "io/policy_load.h"
 #include "ops/registry.h"
 #include "util/alloc.h"
 

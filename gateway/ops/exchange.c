@@ -19,6 +19,7 @@
 #include "core/disclose.h"
 #include "core/map.h"
 #include "core/partner.h"
+#include "core/policy_load.h"
 #include "core/receipt.h"
 #include "core/schedule.h"
 #include "core/spool.h"
@@ -27,7 +28,6 @@
 #include "io/digest.h"
 #include "io/fs.h"
 #include "io/ledger_db.h"
-#include "io/policy_load.h"
 #include "util/alloc.h"
 #include "util/crash.h"
 

@@ -12,10 +12,10 @@
 #include <unistd.h>
 
 #include "core/audit.h"
+#include "core/mapping_load.h"
 #include "io/cms.h"
 #include "io/fs.h"
 #include "io/ledger_db.h"
-#include "io/mapping_load.h"
 #include "io/secret.h"
 #include "util/alloc.h"
 

@@ -10,7 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "io/mapping_load.h"
+#include "core/mapping_load.h"
 #include "io/xml_safe.h"
 
 const struct mapping_set *fuzz_mappings(void)

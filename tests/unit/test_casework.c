@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "core/compose.h"
+#include "core/mapping_load.h"
 #include "core/spool.h"
 #include "io/ledger_db.h"
-#include "io/mapping_load.h"
 #include "util/alloc.h"
 
 static struct mapping_set *set;

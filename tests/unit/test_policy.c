@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/mapping_load.h"
 #include "core/policy.h"
-#include "io/mapping_load.h"
-#include "io/policy_load.h"
+#include "core/policy_load.h"
 
 static struct mapping_set *set;
 static struct policy *policy;

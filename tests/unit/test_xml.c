@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "core/map.h"
+#include "core/mapping_load.h"
 #include "core/unmap.h"
 #include "io/fs.h"
-#include "io/mapping_load.h"
 #include "io/xml_safe.h"
 #include "io/xml_writer.h"
 

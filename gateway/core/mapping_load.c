@@ -2,15 +2,12 @@
  * mapping_load.c - load mappings/ (definitions, code lists) into a mapping set.
  *
  * Definition files are small and trusted (they ship with csgw), so they are
- * read whole with the libxml2 tree API; still no network and no entities.
+ * read whole as a tree (io/xml_tree.h); still no network and no entities.
  */
-#include "io/mapping_load.h"
+#include "core/mapping_load.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <libxml/xmlschemas.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -18,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "io/xml_safe.h"
+#include "io/xml_tree.h"
 #include "util/alloc.h"
 
 #define MAPPING_NS "urn:csgw:mapping:v1"
@@ -43,9 +40,16 @@ __attribute__((format(printf, 3, 4))) static void problem(struct loader *ld, lon
 	ld->problems++;
 }
 
-static unsigned attr_uint(xmlNodePtr n, const char *name, unsigned dflt)
+/* An attribute's value as a fresh string, or NULL when absent. */
+static char *attr_dup(const struct xml_elem *n, const char *name)
 {
-	char *v = xml_node_attr(n, name);
+	const char *v = xml_elem_attr(n, name);
+	return v ? xstrdup(v) : NULL;
+}
+
+static unsigned attr_uint(const struct xml_elem *n, const char *name, unsigned dflt)
+{
+	const char *v = xml_elem_attr(n, name);
 	unsigned long u = dflt;
 	if (v) {
 		/* The schema has already checked it is a non-negative integer. */
@@ -53,16 +57,13 @@ static unsigned attr_uint(xmlNodePtr n, const char *name, unsigned dflt)
 		if (u > UINT_MAX / 2)
 			u = UINT_MAX / 2;
 	}
-	free(v);
 	return (unsigned)u;
 }
 
-static bool attr_true(xmlNodePtr n, const char *name)
+static bool attr_true(const struct xml_elem *n, const char *name)
 {
-	char *v = xml_node_attr(n, name);
-	bool t = v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
-	free(v);
-	return t;
+	const char *v = xml_elem_attr(n, name);
+	return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
 }
 
 /* Splits a space-separated list in place into fresh strings. */
@@ -94,9 +95,10 @@ static void free_words(char **words, size_t n)
 }
 
 /* Reads and schema-validates one definition file; NULL after problems. */
-static xmlDocPtr read_valid(struct loader *ld, xmlSchemaPtr schema, const char *root)
+static struct xml_elem *read_valid(struct loader *ld, const struct xml_schema *schema,
+                                   const char *root)
 {
-	return xml_read_valid_file(ld->file, schema, root, ld->errors, &ld->problems);
+	return xml_tree_read(ld->file, schema, root, ld->errors, &ld->problems);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -104,21 +106,19 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void load_codes(struct loader *ld, xmlNodePtr root)
+static void load_codes(struct loader *ld, const struct xml_elem *root)
 {
 	struct mapping_set *set = ld->set;
 
-	for (xmlNodePtr n = root->children; n; n = n->next) {
-		long line = xmlGetLineNo(n);
-		if (xml_node_is(n, "charset")) {
+	for (const struct xml_elem *n = root->first_child; n; n = n->next) {
+		long line = n->line;
+		if (xml_elem_is(n, "charset")) {
 			set->charsets =
 			    xreallocarray(set->charsets, set->ncharsets + 1, sizeof *set->charsets);
 			struct charset *cs = &set->charsets[set->ncharsets++];
 			memset(cs, 0, sizeof *cs);
-			cs->name = xml_node_attr(n, "name");
-			xmlChar *chars = xmlNodeGetContent(n);
-			cs->chars = xstrdup((const char *)chars);
-			xmlFree(chars);
+			cs->name = attr_dup(n, "name");
+			cs->chars = xstrdup(n->text);
 			for (const unsigned char *c = (const unsigned char *)cs->chars; *c; c++) {
 				if (*c < 0x20 || *c >= 0x7f)
 					problem(ld, line,
@@ -131,21 +131,21 @@ static void load_codes(struct loader *ld, xmlNodePtr root)
 			}
 			if (mapping_charset(set, cs->name) != cs)
 				problem(ld, line, "charset %s is defined twice", cs->name);
-		} else if (xml_node_is(n, "list")) {
+		} else if (xml_elem_is(n, "list")) {
 			set->codelists = xreallocarray(set->codelists, set->ncodelists + 1,
 			                               sizeof *set->codelists);
 			struct codelist *cl = &set->codelists[set->ncodelists++];
 			memset(cl, 0, sizeof *cl);
-			cl->name = xml_node_attr(n, "name");
-			for (xmlNodePtr c = n->children; c; c = c->next) {
-				if (!xml_node_is(c, "code"))
+			cl->name = attr_dup(n, "name");
+			for (const struct xml_elem *c = n->first_child; c; c = c->next) {
+				if (!xml_elem_is(c, "code"))
 					continue;
 				cl->values =
 				    xreallocarray(cl->values, cl->nvalues + 1, sizeof *cl->values);
-				char *v = xml_node_attr(c, "value");
+				char *v = attr_dup(c, "value");
 				size_t len = strlen(v);
 				if (v[len - 1] == ' ')
-					problem(ld, xmlGetLineNo(c),
+					problem(ld, c->line,
 					        "code '%s' of list %s ends with a space", v,
 					        cl->name);
 				cl->values[cl->nvalues++] = v;
@@ -172,22 +172,23 @@ static const struct {
     {"date", FIELD_DATE},       {"ssn", FIELD_SSN},       {"code", FIELD_CODE},
 };
 
-static void load_field(struct loader *ld, xmlNodePtr n, struct record *rec, struct field *f)
+static void load_field(struct loader *ld, const struct xml_elem *n, struct record *rec,
+                       struct field *f)
 {
-	long line = xmlGetLineNo(n);
-	char *type = xml_node_attr(n, "type");
-	char *cats = xml_node_attr(n, "category");
-	char *charset = xml_node_attr(n, "charset");
-	char *codes = xml_node_attr(n, "codes");
-	char *counts = xml_node_attr(n, "counts");
+	long line = n->line;
+	const char *type = xml_elem_attr(n, "type");
+	const char *cats = xml_elem_attr(n, "category");
+	const char *charset = xml_elem_attr(n, "charset");
+	const char *codes = xml_elem_attr(n, "codes");
+	const char *counts = xml_elem_attr(n, "counts");
 
 	memset(f, 0, sizeof *f);
 	f->line = (unsigned)line;
-	f->name = xml_node_attr(n, "name");
+	f->name = attr_dup(n, "name");
 	f->at = attr_uint(n, "at", 0);
 	f->len = attr_uint(n, "len", 0);
 	f->required = attr_true(n, "required");
-	f->literal = xml_node_attr(n, "value");
+	f->literal = attr_dup(n, "value");
 	f->scale = attr_uint(n, "scale", 0);
 	for (size_t i = 0; i < sizeof field_types / sizeof field_types[0]; i++)
 		if (strcmp(type, field_types[i].name) == 0)
@@ -264,24 +265,19 @@ static void load_field(struct loader *ld, xmlNodePtr n, struct record *rec, stru
 			        rec->id, what, f->len);
 		f->counts = split_words(counts, &f->ncounts);
 	}
-	free(type);
-	free(cats);
-	free(charset);
-	free(codes);
-	free(counts);
 }
 
-static void load_record(struct loader *ld, xmlNodePtr n, struct record *rec)
+static void load_record(struct loader *ld, const struct xml_elem *n, struct record *rec)
 {
 	unsigned next = 1;
 
 	memset(rec, 0, sizeof *rec);
-	rec->line = (unsigned)xmlGetLineNo(n);
-	rec->id = xml_node_attr(n, "id");
-	rec->element = xml_node_attr(n, "element");
+	rec->line = (unsigned)n->line;
+	rec->id = attr_dup(n, "id");
+	rec->element = attr_dup(n, "element");
 	rec->length = attr_uint(n, "length", 0);
-	for (xmlNodePtr c = n->children; c; c = c->next) {
-		if (!xml_node_is(c, "field"))
+	for (const struct xml_elem *c = n->first_child; c; c = c->next) {
+		if (!xml_elem_is(c, "field"))
 			continue;
 		rec->fields = xreallocarray(rec->fields, rec->nfields + 1, sizeof *rec->fields);
 		struct field *f = &rec->fields[rec->nfields++];
@@ -309,16 +305,17 @@ static void load_record(struct loader *ld, xmlNodePtr n, struct record *rec)
 }
 
 /* Second pass, once every record of the family exists. */
-static void link_record(struct loader *ld, struct family *fam, xmlNodePtr n, struct record *rec)
+static void link_record(struct loader *ld, struct family *fam, const struct xml_elem *n,
+                        struct record *rec)
 {
-	for (xmlNodePtr c = n->children; c; c = c->next) {
-		if (!xml_node_is(c, "child"))
+	for (const struct xml_elem *c = n->first_child; c; c = c->next) {
+		if (!xml_elem_is(c, "child"))
 			continue;
-		char *id = xml_node_attr(c, "record");
+		const char *id = xml_elem_attr(c, "record");
 		const struct record *child = mapping_record(fam, id);
 		if (child == NULL || child == rec)
-			problem(ld, xmlGetLineNo(c), "record %s: child record %s is not defined",
-			        rec->id, id);
+			problem(ld, c->line, "record %s: child record %s is not defined", rec->id,
+			        id);
 		rec->children =
 		    xreallocarray(rec->children, rec->nchildren + 1, sizeof *rec->children);
 		struct child *ch = &rec->children[rec->nchildren++];
@@ -326,14 +323,13 @@ static void link_record(struct loader *ld, struct family *fam, xmlNodePtr n, str
 		ch->min = attr_uint(c, "min", 0);
 		ch->max = attr_uint(c, "max", 1);
 		if (ch->min > ch->max)
-			problem(ld, xmlGetLineNo(c), "record %s: child %s: min %u is above max %u",
-			        rec->id, id, ch->min, ch->max);
+			problem(ld, c->line, "record %s: child %s: min %u is above max %u", rec->id,
+			        id, ch->min, ch->max);
 		for (size_t k = 0; child && k < rec->nfields; k++)
 			if (rec->fields[k].name && strcmp(rec->fields[k].name, child->element) == 0)
-				problem(ld, xmlGetLineNo(c),
+				problem(ld, c->line,
 				        "record %s: child element %s has the name of a field",
 				        rec->id, child->element);
-		free(id);
 	}
 	for (size_t k = 0; k < rec->nfields; k++) {
 		struct field *f = &rec->fields[k];
@@ -389,19 +385,20 @@ static const struct record *batch_record(struct loader *ld, const struct family 
 	return rec;
 }
 
-static void load_batch(struct loader *ld, struct family *fam, xmlNodePtr n, struct batch_type *b)
+static void load_batch(struct loader *ld, struct family *fam, const struct xml_elem *n,
+                       struct batch_type *b)
 {
-	long line = xmlGetLineNo(n);
-	char *header = xml_node_attr(n, "header");
-	char *trailer = xml_node_attr(n, "trailer");
-	char *records = xml_node_attr(n, "records");
+	long line = n->line;
+	const char *header = xml_elem_attr(n, "header");
+	const char *trailer = xml_elem_attr(n, "trailer");
+	const char *records = xml_elem_attr(n, "records");
 	size_t nids;
 	char **ids = split_words(records, &nids);
 
 	memset(b, 0, sizeof *b);
 	b->family = fam;
-	b->name = xml_node_attr(n, "type");
-	b->element = xml_node_attr(n, "element");
+	b->name = attr_dup(n, "type");
+	b->element = attr_dup(n, "element");
 	b->header = batch_record(ld, fam, line, b->name, header);
 	b->trailer = batch_record(ld, fam, line, b->name, trailer);
 	b->records = xcalloc(nids, sizeof *b->records);
@@ -418,39 +415,36 @@ static void load_batch(struct loader *ld, struct family *fam, xmlNodePtr n, stru
 			        "batch %s: root element %s is also the element of record %s",
 			        b->name, b->element, fam->records[i].id);
 	free_words(ids, nids);
-	free(header);
-	free(trailer);
-	free(records);
 }
 
-static void load_family(struct loader *ld, xmlNodePtr root, const char *dirname)
+static void load_family(struct loader *ld, const struct xml_elem *root, const char *dirname)
 {
 	struct mapping_set *set = ld->set;
 	struct family *fam = &set->families[set->nfamilies++];
 	size_t nrec = 0, nbatch = 0;
 
 	memset(fam, 0, sizeof *fam);
-	fam->name = xml_node_attr(root, "name");
-	fam->ns = xml_node_attr(root, "namespace");
-	fam->title = xml_node_attr(root, "title");
+	fam->name = attr_dup(root, "name");
+	fam->ns = attr_dup(root, "namespace");
+	fam->title = attr_dup(root, "title");
 	fam->path = xstrdup(ld->file);
 	if (strcmp(fam->name, dirname) != 0)
-		problem(ld, xmlGetLineNo(root), "family %s lives in folder %s; expected folder %s",
+		problem(ld, root->line, "family %s lives in folder %s; expected folder %s",
 		        fam->name, dirname, fam->name);
 	for (size_t i = 0; i + 1 < set->nfamilies; i++)
 		if (strcmp(set->families[i].ns, fam->ns) == 0)
-			problem(ld, xmlGetLineNo(root), "namespace %s is also family %s's", fam->ns,
+			problem(ld, root->line, "namespace %s is also family %s's", fam->ns,
 			        set->families[i].name);
 
-	for (xmlNodePtr n = root->children; n; n = n->next) {
-		nrec += xml_node_is(n, "record");
-		nbatch += xml_node_is(n, "batch");
+	for (const struct xml_elem *n = root->first_child; n; n = n->next) {
+		nrec += xml_elem_is(n, "record");
+		nbatch += xml_elem_is(n, "batch");
 	}
 	/* Sized once: batches and children point into these arrays. */
 	fam->records = xcalloc(nrec, sizeof *fam->records);
 	fam->batches = xcalloc(nbatch, sizeof *fam->batches);
-	for (xmlNodePtr n = root->children; n; n = n->next) {
-		if (!xml_node_is(n, "record"))
+	for (const struct xml_elem *n = root->first_child; n; n = n->next) {
+		if (!xml_elem_is(n, "record"))
 			continue;
 		struct record *rec = &fam->records[fam->nrecords];
 		load_record(ld, n, rec);
@@ -464,10 +458,10 @@ static void load_family(struct loader *ld, xmlNodePtr root, const char *dirname)
 		}
 	}
 	size_t r = 0;
-	for (xmlNodePtr n = root->children; n; n = n->next) {
-		if (xml_node_is(n, "record"))
+	for (const struct xml_elem *n = root->first_child; n; n = n->next) {
+		if (xml_elem_is(n, "record"))
 			link_record(ld, fam, n, &fam->records[r++]);
-		else if (xml_node_is(n, "batch"))
+		else if (xml_elem_is(n, "batch"))
 			load_batch(ld, fam, n, &fam->batches[fam->nbatches++]);
 	}
 	check_nesting(ld, fam);
@@ -488,25 +482,25 @@ int mapping_load(const char *dir, struct mapping_set **out, FILE *errors)
 	struct loader ld = {.errors = errors};
 	char *schema_path = path_join(dir, "schema", "mapping.xsd");
 	char *codes_path = path_join(dir, "codes", "codes.xml");
-	xmlSchemaPtr schema = NULL;
+	struct xml_schema *schema = NULL;
 	char **names = NULL;
 	size_t nnames = 0;
 	DIR *d = NULL;
 
 	*out = NULL;
 	ld.set = xcalloc(1, sizeof *ld.set);
-	schema = xml_load_schema(schema_path, errors);
+	schema = xml_schema_open(schema_path, errors);
 	if (schema == NULL) {
 		ld.problems++;
 		goto out;
 	}
 
 	ld.file = codes_path;
-	xmlDocPtr doc = read_valid(&ld, schema, "codes");
+	struct xml_elem *doc = read_valid(&ld, schema, "codes");
 	if (doc == NULL)
 		goto out;
-	load_codes(&ld, xmlDocGetRootElement(doc));
-	xmlFreeDoc(doc);
+	load_codes(&ld, doc);
+	xml_tree_free(doc);
 
 	d = opendir(dir);
 	if (d == NULL) {
@@ -534,8 +528,8 @@ int mapping_load(const char *dir, struct mapping_set **out, FILE *errors)
 			ld.file = path;
 			doc = read_valid(&ld, schema, "family");
 			if (doc)
-				load_family(&ld, xmlDocGetRootElement(doc), names[i]);
-			xmlFreeDoc(doc);
+				load_family(&ld, doc, names[i]);
+			xml_tree_free(doc);
 		}
 		free(path);
 	}
@@ -548,7 +542,7 @@ out:
 	if (d)
 		closedir(d);
 	free_words(names, nnames);
-	xmlSchemaFree(schema);
+	xml_schema_close(schema);
 	free(schema_path);
 	free(codes_path);
 	if (ld.problems > 0) {

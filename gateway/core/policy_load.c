@@ -2,18 +2,15 @@
  * policy_load.c - load and check the disclosure policy (policy_load.h).
  *
  * The policy ships with csgw and is trusted like the mappings: read whole
- * with the libxml2 tree API, no network, no entities.
+ * as a tree (io/xml_tree.h), no network, no entities.
  */
-#include "io/policy_load.h"
+#include "core/policy_load.h"
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <libxml/xmlschemas.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "io/xml_safe.h"
+#include "io/xml_tree.h"
 #include "util/alloc.h"
 
 struct loader {
@@ -37,11 +34,16 @@ __attribute__((format(printf, 3, 4))) static void problem(struct loader *ld, lon
 	ld->problems++;
 }
 
-static char *text_of(xmlNodePtr n)
+/* An attribute's value as a fresh string, or NULL when absent. */
+static char *attr_dup(const struct xml_elem *n, const char *name)
 {
-	xmlChar *v = xmlNodeGetContent(n);
-	char *s = xstrdup(v ? (const char *)v : "");
-	xmlFree(v);
+	const char *v = xml_elem_attr(n, name);
+	return v ? xstrdup(v) : NULL;
+}
+
+static char *text_of(const struct xml_elem *n)
+{
+	char *s = xstrdup(n->text);
 	/* One line: documentation is shown in one-line reasons. */
 	char *o = s;
 	for (const char *c = s; *c; c++) {
@@ -57,15 +59,15 @@ static char *text_of(xmlNodePtr n)
 	return s;
 }
 
-static struct policy_words words(xmlNodePtr n, const char *name)
+static struct policy_words words(const struct xml_elem *n, const char *name)
 {
 	struct policy_words w = {NULL, 0};
-	char *v = xml_node_attr(n, name);
+	const char *v = xml_elem_attr(n, name);
 
-	for (char *s = v; s && *s;) {
+	for (const char *s = v; s && *s;) {
 		while (*s == ' ' || *s == '\t' || *s == '\n')
 			s++;
-		char *start = s;
+		const char *start = s;
 		while (*s && *s != ' ' && *s != '\t' && *s != '\n')
 			s++;
 		if (s > start) {
@@ -73,11 +75,10 @@ static struct policy_words words(xmlNodePtr n, const char *name)
 			w.w[w.n++] = xstrndup(start, (size_t)(s - start));
 		}
 	}
-	free(v);
 	return w;
 }
 
-static unsigned categories(xmlNodePtr n, const char *name)
+static unsigned categories(const struct xml_elem *n, const char *name)
 {
 	struct policy_words w = words(n, name);
 	unsigned bits = 0;
@@ -92,7 +93,7 @@ static unsigned categories(xmlNodePtr n, const char *name)
 	return bits;
 }
 
-static unsigned flag_bits(xmlNodePtr n, const char *name)
+static unsigned flag_bits(const struct xml_elem *n, const char *name)
 {
 	struct policy_words w = words(n, name);
 	unsigned bits = 0;
@@ -105,12 +106,10 @@ static unsigned flag_bits(xmlNodePtr n, const char *name)
 	return bits;
 }
 
-static int tri(xmlNodePtr n, const char *name)
+static int tri(const struct xml_elem *n, const char *name)
 {
-	char *v = xml_node_attr(n, name);
-	int t = v == NULL ? -1 : (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
-	free(v);
-	return t;
+	const char *v = xml_elem_attr(n, name);
+	return v == NULL ? -1 : (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
 }
 
 static void check_purposes(struct loader *ld, long line, const struct policy_words *w)
@@ -128,16 +127,16 @@ static void check_classes(struct loader *ld, long line, const struct policy_word
 			problem(ld, line, "class '%s' is not defined", w->w[i]);
 }
 
-static void load_class(struct loader *ld, xmlNodePtr n)
+static void load_class(struct loader *ld, const struct xml_elem *n)
 {
 	struct policy *p = ld->p;
-	long line = xmlGetLineNo(n);
+	long line = n->line;
 	const struct codelist *cl = mapping_codelist(ld->set, "recipient-class");
 
 	p->classes = xreallocarray(p->classes, p->nclasses + 1, sizeof *p->classes);
 	struct policy_class *c = &p->classes[p->nclasses++];
-	*c = (struct policy_class){.id = xml_node_attr(n, "id"),
-	                           .citation = xml_node_attr(n, "citation"),
+	*c = (struct policy_class){.id = attr_dup(n, "id"),
+	                           .citation = attr_dup(n, "citation"),
 	                           .doc = text_of(n),
 	                           .purposes = words(n, "purposes"),
 	                           .line = (unsigned)line};
@@ -148,16 +147,17 @@ static void load_class(struct loader *ld, xmlNodePtr n)
 }
 
 /* A fact source: the family, records and field must exist. */
-static struct policy_source load_source(struct loader *ld, xmlNodePtr n, const char *name_attr)
+static struct policy_source load_source(struct loader *ld, const struct xml_elem *n,
+                                        const char *name_attr)
 {
-	long line = xmlGetLineNo(n);
-	struct policy_source s = {.name = xml_node_attr(n, name_attr),
-	                          .citation = xml_node_attr(n, "citation"),
+	long line = n->line;
+	struct policy_source s = {.name = attr_dup(n, name_attr),
+	                          .citation = attr_dup(n, "citation"),
 	                          .doc = text_of(n),
-	                          .family = xml_node_attr(n, "family"),
+	                          .family = attr_dup(n, "family"),
 	                          .record = words(n, "record"),
 	                          .values = words(n, "values"),
-	                          .field = xml_node_attr(n, "field"),
+	                          .field = attr_dup(n, "field"),
 	                          .flag = flag_bits(n, "flag"),
 	                          .to = categories(n, "to"),
 	                          .adds = categories(n, "adds"),
@@ -188,10 +188,10 @@ static struct policy_source load_source(struct loader *ld, xmlNodePtr n, const c
 	return s;
 }
 
-static struct policy_when load_when(struct loader *ld, xmlNodePtr n)
+static struct policy_when load_when(struct loader *ld, const struct xml_elem *n)
 {
-	long line = xmlGetLineNo(n);
-	char *older = xml_node_attr(n, "older-than-months");
+	long line = n->line;
+	const char *older = xml_elem_attr(n, "older-than-months");
 	struct policy_when w = {
 	    .class = words(n, "class"),
 	    .class_not = words(n, "class-not"),
@@ -210,7 +210,6 @@ static struct policy_when load_when(struct loader *ld, xmlNodePtr n)
 	    .older_than_months = older ? (int)strtol(older, NULL, 10) : -1,
 	    .line = (unsigned)line,
 	};
-	free(older);
 	check_classes(ld, line, &w.class);
 	check_classes(ld, line, &w.class_not);
 	check_purposes(ld, line, &w.purpose);
@@ -235,10 +234,10 @@ static bool rule_id_taken(const struct policy *p, const char *id, const struct p
 	return strcmp(id, POLICY_DEFAULT_DENY) == 0 || strcmp(id, POLICY_NOT_AUTHORIZED) == 0;
 }
 
-static void load_rule(struct loader *ld, xmlNodePtr n, bool grant)
+static void load_rule(struct loader *ld, const struct xml_elem *n, bool grant)
 {
 	struct policy *p = ld->p;
-	long line = xmlGetLineNo(n);
+	long line = n->line;
 	struct policy_rule *r;
 
 	if (grant) {
@@ -248,26 +247,25 @@ static void load_rule(struct loader *ld, xmlNodePtr n, bool grant)
 		p->limits = xreallocarray(p->limits, p->nlimits + 1, sizeof *p->limits);
 		r = &p->limits[p->nlimits++];
 	}
-	char *effect = xml_node_attr(n, "effect");
+	const char *effect = xml_elem_attr(n, "effect");
 	*r = (struct policy_rule){
-	    .id = xml_node_attr(n, "id"),
-	    .citation = xml_node_attr(n, "citation"),
+	    .id = attr_dup(n, "id"),
+	    .citation = attr_dup(n, "citation"),
 	    .effect = !effect                         ? POLICY_ALLOW
 	              : strcmp(effect, "redact") == 0 ? POLICY_REDACT
 	              : strcmp(effect, "deny") == 0   ? POLICY_DENY
 	                                              : POLICY_PROHIBIT,
 	    .categories = categories(n, "categories"),
-	    .class = xml_node_attr(n, "class"),
+	    .class = attr_dup(n, "class"),
 	    .purposes = words(n, "purposes"),
 	    .line = (unsigned)line,
 	};
-	free(effect);
 	if (grant)
 		r->doc = text_of(n);
-	for (xmlNodePtr c = n->children; c; c = c->next) {
-		if (xml_node_is(c, "doc"))
+	for (const struct xml_elem *c = n->first_child; c; c = c->next) {
+		if (xml_elem_is(c, "doc"))
 			r->doc = text_of(c);
-		else if (xml_node_is(c, "when")) {
+		else if (xml_elem_is(c, "when")) {
 			struct policy_when w = load_when(ld, c);
 			r->when = xreallocarray(r->when, r->nwhen + 1, sizeof *r->when);
 			r->when[r->nwhen++] = w;
@@ -328,48 +326,48 @@ static void add_source(struct policy_source **arr, size_t *n, struct policy_sour
 	(*arr)[(*n)++] = s;
 }
 
-static void load_policy(struct loader *ld, xmlNodePtr root)
+static void load_policy(struct loader *ld, const struct xml_elem *root)
 {
 	struct policy *p = ld->p;
 
 	/* Classes and purposes first: everything else refers to them. */
-	for (xmlNodePtr n = root->children; n; n = n->next)
-		if (xml_node_is(n, "purpose")) {
-			char *id = xml_node_attr(n, "id");
+	for (const struct xml_elem *n = root->first_child; n; n = n->next)
+		if (xml_elem_is(n, "purpose")) {
+			char *id = attr_dup(n, "id");
 			if (policy_words_has(&p->purposes, id))
-				problem(ld, xmlGetLineNo(n), "purpose %s is defined twice", id);
+				problem(ld, n->line, "purpose %s is defined twice", id);
 			p->purposes.w =
 			    xreallocarray(p->purposes.w, p->purposes.n + 1, sizeof *p->purposes.w);
 			p->locate_types = xreallocarray(p->locate_types, p->purposes.n + 1,
 			                                sizeof *p->locate_types);
-			p->locate_types[p->purposes.n] = xml_node_attr(n, "locate-type");
+			p->locate_types[p->purposes.n] = attr_dup(n, "locate-type");
 			const struct codelist *lt =
 			    mapping_codelist(ld->set, "locate-request-type");
 			const char *t = p->locate_types[p->purposes.n];
 			if (t && (lt == NULL || !codelist_has(lt, t, strlen(t))))
-				problem(ld, xmlGetLineNo(n),
+				problem(ld, n->line,
 				        "purpose %s: locate-type '%s' is not in code list "
 				        "locate-request-type",
 				        id, t);
 			p->purposes.w[p->purposes.n++] = id;
 		}
-	for (xmlNodePtr n = root->children; n; n = n->next)
-		if (xml_node_is(n, "class")) {
+	for (const struct xml_elem *n = root->first_child; n; n = n->next)
+		if (xml_elem_is(n, "class")) {
 			load_class(ld, n);
-			check_purposes(ld, xmlGetLineNo(n), &p->classes[p->nclasses - 1].purposes);
+			check_purposes(ld, n->line, &p->classes[p->nclasses - 1].purposes);
 		}
-	for (xmlNodePtr n = root->children; n; n = n->next) {
-		if (xml_node_is(n, "case-field")) {
+	for (const struct xml_elem *n = root->first_child; n; n = n->next) {
+		if (xml_elem_is(n, "case-field")) {
 			p->case_fields.w = xreallocarray(p->case_fields.w, p->case_fields.n + 1,
 			                                 sizeof *p->case_fields.w);
-			p->case_fields.w[p->case_fields.n++] = xml_node_attr(n, "name");
-		} else if (xml_node_is(n, "transaction"))
+			p->case_fields.w[p->case_fields.n++] = attr_dup(n, "name");
+		} else if (xml_elem_is(n, "transaction"))
 			add_source(&p->kinds, &p->nkinds, load_source(ld, n, "kind"));
-		else if (xml_node_is(n, "declared-transaction")) {
+		else if (xml_elem_is(n, "declared-transaction")) {
 			p->declared.w =
 			    xreallocarray(p->declared.w, p->declared.n + 1, sizeof *p->declared.w);
-			p->declared.w[p->declared.n++] = xml_node_attr(n, "kind");
-		} else if (xml_node_is(n, "entry-date")) {
+			p->declared.w[p->declared.n++] = attr_dup(n, "kind");
+		} else if (xml_elem_is(n, "entry-date")) {
 			add_source(&p->entry_dates, &p->nentry_dates, load_source(ld, n, "family"));
 			const struct policy_source *e = &p->entry_dates[p->nentry_dates - 1];
 			const struct family *fam = mapping_family(ld->set, e->family);
@@ -377,27 +375,27 @@ static void load_policy(struct loader *ld, xmlNodePtr root)
 				const struct record *r = mapping_record(fam, e->record.w[i]);
 				const struct field *f = r ? mapping_field(r, e->field) : NULL;
 				if (f && f->type != FIELD_DATE)
-					problem(ld, xmlGetLineNo(n), "%s.%s is not a date", r->id,
+					problem(ld, n->line, "%s.%s is not a date", r->id,
 					        e->field);
 			}
-		} else if (xml_node_is(n, "subject-flag"))
+		} else if (xml_elem_is(n, "subject-flag"))
 			add_source(&p->flags, &p->nflags, load_source(ld, n, "flag"));
-		else if (xml_node_is(n, "provenance"))
+		else if (xml_elem_is(n, "provenance"))
 			add_source(&p->provenance, &p->nprovenance, load_source(ld, n, "id"));
-		else if (xml_node_is(n, "grant"))
+		else if (xml_elem_is(n, "grant"))
 			load_rule(ld, n, true);
-		else if (xml_node_is(n, "limit"))
+		else if (xml_elem_is(n, "limit"))
 			load_rule(ld, n, false);
-		else if (xml_node_is(n, "notice"))
+		else if (xml_elem_is(n, "notice"))
 			p->notice = text_of(n);
-		else if (xml_node_is(n, "notice-record")) {
+		else if (xml_elem_is(n, "notice-record")) {
 			add_source(&p->notices, &p->nnotices, load_source(ld, n, "family"));
 			const struct policy_source *nr = &p->notices[p->nnotices - 1];
 			if (policy_notice_record(p, nr->family) != nr)
-				problem(ld, xmlGetLineNo(n), "family %s has two notice records",
+				problem(ld, n->line, "family %s has two notice records",
 				        nr->family);
 			if (nr->record.n != 1 || nr->values.n != 1)
-				problem(ld, xmlGetLineNo(n),
+				problem(ld, n->line,
 				        "a notice record names one record and one value");
 		}
 	}
@@ -407,7 +405,7 @@ static void load_policy(struct loader *ld, xmlNodePtr root)
 	const struct codelist *cl = mapping_codelist(ld->set, "recipient-class");
 	for (size_t i = 0; cl && i < cl->nvalues; i++)
 		if (policy_class(p, cl->values[i]) == NULL)
-			problem(ld, xmlGetLineNo(root),
+			problem(ld, root->line,
 			        "recipient class %s (code list recipient-class) has no <class>: "
 			        "a partner of that class would get nothing, say so explicitly",
 			        cl->values[i]);
@@ -417,25 +415,25 @@ int policy_load(const char *dir, const struct mapping_set *set, struct policy **
 {
 	char *schema_path = xasprintf("%s/schema/policy.xsd", dir);
 	struct loader ld = {.errors = errors, .set = set};
-	xmlSchemaPtr schema = NULL;
-	xmlDocPtr doc = NULL;
+	struct xml_schema *schema = NULL;
+	struct xml_elem *doc = NULL;
 
 	*out = NULL;
 	ld.p = xcalloc(1, sizeof *ld.p);
 	ld.p->path = xasprintf("%s/policy/policy.xml", dir);
 	ld.file = ld.p->path;
-	schema = xml_load_schema(schema_path, errors);
+	schema = xml_schema_open(schema_path, errors);
 	if (schema == NULL) {
 		ld.problems++;
 		goto out;
 	}
-	doc = xml_read_valid_file(ld.file, schema, "policy", errors, &ld.problems);
+	doc = xml_tree_read(ld.file, schema, "policy", errors, &ld.problems);
 	if (doc == NULL)
 		goto out;
-	load_policy(&ld, xmlDocGetRootElement(doc));
+	load_policy(&ld, doc);
 out:
-	xmlFreeDoc(doc);
-	xmlSchemaFree(schema);
+	xml_tree_free(doc);
+	xml_schema_close(schema);
 	free(schema_path);
 	if (ld.problems > 0) {
 		policy_free(ld.p);

@@ -6,8 +6,8 @@
  * resolve, codes fit their fields).  Every problem is printed to 'errors' as
  * "FILE:LINE: reason"; the load fails if there was any.
  */
-#ifndef CSGW_IO_MAPPING_LOAD_H
-#define CSGW_IO_MAPPING_LOAD_H
+#ifndef CSGW_CORE_MAPPING_LOAD_H
+#define CSGW_CORE_MAPPING_LOAD_H
 
 #include <stdio.h>
 

@@ -8,8 +8,8 @@
  * facts are read from exist.  Every problem is printed as "FILE:LINE:
  * reason"; the load fails if there was any.
  */
-#ifndef CSGW_IO_POLICY_LOAD_H
-#define CSGW_IO_POLICY_LOAD_H
+#ifndef CSGW_CORE_POLICY_LOAD_H
+#define CSGW_CORE_POLICY_LOAD_H
 
 #include <stdio.h>
 
