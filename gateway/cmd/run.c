@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "core/caller.h"
 #include "core/schedule.h"
 #include "core/spool.h"
 #include "io/fs.h"
@@ -132,7 +133,7 @@ struct daemon {
 /* The cycles' exchange: what is delivered is matched to our requests. */
 static int open_exchange(struct setup *s, struct exchange *x)
 {
-	int rc = exchange_open(s, stdout, &stop_flag, x);
+	int rc = exchange_open(s, caller_get(), stdout, &stop_flag, x);
 	if (rc == 0)
 		x->inbound = casework_inbound;
 	return rc;

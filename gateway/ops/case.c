@@ -180,7 +180,7 @@ int case_set(const struct caller *who, struct setup *s, const struct case_change
 	/* Partner states on the case hear of its closure (DOMAIN.md 5.7). */
 	if (rc == 0 && strcmp(before.enforcement, "closed") != 0 &&
 	    strcmp(c->enforcement, "closed") == 0 &&
-	    (rc = casework_case_closed(s, c->case_id)) != 0)
+	    (rc = casework_case_closed(who, s, c->case_id)) != 0)
 		fprintf(stderr,
 		        "csgw: case %s: enforcement closed stands; the partner states were "
 		        "not told (above)\n",

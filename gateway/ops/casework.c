@@ -259,8 +259,8 @@ int casework_remember(struct exchange *x, struct ledger_request *r)
 	r->created = time(NULL);
 	if (r->due == 0 && strcmp(r->status, "pending") == 0)
 		r->due = r->created + exchange_duration(x->s, "answer_within", 5 * 86400);
-	snprintf(r->actor, sizeof r->actor, "%s", x->actor);
-	r->actor_uid = caller_get()->uid;
+	snprintf(r->actor, sizeof r->actor, "%s", x->who->user);
+	r->actor_uid = x->who->uid;
 	if (ledger_request_add(x->ledger, r, why, sizeof why) < 0) {
 		fprintf(stderr, "csgw: %s: sent, but not recorded: %s\n", r->id, why);
 		return EX_IOERR;
@@ -313,13 +313,13 @@ static int add_partner(void *ctx, const struct ledger_request *r)
 	return 0;
 }
 
-int casework_case_closed(struct setup *s, const char *case_id)
+int casework_case_closed(const struct caller *who, struct setup *s, const char *case_id)
 {
 	struct exchange x;
 	struct case_partners cp = {0};
 	struct ledger_filter f = {.case_id = case_id};
 	char why[1024];
-	int rc = exchange_open(s, stderr, NULL, &x);
+	int rc = exchange_open(s, who, stderr, NULL, &x);
 
 	if (rc == 0 && ledger_requests(x.ledger, &f, add_partner, &cp, why, sizeof why) < 0) {
 		fprintf(stderr, "csgw: %s\n", why);

@@ -73,7 +73,7 @@ int casework_remember_txn(struct exchange *, const struct casework_txn *t, const
 /* A case's enforcement was closed: each partner state with interstate
  * transactions on it gets an MSC transaction with status change C.  0, or
  * an exit code after printing why (the closure itself stands). */
-int casework_case_closed(struct setup *, const char *case_id);
+int casework_case_closed(const struct caller *, struct setup *, const char *case_id);
 
 /* --name "LAST, FIRST [MIDDLE]" as "ELEMENT.lastName=..." assignments in
  * upper case (out[2] NULL without a middle name; caller frees).  0 or

@@ -119,7 +119,8 @@ int partner_state_save(const char *spool, const char *partner, const struct part
 
 /* ---- opening ---- */
 
-int exchange_open(struct setup *s, FILE *log, volatile sig_atomic_t *stop, struct exchange *x)
+int exchange_open(struct setup *s, const struct caller *who, FILE *log, volatile sig_atomic_t *stop,
+                  struct exchange *x)
 {
 	int rc;
 
@@ -127,7 +128,7 @@ int exchange_open(struct setup *s, FILE *log, volatile sig_atomic_t *stop, struc
 	x->s = s;
 	x->log = log;
 	x->stop = stop;
-	x->actor = caller_get()->user;
+	x->who = who;
 	x->spool = conf_path(&s->conf, "gateway", "spool");
 	x->ca = conf_path(&s->conf, "gateway", "ca_bundle");
 	if (x->spool == NULL || x->ca == NULL) {
@@ -408,7 +409,7 @@ enum disclose_status exchange_decide(struct exchange *x, const char *partner, co
 	    .audit = x->audit,
 	    .subject_secret = x->reg.key,
 	    .partner = partner,
-	    .actor = x->actor,
+	    .actor = x->who->user,
 	    .registry_failed = &x->reg.failed,
 	    .fixed = fixed,
 	};
@@ -648,7 +649,7 @@ static void audit_sent(struct peer *p, const struct spool_entry *e)
 	audit_entry_set(&a, "decision", "sent");
 	audit_entry_set(&a, "file_sha256", e->sha256);
 	audit_entry_set(&a, "batch", e->batch);
-	audit_entry_set(&a, "actor", p->x->actor);
+	audit_entry_set(&a, "actor", p->x->who->user);
 	if (audit_append(p->x->audit, &a, 1, p->x->log) < 0)
 		say(p, "%s: sent, but the audit log could not take the entry (above)", e->id);
 }
@@ -1426,7 +1427,7 @@ static void fetch(struct peer *p)
 	    .audit = x->audit,
 	    .partner = p->name,
 	    .partner_class = p->cls,
-	    .actor = x->actor,
+	    .actor = x->who->user,
 	    .resent = on_resent,
 	    .resent_ctx = p,
 	};

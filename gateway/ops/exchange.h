@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "core/caller.h"
 #include "core/disclose.h"
 #include "ops/registry.h"
 #include "ops/setup.h"
@@ -50,7 +51,7 @@ struct exchange {
 	struct registry reg;
 	struct ledger_db *ledger; /* requests and responses (ops/casework.h) */
 	long retry_min, retry_max, hold_after, receipt_timeout, drop_min_age;
-	const char *actor;
+	const struct caller *who; /* on whose behalf: entries and ledger rows name them */
 	FILE *log;
 	volatile sig_atomic_t *stop; /* set by SIGTERM: no new transfer starts */
 	/* Reads a batch being delivered, before it moves into the inbox: csgw
@@ -70,8 +71,10 @@ struct cycle {
 };
 
 /* Opens what every cycle needs (policy, audit log, signer, registry) and
- * makes the spool folders.  0 or an exit code after printing why. */
-int exchange_open(struct setup *, FILE *log, volatile sig_atomic_t *stop, struct exchange *);
+ * makes the spool folders; what it logs names 'who' as the actor.  0 or
+ * an exit code after printing why. */
+int exchange_open(struct setup *, const struct caller *who, FILE *log, volatile sig_atomic_t *stop,
+                  struct exchange *);
 void exchange_close(struct exchange *);
 
 /* One cycle with 'partner'; 'fetch' also downloads from it.  'fresh'

@@ -49,7 +49,7 @@ static int log_request(struct exchange *x, const struct request_note *n)
 	audit_entry_set(&a, "decision", n->decision);
 	audit_entry_set(&a, "rule_id", n->rule);
 	audit_entry_set(&a, "citation", n->citation);
-	audit_entry_set(&a, "actor", x->actor);
+	audit_entry_set(&a, "actor", x->who->user);
 	audit_entry_set(&a, "detail", n->detail);
 	return audit_append(x->audit, &a, 1, stderr);
 }
@@ -110,10 +110,9 @@ int locate_request(const struct caller *who, struct setup *s, const struct locat
 	char subject[65] = "";
 	struct exchange x;
 	struct compose comp = {0};
-	int rc = exchange_open(s, stderr, NULL, &x);
+	int rc = exchange_open(s, who, stderr, NULL, &x);
 	if (rc)
 		return rc;
-	x.actor = who->user;
 	audit_subject_key(x.reg.key, digits, subject);
 	if (partner == NULL && (partner = fpls_partner(s)) == NULL) {
 		fprintf(stderr,

@@ -110,12 +110,11 @@ int refer_send(const struct caller *who, struct setup *s, const struct refer_ask
 	char *from_file[6] = {0};
 	for (size_t i = 0; i < ask->nfields; i++)
 		fields[nf++] = ask->fields[i];
-	int rc = exchange_open(s, stderr, NULL, &x);
+	int rc = exchange_open(s, who, stderr, NULL, &x);
 	if (rc) {
 		free(fields);
 		return rc;
 	}
-	x.actor = who->user;
 	if (file && (rc = read_given(s, file, &given)) != 0)
 		goto out;
 	if (file) {
