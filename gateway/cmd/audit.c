@@ -94,7 +94,16 @@ enum format { TABLE, CSV, JSON };
 struct printer {
 	enum format format;
 	unsigned long rows;
+	const char *subject; /* the masked SSN searched for, said once above a table */
 };
+
+/* The table's first line names the subject searched for. */
+static void table_start(struct printer *p)
+{
+	if (p->subject && p->format == TABLE)
+		printf("# subject %s\n", p->subject);
+	p->subject = NULL;
+}
 
 static void csv_field(const char *v, bool last)
 {
@@ -137,6 +146,7 @@ static int print_row(void *ctx, int64_t id, const char *const v[AUDIT_DB_COLUMNS
 		}
 		putchar('}');
 	} else {
+		table_start(p);
 		if (p->rows == 0)
 			printf(
 			    "%-6s %-20s %-3s %-8s %-12s %-12s %-14s %-12s %-12s %-11s %-14s %-12s "
@@ -249,15 +259,16 @@ static int search(struct globals *g, int argc, char **argv)
 		return rc;
 	if (ssn && (rc = cmd_ssn_option(&s, ssn, digits, masked)) != 0)
 		goto out;
-	if (ssn && p.format == TABLE)
-		printf("# subject %s\n", masked);
+	p.subject = ssn ? masked : NULL;
 	rc = review_search(&s, &q, ssn ? digits : NULL, print_row, &p);
-	memset(digits, 0, sizeof digits);
-	if (rc == 0 && p.format == JSON)
+	if (rc == 0 && p.format == JSON) {
 		puts(p.rows ? "]" : "[]");
-	else if (rc == 0 && p.format == TABLE)
+	} else if (rc == 0 && p.format == TABLE) {
+		table_start(&p);
 		printf("# %lu entr%s\n", p.rows, p.rows == 1 ? "y" : "ies");
+	}
 out:
+	memset(digits, 0, sizeof digits);
 	setup_free(&s);
 	return rc;
 }

@@ -542,13 +542,15 @@ int cmd_case(struct globals *g, int argc, char **argv)
 	if ((rc = cmd_setup(g, true, &s)) != 0)
 		return rc;
 	struct registry_case now;
-	bool known = true;
+	bool known = true, stands = false;
 	const struct case_change change = {case_id, enforcement, owed, reason};
-	rc =
-	    show ? case_show(&s, case_id, &now, &known) : case_set(caller_get(), &s, &change, &now);
-	if (rc == 0 && !known)
+	if (show)
+		stands = (rc = case_show(&s, case_id, &now, &known)) == 0;
+	else
+		rc = case_set(caller_get(), &s, &change, &now, &stands);
+	if (stands && !known)
 		printf("case %s: not in the registry (enforcement open)\n", case_id);
-	else if (rc == 0)
+	else if (stands)
 		printf("case %s: enforcement %s%s (set %s by %s)\n", case_id, now.enforcement,
 		       now.state_owed_arrears ? ", past-due support owed to the state remains" : "",
 		       now.updated, now.actor);

@@ -137,12 +137,15 @@ static int send(struct globals *g, int argc, char **argv)
 	    .nfields = nf,
 	};
 	struct refer_sent sent;
-	if ((rc = refer_send(caller_get(), &s, &ask, &sent)) == 0)
+	rc = refer_send(caller_get(), &s, &ask, &sent);
+	if (sent.incomplete)
+		fputs(refer_usage, stderr);
+	if (sent.entry[0])
 		printf("%s: %s %s %s to %s for case %s, queued as %s%s\n", sent.serial,
 		       sent.function, sent.action, sent.reason, sent.partner, sent.case_id,
 		       sent.entry, sent.answer ? "" : " (answers: csgw refer show SERIAL)");
-	memset(digits, 0, sizeof digits);
 out_setup:
+	memset(digits, 0, sizeof digits);
 	setup_free(&s);
 out:
 	for (size_t i = 0; i < nf; i++)

@@ -144,8 +144,9 @@ int case_show(struct setup *s, const char *case_id, struct registry_case *now, b
 }
 
 int case_set(const struct caller *who, struct setup *s, const struct case_change *c,
-             struct registry_case *now)
+             struct registry_case *now, bool *stands)
 {
+	*stands = false;
 	struct registry reg = {0};
 	int rc = registry_open(s, true, &reg);
 	if (rc)
@@ -178,13 +179,10 @@ int case_set(const struct caller *who, struct setup *s, const struct case_change
 	if (rc == 0)
 		rc = closed;
 	/* Partner states on the case hear of its closure (DOMAIN.md 5.7). */
+	*stands = rc == 0;
 	if (rc == 0 && strcmp(before.enforcement, "closed") != 0 &&
-	    strcmp(c->enforcement, "closed") == 0 &&
-	    (rc = casework_case_closed(who, s, c->case_id)) != 0)
-		fprintf(stderr,
-		        "csgw: case %s: enforcement closed stands; the partner states were "
-		        "not told (above)\n",
-		        c->case_id);
+	    strcmp(c->enforcement, "closed") == 0)
+		rc = casework_case_closed(who, s, c->case_id);
 out:
 	registry_close(&reg);
 	return rc;

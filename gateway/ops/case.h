@@ -44,9 +44,11 @@ struct case_change {
 	const char *reason;      /* kept in the audit entry; needed to close */
 };
 
-/* The case as it now stands in *now. */
+/* The case as it now stands in *now, and *stands once the change is
+ * recorded and logged: a closure the partner states could not be told of
+ * (an exit code, said why) still stands. */
 int case_set(const struct caller *, struct setup *, const struct case_change *,
-             struct registry_case *now);
+             struct registry_case *now, bool *stands);
 
 /* The case in *now, *known false when the registry does not know it (its
  * enforcement is then open). */

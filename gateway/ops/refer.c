@@ -96,6 +96,7 @@ static char *given_value(const struct given *g, const char *name)
 int refer_send(const struct caller *who, struct setup *s, const struct refer_ask *ask,
                struct refer_sent *sent)
 {
+	memset(sent, 0, sizeof *sent);
 	const char *to = ask->to, *respond = ask->respond_to, *file = ask->file,
 	           *ssn_digits = ask->ssn_digits, *name = ask->name, *dob = ask->dob,
 	           *purpose = ask->purpose;
@@ -163,6 +164,7 @@ int refer_send(const struct caller *who, struct setup *s, const struct refer_ask
 	    t.case_id == NULL) {
 		fputs("csgw refer: --to, --function, --action, --reason and --case are needed\n",
 		      stderr);
+		sent->incomplete = true;
 		rc = EX_USAGE;
 		goto out;
 	}
@@ -219,6 +221,15 @@ int refer_send(const struct caller *who, struct setup *s, const struct refer_ask
 	free(label);
 	if (rc)
 		goto out;
+	/* Queued: said even when the ledger fails to record it below. */
+	snprintf(sent->serial, sizeof sent->serial, "%s", serial);
+	snprintf(sent->function, sizeof sent->function, "%s", t.function);
+	snprintf(sent->action, sizeof sent->action, "%s", t.action);
+	snprintf(sent->reason, sizeof sent->reason, "%s", t.reason);
+	snprintf(sent->partner, sizeof sent->partner, "%s", t.partner);
+	snprintf(sent->case_id, sizeof sent->case_id, "%s", t.case_id);
+	snprintf(sent->entry, sizeof sent->entry, "%s", entry);
+	sent->answer = answer;
 	if (answer && respond) {
 		if (ledger_request_set_status(x.ledger, theirs.id,
 		                              strcmp(t.action, "P") == 0 ? "answered"
@@ -232,16 +243,6 @@ int refer_send(const struct caller *who, struct setup *s, const struct refer_ask
 		if (ssn_digits)
 			audit_subject_key(x.reg.key, ssn_digits, r.subject_key);
 		rc = casework_remember_txn(&x, &t, serial, purpose, entry, &r);
-	}
-	if (rc == 0) {
-		snprintf(sent->serial, sizeof sent->serial, "%s", serial);
-		snprintf(sent->function, sizeof sent->function, "%s", t.function);
-		snprintf(sent->action, sizeof sent->action, "%s", t.action);
-		snprintf(sent->reason, sizeof sent->reason, "%s", t.reason);
-		snprintf(sent->partner, sizeof sent->partner, "%s", t.partner);
-		snprintf(sent->case_id, sizeof sent->case_id, "%s", t.case_id);
-		snprintf(sent->entry, sizeof sent->entry, "%s", entry);
-		sent->answer = answer;
 	}
 out:
 	compose_free(&comp);

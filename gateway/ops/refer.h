@@ -34,10 +34,13 @@ struct refer_ask {
 struct refer_sent {
 	char serial[13], function[8], action[4], reason[8], partner[64], case_id[32];
 	char entry[SPOOL_ID_MAX];
-	bool answer; /* an A or P: it answers, it asks nothing */
+	bool answer;     /* an A or P: it answers, it asks nothing */
+	bool incomplete; /* EX_USAGE for want of the transaction's codes */
 };
 
-/* 0 and *sent; EX_USAGE when the transaction is not complete, EX_NOPERM
+/* 0 and *sent.  An entry in sent->entry was queued, whatever the code
+ * (EX_IOERR: the ledger did not record it).  EX_USAGE when the
+ * transaction is not complete, EX_NOPERM
  * when the caller's role or the policy does not let it go, EX_DATAERR,
  * EX_IOERR; each after printing one line to stderr. */
 int refer_send(const struct caller *, struct setup *, const struct refer_ask *,
