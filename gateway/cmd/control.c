@@ -210,7 +210,7 @@ static void log_refusal(struct globals *g, const char *rule, const char *detail)
 	if (cmd_setup(g, true, &s) != 0)
 		return;
 	if (setup_audit_open(&s, 1, false, &a, &signer) == 0) {
-		struct audit_entry e = {{0}};
+		struct audit_entry e = {0};
 		audit_entry_set(&e, "direction", "access");
 		audit_entry_set(&e, "decision", "refused");
 		audit_entry_set(&e, "rule_id", rule);

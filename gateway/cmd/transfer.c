@@ -400,7 +400,7 @@ int cmd_fetch(struct globals *g, int argc, char **argv)
 	};
 	plan.partner = argv[1];
 	plan.partner_class = setup_partner_value(&s, argv[1], "class");
-	plan.actor = caller_get()->user;
+	plan.who = caller_get();
 	enum sftp_fault f = transfer_fetch(c, &plan, stdout, stderr);
 	if (plan.audited && audit_checkpoint(audit, stderr) < 0 && f == SFTP_OK)
 		f = SFTP_LOCAL;

@@ -35,6 +35,17 @@ int audit_entry_set(struct audit_entry *e, const char *column, const char *value
 	return -1;
 }
 
+void audit_entry_actor(struct audit_entry *e, const struct caller *who)
+{
+	snprintf(e->uid_text, sizeof e->uid_text, "%ld", who->uid);
+	e->role_text[0] = '\0';
+	if (who->person)
+		roles_format(who->roles, " ", e->role_text, sizeof e->role_text);
+	audit_entry_set(e, "actor", who->user);
+	audit_entry_set(e, "actor_uid", e->uid_text);
+	audit_entry_set(e, "role", e->role_text);
+}
+
 /* ---- base64 and hex, for the frontier and checkpoints ---- */
 
 static void hex_of(const unsigned char *b, size_t n, char *out)

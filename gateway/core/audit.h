@@ -27,10 +27,17 @@
  * value may hold a line end.  An empty time is filled with now (UTC). */
 struct audit_entry {
 	const char *value[AUDIT_DB_COLUMNS];
+	char uid_text[24], role_text[64]; /* what audit_entry_actor() sets them to */
 };
 
 /* Sets a column by name; -1 for a name that is not a column. */
 int audit_entry_set(struct audit_entry *, const char *column, const char *value);
+
+/* Names who acted: their login name, uid and (for a person) the roles
+ * they have.  An entry that names nobody is the process's own caller's
+ * (core/caller.h). */
+struct caller;
+void audit_entry_actor(struct audit_entry *, const struct caller *);
 
 struct audit_config {
 	const char *db_path;

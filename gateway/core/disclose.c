@@ -300,7 +300,7 @@ static int next_entry(void *ctx, struct audit_entry *e)
 	audit_entry_set(e, "citation", r->p.citation);
 	audit_entry_set(e, "file_sha256", out->sha256);
 	audit_entry_set(e, "batch", out->batch);
-	audit_entry_set(e, "actor", plan->actor);
+	audit_entry_actor(e, plan->who);
 	return 1;
 }
 

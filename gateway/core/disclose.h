@@ -37,7 +37,8 @@ struct disclose_plan {
 	bool test_env;
 	struct audit *audit;        /* opened with a signer, for the checkpoint */
 	const char *subject_secret; /* the subject_key text: SSNs are logged as its HMAC */
-	const char *partner, *actor;
+	const char *partner;
+	const struct caller *who; /* on whose behalf: each entry names them */
 	/* Set when the registry could not be read (the batch is refused). */
 	const bool *registry_failed;
 	/* The input is a fixed-width extract of this type that map_to_xml has

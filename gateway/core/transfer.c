@@ -605,7 +605,7 @@ static enum sftp_fault settle_seen(struct sftp_conn *c, struct fetch_plan *plan,
 static int audit_received(struct fetch_plan *plan, const char *sha_hex, const char *decision,
                           FILE *err)
 {
-	struct audit_entry e = {{0}};
+	struct audit_entry e = {0};
 
 	if (plan->audit == NULL)
 		return 0;
@@ -614,7 +614,7 @@ static int audit_received(struct fetch_plan *plan, const char *sha_hex, const ch
 	audit_entry_set(&e, "partner_class", plan->partner_class);
 	audit_entry_set(&e, "decision", decision);
 	audit_entry_set(&e, "file_sha256", sha_hex);
-	audit_entry_set(&e, "actor", plan->actor);
+	audit_entry_actor(&e, plan->who);
 	if (audit_append(plan->audit, &e, 1, err) < 0)
 		return -1;
 	plan->audited++;

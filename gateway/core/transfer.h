@@ -75,7 +75,8 @@ struct fetch_plan {
 	 * before the file is delivered; NULL: no audit (tests of transport
 	 * alone). */
 	struct audit *audit;
-	const char *partner, *partner_class, *actor;
+	const char *partner, *partner_class;
+	const struct caller *who; /* on whose behalf: each entry names them */
 	unsigned audited;
 	/* Called for a file received before (same name and SHA-256) that the
 	 * partner sent again, so that it can be acknowledged again: 0, or -1

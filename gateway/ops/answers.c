@@ -104,7 +104,7 @@ static void case_of(void *ctx, const char *case_id, bool *closed, bool *owed)
 static void log_fti_access(struct viewer *v, const struct ledger_response *resp,
                            const char *record_id)
 {
-	struct audit_entry a = {{0}};
+	struct audit_entry a = {0};
 	audit_entry_set(&a, "direction", "access");
 	audit_entry_set(&a, "partner", resp->partner);
 	audit_entry_set(&a, "purpose", v->req->purpose);
@@ -117,7 +117,7 @@ static void log_fti_access(struct viewer *v, const struct ledger_response *resp,
 	audit_entry_set(&a, "decision", "shown");
 	audit_entry_set(&a, "rule_id", "FTI-ACCESS");
 	audit_entry_set(&a, "citation", "IRC 6103(p)(4); IRS Publication 1075");
-	audit_entry_set(&a, "actor", v->who->user);
+	audit_entry_actor(&a, v->who);
 	if (audit_append(v->audit, &a, 1, stderr) < 0)
 		v->rc = EX_IOERR;
 }

@@ -30,7 +30,7 @@ static int change_log_write(struct change_log *l, const struct caller *who, cons
                             const char *case_id, const char *subject, const char *decision,
                             const char *rule, const char *citation, const char *reason)
 {
-	struct audit_entry e = {{0}};
+	struct audit_entry e = {0};
 
 	audit_entry_set(&e, "direction", "registry");
 	audit_entry_set(&e, "record_type", record_type);
@@ -39,7 +39,7 @@ static int change_log_write(struct change_log *l, const struct caller *who, cons
 	audit_entry_set(&e, "decision", decision);
 	audit_entry_set(&e, "rule_id", rule);
 	audit_entry_set(&e, "citation", citation);
-	audit_entry_set(&e, "actor", who->user);
+	audit_entry_actor(&e, who);
 	audit_entry_set(&e, "detail", reason);
 	return audit_append(l->audit, &e, 1, stderr);
 }

@@ -210,7 +210,7 @@ int disclosure_apply(const struct caller *who, struct setup *s, const struct pol
 	    .audit = audit,
 	    .subject_secret = reg.key,
 	    .partner = x->partner,
-	    .actor = who->user,
+	    .who = who,
 	    .registry_failed = &reg.failed,
 	};
 	switch (disclose_batch(&plan, x->file, x->output, &rep, &n, stderr)) {

@@ -409,7 +409,7 @@ enum disclose_status exchange_decide(struct exchange *x, const char *partner, co
 	    .audit = x->audit,
 	    .subject_secret = x->reg.key,
 	    .partner = partner,
-	    .actor = x->who->user,
+	    .who = x->who,
 	    .registry_failed = &x->reg.failed,
 	    .fixed = fixed,
 	};
@@ -640,7 +640,7 @@ static void defer(struct peer *p, struct spool_entry *e, const char *why)
 
 static void audit_sent(struct peer *p, const struct spool_entry *e)
 {
-	struct audit_entry a = {{0}};
+	struct audit_entry a = {0};
 	audit_entry_set(&a, "direction", "out");
 	audit_entry_set(&a, "partner", p->name);
 	audit_entry_set(&a, "partner_class", p->cls);
@@ -649,7 +649,7 @@ static void audit_sent(struct peer *p, const struct spool_entry *e)
 	audit_entry_set(&a, "decision", "sent");
 	audit_entry_set(&a, "file_sha256", e->sha256);
 	audit_entry_set(&a, "batch", e->batch);
-	audit_entry_set(&a, "actor", p->x->who->user);
+	audit_entry_actor(&a, p->x->who);
 	if (audit_append(p->x->audit, &a, 1, p->x->log) < 0)
 		say(p, "%s: sent, but the audit log could not take the entry (above)", e->id);
 }
@@ -1427,7 +1427,7 @@ static void fetch(struct peer *p)
 	    .audit = x->audit,
 	    .partner = p->name,
 	    .partner_class = p->cls,
-	    .actor = x->who->user,
+	    .who = x->who,
 	    .resent = on_resent,
 	    .resent_ctx = p,
 	};

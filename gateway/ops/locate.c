@@ -37,7 +37,7 @@ struct request_note {
 
 static int log_request(struct exchange *x, const struct request_note *n)
 {
-	struct audit_entry a = {{0}};
+	struct audit_entry a = {0};
 	audit_entry_set(&a, "direction", "request");
 	audit_entry_set(&a, "partner", n->partner);
 	audit_entry_set(&a, "purpose", n->purpose);
@@ -49,7 +49,7 @@ static int log_request(struct exchange *x, const struct request_note *n)
 	audit_entry_set(&a, "decision", n->decision);
 	audit_entry_set(&a, "rule_id", n->rule);
 	audit_entry_set(&a, "citation", n->citation);
-	audit_entry_set(&a, "actor", x->who->user);
+	audit_entry_actor(&a, x->who);
 	audit_entry_set(&a, "detail", n->detail);
 	return audit_append(x->audit, &a, 1, stderr);
 }

@@ -187,7 +187,7 @@ static int audit_purge(const struct caller *who, struct setup *set, const struct
 	int rc = -1;
 	if (setup_audit_open(set, 1, true, &a, &signer) != 0)
 		return -1;
-	struct audit_entry ae = {{0}};
+	struct audit_entry ae = {0};
 	audit_entry_set(&ae, "direction", "spool");
 	audit_entry_set(&ae, "partner", e->partner);
 	audit_entry_set(&ae, "family", e->family);
@@ -196,7 +196,7 @@ static int audit_purge(const struct caller *who, struct setup *set, const struct
 	audit_entry_set(&ae, "decision", "purged");
 	audit_entry_set(&ae, "file_sha256", e->sha256);
 	audit_entry_set(&ae, "batch", e->batch);
-	audit_entry_set(&ae, "actor", who->user);
+	audit_entry_actor(&ae, who);
 	if (audit_append(a, &ae, 1, stderr) == 0 && audit_checkpoint(a, stderr) == 0)
 		rc = 0;
 	audit_close(a);

@@ -74,7 +74,7 @@ static void search_by_subject(void **state)
 	assert_string_not_equal(a_key, b_key);
 	assert_null(strstr(a_key, "900123456"));
 
-	struct audit_entry e[3] = {{{0}}};
+	struct audit_entry e[3] = {0};
 	const char *subjects[3] = {a_key, b_key, a_key};
 	for (int i = 0; i < 3; i++) {
 		audit_entry_set(&e[i], "direction", "out");
@@ -121,7 +121,7 @@ static void two_writers(void **state)
 	struct audit_config cfg = {.db_path = db, .checkpoint_dir = cps, .origin = "csgw/06/audit"};
 	assert_int_equal(audit_open(&cfg, 1, &a, stderr), 0);
 	assert_int_equal(audit_open(&cfg, 1, &b, stderr), 0);
-	struct audit_entry e = {{0}};
+	struct audit_entry e = {0};
 	audit_entry_set(&e, "decision", "allow");
 	audit_entry_set(&e, "actor", "unit");
 	for (int round = 0; round < 3; round++) {
