@@ -41,9 +41,9 @@ void audit_entry_actor(struct audit_entry *e, const struct caller *who)
 	e->role_text[0] = '\0';
 	if (who->person)
 		roles_format(who->roles, " ", e->role_text, sizeof e->role_text);
-	audit_entry_set(e, "actor", who->user);
-	audit_entry_set(e, "actor_uid", e->uid_text);
-	audit_entry_set(e, "role", e->role_text);
+	e->value[AUDIT_COL_ACTOR] = who->user;
+	e->value[AUDIT_COL_ACTOR_UID] = e->uid_text;
+	e->value[AUDIT_COL_ROLE] = e->role_text;
 }
 
 /* ---- base64 and hex, for the frontier and checkpoints ---- */
