@@ -188,9 +188,15 @@ sha() {
 	random_file grow.txt 1048576
 	"$CSGW" -c "$TX" sign grow.txt >/dev/null
 	cp grow.txt grow.txt.p7s "$OUTBOX/"
-	# A writer that keeps appending while fetch lists and reads (bounded).
-	(for _ in $(seq 3000); do head -c 65536 /dev/zero >>"$OUTBOX/grow.txt"; done) &
+	# A writer that keeps appending while fetch lists and reads: paced, so
+	# it is still at work however slowly fetch starts (at most 3000 steps
+	# of 64 KiB, 15 s or more), and under way before fetch begins.
+	(for _ in $(seq 3000); do
+		head -c 65536 /dev/zero >>"$OUTBOX/grow.txt"
+		sleep 0.005
+	done) &
 	writer=$!
+	while [ "$(stat -c %s "$OUTBOX/grow.txt")" -le 1048576 ]; do sleep 0.01; done
 	run "$CSGW" -c "$GW" fetch TX
 	kill "$writer" 2>/dev/null || true
 	wait "$writer" 2>/dev/null || true
