@@ -7,7 +7,7 @@
 set -eu
 
 pkgs_build="gcc make pkg-config libc6-dev libxml2-dev libssl-dev libinih-dev libssh2-1-dev libsqlite3-dev openssl"
-pkgs_test="libcmocka-dev bats libxml2-utils openssh-client openssh-server iproute2 procps inotify-tools sqlite3 time python3"
+pkgs_test="libcmocka-dev bats libxml2-utils openssh-client openssh-server iproute2 procps inotify-tools sqlite3 time python3 faketime chromium"
 pkgs_bench="time libxml2-utils valgrind openssl openssh-client openssh-server iproute2 procps perl"
 pkgs_demo="libxml2-utils openssl openssh-client openssh-server iproute2 procps"
 pkgs_lint="clang-format shellcheck"

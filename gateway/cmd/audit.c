@@ -1,6 +1,7 @@
 /*
  * audit.c - csgw audit verify | checkpoint: the disclosure audit log.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -12,7 +13,10 @@
 
 #include "cmd/cmd.h"
 #include "core/audit.h"
+#include "core/caller.h"
+#include "core/html.h"
 #include "core/ssn.h"
+#include "ops/compliance.h"
 #include "ops/review.h"
 #include "util/alloc.h"
 
@@ -25,6 +29,10 @@ static const char usage[] =
     "                 [--since YYYY-MM-DD] [--until YYYY-MM-DD]\n"
     "                 [--decision allow|redact|deny|received|quarantined|refused]\n"
     "                 [--actor USER] [--format table|csv|json]\n"
+    "       csgw [-c FILE] audit report [--since YYYY-MM-DD] [--until YYYY-MM-DD]\n"
+    "                 [--partner P] [--rows N] -o FILE.html [--detail FILE.csv]\n"
+    "       csgw [-c FILE] audit accounting --ssn S [--since YYYY-MM-DD]\n"
+    "                 [--format html|text|json] [-o FILE]\n"
     "\n"
     "verify: recomputes every entry of the audit log (audit_db) and its hash\n"
     "tree (RFC 6962), checks every signed checkpoint in checkpoint_dir, and\n"
@@ -49,7 +57,30 @@ static const char usage[] =
     "in the log or the output. --until is inclusive. --actor: what one person\n"
     "did or was refused (each entry names the person, their uid and role).\n"
     "\n"
-    "Run by a person: search, verify, proof need the compliance role;\n"
+    "report: the disclosure review compliance staff read in a browser, one\n"
+    "self-contained HTML file (no script, nothing fetched; prints with a page\n"
+    "per section): first whether the whole log verifies (verified while the\n"
+    "report is written; exit 65 and a red statement when it does not), then\n"
+    "the period's totals, charts (decisions per day, disclosures per partner\n"
+    "and purpose, the rules that denied or redacted most, files received per\n"
+    "partner), and the tables: denials and prohibitions with rule and\n"
+    "citation, views of federal tax information and who viewed, changes to\n"
+    "protections and case status with who and why, quarantined files. A table\n"
+    "of more than --rows rows (2000) is counted on the page and written in\n"
+    "full to --detail (default: FILE.csv beside FILE.html; not written when\n"
+    "no table needs it). Subjects appear only by their keyed hash.\n"
+    "\n"
+    "accounting: the accounting of disclosures about one person (5 U.S.C.\n"
+    "552a(c)): every record disclosed about them (by the keyed hash of --ssn),\n"
+    "with its date, recipient, purpose, data categories and legal authority.\n"
+    "Disclosures the agency may withhold from the person (law enforcement,\n"
+    "family violence, courts under 42 U.S.C. 663) are marked for a compliance\n"
+    "officer to decide. HTML by default with -o, else text.\n"
+    "\n"
+    "Both are entries of the audit log themselves (who made them, for what).\n"
+    "\n"
+    "Run by a person: search, verify, proof, report and accounting need the\n"
+    "compliance role;\n"
     "checkpoint the compliance or operator role; check-proof needs none.\n"
     "\n"
     "Exit 0 good, 65 the log does not verify, 74 it cannot be read, 78\n"
@@ -273,6 +304,322 @@ out:
 	return rc;
 }
 
+/* ---- report ---- */
+
+char *cmd_report_detail(int argc, char **argv)
+{
+	const char *html = NULL;
+	for (int i = 1; i + 1 < argc; i++) {
+		if (strcmp(argv[i], "--detail") == 0)
+			return NULL;
+		if (strcmp(argv[i], "-o") == 0)
+			html = argv[i + 1];
+	}
+	if (html == NULL || strcmp(html, "-") == 0)
+		return NULL;
+	size_t n = strlen(html);
+	if (n > 5 && strcmp(html + n - 5, ".html") == 0)
+		n -= 5;
+	return xasprintf("%.*s.csv", (int)n, html);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+static int report(struct globals *g, int argc, char **argv)
+{
+	static const struct option options[] = {
+	    {"since", required_argument, NULL, 'f'},   {"until", required_argument, NULL, 'u'},
+	    {"partner", required_argument, NULL, 'p'}, {"rows", required_argument, NULL, 'r'},
+	    {"detail", required_argument, NULL, 'd'},  {NULL, 0, NULL, 0},
+	};
+	struct review_request q = {.max_rows = 2000};
+	const char *html = NULL, *detail = NULL;
+	char since[32], until[32], *end;
+	int c, rc;
+
+	optind = 0;
+	while ((c = getopt_long(argc - 1, argv + 1, "o:", options, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+		case 'u':
+			if (day_bound(optarg, c == 'u', c == 'f' ? since : until) < 0) {
+				fprintf(stderr, "csgw: --%s %s: expected a date YYYY-MM-DD\n",
+				        c == 'f' ? "since" : "until", optarg);
+				return EX_USAGE;
+			}
+			if (c == 'f') {
+				q.since = since;
+				q.since_day = optarg;
+			} else {
+				q.until = until;
+				q.until_day = optarg;
+			}
+			break;
+		case 'p':
+			q.partner = optarg;
+			break;
+		case 'r':
+			q.max_rows = strtoul(optarg, &end, 10);
+			if (*end || q.max_rows == 0) {
+				fprintf(stderr, "csgw: --rows %s: expected a number above 0\n",
+				        optarg);
+				return EX_USAGE;
+			}
+			break;
+		case 'o':
+			html = optarg;
+			break;
+		case 'd':
+			detail = optarg;
+			break;
+		default:
+			fputs(usage, stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind + 1 != argc || html == NULL) {
+		fputs(usage, stderr);
+		return EX_USAGE;
+	}
+	char *default_detail = detail ? NULL : cmd_report_detail(argc, argv);
+	if (detail == NULL)
+		detail = default_detail;
+	struct setup s;
+	struct cmd_output page = {0}, csv = {0};
+	if ((rc = cmd_setup(g, true, &s)) != 0) {
+		free(default_detail);
+		return rc;
+	}
+	if ((rc = cmd_output_open(html, &page)) != 0)
+		goto out;
+	if (detail && (rc = cmd_output_open(detail, &csv)) != 0) {
+		cmd_output_abort(&page);
+		goto out;
+	}
+	q.html = page.fp;
+	q.csv = csv.fp;
+	q.csv_name = detail ? base_name(csv.name) : "(no detail file: give --detail)";
+	struct review_done done;
+	rc = compliance_review(&s, caller_get(), &q, &done);
+	if (rc != 0 && rc != EX_DATAERR) {
+		cmd_output_abort(&page);
+		if (detail)
+			cmd_output_abort(&csv);
+		goto out;
+	}
+	if (detail && done.detail_rows == 0)
+		cmd_output_abort(&csv); /* no table needed it */
+	else if (detail && cmd_output_commit(&csv) < 0) {
+		fprintf(stderr, "csgw: %s: %s\n", csv.name, strerror(errno));
+		cmd_output_abort(&page);
+		rc = EX_IOERR;
+		goto out;
+	}
+	if (cmd_output_commit(&page) < 0) {
+		fprintf(stderr, "csgw: %s: %s\n", page.name, strerror(errno));
+		rc = EX_IOERR;
+		goto out;
+	}
+	printf("csgw audit report: %s: %" PRIu64 " entries in the period; the log %s", page.name,
+	       done.entries, done.verified ? "verifies" : "DOES NOT VERIFY");
+	if (done.detail_rows)
+		printf("; %lu rows in %s", done.detail_rows, csv.name);
+	putchar('\n');
+out:
+	free(default_detail);
+	setup_free(&s);
+	return rc;
+}
+
+/* ---- accounting ---- */
+
+enum accounting_format { ACCOUNT_HTML, ACCOUNT_TEXT, ACCOUNT_JSON };
+
+struct accounting_out {
+	enum accounting_format format;
+	FILE *out;
+	const struct setup *s;
+	unsigned long rows;
+};
+
+/* Whom a disclosure went to: the partner, its class and state. */
+static void recipient(const struct accounting_out *a, const char *partner, const char *cls,
+                      char *out, size_t size)
+{
+	const char *state = setup_partner_value(a->s, partner, "state");
+	snprintf(out, size, "%s (%s%s%s)", partner, cls, state ? ", state " : "",
+	         state ? state : "");
+}
+
+static int accounting_print(void *ctx, const struct accounting_line *l)
+{
+	struct accounting_out *a = ctx;
+	char to[256], authority[512];
+	recipient(a, l->partner, l->partner_class, to, sizeof to);
+	snprintf(authority, sizeof authority, "%s (%s)", l->citation, l->rule_id);
+	if (a->format == ACCOUNT_TEXT) {
+		fprintf(a->out, "%-20s %-28s %-20s %-8s %-28s %s\n", l->time, to, l->purpose,
+		        l->decision, l->categories[0] ? l->categories : "-", authority);
+		if (l->withhold)
+			fprintf(a->out, "    MAY BE WITHHELD from the person: %s\n", l->withhold);
+	} else if (a->format == ACCOUNT_JSON) {
+		const char *k[] = {"time",       "recipient", "partner",   "purpose",
+		                   "categories", "decision",  "authority", NULL};
+		const char *v[] = {l->time,       to,          l->partner, l->purpose,
+		                   l->categories, l->decision, authority};
+		fprintf(a->out, "%s{\"id\": %" PRId64, a->rows ? ",\n " : "[", l->id);
+		for (int i = 0; k[i]; i++) {
+			fprintf(a->out, ", \"%s\": ", k[i]);
+			cmd_json_string_to(a->out, v[i]);
+		}
+		fputs(", \"may_be_withheld\": ", a->out);
+		if (l->withhold)
+			cmd_json_string_to(a->out, l->withhold);
+		else
+			fputs("null", a->out);
+		putc('}', a->out);
+	} else {
+		fprintf(a->out, "<tr data-id=\"%" PRId64 "\"%s>", l->id,
+		        l->withhold ? " class=\"withhold\"" : "");
+		const char *v[] = {l->time, to, l->purpose, l->categories, l->decision, authority};
+		for (int i = 0; i < 6; i++) {
+			fputs("<td>", a->out);
+			html_text(a->out, v[i][0] ? v[i] : "-");
+			fputs("</td>", a->out);
+		}
+		fputs("<td>", a->out);
+		html_text(a->out, l->withhold ? l->withhold : "");
+		fputs("</td></tr>\n", a->out);
+	}
+	a->rows++;
+	return ferror(a->out) ? -1 : 0;
+}
+
+static void accounting_start(struct accounting_out *a, const char *masked, const char *since_day)
+{
+	if (a->format == ACCOUNT_TEXT) {
+		fprintf(a->out,
+		        "# accounting of disclosures about %s, since %s (5 U.S.C. 552a(c))\n",
+		        masked, since_day ? since_day : "the beginning of the log");
+	} else if (a->format == ACCOUNT_HTML) {
+		html_page_start(a->out, "csgw accounting of disclosures");
+		fputs("<h1>Accounting of disclosures</h1>\n<p class=\"meta\">About the person with "
+		      "SSN ",
+		      a->out);
+		html_text(a->out, masked);
+		fputs(", since ", a->out);
+		html_text(a->out, since_day ? since_day : "the beginning of the log");
+		fputs(
+		    " (5 U.S.C. 552a(c)). Rows marked may be withheld from the person: a "
+		    "compliance officer decides.</p>\n<table id=\"accounting\"><thead><tr><th>Date"
+		    "</th><th>Recipient</th><th>Purpose</th><th>Data</th><th>Decision</th>"
+		    "<th>Authority</th><th>May be withheld</th></tr></thead><tbody>\n",
+		    a->out);
+	}
+}
+
+static void accounting_end(struct accounting_out *a)
+{
+	if (a->format == ACCOUNT_TEXT) {
+		fprintf(a->out, "# %lu disclosure%s\n", a->rows, a->rows == 1 ? "" : "s");
+	} else if (a->format == ACCOUNT_JSON) {
+		fputs(a->rows ? "]\n" : "[]\n", a->out);
+	} else {
+		fprintf(a->out, "</tbody></table>\n<p id=\"count\">%lu disclosure%s.</p>\n",
+		        a->rows, a->rows == 1 ? "" : "s");
+		html_page_end(a->out);
+	}
+}
+
+static int accounting(struct globals *g, int argc, char **argv)
+{
+	static const struct option options[] = {
+	    {"ssn", required_argument, NULL, 's'},
+	    {"since", required_argument, NULL, 'f'},
+	    {"format", required_argument, NULL, 'F'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *ssn = NULL, *file = NULL, *since_day = NULL, *format = NULL;
+	char since[32], digits[10], masked[SSN_MASK_SIZE];
+	struct accounting_out a = {.format = ACCOUNT_TEXT};
+	struct setup s;
+	struct cmd_output o = {0};
+	int c, rc;
+
+	optind = 0;
+	while ((c = getopt_long(argc - 1, argv + 1, "o:", options, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			ssn = optarg;
+			break;
+		case 'f':
+			if (day_bound(optarg, false, since) < 0) {
+				fprintf(stderr, "csgw: --since %s: expected a date YYYY-MM-DD\n",
+				        optarg);
+				return EX_USAGE;
+			}
+			since_day = optarg;
+			break;
+		case 'F':
+			format = optarg;
+			break;
+		case 'o':
+			file = optarg;
+			break;
+		default:
+			fputs(usage, stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind + 1 != argc || ssn == NULL) {
+		fputs(usage, stderr);
+		return EX_USAGE;
+	}
+	if (format == NULL)
+		a.format = file ? ACCOUNT_HTML : ACCOUNT_TEXT;
+	else if (strcmp(format, "html") == 0)
+		a.format = ACCOUNT_HTML;
+	else if (strcmp(format, "text") == 0)
+		a.format = ACCOUNT_TEXT;
+	else if (strcmp(format, "json") == 0)
+		a.format = ACCOUNT_JSON;
+	else {
+		fprintf(stderr, "csgw: --format %s: expected html, text or json\n", format);
+		return EX_USAGE;
+	}
+	if ((rc = cmd_setup(g, true, &s)) != 0)
+		return rc;
+	if ((rc = cmd_ssn_option(&s, ssn, digits, masked)) != 0)
+		goto out;
+	if (file && (rc = cmd_output_open(file, &o)) != 0)
+		goto out;
+	a.out = file ? o.fp : stdout;
+	a.s = &s;
+	accounting_start(&a, masked, since_day);
+	unsigned long n;
+	rc = compliance_accounting(&s, caller_get(), digits, since_day ? since : NULL,
+	                           accounting_print, &a, &n);
+	if (rc == 0)
+		accounting_end(&a);
+	if (file && rc == 0 && cmd_output_commit(&o) < 0) {
+		fprintf(stderr, "csgw: %s: %s\n", o.name, strerror(errno));
+		rc = EX_IOERR;
+	} else if (file && rc != 0) {
+		cmd_output_abort(&o);
+	} else if (file) {
+		printf("csgw audit accounting: %s: %lu disclosure%s about %s\n", o.name, n,
+		       n == 1 ? "" : "s", masked);
+	}
+out:
+	memset(digits, 0, sizeof digits);
+	setup_free(&s);
+	return rc;
+}
+
 int cmd_audit(struct globals *g, int argc, char **argv)
 {
 	struct setup s;
@@ -284,6 +631,10 @@ int cmd_audit(struct globals *g, int argc, char **argv)
 		return check_proof(g, argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "search") == 0)
 		return search(g, argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "report") == 0)
+		return report(g, argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "accounting") == 0)
+		return accounting(g, argc, argv);
 	const char *sub = argc >= 2 ? argv[1] : "";
 	bool verify = strcmp(sub, "verify") == 0, proof = strcmp(sub, "proof") == 0;
 	char *end = NULL;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "io/fs.h"
 #include "ops/setup.h"
 
 /* Options given before the command. */
@@ -41,8 +42,9 @@ struct cms_signed_by;
 int cmd_verify_file(const struct setup *, const char *partner, const char *ca_opt, const char *file,
                     const char *sig_opt, struct cms_signed_by *);
 
-/* A JSON string (quotes, escapes) on standard output. */
+/* A JSON string (quotes, escapes) on standard output, or on 'out'. */
 void cmd_json_string(const char *);
+void cmd_json_string_to(FILE *out, const char *);
 
 /* csgw locate|refer list|show: argv[0] is "list" or "show"; 'kind' is
  * "locate" or "referral".  An exit code. */
@@ -63,6 +65,24 @@ int control_client(struct globals *, int argc, char **argv, bool *forwarded);
  * daemon, when it is not a file the person passed open) EX_NOPERM after
  * printing why and logging the refusal. */
 int cmd_input_file(const char *arg);
+/* A file a command writes (-o FILE): run directly, a temporary beside it
+ * renamed onto it at commit (io/fs.h, "-" standard output); for a person
+ * served by the daemon, only the file their csgw made and passed open
+ * (it is renamed there when the command ends), anything else refused like
+ * cmd_input_file.  Open: 0 or an exit code after printing why; commit: 0
+ * or -1 with errno. */
+struct cmd_output {
+	FILE *fp;
+	const char *name; /* as the person named it, for messages */
+	struct out_file of;
+	bool passed;
+};
+int cmd_output_open(const char *arg, struct cmd_output *);
+int cmd_output_commit(struct cmd_output *);
+void cmd_output_abort(struct cmd_output *);
+/* audit report: the detail CSV the command writes beside -o FILE.html
+ * when --detail is not given (caller frees); NULL without -o FILE. */
+char *cmd_report_detail(int argc, char **argv);
 int control_serve(struct globals *);
 struct control_server;
 int control_server_start(const struct globals *, const struct setup *, FILE *log,

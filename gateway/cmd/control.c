@@ -20,6 +20,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -41,6 +42,7 @@
 #include "core/control.h"
 #include "core/roles.h"
 #include "io/control_socket.h"
+#include "io/fs.h"
 #include "util/alloc.h"
 
 #define DEFAULT_SOCKET "/run/csgw/control.sock"
@@ -76,18 +78,69 @@ static bool names_xml_file(const char *arg)
 
 /* ---- the person's side ---- */
 
+/* The file a command writes: the operand of -o or --detail ("-" is
+ * standard output, passed anyway). */
+static bool names_output_file(int i, char **argv)
+{
+	return i > 1 && strcmp(argv[i], "-") != 0 &&
+	       (strcmp(argv[i - 1], "-o") == 0 || strcmp(argv[i - 1], "--detail") == 0);
+}
+
+/* An output the person's csgw makes: a temporary beside it, written by
+ * the daemon through the descriptor, renamed onto its name when the
+ * command ends well (or with EX_DATAERR: a report that says the log does
+ * not verify is kept).  An empty detail file is not kept. */
+struct made_output {
+	const char *name;
+	char tmp[PATH_MAX];
+};
+
+static int make_output(const char *name, struct made_output *m)
+{
+	char *copy = xstrdup(name), *copy2 = xstrdup(name);
+	snprintf(m->tmp, sizeof m->tmp, "%s/.%s.%ld.tmp", dirname(copy), basename(copy2),
+	         (long)getpid());
+	free(copy);
+	free(copy2);
+	m->name = name;
+	unlink(m->tmp); /* left by a csgw of the same pid that was killed */
+	return open(m->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+}
+
+static void settle_outputs(struct made_output *m, int n, int code, bool detail_last)
+{
+	for (int i = 0; i < n; i++) {
+		struct stat st;
+		bool keep = code == 0 || code == EX_DATAERR;
+		if (keep && detail_last && i == n - 1 && stat(m[i].tmp, &st) == 0 &&
+		    st.st_size == 0)
+			keep = false;
+		if (keep && rename(m[i].tmp, m[i].name) < 0) {
+			fprintf(stderr, "csgw: %s: %s (the output is in %s)\n", m[i].name,
+			        strerror(errno), m[i].tmp);
+			continue;
+		}
+		if (!keep)
+			unlink(m[i].tmp);
+	}
+}
+
 static int forward(int argc, char **argv, const char *path)
 {
 	int fds[2 + CONTROL_MAX_FILES] = {STDOUT_FILENO, STDERR_FILENO};
-	int file_arg[CONTROL_MAX_FILES], nfiles = 0, rc = 0, sock = -1, code = 0;
+	int file_arg[CONTROL_MAX_FILES], nfiles = 0, rc = 0, sock = -1, code = 0, nmade = 0;
+	struct made_output made[CONTROL_MAX_FILES];
 	char *buf = xmalloc(CONTROL_MAX);
 	char why[512];
 
 	for (int i = 1; i < argc && rc == 0; i++) {
-		if (!names_xml_file(argv[i]))
+		bool output = names_output_file(i, argv);
+		if (!output && !names_xml_file(argv[i]))
 			continue;
 		struct stat st;
-		int fd = nfiles < CONTROL_MAX_FILES ? open(argv[i], O_RDONLY | O_CLOEXEC) : -1;
+		int fd = nfiles == CONTROL_MAX_FILES ? -1
+		         : output                    ? make_output(argv[i], &made[nmade])
+		                                     : open(argv[i], O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 			fprintf(stderr, "csgw: %s: %s\n", argv[i],
 			        nfiles == CONTROL_MAX_FILES ? "too many files"
@@ -95,9 +148,11 @@ static int forward(int argc, char **argv, const char *path)
 			                                    : "not a regular file");
 			if (fd >= 0)
 				close(fd);
-			rc = EX_NOINPUT;
+			rc = output ? EX_CANTCREAT : EX_NOINPUT;
 			break;
 		}
+		if (output)
+			nmade++;
 		fds[2 + nfiles] = fd;
 		file_arg[nfiles++] = i;
 	}
@@ -154,6 +209,8 @@ static int forward(int argc, char **argv, const char *path)
 	}
 	if (sock >= 0)
 		close(sock);
+	settle_outputs(made, nmade, rc,
+	               nmade > 0 && strcmp(argv[file_arg[nfiles - 1] - 1], "--detail") == 0);
 	free(buf);
 	return rc;
 }
@@ -184,7 +241,20 @@ int control_client(struct globals *g, int argc, char **argv, bool *forwarded)
 		return EX_USAGE;
 	}
 	char *path = socket_path(&conf);
+	/* A report's detail CSV is named here, where the person's paths mean
+	 * something: beside the page, unless they named it. */
+	char *with[CONTROL_MAX_ARGS + 2];
+	char *detail = NULL;
+	if (argc >= 2 && argc <= CONTROL_MAX_ARGS && strcmp(argv[0], "audit") == 0 &&
+	    strcmp(argv[1], "report") == 0 && (detail = cmd_report_detail(argc, argv)) != NULL) {
+		memcpy(with, argv, (size_t)argc * sizeof *argv);
+		with[argc] = "--detail";
+		with[argc + 1] = detail;
+		argv = with;
+		argc += 2;
+	}
 	int rc = forward(argc, argv, path);
+	free(detail);
 	free(path);
 	conf_free(&conf);
 	return rc;
@@ -226,8 +296,9 @@ static void log_refusal(struct globals *g, const char *rule, const char *detail)
 
 /* The files the person passed open, as the command sees them
  * (/proc/self/fd/N), and what the request is, for cmd_input_file. */
-static const char *passed[CONTROL_MAX_FILES];
-static int npassed;
+static const char *passed[CONTROL_MAX_FILES], *written[CONTROL_MAX_FILES];
+static const char *written_name[CONTROL_MAX_FILES]; /* as the person named it */
+static int npassed, nwritten, written_fd[CONTROL_MAX_FILES];
 static struct globals *serving;
 static char serving_what[64];
 
@@ -247,6 +318,72 @@ int cmd_input_file(const char *arg)
 	snprintf(detail, sizeof detail, "%s: a file operand not passed open", serving_what);
 	log_refusal(serving, "PATH-REFUSED", detail);
 	return EX_NOPERM;
+}
+
+int cmd_output_open(const char *arg, struct cmd_output *o)
+{
+	memset(o, 0, sizeof *o);
+	if (caller_get()->person && strcmp(arg, "-") != 0) {
+		for (int i = 0; i < nwritten; i++) {
+			if (strcmp(arg, written[i]) == 0) {
+				int fd = dup(written_fd[i]);
+				o->fp = fd < 0 ? NULL : fdopen(fd, "w");
+				if (o->fp == NULL) {
+					fprintf(stderr,
+					        "csgw: cannot write the file you passed: %s\n",
+					        strerror(errno));
+					return EX_IOERR;
+				}
+				o->passed = true;
+				o->name = written_name[i];
+				return 0;
+			}
+		}
+		fprintf(stderr,
+		        "csgw: %.80s: the daemon writes no path a person names; your csgw passes "
+		        "the file of -o open; the refusal is in the audit log\n",
+		        arg);
+		char detail[128];
+		snprintf(detail, sizeof detail, "%s: an output file not passed open", serving_what);
+		log_refusal(serving, "PATH-REFUSED", detail);
+		return EX_NOPERM;
+	}
+	int fd = -1;
+	o->name = arg;
+	if (out_open(&o->of, arg) < 0 || (fd = dup(o->of.fd)) < 0 ||
+	    (o->fp = fdopen(fd, "w")) == NULL) {
+		fprintf(stderr, "csgw: %s: %s\n", arg, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		if (o->of.dest)
+			out_abort(&o->of);
+		return EX_CANTCREAT;
+	}
+	return 0;
+}
+
+int cmd_output_commit(struct cmd_output *o)
+{
+	int rc = fclose(o->fp);
+	o->fp = NULL;
+	if (o->passed)
+		return rc;
+	if (rc != 0) {
+		int err = errno;
+		out_abort(&o->of);
+		errno = err;
+		return -1;
+	}
+	return out_commit(&o->of);
+}
+
+void cmd_output_abort(struct cmd_output *o)
+{
+	if (o->fp)
+		fclose(o->fp);
+	o->fp = NULL;
+	if (!o->passed && o->of.dest)
+		out_abort(&o->of);
 }
 
 /* A word of the request for the daemon's log and the audit entry: only
@@ -392,6 +529,17 @@ int control_serve(struct globals *g)
 	}
 	for (int k = 0; k < req.nfiles; k++) {
 		int i = req.file_arg[k];
+		int mode = fcntl(fds[2 + k], F_GETFL);
+		if (mode >= 0 && (mode & O_ACCMODE) == O_WRONLY) {
+			/* A file the command writes: the descriptor itself (the
+			 * daemon may not open the person's file by its name). */
+			snprintf(paths[k], sizeof paths[k], "/proc/self/fd/%d", fds[2 + k]);
+			written_fd[nwritten] = fds[2 + k];
+			written_name[nwritten] = req.argv[i];
+			written[nwritten++] = paths[k];
+			req.argv[i] = paths[k];
+			continue;
+		}
 		if (private_copy(fds[2 + k], req.argv[i], paths[k], sizeof paths[k]) < 0) {
 			rc = EX_NOINPUT;
 			goto done;

@@ -61,17 +61,22 @@ int cmd_ssn_option(const struct setup *s, const char *arg, char digits[10], char
 	return 0;
 }
 
-void cmd_json_string(const char *v)
+void cmd_json_string_to(FILE *out, const char *v)
 {
-	putchar('"');
+	putc('"', out);
 	for (; *v; v++) {
 		unsigned char c = (unsigned char)*v;
 		if (c == '"' || c == '\\')
-			printf("\\%c", c);
+			fprintf(out, "\\%c", c);
 		else if (c < 0x20)
-			printf("\\u%04x", c);
+			fprintf(out, "\\u%04x", c);
 		else
-			putchar(c);
+			putc(c, out);
 	}
-	putchar('"');
+	putc('"', out);
+}
+
+void cmd_json_string(const char *v)
+{
+	cmd_json_string_to(stdout, v);
 }

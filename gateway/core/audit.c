@@ -566,11 +566,11 @@ static int load_checkpoints(const struct audit *a, struct checkpoint **out, size
 	return 0;
 }
 
-int audit_verify(struct audit *a, FILE *out, FILE *err)
+int audit_verify_state(struct audit *a, struct audit_state *st, FILE *err)
 {
 	struct verify_state v = {.err = err, .db = a->cfg.db_path};
 	unsigned char root[MERKLE_HASH], stored[MERKLE_HASH];
-	char why[1024], hex[2 * MERKLE_HASH + 1];
+	char why[1024];
 	int rc = load_checkpoints(a, &v.cps, &v.ncps, err);
 
 	if (rc != 0)
@@ -628,14 +628,36 @@ int audit_verify(struct audit *a, FILE *out, FILE *err)
 		rc = 1;
 		goto out;
 	}
-	hex_of(root, MERKLE_HASH, hex);
-	fprintf(out,
-	        "%s: %" PRIu64
-	        " entries, root %s; %zu signed checkpoint(s) agree (latest at %" PRIu64 "); good\n",
-	        a->cfg.db_path, v.tree.size, hex, v.ncps, v.ncps ? v.cps[v.ncps - 1].size : 0);
+	memset(st, 0, sizeof *st);
+	st->entries = v.tree.size;
+	hex_of(root, MERKLE_HASH, st->root);
+	st->checkpoints = v.ncps;
+	if (v.ncps) {
+		const struct checkpoint *latest = &v.cps[v.ncps - 1];
+		struct stat sb;
+		st->latest_size = latest->size;
+		snprintf(st->latest_file, sizeof st->latest_file, "%s", latest->file);
+		st->latest_time = stat(latest->file, &sb) == 0 ? sb.st_mtime : 0;
+		if (cms_cert_subject(a->cfg.cert_path, st->signer, sizeof st->signer, why,
+		                     sizeof why) < 0)
+			snprintf(st->signer, sizeof st->signer, "(%.200s)", why);
+	}
 out:
 	free(text);
 	free_checkpoints(v.cps, v.ncps);
+	return rc;
+}
+
+int audit_verify(struct audit *a, FILE *out, FILE *err)
+{
+	struct audit_state st;
+	int rc = audit_verify_state(a, &st, err);
+	if (rc == 0)
+		fprintf(out,
+		        "%s: %" PRIu64
+		        " entries, root %s; %zu signed checkpoint(s) agree (latest at "
+		        "%" PRIu64 "); good\n",
+		        a->cfg.db_path, st.entries, st.root, st.checkpoints, st.latest_size);
 	return rc;
 }
 
@@ -802,21 +824,40 @@ void audit_subject_key(const char *key, const char ssn[9], char hex[65])
 	digest_hex(md, sizeof md, hex);
 }
 
-int audit_search(struct audit *a, const struct audit_query *q, audit_db_row *row, void *ctx,
-                 FILE *err)
+static struct audit_db_filter filter_of(const struct audit_query *q)
 {
 	struct audit_db_filter f = {.since = q->since, .until = q->until};
-	const char *cols[] = {"subject_key", "case_id", "partner", "decision", "actor"};
-	const char *vals[] = {q->subject_key, q->case_id, q->partner, q->decision, q->actor};
-	char why[1024];
+	const char *cols[] = {"subject_key", "case_id", "partner",
+	                      "decision",    "actor",   "direction"};
+	const char *vals[] = {q->subject_key, q->case_id, q->partner,
+	                      q->decision,    q->actor,   q->direction};
 
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 6; i++) {
 		if (vals[i]) {
 			f.column[f.count] = cols[i];
 			f.value[f.count++] = vals[i];
 		}
 	}
+	return f;
+}
+
+int audit_search(struct audit *a, const struct audit_query *q, audit_db_row *row, void *ctx,
+                 FILE *err)
+{
+	struct audit_db_filter f = filter_of(q);
+	char why[1024];
 	int rc = audit_db_search(a->db, &f, row, ctx, why, sizeof why);
+	if (rc < 0)
+		fprintf(err, "csgw: %s\n", why);
+	return rc;
+}
+
+int audit_count(struct audit *a, const struct audit_query *q, const struct audit_db_tally *t,
+                audit_db_group_row *group_row, void *ctx, FILE *err)
+{
+	struct audit_db_filter f = filter_of(q);
+	char why[1024];
+	int rc = audit_db_count(a->db, &f, t, group_row, ctx, why, sizeof why);
 	if (rc < 0)
 		fprintf(err, "csgw: %s\n", why);
 	return rc;

@@ -19,6 +19,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "io/audit_db.h"
 #include "io/cms.h"
@@ -75,6 +76,18 @@ int audit_checkpoint(struct audit *, FILE *err);
  * the log cannot be read. */
 int audit_verify(struct audit *, FILE *out, FILE *err);
 
+/* The same check, its findings as data (for a report). */
+struct audit_state {
+	uint64_t entries;
+	char root[65]; /* lower-case hex */
+	size_t checkpoints;
+	uint64_t latest_size; /* of the latest signed checkpoint; 0: none */
+	char latest_file[512];
+	time_t latest_time; /* when it was written */
+	char signer[256];   /* the subject of the certificate it was checked with */
+};
+int audit_verify_state(struct audit *, struct audit_state *, FILE *err);
+
 /* The subject key of an SSN (9 digits): lower-case hex of HMAC-SHA-256
  * under 'key' (the text of the subject_key file).  The log stores this,
  * never the SSN. */
@@ -84,9 +97,15 @@ void audit_subject_key(const char *key, const char ssn[9], char hex[65]);
  * UTC times in the log's form ("2026-11-24T00:00:00Z"), until exclusive. */
 struct audit_query {
 	const char *subject_key, *case_id, *partner, *decision, *actor;
+	const char *direction; /* out, in, request, access, registry, spool */
 	const char *since, *until;
 };
 int audit_search(struct audit *, const struct audit_query *, audit_db_row *, void *ctx, FILE *err);
+
+/* How many entries match, grouped as 't' says (io/audit_db.h), counted in
+ * SQL: a report over a million entries reads none of them out. */
+int audit_count(struct audit *, const struct audit_query *, const struct audit_db_tally *t,
+                audit_db_group_row *, void *ctx, FILE *err);
 
 /* Writes the inclusion proof of entry 'id' against the latest signed
  * checkpoint: the entry's text, the RFC 6962 audit path, and the

@@ -24,6 +24,8 @@ static const struct role_rule rules[] = {
     {"audit", "search", ROLE_COMPLIANCE},
     {"audit", "verify", ROLE_COMPLIANCE},
     {"audit", "proof", ROLE_COMPLIANCE},
+    {"audit", "report", ROLE_COMPLIANCE},
+    {"audit", "accounting", ROLE_COMPLIANCE},
     {"audit", "checkpoint", ROLE_COMPLIANCE | ROLE_OPERATOR},
     {"policy", "explain", ROLE_COMPLIANCE},
     {"status", NULL, ROLE_OPERATOR},

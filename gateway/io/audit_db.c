@@ -227,6 +227,45 @@ static bool is_column(const char *name)
 	return false;
 }
 
+/* " AND ..." for the filter into sql at *o, its values bound from 'bind'
+ * on by bind_filter.  Column names come from our own list, values are
+ * bound. */
+static int where_clause(struct audit_db *a, const struct audit_db_filter *f, char *sql, size_t size,
+                        size_t *o, char *why, size_t whylen)
+{
+	for (unsigned i = 0; i < f->count && i < AUDIT_DB_FILTERS; i++) {
+		if (!is_column(f->column[i]))
+			return fail(a, "search by an unknown column", why, whylen);
+		/* subject_key holds every subject of the record, space-separated */
+		if (strcmp(f->column[i], "subject_key") == 0)
+			*o += (size_t)snprintf(
+			    sql + *o, size - *o,
+			    " AND instr(' ' || subject_key || ' ', ' ' || ? || ' ') > 0");
+		else if (strchr(f->value[i], ' '))
+			*o += (size_t)snprintf(sql + *o, size - *o,
+			                       " AND instr(' ' || ? || ' ', ' ' || %s || ' ') > 0",
+			                       f->column[i]);
+		else
+			*o += (size_t)snprintf(sql + *o, size - *o, " AND %s = ?", f->column[i]);
+	}
+	if (f->since)
+		*o += (size_t)snprintf(sql + *o, size - *o, " AND time >= ?");
+	if (f->until)
+		*o += (size_t)snprintf(sql + *o, size - *o, " AND time < ?");
+	return 0;
+}
+
+static void bind_filter(sqlite3_stmt *st, const struct audit_db_filter *f)
+{
+	int bind = 1;
+	for (unsigned i = 0; i < f->count && i < AUDIT_DB_FILTERS; i++)
+		sqlite3_bind_text(st, bind++, f->value[i], -1, SQLITE_STATIC);
+	if (f->since)
+		sqlite3_bind_text(st, bind++, f->since, -1, SQLITE_STATIC);
+	if (f->until)
+		sqlite3_bind_text(st, bind++, f->until, -1, SQLITE_STATIC);
+}
+
 int audit_db_search(struct audit_db *a, const struct audit_db_filter *f, audit_db_row *row,
                     void *ctx, char *why, size_t whylen)
 {
@@ -234,36 +273,17 @@ int audit_db_search(struct audit_db *a, const struct audit_db_filter *f, audit_d
 	char sql[1024];
 	const char *values[AUDIT_DB_COLUMNS];
 	size_t o = (size_t)snprintf(sql, sizeof sql, "SELECT id");
-	int rc = 0, step, bind = 1;
+	int rc = 0, step;
 
 	for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
 		o += (size_t)snprintf(sql + o, sizeof sql - o, ", %s", audit_db_columns[i]);
 	o += (size_t)snprintf(sql + o, sizeof sql - o, ", leaf FROM entries WHERE 1");
-	/* Column names come from our own list, values are bound. */
-	for (unsigned i = 0; i < f->count && i < AUDIT_DB_FILTERS; i++) {
-		if (!is_column(f->column[i]))
-			return fail(a, "search by an unknown column", why, whylen);
-		/* subject_key holds every subject of the record, space-separated */
-		if (strcmp(f->column[i], "subject_key") == 0)
-			o += (size_t)snprintf(
-			    sql + o, sizeof sql - o,
-			    " AND instr(' ' || subject_key || ' ', ' ' || ? || ' ') > 0");
-		else
-			o += (size_t)snprintf(sql + o, sizeof sql - o, " AND %s = ?", f->column[i]);
-	}
-	if (f->since)
-		o += (size_t)snprintf(sql + o, sizeof sql - o, " AND time >= ?");
-	if (f->until)
-		o += (size_t)snprintf(sql + o, sizeof sql - o, " AND time < ?");
+	if (where_clause(a, f, sql, sizeof sql, &o, why, whylen) < 0)
+		return -1;
 	snprintf(sql + o, sizeof sql - o, " ORDER BY id");
 	if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return fail(a, "cannot search", why, whylen);
-	for (unsigned i = 0; i < f->count && i < AUDIT_DB_FILTERS; i++)
-		sqlite3_bind_text(st, bind++, f->value[i], -1, SQLITE_STATIC);
-	if (f->since)
-		sqlite3_bind_text(st, bind++, f->since, -1, SQLITE_STATIC);
-	if (f->until)
-		sqlite3_bind_text(st, bind++, f->until, -1, SQLITE_STATIC);
+	bind_filter(st, f);
 	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((rc = row_values(a, st, values, why, whylen)) != 0)
 			break;
@@ -273,6 +293,50 @@ int audit_db_search(struct audit_db *a, const struct audit_db_filter *f, audit_d
 	}
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = fail(a, "cannot search", why, whylen);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int audit_db_count(struct audit_db *a, const struct audit_db_filter *f,
+                   const struct audit_db_tally *t, audit_db_group_row *group_row, void *ctx,
+                   char *why, size_t whylen)
+{
+	sqlite3_stmt *st = NULL;
+	char sql[1024], keys[256] = "";
+	size_t o = 0, k = 0;
+	int rc = 0, step;
+
+	for (unsigned i = 0; i < t->count && i < AUDIT_DB_GROUPS; i++) {
+		const char *g = t->group[i];
+		if (strcmp(g, "day") == 0)
+			g = "substr(time, 1, 10)";
+		else if (!is_column(g))
+			return fail(a, "count by an unknown column", why, whylen);
+		k += (size_t)snprintf(keys + k, sizeof keys - k, "%s%s", i ? ", " : "", g);
+	}
+	o = (size_t)snprintf(sql, sizeof sql, "SELECT %s%scount(*) FROM entries WHERE 1", keys,
+	                     k ? ", " : "");
+	if (where_clause(a, f, sql, sizeof sql, &o, why, whylen) < 0)
+		return -1;
+	if (k)
+		o += (size_t)snprintf(sql + o, sizeof sql - o, " GROUP BY %s ORDER BY %s%s", keys,
+		                      t->most_first ? "count(*) DESC, " : "", keys);
+	if (t->limit)
+		snprintf(sql + o, sizeof sql - o, " LIMIT %u", t->limit);
+	if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return fail(a, "cannot count", why, whylen);
+	bind_filter(st, f);
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *key[AUDIT_DB_GROUPS];
+		unsigned n = t->count < AUDIT_DB_GROUPS ? t->count : AUDIT_DB_GROUPS;
+		for (unsigned i = 0; i < n; i++) {
+			const unsigned char *v = sqlite3_column_text(st, (int)i);
+			key[i] = v ? (const char *)v : "";
+		}
+		rc = group_row(ctx, key, sqlite3_column_int64(st, (int)n));
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = fail(a, "cannot count", why, whylen);
 	sqlite3_finalize(st);
 	return rc;
 }

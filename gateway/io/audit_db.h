@@ -54,10 +54,11 @@ typedef int audit_db_row(void *ctx, int64_t id, const char *const values[AUDIT_D
 int audit_db_scan(struct audit_db *, audit_db_row *, void *ctx, char *why, size_t whylen);
 
 /* Entries whose columns equal the given values (NULL: any; subject_key: one
- * of the space-separated keys it holds), with time in
- * [since, until) when given (ISO 8601 text compares in time order), in id
- * order.  Columns are named as in audit_db_columns. */
-#define AUDIT_DB_FILTERS 6
+ * of the space-separated keys it holds; a value of several space-separated
+ * words: any one of them), with time in [since, until) when given (ISO 8601
+ * text compares in time order), in id order.  Columns are named as in
+ * audit_db_columns. */
+#define AUDIT_DB_FILTERS 8
 struct audit_db_filter {
 	const char *column[AUDIT_DB_FILTERS];
 	const char *value[AUDIT_DB_FILTERS];
@@ -66,5 +67,21 @@ struct audit_db_filter {
 };
 int audit_db_search(struct audit_db *, const struct audit_db_filter *, audit_db_row *, void *ctx,
                     char *why, size_t whylen);
+
+/* How many entries match the filter, by the values of the 'group' columns
+ * ("day": the date of time, YYYY-MM-DD), counted by SQLite without reading
+ * the rows out: one call of 'group_row' per group, in key order, or most
+ * first when 'most_first' (at most 'limit' groups; 0: all).  No group
+ * column: one call, the total. */
+#define AUDIT_DB_GROUPS 4
+struct audit_db_tally {
+	const char *group[AUDIT_DB_GROUPS];
+	unsigned count;
+	unsigned limit;
+	int most_first;
+};
+typedef int audit_db_group_row(void *ctx, const char *const keys[], long long count);
+int audit_db_count(struct audit_db *, const struct audit_db_filter *, const struct audit_db_tally *,
+                   audit_db_group_row *, void *ctx, char *why, size_t whylen);
 
 #endif

@@ -816,3 +816,12 @@ int cms_cert_key_id(const char *cert_path, unsigned char id[4], char *why, size_
 	X509_free(cert);
 	return rc;
 }
+
+int cms_cert_subject(const char *cert_path, char *out, size_t size, char *why, size_t whylen)
+{
+	X509 *cert = read_cert(cert_path, why, whylen);
+	if (cert)
+		subject_of(cert, out, size);
+	X509_free(cert);
+	return cert ? 0 : -1;
+}

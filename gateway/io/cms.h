@@ -64,6 +64,8 @@ int cms_verify_bytes(const char *cert_path, const void *data, size_t len, const 
  * signed (C2SP signed notes put it before the signature).  0 or -1. */
 int cms_signer_key_id(const struct cms_signer *, unsigned char id[4]);
 int cms_cert_key_id(const char *cert_path, unsigned char id[4], char *why, size_t whylen);
+/* A certificate's subject, one line (who signs with it).  0 or -1. */
+int cms_cert_subject(const char *cert_path, char *out, size_t size, char *why, size_t whylen);
 
 /* Whom a signature must come from. */
 struct cms_trust {

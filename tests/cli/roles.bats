@@ -276,6 +276,44 @@ for row in csv.DictReader(sys.stdin): print(row[sys.argv[1]])' "$1"
 	[ -z "$(audit_csv --case CW0002 --decision allow)" ]
 }
 
+@test "compliance writes the disclosure review into their own folder; the daemon never opens it by name" {
+	local home=$GW/home-comp
+	mkdir -p "$home"
+	chown "$COMP:" "$home"
+	chmod 700 "$home"
+	# Two refusals at least: a table of more than one row.
+	as "$CW" audit search >/dev/null 2>&1 || true
+	as "$NOROLE" status >/dev/null 2>&1 || true
+	run runuser -u "$COMP" -- sh -c "cd '$home' && '$GW/csgw' -c '$GW/gateway.conf' audit report -o review.html --rows 1"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"csgw audit report: review.html: "*" entries in the period; the log verifies"* ]]
+	# Made by the person's csgw, as the person: the service account could
+	# not have opened it (its folder is the person's alone).
+	[ "$(stat -c %U:%a "$home/review.html")" = "$COMP:600" ]
+	grep -q 'id="integrity-result" data-verified="yes"' "$home/review.html"
+	# --rows 1: the tables of more than one row are in the CSV beside it.
+	[ "$(stat -c %U "$home/review.csv")" = "$COMP" ]
+	[ "$(head -c 11 "$home/review.csv")" = "section,id," ]
+	[ -z "$(find "$home" -name '.*.tmp')" ]
+	audit_csv --actor "$COMP" --decision reported >"$BATS_TEST_TMPDIR/rows"
+	[ "$(column_of rule_id <"$BATS_TEST_TMPDIR/rows")" = AUDIT-REPORT ]
+	[ "$(column_of role <"$BATS_TEST_TMPDIR/rows")" = compliance ]
+	# A caseworker may not, and leaves nothing behind.
+	mkdir -p "$GW/home-cw"
+	chown "$CW:" "$GW/home-cw"
+	run runuser -u "$CW" -- sh -c "cd '$GW/home-cw' && '$GW/csgw' -c '$GW/gateway.conf' audit report -o review.html"
+	[ "$status" -eq 77 ]
+	[[ "$output" == *"needs the compliance role"* ]]
+	[ -z "$(ls -A "$GW/home-cw")" ]
+	# The accounting of disclosures for one person, also as themselves.
+	run runuser -u "$COMP" -- sh -c "cd '$home' && '$GW/csgw' -c '$GW/gateway.conf' audit accounting --ssn 900-55-0001 --format json -o acc.json"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$home/acc.json"
+	[ "$(stat -c %U "$home/acc.json")" = "$COMP" ]
+}
+
 @test "a person in no role group is refused by name, and the refusal is logged" {
 	run as "$NOROLE" status
 	echo "$output"
