@@ -5,10 +5,12 @@
  * plain SQLite table without hashing, in one transaction (the floor).
  *
  * usage: audit_bench DIR N MODE   (MODE: append, verify or plain; each is
- * run as its own process so GNU time measures it alone)
+ * run as its own process so GNU time measures it alone; mixed: append a
+ * varied log, a quarter's worth, for csgw audit report)
  */
 #include <inttypes.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,43 @@ static double now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* What a quarter of an agency's log holds, for the review report: entry i
+ * of n falls on one of 90 days, goes to one of four partners, and is
+ * mostly an allowed record, with redactions, denials (5%: more than a
+ * page holds) and prohibitions; now and then a view of FTI, a change to a
+ * protection, a quarantined file. */
+static void vary(struct audit_entry *e, char bufs[][80], long i, long n)
+{
+	static const char *const partners[] = {"TX", "AZ", "OCSE", "NY"};
+	time_t day = 1790812800 + (time_t)(i * 90 / (n > 0 ? n : 1)) * 86400; /* 2026-10-01 */
+	struct tm tm;
+	gmtime_r(&day, &tm);
+	strftime(bufs[4], 80, "%Y-%m-%dT10:00:00Z", &tm);
+	e->value[0] = bufs[4];
+	e->value[2] = partners[i % 4];
+	e->value[11] = i % 20 == 0   ? "deny"
+	               : i % 20 == 1 ? "redact"
+	               : i % 97 == 0 ? "prohibit"
+	                             : "allow";
+	e->value[12] = i % 20 == 0   ? "PURPOSE-NOT-AUTHORIZED"
+	               : i % 20 == 1 ? "L-FTI-INTERSTATE"
+	               : i % 97 == 0 ? "L-FAMILY-VIOLENCE"
+	                             : "R-IVD-653C1";
+	if (i % 1000 == 7) {
+		e->value[1] = "access";
+		e->value[10] = "fti";
+		e->value[11] = "shown";
+		e->value[12] = "FTI-ACCESS";
+	} else if (i % 5000 == 11) {
+		e->value[1] = "registry";
+		e->value[11] = "protect-add";
+		e->value[12] = "family-violence";
+	} else if (i % 3000 == 13) {
+		e->value[1] = "in";
+		e->value[11] = "quarantined";
+	}
 }
 
 /* A decision like the policy engine's: column values in audit_db order. */
@@ -65,7 +104,7 @@ static int plain(const char *dir, long n)
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	struct audit_entry e;
-	char bufs[4][80];
+	char bufs[5][80];
 	size_t o = 0;
 
 	snprintf(path, sizeof path, "%s/plain.db", dir);
@@ -91,7 +130,8 @@ static int plain(const char *dir, long n)
 		fill(&e, bufs, i);
 		sqlite3_reset(st);
 		for (int c = 0; c < AUDIT_DB_COLUMNS; c++)
-			sqlite3_bind_text(st, c + 1, e.value[c], -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, c + 1, e.value[c] ? e.value[c] : "", -1,
+			                  SQLITE_STATIC); /* the log's NULL is "" */
 		if (sqlite3_step(st) != SQLITE_DONE)
 			return 1;
 	}
@@ -105,7 +145,7 @@ static int plain(const char *dir, long n)
 int main(int argc, char **argv)
 {
 	if (argc != 4) {
-		fprintf(stderr, "usage: audit_bench DIR N append|verify|plain\n");
+		fprintf(stderr, "usage: audit_bench DIR N append|verify|plain|mixed\n");
 		return 64;
 	}
 	const char *dir = argv[1];
@@ -129,16 +169,20 @@ int main(int argc, char **argv)
 		audit_close(a);
 		return rc != 0;
 	}
+	bool mixed = strcmp(argv[3], "mixed") == 0;
 	remove(db);
 	if (audit_open(&cfg, 1, &a, stderr) < 0)
 		return 1;
 	static struct audit_entry batch[BATCH];
-	static char bufs[BATCH][4][80];
+	static char bufs[BATCH][5][80];
 	double t0 = now();
 	for (long i = 0; i < n; i += BATCH) {
 		long k = n - i < BATCH ? n - i : BATCH;
 		for (long j = 0; j < k; j++)
 			fill(&batch[j], bufs[j], i + j);
+		if (mixed)
+			for (long j = 0; j < k; j++)
+				vary(&batch[j], bufs[j], i + j, n);
 		if (audit_append(a, batch, (size_t)k, stderr) < 0)
 			return 1;
 	}
