@@ -23,7 +23,9 @@
 #      enforcement transaction is refused by the policy;
 #   6. both sides' status and audit verify; CA's compliance officer (a
 #      second account) verifies and searches the log, which names the
-#      caseworker in every entry their requests caused; where to look next.
+#      caseworker in every entry their requests caused;
+#   7. the compliance officer writes the disclosure review (HTML) into a
+#      folder of their own; where to look next.
 # It stops its sshd and CA's daemon and removes the two accounts however
 # it ends, and runs again from scratch.  Not run as root, the people's
 # steps run as the invoking user instead (no account can be made).
@@ -282,6 +284,17 @@ as $COMP audit verify
 as $COMP audit search --actor $CW
 as $COMP locate request --partner TX --case CA0009 --ssn 900-12-9999 --name "Ray, Al" \
 	--purpose child-support
+say "7. CA's compliance officer writes the disclosure review (HTML, for a browser)"
+review=$out/ca06-review.html
+if $as_root; then
+	# Into a folder of their own: their csgw makes the file, the daemon
+	# writes it through the descriptor.
+	mkdir "$people/comp" && chown "$COMP" "$people/comp" && chmod 700 "$people/comp"
+	(cd "$people/comp" && as $COMP audit report -o review.html)
+	cp "$people/comp/review.html" "$review"
+else
+	as $COMP audit report -o "$review"
+fi
 daemon_stop
 
 say "where to look next"
@@ -290,6 +303,7 @@ echo "what crossed the wire: $out/sftp/remote (signed XML and .p7s); TX's server
 echo "TX's inbox: $out/tx48-spool/inbox; the spools: spool/README.md; csgw queue --help"
 echo "requests and answers: csgw -c $out/ca06.conf locate list / refer list / locate show ID"
 echo "every disclosure: csgw -c $out/ca06.conf audit search --case CA0001"
+echo "the compliance review: $review (csgw audit report --help)"
 echo "the disclosure policy: mappings/policy/policy.xml (mappings/policy/README.md)"
 echo "record layouts: csgw mapping show referral; all tests: make test"
 echo "(demo done in $(($(date +%s) - start)) s)"

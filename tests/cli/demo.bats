@@ -18,6 +18,8 @@ load helpers
 	[[ "$output" == *"MSC U GSCLO from CA"* ]]
 	[[ "$output" == *"sent to OCSE as 06-ndnh-"* ]]
 	[ "$(grep -c "signed checkpoint(s) agree" <<<"$output")" -eq 2 ]
+	[[ "$output" == *"csgw audit report: review.html: "*"; the log verifies"* ]]
+	grep -q 'data-verified="yes"' "$CSGW_DEMO_OUT/ca06-review.html"
 	[[ "$output" != *"900123456"* && "$output" != *"906543210"* ]]
 	# Its sshd is gone.
 	! pgrep -f "$CSGW_DEMO_OUT/sftp" >/dev/null
