@@ -139,12 +139,101 @@ static void two_writers(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+struct tally {
+	char keys[8][64];
+	long long count[8];
+	int n;
+};
+
+static int tally_row(void *ctx, const char *const keys[], long long count)
+{
+	struct tally *t = ctx;
+	snprintf(t->keys[t->n], sizeof t->keys[0], "%s/%s", keys[0], keys[1]);
+	t->count[t->n++] = count;
+	return 0;
+}
+
+static int total_row(void *ctx, const char *const keys[], long long count)
+{
+	(void)keys;
+	*(long long *)ctx = count;
+	return 0;
+}
+
+/* Counts made in SQL agree with the rows a search returns: by day and
+ * decision, most first with a limit, and a decision that is any one of
+ * several words (a value with spaces never matches a single word). */
+static void counts_in_sql(void **state)
+{
+	char dir[] = "/tmp/csgw-audit-XXXXXX", db[64], cps[64];
+	struct audit *a;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof db, "%s/audit.db", dir);
+	snprintf(cps, sizeof cps, "%s/cp", dir);
+	struct audit_config cfg = {.db_path = db, .checkpoint_dir = cps, .origin = "csgw/06/audit"};
+	assert_int_equal(audit_open(&cfg, 1, &a, stderr), 0);
+	static const char *const rows[][3] = {
+	    {"2026-10-01T01:00:00Z", "allow", "TX"},  {"2026-10-01T02:00:00Z", "deny", "TX"},
+	    {"2026-10-02T01:00:00Z", "deny", "OCSE"}, {"2026-10-02T03:00:00Z", "deny", "TX"},
+	    {"2026-10-03T01:00:00Z", "redact", "TX"}, {"2026-10-03T01:00:00Z", "allow deny", "TX"},
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct audit_entry e = {0};
+		audit_entry_set(&e, "time", rows[i][0]);
+		audit_entry_set(&e, "direction", "out");
+		audit_entry_set(&e, "decision", rows[i][1]);
+		audit_entry_set(&e, "partner", rows[i][2]);
+		assert_int_equal(audit_append(a, &e, 1, stderr), 0);
+	}
+	struct audit_query q = {.direction = "out", .decision = "deny redact"};
+	struct audit_db_tally by_day = {.group = {"day", "decision"}, .count = 2};
+	struct tally t = {.n = 0};
+	assert_int_equal(audit_count(a, &q, &by_day, tally_row, &t, stderr), 0);
+	assert_int_equal(t.n, 3);
+	assert_string_equal(t.keys[0], "2026-10-01/deny");
+	assert_string_equal(t.keys[1], "2026-10-02/deny");
+	assert_int_equal(t.count[1], 2);
+	assert_string_equal(t.keys[2], "2026-10-03/redact");
+	int found = 0;
+	assert_int_equal(audit_search(a, &q, count_row, &found, stderr), 0);
+	assert_int_equal(found, 4);
+
+	struct audit_db_tally top = {
+	    .group = {"partner", "decision"}, .count = 2, .limit = 1, .most_first = 1};
+	t.n = 0;
+	assert_int_equal(audit_count(a, &q, &top, tally_row, &t, stderr), 0);
+	assert_int_equal(t.n, 1);
+	assert_string_equal(t.keys[0], "TX/deny");
+	assert_int_equal(t.count[0], 2);
+
+	/* One word matches only itself; the period is [since, until). */
+	struct audit_query one = {.decision = "deny",
+	                          .partner = "TX",
+	                          .since = "2026-10-01T02:00:00Z",
+	                          .until = "2026-10-02T03:00:00Z"};
+	struct audit_db_tally none = {0};
+	long long total = -1;
+	assert_int_equal(audit_count(a, &one, &none, total_row, &total, stderr), 0);
+	assert_int_equal(total, 1);
+	struct audit_db_tally bad = {.group = {"time; DROP TABLE entries"}, .count = 1};
+	FILE *err = tmpfile();
+	assert_int_equal(audit_count(a, &q, &bad, tally_row, &t, err), -1);
+	fclose(err);
+	audit_close(a);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(hmac_is_rfc4231),
 	    cmocka_unit_test(search_by_subject),
 	    cmocka_unit_test(two_writers),
+	    cmocka_unit_test(counts_in_sql),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
