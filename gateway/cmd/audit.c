@@ -1,6 +1,7 @@
 /*
  * audit.c - csgw audit verify | checkpoint: the disclosure audit log.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -28,7 +29,8 @@ static const char usage[] =
     "       csgw [-c FILE] audit search [--ssn S] [--case C] [--partner P]\n"
     "                 [--since YYYY-MM-DD] [--until YYYY-MM-DD]\n"
     "                 [--decision allow|redact|deny|received|quarantined|refused]\n"
-    "                 [--actor USER] [--format table|csv|json]\n"
+    "                 [--actor USER] [--direction out|in|request|access|registry|spool]\n"
+    "                 [--format table|csv|json]\n"
     "       csgw [-c FILE] audit report [--since YYYY-MM-DD] [--until YYYY-MM-DD]\n"
     "                 [--partner P] [--rows N] -o FILE.html [--detail FILE.csv]\n"
     "       csgw [-c FILE] audit accounting --ssn S [--since YYYY-MM-DD]\n"
@@ -56,6 +58,9 @@ static const char usage[] =
     "finds a subject through its keyed hash (subject_key); SSNs never appear\n"
     "in the log or the output. --until is inclusive. --actor: what one person\n"
     "did or was refused (each entry names the person, their uid and role).\n"
+    "--decision may list several, space-separated (\"deny prohibit\"). --direction:\n"
+    "out (records and files sent), in (received), request, access (views,\n"
+    "refusals, reports), registry (protections, case status), spool.\n"
     "\n"
     "report: the disclosure review compliance staff read in a browser, one\n"
     "self-contained HTML file (no script, nothing fetched; prints with a page\n"
@@ -217,15 +222,11 @@ static int day_bound(const char *day, bool next_day, char out[32])
 static int search(struct globals *g, int argc, char **argv)
 {
 	static const struct option options[] = {
-	    {"ssn", required_argument, NULL, 's'},
-	    {"case", required_argument, NULL, 'c'},
-	    {"partner", required_argument, NULL, 'p'},
-	    {"since", required_argument, NULL, 'f'},
-	    {"until", required_argument, NULL, 'u'},
-	    {"decision", required_argument, NULL, 'd'},
-	    {"format", required_argument, NULL, 'o'},
-	    {"actor", required_argument, NULL, 'a'},
-	    {NULL, 0, NULL, 0},
+	    {"ssn", required_argument, NULL, 's'},       {"case", required_argument, NULL, 'c'},
+	    {"partner", required_argument, NULL, 'p'},   {"since", required_argument, NULL, 'f'},
+	    {"until", required_argument, NULL, 'u'},     {"decision", required_argument, NULL, 'd'},
+	    {"format", required_argument, NULL, 'o'},    {"actor", required_argument, NULL, 'a'},
+	    {"direction", required_argument, NULL, 'D'}, {NULL, 0, NULL, 0},
 	};
 	struct audit_query q = {0};
 	struct printer p = {.format = TABLE};
@@ -251,6 +252,9 @@ static int search(struct globals *g, int argc, char **argv)
 			break;
 		case 'a':
 			q.actor = optarg;
+			break;
+		case 'D':
+			q.direction = optarg;
 			break;
 		case 'f':
 		case 'u':
@@ -363,9 +367,12 @@ static int report(struct globals *g, int argc, char **argv)
 			q.partner = optarg;
 			break;
 		case 'r':
-			q.max_rows = strtoul(optarg, &end, 10);
-			if (*end || q.max_rows == 0) {
-				fprintf(stderr, "csgw: --rows %s: expected a number above 0\n",
+			errno = 0;
+			q.max_rows =
+			    isdigit((unsigned char)optarg[0]) ? strtoul(optarg, &end, 10) : 0;
+			if (q.max_rows == 0 || *end || errno || q.max_rows > 1000000) {
+				fprintf(stderr,
+				        "csgw: --rows %s: expected a number from 1 to 1000000\n",
 				        optarg);
 				return EX_USAGE;
 			}
@@ -380,6 +387,11 @@ static int report(struct globals *g, int argc, char **argv)
 			fputs(usage, stderr);
 			return EX_USAGE;
 		}
+	}
+	if (q.since && q.until && strcmp(q.since, q.until) >= 0) {
+		fprintf(stderr, "csgw: --since %s is after --until %s: an empty period\n",
+		        q.since_day, q.until_day);
+		return EX_USAGE;
 	}
 	if (optind + 1 != argc || html == NULL) {
 		fputs(usage, stderr);
@@ -443,6 +455,7 @@ struct accounting_out {
 	enum accounting_format format;
 	FILE *out;
 	const struct setup *s;
+	const char *masked, *since_day;
 	unsigned long rows;
 };
 
@@ -499,20 +512,33 @@ static int accounting_print(void *ctx, const struct accounting_line *l)
 	return ferror(a->out) ? -1 : 0;
 }
 
-static void accounting_start(struct accounting_out *a, const char *masked, const char *since_day)
+/* The heading, once the log's check is known (problem: it does not verify). */
+static void accounting_start(void *ctx, const char *problem)
 {
+	struct accounting_out *a = ctx;
+	const char *since_day = a->since_day ? a->since_day : "the beginning of the log";
 	if (a->format == ACCOUNT_TEXT) {
+		if (problem)
+			fprintf(a->out, "# WARNING: the audit log does not verify: %s\n", problem);
 		fprintf(a->out,
 		        "# accounting of disclosures about %s, since %s (5 U.S.C. 552a(c))\n",
-		        masked, since_day ? since_day : "the beginning of the log");
+		        a->masked, since_day);
 	} else if (a->format == ACCOUNT_HTML) {
 		html_page_start(a->out, "csgw accounting of disclosures");
-		fputs("<h1>Accounting of disclosures</h1>\n<p class=\"meta\">About the person with "
-		      "SSN ",
-		      a->out);
-		html_text(a->out, masked);
+		fputs("<h1>Accounting of disclosures</h1>\n", a->out);
+		if (problem) {
+			fputs("<div class=\"alarm\" data-verified=\"no\">The audit log does NOT "
+			      "verify: ",
+			      a->out);
+			html_text(a->out, problem);
+			fputs(
+			    ". Do not rely on this accounting before the log is examined.</div>\n",
+			    a->out);
+		}
+		fputs("<p class=\"meta\">About the person with SSN ", a->out);
+		html_text(a->out, a->masked);
 		fputs(", since ", a->out);
-		html_text(a->out, since_day ? since_day : "the beginning of the log");
+		html_text(a->out, since_day);
 		fputs(
 		    " (5 U.S.C. 552a(c)). Rows marked may be withheld from the person: a "
 		    "compliance officer decides.</p>\n<table id=\"accounting\"><thead><tr><th>Date"
@@ -599,16 +625,17 @@ static int accounting(struct globals *g, int argc, char **argv)
 		goto out;
 	a.out = file ? o.fp : stdout;
 	a.s = &s;
-	accounting_start(&a, masked, since_day);
+	a.masked = masked;
+	a.since_day = since_day;
 	unsigned long n;
 	rc = compliance_accounting(&s, caller_get(), digits, since_day ? since : NULL,
-	                           accounting_print, &a, &n);
-	if (rc == 0)
+	                           accounting_start, accounting_print, &a, &n);
+	if (rc == 0 || rc == EX_DATAERR)
 		accounting_end(&a);
-	if (file && rc == 0 && cmd_output_commit(&o) < 0) {
+	if (file && (rc == 0 || rc == EX_DATAERR) && cmd_output_commit(&o) < 0) {
 		fprintf(stderr, "csgw: %s: %s\n", o.name, strerror(errno));
 		rc = EX_IOERR;
-	} else if (file && rc != 0) {
+	} else if (file && rc != 0 && rc != EX_DATAERR) {
 		cmd_output_abort(&o);
 	} else if (file) {
 		printf("csgw audit accounting: %s: %lu disclosure%s about %s\n", o.name, n,

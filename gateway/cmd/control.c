@@ -79,11 +79,16 @@ static bool names_xml_file(const char *arg)
 /* ---- the person's side ---- */
 
 /* The file a command writes: the operand of -o or --detail ("-" is
- * standard output, passed anyway). */
+ * standard output, passed anyway).  The daemon takes a descriptor open for
+ * writing only in that place. */
+static bool follows_output_option(int i, char *const *argv)
+{
+	return i > 1 && (strcmp(argv[i - 1], "-o") == 0 || strcmp(argv[i - 1], "--detail") == 0);
+}
+
 static bool names_output_file(int i, char **argv)
 {
-	return i > 1 && strcmp(argv[i], "-") != 0 &&
-	       (strcmp(argv[i - 1], "-o") == 0 || strcmp(argv[i - 1], "--detail") == 0);
+	return follows_output_option(i, argv) && strcmp(argv[i], "-") != 0;
 }
 
 /* An output the person's csgw makes: a temporary beside it, written by
@@ -92,28 +97,31 @@ static bool names_output_file(int i, char **argv)
  * not verify is kept).  An empty detail file is not kept. */
 struct made_output {
 	const char *name;
+	bool detail; /* --detail's: not kept when nothing was written to it */
 	char tmp[PATH_MAX];
 };
 
-static int make_output(const char *name, struct made_output *m)
+/* Its temporary, O_EXCL (no symlink followed), named by our pid and its
+ * place among the outputs.  A descriptor, or -1 with errno set. */
+static int make_output(const char *name, int k, bool detail, struct made_output *m)
 {
 	char *copy = xstrdup(name), *copy2 = xstrdup(name);
-	snprintf(m->tmp, sizeof m->tmp, "%s/.%s.%ld.tmp", dirname(copy), basename(copy2),
-	         (long)getpid());
+	snprintf(m->tmp, sizeof m->tmp, "%s/.%s.%ld.%d.tmp", dirname(copy), basename(copy2),
+	         (long)getpid(), k);
 	free(copy);
 	free(copy2);
 	m->name = name;
+	m->detail = detail;
 	unlink(m->tmp); /* left by a csgw of the same pid that was killed */
 	return open(m->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 }
 
-static void settle_outputs(struct made_output *m, int n, int code, bool detail_last)
+static void settle_outputs(struct made_output *m, int n, int code)
 {
 	for (int i = 0; i < n; i++) {
 		struct stat st;
 		bool keep = code == 0 || code == EX_DATAERR;
-		if (keep && detail_last && i == n - 1 && stat(m[i].tmp, &st) == 0 &&
-		    st.st_size == 0)
+		if (keep && m[i].detail && stat(m[i].tmp, &st) == 0 && st.st_size == 0)
 			keep = false;
 		if (keep && rename(m[i].tmp, m[i].name) < 0) {
 			fprintf(stderr, "csgw: %s: %s (the output is in %s)\n", m[i].name,
@@ -137,10 +145,19 @@ static int forward(int argc, char **argv, const char *path)
 		bool output = names_output_file(i, argv);
 		if (!output && !names_xml_file(argv[i]))
 			continue;
+		for (int k = 0; output && k < nmade; k++) {
+			if (strcmp(made[k].name, argv[i]) == 0) {
+				fprintf(stderr, "csgw: %s: named for two outputs\n", argv[i]);
+				rc = EX_USAGE;
+			}
+		}
+		if (rc != 0)
+			break;
 		struct stat st;
+		bool detail = output && strcmp(argv[i - 1], "--detail") == 0;
 		int fd = nfiles == CONTROL_MAX_FILES ? -1
-		         : output                    ? make_output(argv[i], &made[nmade])
-		                                     : open(argv[i], O_RDONLY | O_CLOEXEC);
+		         : output ? make_output(argv[i], nmade, detail, &made[nmade])
+		                  : open(argv[i], O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 			fprintf(stderr, "csgw: %s: %s\n", argv[i],
 			        nfiles == CONTROL_MAX_FILES ? "too many files"
@@ -209,8 +226,7 @@ static int forward(int argc, char **argv, const char *path)
 	}
 	if (sock >= 0)
 		close(sock);
-	settle_outputs(made, nmade, rc,
-	               nmade > 0 && strcmp(argv[file_arg[nfiles - 1] - 1], "--detail") == 0);
+	settle_outputs(made, nmade, rc);
 	free(buf);
 	return rc;
 }
@@ -241,20 +257,33 @@ int control_client(struct globals *g, int argc, char **argv, bool *forwarded)
 		return EX_USAGE;
 	}
 	char *path = socket_path(&conf);
-	/* A report's detail CSV is named here, where the person's paths mean
-	 * something: beside the page, unless they named it. */
-	char *with[CONTROL_MAX_ARGS + 2];
-	char *detail = NULL;
-	if (argc >= 2 && argc <= CONTROL_MAX_ARGS && strcmp(argv[0], "audit") == 0 &&
-	    strcmp(argv[1], "report") == 0 && (detail = cmd_report_detail(argc, argv)) != NULL) {
-		memcpy(with, argv, (size_t)argc * sizeof *argv);
-		with[argc] = "--detail";
-		with[argc + 1] = detail;
-		argv = with;
-		argc += 2;
+	/* Output options spelled -oFILE or --detail=FILE are split, so this
+	 * csgw sees every file it must make; and a report's detail CSV is
+	 * named here, where the person's paths mean something: beside the
+	 * page, unless they named it. */
+	char **with = xcalloc((size_t)argc * 2 + 3, sizeof *with);
+	int n = 0;
+	for (int i = 0; i < argc; i++) {
+		if (i > 0 && strcmp(argv[0], "audit") == 0 && strncmp(argv[i], "-o", 2) == 0 &&
+		    argv[i][2] && argv[i][2] != '-') {
+			with[n++] = "-o";
+			with[n++] = argv[i] + 2;
+		} else if (i > 0 && strncmp(argv[i], "--detail=", 9) == 0) {
+			with[n++] = "--detail";
+			with[n++] = argv[i] + 9;
+		} else {
+			with[n++] = argv[i];
+		}
 	}
-	int rc = forward(argc, argv, path);
+	char *detail = NULL;
+	if (n >= 2 && strcmp(with[0], "audit") == 0 && strcmp(with[1], "report") == 0 &&
+	    (detail = cmd_report_detail(n, with)) != NULL) {
+		with[n++] = "--detail";
+		with[n++] = detail;
+	}
+	int rc = forward(n, with, path);
 	free(detail);
+	free(with);
 	free(path);
 	conf_free(&conf);
 	return rc;
@@ -531,6 +560,16 @@ int control_serve(struct globals *g)
 		int i = req.file_arg[k];
 		int mode = fcntl(fds[2 + k], F_GETFL);
 		if (mode >= 0 && (mode & O_ACCMODE) == O_WRONLY) {
+			struct stat st;
+			if (!follows_output_option(i, req.argv) || fstat(fds[2 + k], &st) < 0 ||
+			    !S_ISREG(st.st_mode)) {
+				fprintf(stderr,
+				        "csgw: %s: a file to write must be a regular file, "
+				        "passed for -o or --detail\n",
+				        req.argv[i]);
+				rc = EX_NOPERM;
+				goto done;
+			}
 			/* A file the command writes: the descriptor itself (the
 			 * daemon may not open the person's file by its name). */
 			snprintf(paths[k], sizeof paths[k], "/proc/self/fd/%d", fds[2 + k]);

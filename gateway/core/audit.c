@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,6 +23,7 @@ struct audit {
 	struct audit_config cfg;
 	struct audit_db *db;
 	struct merkle tree; /* as stored with the rows */
+	bool snapshot;      /* a read transaction is open (audit_snapshot_begin) */
 };
 
 int audit_entry_set(struct audit_entry *e, const char *column, const char *value)
@@ -580,14 +582,15 @@ int audit_verify_state(struct audit *a, struct audit_state *st, FILE *err)
 	 * appending meanwhile. */
 	struct merkle head;
 	char *text = NULL;
-	if (audit_db_begin_read(a->db, why, sizeof why) < 0) {
+	if (!a->snapshot && audit_db_begin_read(a->db, why, sizeof why) < 0) {
 		fprintf(err, "csgw: %s\n", why);
 		free_checkpoints(v.cps, v.ncps);
 		return -1;
 	}
 	int scan = audit_db_scan(a->db, verify_row, &v, why, sizeof why);
 	int got = scan == 0 ? audit_db_get_frontier(a->db, &text, why, sizeof why) : 0;
-	audit_db_rollback(a->db);
+	if (!a->snapshot)
+		audit_db_rollback(a->db);
 	if (got < 0) {
 		fprintf(err, "csgw: %s\n", why);
 		rc = -1;
@@ -834,6 +837,8 @@ static struct audit_db_filter filter_of(const struct audit_query *q)
 
 	for (int i = 0; i < 6; i++) {
 		if (vals[i]) {
+			if (strcmp(cols[i], "decision") == 0)
+				f.any_word |= 1u << f.count;
 			f.column[f.count] = cols[i];
 			f.value[f.count++] = vals[i];
 		}
@@ -850,6 +855,24 @@ int audit_search(struct audit *a, const struct audit_query *q, audit_db_row *row
 	if (rc < 0)
 		fprintf(err, "csgw: %s\n", why);
 	return rc;
+}
+
+int audit_snapshot_begin(struct audit *a, FILE *err)
+{
+	char why[1024];
+	if (audit_db_begin_read(a->db, why, sizeof why) < 0) {
+		fprintf(err, "csgw: %s\n", why);
+		return -1;
+	}
+	a->snapshot = true;
+	return 0;
+}
+
+void audit_snapshot_end(struct audit *a)
+{
+	if (a->snapshot)
+		audit_db_rollback(a->db);
+	a->snapshot = false;
 }
 
 int audit_count(struct audit *a, const struct audit_query *q, const struct audit_db_tally *t,

@@ -96,11 +96,18 @@ void audit_subject_key(const char *key, const char ssn[9], char hex[65]);
 /* What compliance staff search by; NULL: any.  'since' and 'until' are
  * UTC times in the log's form ("2026-11-24T00:00:00Z"), until exclusive. */
 struct audit_query {
+	/* decision may list several, space-separated: any one of them */
 	const char *subject_key, *case_id, *partner, *decision, *actor;
 	const char *direction; /* out, in, request, access, registry, spool */
 	const char *since, *until;
 };
 int audit_search(struct audit *, const struct audit_query *, audit_db_row *, void *ctx, FILE *err);
+
+/* One state of the log for what follows, whatever csgw run appends
+ * meanwhile: audit_verify_state, audit_count and audit_search read it
+ * until audit_snapshot_end.  0, or -1 after printing why. */
+int audit_snapshot_begin(struct audit *, FILE *err);
+void audit_snapshot_end(struct audit *);
 
 /* How many entries match, grouped as 't' says (io/audit_db.h), counted in
  * SQL: a report over a million entries reads none of them out. */

@@ -93,6 +93,43 @@ static void grid_free(struct grid *g)
 	free(g->value);
 }
 
+static time_t day_of(const char *text)
+{
+	struct tm tm = {0};
+	char *end = strptime(text, "%Y-%m-%d", &tm);
+	return end ? timegm(&tm) : (time_t)-1;
+}
+
+/* Every day from the period's first to its last (or the first and last
+ * with entries), those with none as zero: a time axis with no gaps
+ * hidden.  At most ten years of days. */
+static void grid_fill_days(struct grid *g, const char *since, const char *until)
+{
+	time_t first = since ? day_of(since) : g->nlabels ? day_of(g->label[0]) : -1;
+	time_t last = until        ? day_of(until) - 86400
+	              : g->nlabels ? day_of(g->label[g->nlabels - 1])
+	                           : -1;
+	if (first == (time_t)-1 || last == (time_t)-1 || last < first ||
+	    (last - first) / 86400 > 3660)
+		return;
+	struct grid all = {.label_keys = g->label_keys, .nseries = g->nseries, .key = g->key};
+	size_t next = 0;
+	for (time_t d = first; d <= last; d += 86400) {
+		char label[16];
+		struct tm tm;
+		gmtime_r(&d, &tm);
+		strftime(label, sizeof label, "%Y-%m-%d", &tm);
+		grid_add_label(&all, label);
+		while (next < g->nlabels && strcmp(g->label[next], label) < 0)
+			next++; /* outside the period: not shown */
+		if (next < g->nlabels && strcmp(g->label[next], label) == 0)
+			memcpy(all.value + (all.nlabels - 1) * all.nseries,
+			       g->value + next * g->nseries, g->nseries * sizeof *g->value);
+	}
+	grid_free(g);
+	*g = all;
+}
+
 static void grid_chart(FILE *out, const struct grid *g, const char *id, const char *title,
                        const char *const *names, const char *const *colors, int columns)
 {
@@ -159,7 +196,7 @@ static void integrity(FILE *out, const struct review_report *r, uint64_t in_peri
 		      out);
 		html_text(out, r->problem);
 		fputs(
-		    " The figures below are read from a log that was changed outside csgw: do not "
+		    ". The figures below are read from a log that was changed outside csgw: do not "
 		    "rely on them before the log is examined.</div>\n",
 		    out);
 	} else {
@@ -273,6 +310,7 @@ static int charts(struct audit *a, const struct review_report *r, FILE *out, FIL
 	struct grid days = {.label_keys = 1, .nseries = 4, .key = decision_keys};
 	if (count_into(a, &q, &days, "day", "decision", NULL, 0, 0, err) < 0)
 		rc = -1;
+	grid_fill_days(&days, r->since, r->until);
 	grid_chart(out, &days, "chart-days", "Record decisions per day", decision_names,
 	           decision_colors, 1);
 	grid_free(&days);
@@ -359,10 +397,16 @@ static int html_row(void *ctx, int64_t id, const char *const v[AUDIT_DB_COLUMNS]
 	return 0;
 }
 
+/* A field as a spreadsheet will read it: quoted when it must be, and a
+ * value that starts like a formula (= + - @, a tab or a carriage return)
+ * made text with a leading ' so opening the file runs nothing. */
 static void csv_field(FILE *out, const char *v, bool last)
 {
-	if (strpbrk(v, ",\"\r\n")) {
+	bool formula = v[0] && strchr("=+-@\t\r", v[0]);
+	if (formula || strpbrk(v, ",\"\r\n")) {
 		putc('"', out);
+		if (formula)
+			putc('\'', out);
 		for (; *v; v++) {
 			if (*v == '"')
 				putc('"', out);
@@ -386,8 +430,12 @@ static int csv_row(void *ctx, int64_t id, const char *const v[AUDIT_DB_COLUMNS],
 			csv_field(o->csv, audit_db_columns[i], i == AUDIT_DB_COLUMNS - 1);
 	}
 	fprintf(o->csv, "%s,%" PRId64 ",", o->t->id, id);
-	for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
-		csv_field(o->csv, v[i], i == AUDIT_DB_COLUMNS - 1);
+	for (int i = 0; i < AUDIT_DB_COLUMNS; i++) {
+		char subject[SUBJECT_SHOWN + 1];
+		if (i == 9) /* as on the page: the keyed hash's start only */
+			snprintf(subject, sizeof subject, "%.*s", SUBJECT_SHOWN, v[i]);
+		csv_field(o->csv, i == 9 ? subject : v[i], i == AUDIT_DB_COLUMNS - 1);
+	}
 	(*o->csv_rows)++;
 	return ferror(o->csv) ? -1 : 0;
 }
@@ -443,7 +491,8 @@ static int table(struct audit *a, const struct review_report *r, const struct ta
 		        "<p class=\"detail\">Too many rows for this page: counted by %s and %s "
 		        "below; every row is in <code>",
 		        t->summary[0], t->summary[1]);
-		html_text(out, r->csv_name);
+		html_text(out, r->csv ? r->csv_name
+		                      : "(none: this report was written without --detail)");
 		fprintf(out,
 		        "</code> (section <code>%s</code>), written with this report.</p>\n"
 		        "<table "
@@ -455,12 +504,7 @@ static int table(struct audit *a, const struct review_report *r, const struct ta
 		struct summary_out s = {out};
 		rc = audit_count(a, q, &by, summary_row, &s, err);
 		fputs("</tbody></table>\n", out);
-		if (rc == 0 && r->csv == NULL) {
-			fprintf(err,
-			        "csgw: the %s table needs the detail CSV, and none was given\n",
-			        t->id);
-			rc = -1;
-		} else if (rc == 0) {
+		if (rc == 0 && r->csv) {
 			rc = audit_search(a, q, csv_row, &o, err);
 			if (ferror(r->csv))
 				fprintf(err, "csgw: %s: cannot write it\n", r->csv_name);

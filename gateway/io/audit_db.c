@@ -241,7 +241,7 @@ static int where_clause(struct audit_db *a, const struct audit_db_filter *f, cha
 			*o += (size_t)snprintf(
 			    sql + *o, size - *o,
 			    " AND instr(' ' || subject_key || ' ', ' ' || ? || ' ') > 0");
-		else if (strchr(f->value[i], ' '))
+		else if (f->any_word & (1u << i))
 			*o += (size_t)snprintf(sql + *o, size - *o,
 			                       " AND instr(' ' || ? || ' ', ' ' || %s || ' ') > 0",
 			                       f->column[i]);
@@ -252,7 +252,7 @@ static int where_clause(struct audit_db *a, const struct audit_db_filter *f, cha
 		*o += (size_t)snprintf(sql + *o, size - *o, " AND time >= ?");
 	if (f->until)
 		*o += (size_t)snprintf(sql + *o, size - *o, " AND time < ?");
-	return 0;
+	return *o < size ? 0 : fail(a, "a search too long to ask", why, whylen);
 }
 
 static void bind_filter(sqlite3_stmt *st, const struct audit_db_filter *f)

@@ -54,15 +54,16 @@ typedef int audit_db_row(void *ctx, int64_t id, const char *const values[AUDIT_D
 int audit_db_scan(struct audit_db *, audit_db_row *, void *ctx, char *why, size_t whylen);
 
 /* Entries whose columns equal the given values (NULL: any; subject_key: one
- * of the space-separated keys it holds; a value of several space-separated
- * words: any one of them), with time in [since, until) when given (ISO 8601
- * text compares in time order), in id order.  Columns are named as in
- * audit_db_columns. */
+ * of the space-separated keys it holds; a filter whose bit is set in
+ * any_word: the column is any one of the value's space-separated words),
+ * with time in [since, until) when given (ISO 8601 text compares in time
+ * order), in id order.  Columns are named as in audit_db_columns. */
 #define AUDIT_DB_FILTERS 8
 struct audit_db_filter {
 	const char *column[AUDIT_DB_FILTERS];
 	const char *value[AUDIT_DB_FILTERS];
 	unsigned count;
+	unsigned any_word; /* bit i: filter i is a word list */
 	const char *since, *until;
 };
 int audit_db_search(struct audit_db *, const struct audit_db_filter *, audit_db_row *, void *ctx,

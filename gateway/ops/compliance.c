@@ -36,6 +36,10 @@ static int verify_for_page(struct audit *a, struct audit_state *st, char **probl
 {
 	size_t len = 0;
 	FILE *mem = open_memstream(problem, &len);
+	if (mem == NULL) {
+		*problem = xstrdup("out of memory");
+		return -1;
+	}
 	int v = audit_verify_state(a, st, mem);
 	fclose(mem);
 	for (char *p = *problem; *p; p++)
@@ -56,6 +60,12 @@ int compliance_review(struct setup *s, const struct caller *who, const struct re
 	memset(done, 0, sizeof *done);
 	if (rc != 0)
 		return rc;
+	/* The check and every count read one state of the log: what the
+	 * daemon appends meanwhile is in the next report. */
+	if (audit_snapshot_begin(a, stderr) < 0) {
+		rc = EX_IOERR;
+		goto out;
+	}
 	int v = verify_for_page(a, &st, &problem);
 	if (v < 0) {
 		fprintf(stderr, "%s", problem);
@@ -80,6 +90,7 @@ int compliance_review(struct setup *s, const struct caller *who, const struct re
 	                          .csv_name = q->csv_name};
 	if (review_report_write(a, &r, q->html, &done->entries, &done->detail_rows, stderr) < 0)
 		rc = EX_IOERR;
+	audit_snapshot_end(a);
 	free(origin);
 	if (rc == 0 && (fflush(q->html) != 0 || ferror(q->html))) {
 		fprintf(stderr, "csgw: cannot write the report\n");
@@ -103,6 +114,7 @@ int compliance_review(struct setup *s, const struct caller *who, const struct re
 		rc = EX_DATAERR;
 	}
 out:
+	audit_snapshot_end(a);
 	free(problem);
 	audit_close(a);
 	cms_signer_free(signer);
@@ -123,7 +135,8 @@ static int count_line(void *ctx, const struct accounting_line *l)
 }
 
 int compliance_accounting(struct setup *s, const struct caller *who, const char *ssn_digits,
-                          const char *since, accounting_fn *fn, void *ctx, unsigned long *count)
+                          const char *since, accounting_start_fn *start, accounting_fn *fn,
+                          void *ctx, unsigned long *count)
 {
 	struct audit *a = NULL;
 	struct cms_signer *signer = NULL;
@@ -137,8 +150,22 @@ int compliance_accounting(struct setup *s, const struct caller *who, const char 
 	memset(key, 0, sizeof key);
 	if ((rc = setup_audit_open(s, 0, true, &a, &signer)) != 0)
 		return rc;
+	/* An accounting from a log that does not verify says so first. */
+	struct audit_state st;
+	char *problem = NULL;
+	int v = audit_snapshot_begin(a, stderr) < 0 ? -1 : verify_for_page(a, &st, &problem);
+	if (v < 0) {
+		fprintf(stderr, "%s", problem ? problem : "");
+		free(problem);
+		rc = EX_IOERR;
+		goto out;
+	}
+	start(ctx, v == 0 ? NULL : problem);
 	struct counted c = {fn, ctx, 0};
-	if (accounting_list(a, subject, since, count_line, &c, stderr) < 0) {
+	int listed = accounting_list(a, subject, since, count_line, &c, stderr);
+	audit_snapshot_end(a);
+	if (listed < 0) {
+		free(problem);
 		rc = EX_IOERR;
 		goto out;
 	}
@@ -148,8 +175,13 @@ int compliance_accounting(struct setup *s, const struct caller *who, const char 
 	         since ? since : "the beginning", c.n);
 	if (log_report(a, who, "accounted", "PRIVACY-ACCOUNTING", "5 U.S.C. 552a(c)", NULL, subject,
 	               detail) < 0 ||
-	    audit_checkpoint(a, stderr) < 0)
+	    (v == 0 && audit_checkpoint(a, stderr) < 0))
 		rc = EX_IOERR;
+	else if (v > 0) {
+		fprintf(stderr, "csgw: the audit log does not verify: %s\n", problem);
+		rc = EX_DATAERR;
+	}
+	free(problem);
 out:
 	audit_close(a);
 	cms_signer_free(signer);

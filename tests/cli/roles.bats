@@ -283,7 +283,7 @@ for row in csv.DictReader(sys.stdin): print(row[sys.argv[1]])' "$1"
 	chmod 700 "$home"
 	# Two refusals at least: a table of more than one row.
 	as "$CW" audit search >/dev/null 2>&1 || true
-	as "$NOROLE" status >/dev/null 2>&1 || true
+	as "$OPER" audit search >/dev/null 2>&1 || true
 	run runuser -u "$COMP" -- sh -c "cd '$home' && '$GW/csgw' -c '$GW/gateway.conf' audit report -o review.html --rows 1"
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -312,6 +312,19 @@ for row in csv.DictReader(sys.stdin): print(row[sys.argv[1]])' "$1"
 	[ "$status" -eq 0 ]
 	python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$home/acc.json"
 	[ "$(stat -c %U "$home/acc.json")" = "$COMP" ]
+	# The forms -oFILE and --detail=FILE are files their csgw makes too.
+	run runuser -u "$COMP" -- sh -c "cd '$home' && '$GW/csgw' -c '$GW/gateway.conf' audit report -or2.html --rows 1 --detail=r2-rows.csv"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -s "$home/r2.html" ] && [ -s "$home/r2-rows.csv" ] && [ ! -e "$home/r2.csv" ]
+	# A descriptor to write that is not a regular file, or not for -o or
+	# --detail, is refused: the daemon writes only where it should.
+	local kind
+	for kind in pipe-output write-input; do
+		run runuser -u "$COMP" -- python3 "$GW/control-send.py" "$GW/run/control.sock" "$kind"
+		echo "$kind: $output"
+		[ "$output" = "csgw-control 1 exit 77" ]
+	done
 }
 
 @test "a person in no role group is refused by name, and the refusal is logged" {
