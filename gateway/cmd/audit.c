@@ -477,6 +477,8 @@ static int accounting_print(void *ctx, const struct accounting_line *l)
 	if (a->format == ACCOUNT_TEXT) {
 		fprintf(a->out, "%-20s %-28s %-20s %-8s %-28s %s\n", l->time, to, l->purpose,
 		        l->decision, l->categories[0] ? l->categories : "-", authority);
+		fprintf(a->out, "    %s%s\n", l->sent ? "sent " : "decided, not seen sent",
+		        l->sent ? l->sent : "");
 		if (l->withhold)
 			fprintf(a->out, "    MAY BE WITHHELD from the person: %s\n", l->withhold);
 	} else if (a->format == ACCOUNT_JSON) {
@@ -489,17 +491,27 @@ static int accounting_print(void *ctx, const struct accounting_line *l)
 			fprintf(a->out, ", \"%s\": ", k[i]);
 			cmd_json_string_to(a->out, v[i]);
 		}
-		fputs(", \"may_be_withheld\": ", a->out);
-		if (l->withhold)
-			cmd_json_string_to(a->out, l->withhold);
-		else
-			fputs("null", a->out);
+		const char *k2[] = {"sent", "may_be_withheld"};
+		const char *v2[] = {l->sent, l->withhold};
+		for (int i = 0; i < 2; i++) {
+			fprintf(a->out, ", \"%s\": ", k2[i]);
+			if (v2[i])
+				cmd_json_string_to(a->out, v2[i]);
+			else
+				fputs("null", a->out);
+		}
 		putc('}', a->out);
 	} else {
 		fprintf(a->out, "<tr data-id=\"%" PRId64 "\"%s>", l->id,
 		        l->withhold ? " class=\"withhold\"" : "");
-		const char *v[] = {l->time, to, l->purpose, l->categories, l->decision, authority};
-		for (int i = 0; i < 6; i++) {
+		const char *v[] = {l->time,
+		                   to,
+		                   l->purpose,
+		                   l->categories,
+		                   l->decision,
+		                   authority,
+		                   l->sent ? l->sent : "not seen sent"};
+		for (int i = 0; i < 7; i++) {
 			fputs("<td>", a->out);
 			html_text(a->out, v[i][0] ? v[i] : "-");
 			fputs("</td>", a->out);
@@ -541,9 +553,11 @@ static void accounting_start(void *ctx, const char *problem)
 		html_text(a->out, since_day);
 		fputs(
 		    " (5 U.S.C. 552a(c)). Rows marked may be withheld from the person: a "
-		    "compliance officer decides.</p>\n<table id=\"accounting\"><thead><tr><th>Date"
+		    "compliance officer decides. A record decided (policy apply) but not seen "
+		    "leaving in a file is marked not seen sent.</p>\n<table "
+		    "id=\"accounting\"><thead><tr><th>Date"
 		    "</th><th>Recipient</th><th>Purpose</th><th>Data</th><th>Decision</th>"
-		    "<th>Authority</th><th>May be withheld</th></tr></thead><tbody>\n",
+		    "<th>Authority</th><th>Sent</th><th>May be withheld</th></tr></thead><tbody>\n",
 		    a->out);
 	}
 }

@@ -830,12 +830,12 @@ void audit_subject_key(const char *key, const char ssn[9], char hex[65])
 static struct audit_db_filter filter_of(const struct audit_query *q)
 {
 	struct audit_db_filter f = {.since = q->since, .until = q->until};
-	const char *cols[] = {"subject_key", "case_id", "partner",
-	                      "decision",    "actor",   "direction"};
-	const char *vals[] = {q->subject_key, q->case_id, q->partner,
-	                      q->decision,    q->actor,   q->direction};
+	const char *cols[] = {"subject_key", "case_id",   "partner",    "decision",
+	                      "actor",       "direction", "file_sha256"};
+	const char *vals[] = {q->subject_key, q->case_id,   q->partner,    q->decision,
+	                      q->actor,       q->direction, q->file_sha256};
 
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < 7; i++) {
 		if (vals[i]) {
 			if (strcmp(cols[i], "decision") == 0)
 				f.any_word |= 1u << f.count;

@@ -99,6 +99,7 @@ struct audit_query {
 	/* decision may list several, space-separated: any one of them */
 	const char *subject_key, *case_id, *partner, *decision, *actor;
 	const char *direction; /* out, in, request, access, registry, spool */
+	const char *file_sha256;
 	const char *since, *until;
 };
 int audit_search(struct audit *, const struct audit_query *, audit_db_row *, void *ctx, FILE *err);

@@ -630,9 +630,20 @@ const char *accounting_withhold(const char *purpose, const char *rule_id, const 
 }
 
 struct accounting_scan {
+	struct audit *a;
 	accounting_fn *fn;
 	void *ctx;
+	char sent[32];
 };
+
+static int sent_row(void *ctx, int64_t id, const char *const v[AUDIT_DB_COLUMNS],
+                    const unsigned char *leaf, size_t leaf_len)
+{
+	struct accounting_scan *s = ctx;
+	(void)id, (void)leaf, (void)leaf_len;
+	snprintf(s->sent, sizeof s->sent, "%s", v[0]);
+	return 1; /* the first is enough */
+}
 
 static int accounting_row(void *ctx, int64_t id, const char *const v[AUDIT_DB_COLUMNS],
                           const unsigned char *leaf, size_t leaf_len)
@@ -651,6 +662,13 @@ static int accounting_row(void *ctx, int64_t id, const char *const v[AUDIT_DB_CO
 	                            .rule_id = v[12],
 	                            .citation = v[13]};
 	l.withhold = accounting_withhold(l.purpose, l.rule_id, l.partner_class);
+	/* Decided is not disclosed: the file that held the record must have
+	 * gone (its upload is an entry naming the same SHA-256). */
+	s->sent[0] = '\0';
+	struct audit_query q = {.direction = "out", .decision = "sent", .file_sha256 = v[14]};
+	if (v[14][0] && audit_search(s->a, &q, sent_row, s, stderr) < 0)
+		return -1;
+	l.sent = s->sent[0] ? s->sent : NULL;
 	return s->fn(s->ctx, &l);
 }
 
@@ -661,6 +679,6 @@ int accounting_list(struct audit *a, const char *subject_key, const char *since,
 	                        .direction = "out",
 	                        .decision = "allow redact",
 	                        .since = since};
-	struct accounting_scan s = {fn, ctx};
+	struct accounting_scan s = {.a = a, .fn = fn, .ctx = ctx};
 	return audit_search(a, &q, accounting_row, &s, err);
 }

@@ -48,6 +48,8 @@ struct accounting_line {
 	const char *time, *partner, *partner_class, *purpose, *family, *record_type, *categories,
 	    *decision, *rule_id, *citation;
 	const char *withhold; /* why it may be withheld from the person, or NULL */
+	const char *sent;     /* when the file that held it was sent, or NULL: decided
+	                         (policy apply), not seen leaving */
 };
 
 /* Every disclosure (records allowed or redacted out) about the subject of

@@ -217,6 +217,8 @@ no_ssn_in() {
 		assert r["recipient"] == "COUNTY (custody-authority)", r
 		assert r["decision"] == "redact" and "address" in r["categories"], r
 		assert "663" in r["may_be_withheld"], r
+		# policy apply decided it; no file holding it was seen leaving.
+		assert r["sent"] is None, r
 	EOF
 	# The other subject of the batch, in the three batches that disclosed it.
 	s=$(sed -n 1p "$PKI/ssns")

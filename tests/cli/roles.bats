@@ -306,11 +306,23 @@ for row in csv.DictReader(sys.stdin): print(row[sys.argv[1]])' "$1"
 	[ "$status" -eq 77 ]
 	[[ "$output" == *"needs the compliance role"* ]]
 	[ -z "$(ls -A "$GW/home-cw")" ]
-	# The accounting of disclosures for one person, also as themselves.
-	run runuser -u "$COMP" -- sh -c "cd '$home' && '$GW/csgw' -c '$GW/gateway.conf' audit accounting --ssn 900-55-0001 --format json -o acc.json"
+	# The accounting of disclosures for one person, also as themselves:
+	# a caseworker's locate request about them, sent by the daemon.
+	local sent
+	sent=$(audit_csv --decision sent | wc -l)
+	as "$CW" locate request --partner TX --case CW0009 --ssn 900-55-0009 \
+		--name "Poe, Ed" --purpose child-support >/dev/null
+	wait_for "[ \"\$(audit_csv --decision sent | wc -l)\" -gt $sent ]"
+	run runuser -u "$COMP" -- sh -c "cd '$home' && '$GW/csgw' -c '$GW/gateway.conf' audit accounting --ssn 900-55-0009 --format json -o acc.json"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$home/acc.json"
+	# Its record is a disclosure, and the file that held it was sent.
+	python3 - "$home/acc.json" <<-'EOF'
+		import json, sys
+		rows = json.load(open(sys.argv[1]))
+		assert rows and all(r["partner"] == "TX" for r in rows), rows
+		assert any(r["sent"] for r in rows), rows
+	EOF
 	[ "$(stat -c %U "$home/acc.json")" = "$COMP" ]
 	# The forms -oFILE and --detail=FILE are files their csgw makes too.
 	run runuser -u "$COMP" -- sh -c "cd '$home' && '$GW/csgw' -c '$GW/gateway.conf' audit report -or2.html --rows 1 --detail=r2-rows.csv"
