@@ -88,7 +88,12 @@ static const char usage[] =
     "compliance role;\n"
     "checkpoint the compliance or operator role; check-proof needs none.\n"
     "\n"
-    "Exit 0 good, 65 the log does not verify, 74 it cannot be read, 78\n"
+    "A checkpoint is read as a C2SP note exactly (one signature line, nothing\n"
+    "after it). A log whose entries agree but that has no signed checkpoint is\n"
+    "a warning, exit 1: nothing outside the database vouches for it.\n"
+    "\n"
+    "Exit 0 good, 1 no signed checkpoint yet, 65 the log does not verify, 74 it\n"
+    "cannot be read, 78\n"
     "configuration.\n";
 
 static int check_proof(struct globals *g, int argc, char **argv)

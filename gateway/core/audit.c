@@ -406,6 +406,12 @@ static int check_checkpoint(char *text, const char *name, const char *want_origi
 		         want_origin ? want_origin : origin);
 		return -1;
 	}
+	/* One signature line, then the end of the note: nothing after it. */
+	if (strcmp(sig_text + strlen(prefix) + strlen(sigline), "\n") != 0) {
+		snprintf(why, whylen,
+		         "%s: not a checkpoint note: something after its one signature line", name);
+		return -1;
+	}
 	long blen = digest_unbase64(sigline, blob, sizeof blob);
 	if (digest_unbase64(b64root, cp->root, MERKLE_HASH) != MERKLE_HASH) {
 		snprintf(why, whylen, "%s: its root is not a SHA-256", name);
@@ -655,6 +661,16 @@ int audit_verify(struct audit *a, FILE *out, FILE *err)
 {
 	struct audit_state st;
 	int rc = audit_verify_state(a, &st, err);
+	if (rc == 0 && a->cfg.cert_path && st.checkpoints == 0 && st.entries > 0) {
+		/* The tree agrees with itself, but anyone who can write the
+		 * database could have recomputed it: nothing signed vouches. */
+		fprintf(err,
+		        "%s: WARNING: %" PRIu64
+		        " entries and no signed checkpoint: nothing outside the database vouches "
+		        "for them (csgw audit checkpoint signs one)\n",
+		        a->cfg.db_path, st.entries);
+		return 2;
+	}
 	if (rc == 0)
 		fprintf(out,
 		        "%s: %" PRIu64

@@ -72,8 +72,11 @@ int audit_append_each(struct audit *, audit_next_fn *next, void *ctx, FILE *err)
 int audit_checkpoint(struct audit *, FILE *err);
 
 /* 0 when every entry, the stored tree and every checkpoint agree (one
- * summary line to out), 1 with the first problem found (to err), -1 when
- * the log cannot be read. */
+ * summary line to out), 1 with the first problem found (to err), 2 when
+ * they agree but no signed checkpoint vouches for the entries (a warning
+ * to err; only when checkpoints can be checked: cert_path), -1 when the
+ * log cannot be read.  A checkpoint is read as a C2SP note exactly: one
+ * signature line, nothing after it. */
 int audit_verify(struct audit *, FILE *out, FILE *err);
 
 /* The same check, its findings as data (for a report). */

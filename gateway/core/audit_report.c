@@ -199,6 +199,15 @@ static void integrity(FILE *out, const struct review_report *r, uint64_t in_peri
 		    ". The figures below are read from a log that was changed outside csgw: do not "
 		    "rely on them before the log is examined.</div>\n",
 		    out);
+	} else if (st->checkpoints == 0 && st->entries > 0) {
+		fprintf(
+		    out,
+		    "<div class=\"warn\" id=\"integrity-result\" data-verified=\"unsigned\">The "
+		    "%" PRIu64
+		    " entries agree with the hash tree, but no signed checkpoint vouches "
+		    "for them: whoever can write the database could have recomputed the tree. Sign "
+		    "one (csgw audit checkpoint; every exchange cycle does).</div>\n",
+		    st->entries);
 	} else {
 		fprintf(
 		    out,

@@ -37,6 +37,7 @@ static const char style[] =
     "h1{font-size:1.6em;margin:0}h2{font-size:1.25em;border-bottom:2px solid #333;"
     "padding-bottom:.2em;margin-top:2em}h3{font-size:1.05em}"
     ".meta{color:#444}.good{border-left:6px solid #2e7d32;padding:.5em 1em;background:#eef6ee}"
+    ".warn{border-left:6px solid #f9a825;padding:.5em 1em;background:#fff8e1}"
     ".alarm{border:3px solid #c62828;color:#b71c1c;background:#fdecea;padding:.5em 1em;"
     "font-weight:bold}"
     "table{border-collapse:collapse;margin:.5em 0;width:100%}"

@@ -31,10 +31,11 @@ int review_search(struct setup *s, struct audit_query *q, const char *ssn_digits
 	return rc;
 }
 
-/* verify and proof: 0 good, 1 a problem found (said), -1 unreadable. */
+/* verify and proof: 0 good, 1 a problem found (said), 2 a warning
+ * (exit 1: not "good", not tampering either), -1 unreadable. */
 static int exit_code(int v)
 {
-	return v == 0 ? 0 : v > 0 ? EX_DATAERR : EX_IOERR;
+	return v == 0 ? 0 : v == 2 ? 1 : v > 0 ? EX_DATAERR : EX_IOERR;
 }
 
 int review_verify(struct setup *s, FILE *out)

@@ -117,6 +117,40 @@ fetch_files() {
 	[[ "$output" == *"00000000000000000002.checkpoint: "* ]]
 }
 
+@test "a checkpoint note is read exactly: bytes after its signature, or a second signature line, are refused" {
+	fetch_files 2
+	cp="$PKI/sftp-audit/00000000000000000002.checkpoint"
+	cp "$cp" good
+	printf 'extra\n' >>"$cp"
+	run "$CSGW" -c "$GW" audit verify
+	echo "$output"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"00000000000000000002.checkpoint: not a checkpoint note: something after its one signature line"* ]]
+	{ cat good; tail -n 1 good; } >"$cp"
+	run "$CSGW" -c "$GW" audit verify
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"something after its one signature line"* ]]
+	printf '%s' "$(cat good)" >"$cp" # its last line end cut
+	run "$CSGW" -c "$GW" audit verify
+	[ "$status" -eq 65 ]
+	cp good "$cp"
+	run "$CSGW" -c "$GW" audit verify
+	[ "$status" -eq 0 ]
+}
+
+@test "every checkpoint deleted: not good, a warning and exit 1" {
+	fetch_files 2
+	rm "$PKI"/sftp-audit/*.checkpoint
+	run "$CSGW" -c "$GW" audit verify
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"WARNING: 2 entries and no signed checkpoint: nothing outside the database vouches for them"* ]]
+	[[ "$output" != *"good"* ]]
+	"$CSGW" -c "$GW" audit checkpoint
+	run "$CSGW" -c "$GW" audit verify
+	[ "$status" -eq 0 ]
+}
+
 @test "an inclusion proof of one entry checks without the database, and a changed one does not" {
 	fetch_files 5
 	run "$CSGW" -c "$GW" audit proof 4
