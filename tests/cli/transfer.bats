@@ -185,7 +185,9 @@ sha() {
 @test "fetch: a file that grows while it is read waits for the next run; the others come" {
 	echo "an ordinary batch" >ok.txt
 	offer_from_tx ok.txt
-	random_file grow.txt 1048576
+	# 32 MiB: reading it takes long enough that the writer below appends
+	# while it is read, whenever the listing was taken.
+	random_file grow.txt 33554432
 	"$CSGW" -c "$TX" sign grow.txt >/dev/null
 	cp grow.txt grow.txt.p7s "$OUTBOX/"
 	# A writer that keeps appending while fetch lists and reads: paced, so
@@ -196,10 +198,11 @@ sha() {
 		sleep 0.005
 	done) &
 	writer=$!
-	while [ "$(stat -c %s "$OUTBOX/grow.txt")" -le 1048576 ]; do sleep 0.01; done
+	while [ "$(stat -c %s "$OUTBOX/grow.txt")" -le 33554432 ]; do sleep 0.01; done
 	run "$CSGW" -c "$GW" fetch TX
 	kill "$writer" 2>/dev/null || true
 	wait "$writer" 2>/dev/null || true
+	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"grow.txt: longer than the "*" bytes the listing said; it changed on the server, left there for the next run"* ]]
 	[ -f "$INCOMING/ok.txt" ]
