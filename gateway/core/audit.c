@@ -568,7 +568,8 @@ static int load_checkpoints(const struct audit *a, struct checkpoint **out, size
 		n++;
 	}
 	closedir(d);
-	qsort(cps, n, sizeof *cps, by_size);
+	if (n > 1)
+		qsort(cps, n, sizeof *cps, by_size);
 	*out = cps;
 	*count = n;
 	return 0;
