@@ -14,6 +14,7 @@
 
 #include "cmd/cmd.h"
 #include "core/audit.h"
+#include "core/audit_report.h"
 #include "core/caller.h"
 #include "core/html.h"
 #include "core/ssn.h"
@@ -146,22 +147,6 @@ static void table_start(struct printer *p)
 	p->subject = NULL;
 }
 
-static void csv_field(const char *v, bool last)
-{
-	if (strpbrk(v, ",\"\r\n")) {
-		putchar('"');
-		for (; *v; v++) {
-			if (*v == '"')
-				putchar('"');
-			putchar(*v);
-		}
-		putchar('"');
-	} else {
-		fputs(v, stdout);
-	}
-	putchar(last ? '\n' : ',');
-}
-
 static int print_row(void *ctx, int64_t id, const char *const v[AUDIT_DB_COLUMNS],
                      const unsigned char *leaf, size_t leaf_len)
 {
@@ -172,11 +157,12 @@ static int print_row(void *ctx, int64_t id, const char *const v[AUDIT_DB_COLUMNS
 		if (p->rows == 0) {
 			fputs("id,", stdout);
 			for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
-				csv_field(audit_db_columns[i], i == AUDIT_DB_COLUMNS - 1);
+				audit_csv_field(stdout, audit_db_columns[i],
+				                i == AUDIT_DB_COLUMNS - 1, false);
 		}
 		printf("%" PRId64 ",", id);
 		for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
-			csv_field(v[i], i == AUDIT_DB_COLUMNS - 1);
+			audit_csv_field(stdout, v[i], i == AUDIT_DB_COLUMNS - 1, false);
 	} else if (p->format == JSON) {
 		printf("%s{\"id\": %" PRId64, p->rows ? ",\n " : "[", id);
 		for (int i = 0; i < AUDIT_DB_COLUMNS; i++) {

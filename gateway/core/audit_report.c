@@ -406,12 +406,9 @@ static int html_row(void *ctx, int64_t id, const char *const v[AUDIT_DB_COLUMNS]
 	return 0;
 }
 
-/* A field as a spreadsheet will read it: quoted when it must be, and a
- * value that starts like a formula (= + - @, a tab or a carriage return)
- * made text with a leading ' so opening the file runs nothing. */
-static void csv_field(FILE *out, const char *v, bool last)
+void audit_csv_field(FILE *out, const char *v, bool last, bool formula_guard)
 {
-	bool formula = v[0] && strchr("=+-@\t\r", v[0]);
+	bool formula = formula_guard && v[0] && strchr("=+-@\t\r", v[0]);
 	if (formula || strpbrk(v, ",\"\r\n")) {
 		putc('"', out);
 		if (formula)
@@ -436,14 +433,15 @@ static int csv_row(void *ctx, int64_t id, const char *const v[AUDIT_DB_COLUMNS],
 	if (*o->csv_rows == 0) {
 		fputs("section,id,", o->csv);
 		for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
-			csv_field(o->csv, audit_db_columns[i], i == AUDIT_DB_COLUMNS - 1);
+			audit_csv_field(o->csv, audit_db_columns[i], i == AUDIT_DB_COLUMNS - 1,
+			                true);
 	}
 	fprintf(o->csv, "%s,%" PRId64 ",", o->t->id, id);
 	for (int i = 0; i < AUDIT_DB_COLUMNS; i++) {
 		char subject[SUBJECT_SHOWN + 1];
 		if (i == 9) /* as on the page: the keyed hash's start only */
 			snprintf(subject, sizeof subject, "%.*s", SUBJECT_SHOWN, v[i]);
-		csv_field(o->csv, i == 9 ? subject : v[i], i == AUDIT_DB_COLUMNS - 1);
+		audit_csv_field(o->csv, i == 9 ? subject : v[i], i == AUDIT_DB_COLUMNS - 1, true);
 	}
 	(*o->csv_rows)++;
 	return ferror(o->csv) ? -1 : 0;

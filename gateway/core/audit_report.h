@@ -42,6 +42,12 @@ struct review_report {
 int review_report_write(struct audit *, const struct review_report *, FILE *html, uint64_t *entries,
                         unsigned long *detail_rows, FILE *err);
 
+/* One CSV field and its separator (a line end when 'last'): quoted when it
+ * must be; with 'formula_guard', a value that starts like a spreadsheet
+ * formula (= + - @, a tab or a carriage return) gets a leading ' inside
+ * the quotes, so opening the file runs nothing. */
+void audit_csv_field(FILE *, const char *v, bool last, bool formula_guard);
+
 /* One disclosure about the person, as the accounting lists it. */
 struct accounting_line {
 	int64_t id;
