@@ -22,7 +22,8 @@ VERSION = 0.1.0
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-BUILD = build
+# BUILD=DIR builds elsewhere (two checkouts' builds side by side).
+BUILD ?= build
 ifeq ($(SANITIZE),1)
 BUILD = build-asan
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
