@@ -31,6 +31,7 @@
 #include "ops/casework.h"
 #include "ops/exchange.h"
 #include "util/alloc.h"
+#include "util/log.h"
 #include "util/notify.h"
 
 static const char run_usage[] =
@@ -451,6 +452,8 @@ int cmd_run(struct globals *g, int argc, char **argv)
 	}
 	/* Line by line: the log is read as it happens (journal, terminal). */
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* Under systemd each line carries its priority (util/log.h). */
+	log_for_journal();
 	/* First: a SIGHUP or SIGTERM during the start must not kill it. */
 	catch_signals();
 	d->s = xcalloc(1, sizeof *d->s);

@@ -20,6 +20,7 @@
 #include "core/unmap.h"
 #include "io/fs.h"
 #include "util/alloc.h"
+#include "util/log.h"
 
 static int next(struct exchange *x, const char *counter, long long *v)
 {
@@ -391,12 +392,15 @@ static void value(const struct record *r, const char *line, const char *name, ch
 	snprintf(out, size, "%.*s", (int)n, n ? start : "");
 }
 
-static void say(struct inbound *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(struct inbound *in, const char *fmt, ...)
+/* One line of the log, with its priority (util/log.h). */
+static void say(struct inbound *in, int priority, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void say(struct inbound *in, int priority, const char *fmt, ...)
 {
 	FILE *log = in->x->log ? in->x->log : stderr;
 	va_list ap;
 	va_start(ap, fmt);
+	log_begin(log, priority);
 	fprintf(log, "%s: ", in->target);
 	vfprintf(log, fmt, ap);
 	fputc('\n', log);
@@ -456,7 +460,7 @@ static void locate_response(struct inbound *in)
 		return;
 	}
 	if (found == 1) {
-		say(in,
+		say(in, LOG_WARNING,
 		    "WARN: a locate %s for case %s matches no locate request sent to %s; kept "
 		    "as unmatched",
 		    notice ? "notice" : "response", case_id, in->partner);
@@ -468,8 +472,8 @@ static void locate_response(struct inbound *in)
 		set_status(in, req.id, "prohibited");
 	else if (!notice)
 		set_status(in, req.id, answered_status(in, &req));
-	say(in, "%s for %s (case %s)", notice ? "disclosure-prohibited notice" : "locate response",
-	    req.id, case_id);
+	say(in, LOG_INFO, "%s for %s (case %s)",
+	    notice ? "disclosure-prohibited notice" : "locate response", req.id, case_id);
 }
 
 /* Our acknowledgement (action A) of a partner's request. */
@@ -491,10 +495,11 @@ static void acknowledge(struct inbound *in, const struct ledger_request *theirs)
 	if (casework_transaction(x, &t, &c, serial) == 0 &&
 	    casework_submit(x, &c, in->partner, exchange_purpose(x->s, in->partner), label,
 	                    entry) == 0)
-		say(in, "%s %s: acknowledgement (A) queued as %s", theirs->function, theirs->serial,
-		    entry);
+		say(in, LOG_INFO, "%s %s: acknowledgement (A) queued as %s", theirs->function,
+		    theirs->serial, entry);
 	else
-		say(in, "%s %s: no acknowledgement (above)", theirs->function, theirs->serial);
+		say(in, LOG_ERR, "%s %s: no acknowledgement (above)", theirs->function,
+		    theirs->serial);
 	free(label);
 	compose_free(&c);
 }
@@ -542,7 +547,7 @@ static void transaction(struct inbound *in)
 		if (found < 0) {
 			in->failed = -1;
 		} else if (found == 1) {
-			say(in,
+			say(in, LOG_WARNING,
 			    "WARN: %s %s %s serial %s answers no transaction we sent to %s; kept "
 			    "as unmatched",
 			    function, action, reason, serial, in->partner);
@@ -553,8 +558,8 @@ static void transaction(struct inbound *in)
 				set_status(in, req.id, answered_status(in, &req));
 			else if (strcmp(req.status, "pending") == 0)
 				set_status(in, req.id, "acknowledged");
-			say(in, "%s %s %s answers %s (case %s)", function, action, reason, req.id,
-			    req.case_id);
+			say(in, LOG_INFO, "%s %s %s answers %s (case %s)", function, action, reason,
+			    req.id, req.case_id);
 		}
 		return;
 	}
@@ -571,7 +576,7 @@ static void transaction(struct inbound *in)
 		record_response(in, r.id, action, reason, key);
 		if (strcmp(action, "C") == 0)
 			set_status(in, r.id, "cancelled");
-		say(in, "%s %s %s for %s", function, action, reason, r.id);
+		say(in, LOG_INFO, "%s %s %s for %s", function, action, reason, r.id);
 		return;
 	}
 	snprintf(r.kind, sizeof r.kind, "%s", strcmp(function, "LO1") == 0 ? "locate" : "referral");
@@ -596,8 +601,8 @@ static void transaction(struct inbound *in)
 		return;
 	}
 	record_response(in, r.id, action, reason, key);
-	say(in, "%s %s %s from %s: recorded as %s (case %s)", function, action, reason, in->partner,
-	    r.id, local);
+	say(in, LOG_INFO, "%s %s %s from %s: recorded as %s (case %s)", function, action, reason,
+	    in->partner, r.id, local);
 	const char *ack = setup_partner_value(in->x->s, in->partner, "acknowledge");
 	if (in->failed == 0 && ack && strcmp(ack, "yes") == 0 && strcmp(action, "R") == 0)
 		acknowledge(in, &r);
@@ -702,7 +707,7 @@ static void settle_federal(struct inbound *in)
 		free(e);
 	}
 	if (!have) {
-		say(in,
+		say(in, LOG_WARNING,
 		    "WARN: acknowledges %s batch %s, which we did not send to %s; kept as "
 		    "unmatched",
 		    family, in->acked, in->partner);
@@ -733,15 +738,15 @@ static void settle_federal(struct inbound *in)
 		if (found.state != SPOOL_HOLD &&
 		    spool_move(x->spool, &found, SPOOL_HOLD, reason) < 0)
 			in->failed = -1;
-		say(in,
+		say(in, LOG_WARNING,
 		    "%s: %s batch %s: %lu of %lu records rejected; held for a person (csgw queue "
 		    "show %s)",
 		    found.id, family, in->acked, in->ack_rejected, in->ack_records, found.id);
 	} else {
 		if (found.state == SPOOL_SENT && spool_move(x->spool, &found, SPOOL_DONE, "") < 0)
 			in->failed = -1;
-		say(in, "%s: %s batch %s acknowledged: %lu records, none rejected%s", found.id,
-		    family, in->acked, in->ack_records,
+		say(in, LOG_INFO, "%s: %s batch %s acknowledged: %lu records, none rejected%s",
+		    found.id, family, in->acked, in->ack_records,
 		    in->ack_held ? " (some held for SSN identification)" : "");
 	}
 }
@@ -843,14 +848,14 @@ int casework_inbound(struct exchange *x, const char *partner, const struct batch
 	char *txt = xasprintf("%s/%s.txt", inbox, target);
 	if (fixed) {
 		if (out_open(&in.fixed, txt) < 0) {
-			fprintf(x->log, "%s: cannot write %s: %s\n", target, txt, strerror(errno));
+			fprintf(stderr, "%s: cannot write %s: %s\n", target, txt, strerror(errno));
 			free(txt);
 			return -1;
 		}
 		in.write_fixed = true;
 	}
 	struct batch_counts counts = {0};
-	struct report rep = {.out = x->log, .file = target, .max = 5};
+	struct report rep = {.out = stderr, .file = target, .max = 5};
 	struct unmap_limits lim = {0};
 	/* Its own copy: acknowledging submits, which reads the registry too. */
 	if (registry_read(&x->reg) != 0)
@@ -872,7 +877,7 @@ int casework_inbound(struct exchange *x, const char *partner, const struct batch
 		in.failed = -1;
 	}
 	if (in.failed)
-		fprintf(x->log, "%s: cannot record what it answers: %s\n", target,
+		fprintf(stderr, "%s: cannot record what it answers: %s\n", target,
 		        in.why[0] ? in.why : strerror(errno));
 	free(in.group);
 	free(txt);

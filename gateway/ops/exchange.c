@@ -30,6 +30,7 @@
 #include "io/ledger_db.h"
 #include "util/alloc.h"
 #include "util/crash.h"
+#include "util/log.h"
 
 /* Receipt error codes of our own (the receipt family leaves them free). */
 #define REJECT_BAD_BATCH "CS001"
@@ -58,15 +59,25 @@ long exchange_duration(const struct setup *s, const char *key, long fallback)
 	return v && duration_parse(v, &seconds) == 0 ? seconds : fallback;
 }
 
-static void say(const struct peer *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(const struct peer *p, const char *fmt, ...)
+/* One line of the log, with its priority (util/log.h says which is which). */
+static void say(const struct peer *p, int priority, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void say(const struct peer *p, int priority, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vfprintf(p->x->log, fmt, ap);
+	log_vline(p->x->log, priority, fmt, ap);
 	va_end(ap);
-	fputc('\n', p->x->log);
-	fflush(p->x->log);
+}
+
+/* Each line of 'text' (what a lower layer wrote) as a line of the log. */
+static void say_lines(const struct peer *p, int priority, const char *text)
+{
+	for (const char *line = text; line && *line;) {
+		size_t n = strcspn(line, "\n");
+		log_line(p->x->log, priority, "%.*s", (int)n, line);
+		line += n + (line[n] == '\n');
+	}
 }
 
 /* ---- partner state, for status ---- */
@@ -206,12 +217,12 @@ static void later(struct peer *p)
 static void entry_quarantine(struct peer *p, struct spool_entry *e, const char *why)
 {
 	if (spool_move(p->x->spool, e, SPOOL_QUARANTINE, why) < 0) {
-		say(p, "%s: cannot move to quarantine: %s (stays %s)", e->id, strerror(errno),
-		    spool_state_name(e->state));
+		say(p, LOG_ERR, "%s: cannot move to quarantine: %s (stays %s)", e->id,
+		    strerror(errno), spool_state_name(e->state));
 		return;
 	}
 	p->cy->quarantined++;
-	say(p, "%s: QUARANTINED: %s", e->id, why);
+	say(p, LOG_WARNING, "%s: QUARANTINED: %s", e->id, why);
 }
 
 /* ---- take: outgoing drops become entries ---- */
@@ -255,24 +266,25 @@ static void take_folder(struct peer *p, const char *dir, const char *type, const
 		snprintf(e.source, sizeof e.source, "%s%s%s", type ? type : "", type ? "/" : "",
 		         name);
 		if (spool_create(p->x->spool, &e) < 0) {
-			say(p, "%s/%s: cannot take it into the spool: %s; left where it is", dir,
-			    name, strerror(errno));
+			say(p, LOG_ERR,
+			    "%s/%s: cannot take it into the spool: %s; left where it is", dir, name,
+			    strerror(errno));
 			continue;
 		}
 		crash_point("taking");
 		char *from = xasprintf("%s/%s", dir, name);
 		char *to = spool_path(p->x->spool, &e, "source");
 		if (fs_move(from, to) < 0) {
-			say(p, "%s: cannot take it into the spool: %s; left where it is", from,
-			    strerror(errno));
+			say(p, LOG_ERR, "%s: cannot take it into the spool: %s; left where it is",
+			    from, strerror(errno));
 			/* Only when it did not move: a rename done whose fsync failed
 			 * leaves the file in the entry, which the next cycle takes. */
 			if (access(from, F_OK) == 0)
 				spool_remove(p->x->spool, &e);
 		} else {
 			p->cy->taken++;
-			say(p, "%s: taken from outgoing/%s/%s (%lld bytes)", e.id, p->name,
-			    e.source, (long long)st.st_size);
+			say(p, LOG_INFO, "%s: taken from outgoing/%s/%s (%lld bytes)", e.id,
+			    p->name, e.source, (long long)st.st_size);
 		}
 		free(from);
 		free(to);
@@ -313,7 +325,7 @@ static bool abandoned(struct peer *p, struct spool_entry *e)
 	            (strcmp(e->kind, "receipt") == 0 && e->sha256[0] == '\0');
 	free(src);
 	if (gone) {
-		say(p, "%s: %s was cut short; entry removed", e->id,
+		say(p, LOG_NOTICE, "%s: %s was cut short; entry removed", e->id,
 		    strcmp(e->kind, "receipt") == 0 ? "making the receipt" : "taking the file");
 		spool_remove(p->x->spool, e);
 	}
@@ -348,8 +360,8 @@ static int entry_input(struct peer *p, struct spool_entry *e, char **input,
 		free(why);
 		rc = -1;
 	} else if (st != MAP_OK) {
-		say(p, "%s: cannot read %s now: %s; tried again next cycle", e->id, e->source,
-		    text);
+		say(p, LOG_ERR, "%s: cannot read %s now: %s; tried again next cycle", e->id,
+		    e->source, text);
 		later(p);
 		rc = -1;
 	}
@@ -438,7 +450,7 @@ static int decide_entry(struct peer *p, struct spool_entry *e, const char *out)
 		const struct batch_type *bt = NULL;
 		char batch[7];
 		unsigned long records = 0;
-		struct report rep = {.out = x->log, .file = out, .max = 5};
+		struct report rep = {.out = stderr, .file = out, .max = 5};
 		if (receipt_batch_facts(x->s->set, out, x->s->test_env, batch, &records, &bt,
 		                        &rep) != MAP_OK) {
 			entry_quarantine(p, e, "the decided batch cannot be read back");
@@ -461,7 +473,7 @@ static int decide_entry(struct peer *p, struct spool_entry *e, const char *out)
 		return -1;
 	switch (exchange_decide(x, p->name, p->purpose, xml, fixed, out, &n, &problems)) {
 	case DISCLOSE_OK:
-		say(p,
+		say(p, LOG_INFO,
 		    "%s: %s batch %s for %s: %lu records, %lu allowed, %lu redacted, %lu denied, "
 		    "%lu prohibited; each decision logged",
 		    e->id, n.family, n.batch, p->name, n.records, n.allowed, n.redacted, n.denied,
@@ -485,8 +497,8 @@ static int decide_entry(struct peer *p, struct spool_entry *e, const char *out)
 		r = xasprintf("%s is not a good batch: %s", e->source, problems);
 		break;
 	default:
-		say(p, "%s: cannot decide %s now: %s; tried again next cycle", e->id, e->source,
-		    problems && *problems ? problems : "see above");
+		say(p, LOG_ERR, "%s: cannot decide %s now: %s; tried again next cycle", e->id,
+		    e->source, problems && *problems ? problems : "see above");
 		later(p);
 		break;
 	}
@@ -525,8 +537,9 @@ static void prepare(struct peer *p, struct spool_entry *e)
 		free(final);
 		final = spool_path(x->spool, e, e->file);
 		if (spool_save(x->spool, e) < 0) {
-			say(p, "%s: cannot record its preparation: %s; tried again next cycle",
-			    e->id, strerror(errno));
+			say(p, LOG_ERR,
+			    "%s: cannot record its preparation: %s; tried again next cycle", e->id,
+			    strerror(errno));
 			later(p);
 			goto out;
 		}
@@ -535,21 +548,21 @@ static void prepare(struct peer *p, struct spool_entry *e)
 	sig = signature_path(final);
 	if (cms_sign_file(x->signer, published ? final : out, sig, sha, why, sizeof why) < 0 ||
 	    (!published && fs_publish(out, final) < 0)) {
-		say(p, "%s: cannot sign %s now: %s; tried again next cycle", e->id, e->file,
-		    why[0] ? why : strerror(errno));
+		say(p, LOG_ERR, "%s: cannot sign %s now: %s; tried again next cycle", e->id,
+		    e->file, why[0] ? why : strerror(errno));
 		later(p);
 		goto out;
 	}
 	crash_point("signed");
 	snprintf(e->sha256, sizeof e->sha256, "%s", sha);
 	if (spool_save(x->spool, e) < 0) {
-		say(p, "%s: cannot record its preparation: %s; tried again next cycle", e->id,
-		    strerror(errno));
+		say(p, LOG_ERR, "%s: cannot record its preparation: %s; tried again next cycle",
+		    e->id, strerror(errno));
 		later(p);
 		goto out;
 	}
 	p->cy->prepared++;
-	say(p, "%s: ready to send as %s (sha256 %s)", e->id, e->file, e->sha256);
+	say(p, LOG_INFO, "%s: ready to send as %s (sha256 %s)", e->id, e->file, e->sha256);
 out:
 	free(out);
 	free(final);
@@ -582,7 +595,7 @@ static int connect_partner(struct peer *p)
 		fclose(mem);
 		if (rc < 0) {
 			one_line(msg);
-			say(p, "partner %s: %s", p->name, msg);
+			say(p, LOG_ERR, "partner %s: %s", p->name, msg);
 			snprintf(p->cy->fault, sizeof p->cy->fault, "%s", msg);
 			free(msg);
 			return -1;
@@ -593,7 +606,7 @@ static int connect_partner(struct peer *p)
 	enum sftp_fault f = sftp_connect(&p->link.ssh, &p->c);
 	if (f != SFTP_OK) {
 		snprintf(p->cy->fault, sizeof p->cy->fault, "%s", sftp_message(p->c));
-		say(p, "partner %s: cannot connect: %s", p->name, p->cy->fault);
+		say(p, LOG_NOTICE, "partner %s: cannot connect: %s", p->name, p->cy->fault);
 		sftp_close(p->c);
 		p->c = NULL;
 		p->cy->connect_failed = true;
@@ -621,7 +634,7 @@ static void defer(struct peer *p, struct spool_entry *e, const char *why)
 		    xasprintf("not delivered after %u attempts in %s: %s", e->attempts, d, why);
 		if (spool_move(p->x->spool, e, SPOOL_HOLD, r) == 0) {
 			p->cy->held++;
-			say(p, "%s: HELD: %s", e->id, r);
+			say(p, LOG_WARNING, "%s: HELD: %s", e->id, r);
 		}
 		free(r);
 		return;
@@ -631,8 +644,8 @@ static void defer(struct peer *p, struct spool_entry *e, const char *why)
 		char d[32];
 		duration_format((long)(e->next_attempt - now), d, sizeof d);
 		p->cy->deferred++;
-		say(p, "%s: deferred (attempt %u): %s; next attempt in %s", e->id, e->attempts, why,
-		    d);
+		say(p, LOG_NOTICE, "%s: deferred (attempt %u): %s; next attempt in %s", e->id,
+		    e->attempts, why, d);
 	}
 	if (p->cy->wake == 0 || e->next_attempt < p->cy->wake)
 		p->cy->wake = e->next_attempt;
@@ -650,8 +663,9 @@ static void audit_sent(struct peer *p, const struct spool_entry *e)
 	audit_entry_set(&a, "file_sha256", e->sha256);
 	audit_entry_set(&a, "batch", e->batch);
 	audit_entry_actor(&a, p->x->who);
-	if (audit_append(p->x->audit, &a, 1, p->x->log) < 0)
-		say(p, "%s: sent, but the audit log could not take the entry (above)", e->id);
+	if (audit_append(p->x->audit, &a, 1, stderr) < 0)
+		say(p, LOG_ERR, "%s: sent, but the audit log could not take the entry (above)",
+		    e->id);
 }
 
 /* Uploads one prepared entry.  false when the connection is gone. */
@@ -680,7 +694,7 @@ static bool send_entry(struct peer *p, struct spool_entry *e)
 		    xasprintf("%s changed in the spool after it was signed; not sent", e->file);
 		spool_move(x->spool, e, SPOOL_HOLD, r);
 		p->cy->held++;
-		say(p, "%s: HELD: %s", e->id, r);
+		say(p, LOG_WARNING, "%s: HELD: %s", e->id, r);
 		free(r);
 	} else if (f == SFTP_OK) {
 		crash_point("uploaded");
@@ -689,16 +703,17 @@ static bool send_entry(struct peer *p, struct spool_entry *e)
 		e->attempts++;
 		audit_sent(p, e);
 		if (spool_move(x->spool, e, needs_receipt ? SPOOL_SENT : SPOOL_DONE, "") < 0)
-			say(p, "%s: sent, but cannot record it: %s", e->id, strerror(errno));
+			say(p, LOG_ERR, "%s: sent, but cannot record it: %s", e->id,
+			    strerror(errno));
 		p->cy->sent++;
-		say(p, "%s: sent to %s as %s%s", e->id, p->name, e->file,
+		say(p, LOG_INFO, "%s: sent to %s as %s%s", e->id, p->name, e->file,
 		    needs_receipt ? "; waiting for its receipt" : "");
 	} else if (f == SFTP_EXISTS) {
 		char *r = xasprintf("a different file named %s is waiting on %s's server: %s",
 		                    e->file, p->name, text);
 		spool_move(x->spool, e, SPOOL_HOLD, r);
 		p->cy->held++;
-		say(p, "%s: HELD: %s", e->id, r);
+		say(p, LOG_WARNING, "%s: HELD: %s", e->id, r);
 		free(r);
 	} else {
 		snprintf(p->cy->fault, sizeof p->cy->fault, "%s", text);
@@ -744,7 +759,8 @@ static void send_ready(struct peer *p)
 	}
 	for (size_t i = 0; i < nq; i++) {
 		if (*x->stop) {
-			say(p, "stopping: %zu file(s) for %s wait in the spool", nq - i, p->name);
+			say(p, LOG_INFO, "stopping: %zu file(s) for %s wait in the spool", nq - i,
+			    p->name);
 			break;
 		}
 		if (!send_entry(p, queue[i])) {
@@ -796,7 +812,7 @@ static int acknowledge(struct peer *p, const char *name, const char *sha, const 
 	char *tmp = spool_path(x->spool, &e, "receipt.tmp");
 	char *final = spool_path(x->spool, &e, e.file);
 	char *sig = signature_path(final);
-	struct report rep = {.out = x->log, .file = e.file, .max = 5};
+	struct report rep = {.out = stderr, .file = e.file, .max = 5};
 	bool made = receipt_write(x->s->set, &r, tmp, &rep) == MAP_OK &&
 	            cms_sign_file(x->signer, tmp, sig, e.sha256, why, sizeof why) == 0 &&
 	            fs_publish(tmp, final) == 0;
@@ -805,10 +821,10 @@ static int acknowledge(struct peer *p, const char *name, const char *sha, const 
 	if (made && spool_save(x->spool, &e) == 0) {
 		rc = 0;
 		p->cy->acknowledged++;
-		say(p, "%s: receipt for %s from %s (%s%s), queued", e.id, name, p->name,
+		say(p, LOG_INFO, "%s: receipt for %s from %s (%s%s), queued", e.id, name, p->name,
 		    code ? "REJECTED: " : "accepted", code ? code : "");
 	} else {
-		say(p, "%s: cannot make the receipt for %s: %s", e.id, name,
+		say(p, LOG_ERR, "%s: cannot make the receipt for %s: %s", e.id, name,
 		    why[0] ? why : strerror(errno));
 		unlink(tmp);
 		spool_remove(x->spool, &e);
@@ -888,11 +904,11 @@ static void quarantine_inbound(struct peer *p, const char *name, const char *why
 	                fs_fsync_dir(to) < 0 || fs_fsync_dir(from) < 0))
 		rc = -1;
 	if (rc < 0) {
-		say(p, "%s: cannot quarantine it: %s; left in %s", name, strerror(errno),
+		say(p, LOG_ERR, "%s: cannot quarantine it: %s; left in %s", name, strerror(errno),
 		    p->incoming);
 		later(p);
 	} else {
-		say(p, "%s: QUARANTINED (%s): %s", name, to, why);
+		say(p, LOG_WARNING, "%s: QUARANTINED (%s): %s", name, to, why);
 	}
 	free(from);
 	free(from_sig);
@@ -990,8 +1006,8 @@ static void delivered(struct peer *p, const char *name, const char *sha, const c
 	char facts[400];
 	snprintf(facts, sizeof facts, "%s %s %lu delivered %s", family, batch, records, target);
 	if (marker_write(p, sha, facts) < 0) {
-		say(p, "%s: delivered, but cannot record it: %s; recorded next cycle", name,
-		    strerror(errno));
+		say(p, LOG_ERR, "%s: delivered, but cannot record it: %s; recorded next cycle",
+		    name, strerror(errno));
 		later(p);
 		return;
 	}
@@ -1027,7 +1043,8 @@ static void finish_pending(struct peer *p)
 		    pending_parse(facts, family, batch, &records, target, name) == 0) {
 			char *in = xasprintf("%s/%s", p->incoming, name);
 			if (access(in, F_OK) != 0) {
-				say(p, "%s: delivered to inbox/%s/%s by a cycle cut short", name,
+				say(p, LOG_NOTICE,
+				    "%s: delivered to inbox/%s/%s by a cycle cut short", name,
 				    family, target);
 				delivered(p, name, de->d_name, family, batch, records, target);
 			}
@@ -1098,12 +1115,12 @@ static void deliver(struct peer *p, const char *name, const char *sha, const str
 		goto failed;
 	crash_point("moved-in");
 	p->cy->delivered++;
-	say(p, "%s: delivered to inbox/%s/%s (%s batch %s, %lu records, sha256 %s)", name, family,
-	    target, family, batch, records, sha);
+	say(p, LOG_INFO, "%s: delivered to inbox/%s/%s (%s batch %s, %lu records, sha256 %s)", name,
+	    family, target, family, batch, records, sha);
 	delivered(p, name, sha, family, batch, records, target);
 	goto out;
 failed:
-	say(p, "%s: cannot deliver it into the inbox: %s; tried again next cycle", name,
+	say(p, LOG_ERR, "%s: cannot deliver it into the inbox: %s; tried again next cycle", name,
 	    strerror(errno));
 	later(p);
 out:
@@ -1125,7 +1142,7 @@ static void take_file(struct peer *p, const char *name, const char *path, const 
 	const struct batch_type *bt = NULL;
 
 	if (digest_file_sha256_hex(path, sha) < 0) {
-		say(p, "%s: cannot read it: %s", name, strerror(errno));
+		say(p, LOG_ERR, "%s: cannot read it: %s", name, strerror(errno));
 		return;
 	}
 	/* Only a file whose ledger line exists, by its digest and name
@@ -1137,7 +1154,8 @@ static void take_file(struct peer *p, const char *name, const char *path, const 
 		 * delivery).  Acknowledged again, not delivered again. */
 		char fam[16] = "", b[16] = "";
 		sscanf(facts, "%15s %15s %lu", fam, b, &records);
-		say(p, "%s: already delivered (sha256 %s); acknowledged again, not delivered twice",
+		say(p, LOG_NOTICE,
+		    "%s: already delivered (sha256 %s); acknowledged again, not delivered twice",
 		    name, sha);
 		if (acknowledge(p, name, sha, b, records, NULL, NULL) == 0)
 			remove_incoming(p, name);
@@ -1162,7 +1180,7 @@ static void take_file(struct peer *p, const char *name, const char *path, const 
 				quarantine_inbound(p, name, why);
 			free(why);
 		} else {
-			say(p, "%s: cannot read it now: %s", name, text);
+			say(p, LOG_ERR, "%s: cannot read it now: %s", name, text);
 		}
 		free(text);
 		return;
@@ -1230,8 +1248,8 @@ static void settle(struct peer *p, struct spool_entry *e, const struct receipt *
 	if (r->accepted && r->rejected_count == 0) {
 		if (spool_move(p->x->spool, e, SPOOL_DONE, "") == 0) {
 			p->cy->settled++;
-			say(p, "%s: acknowledged by %s (%s, %lu records accepted); done", e->id,
-			    p->name, name, r->accepted_count);
+			say(p, LOG_INFO, "%s: acknowledged by %s (%s, %lu records accepted); done",
+			    e->id, p->name, name, r->accepted_count);
 		}
 		return;
 	}
@@ -1247,7 +1265,7 @@ static void settle(struct peer *p, struct spool_entry *e, const struct receipt *
 			                     r->results[i].errors[k].message);
 	if (spool_move(p->x->spool, e, SPOOL_HOLD, reasons) == 0) {
 		p->cy->held++;
-		say(p, "%s: HELD: %s", e->id, reasons);
+		say(p, LOG_WARNING, "%s: HELD: %s", e->id, reasons);
 	}
 }
 
@@ -1263,7 +1281,7 @@ static void settle_filed(struct peer *p)
 		for (size_t i = 0; i < n; i++) {
 			char *path = spool_path(p->x->spool, &e[i], "receipt.xml");
 			struct receipt r = {0};
-			struct report rep = {.out = p->x->log, .file = path, .max = 5};
+			struct report rep = {.out = stderr, .file = path, .max = 5};
 			if (strcmp(e[i].partner, p->name) == 0 && access(path, F_OK) == 0 &&
 			    receipt_read(p->x->s->set, path, &r, &rep) == MAP_OK)
 				settle(p, &e[i], &r, "receipt.xml, filed before");
@@ -1313,7 +1331,8 @@ static void take_receipt(struct peer *p, const char *name, const char *path)
 		goto out;
 	}
 	if (e.state == SPOOL_DONE) {
-		say(p, "%s: %s was acknowledged before; this receipt is a repeat, removed", name,
+		say(p, LOG_NOTICE,
+		    "%s: %s was acknowledged before; this receipt is a repeat, removed", name,
 		    e.id);
 		remove_incoming(p, name);
 		goto out;
@@ -1329,8 +1348,8 @@ static void take_receipt(struct peer *p, const char *name, const char *path)
 		filed = fs_move(path, keep) == 0;
 	}
 	if (!filed) {
-		say(p, "%s: cannot file the receipt with %s: %s; tried again next cycle", name,
-		    e.id, strerror(errno));
+		say(p, LOG_ERR, "%s: cannot file the receipt with %s: %s; tried again next cycle",
+		    name, e.id, strerror(errno));
 		later(p);
 	} else {
 		crash_point("receipt-filed");
@@ -1407,7 +1426,8 @@ static int on_resent(void *ctx, const char *name, const char *sha)
 	if (marker_read(p, sha, facts, sizeof facts) < 0 || !strstr(facts, " delivered "))
 		return 0; /* not delivered yet: the incoming copy is still being taken */
 	sscanf(facts, "%15s %15s %lu", fam, b, &records);
-	say(p, "%s: sent again by %s (sha256 %s); acknowledged again, not delivered twice", name,
+	say(p, LOG_NOTICE,
+	    "%s: sent again by %s (sha256 %s); acknowledged again, not delivered twice", name,
 	    p->name, sha);
 	return acknowledge(p, name, sha, b, records, NULL, NULL) == 0 || !p->receipts ? 0 : -1;
 }
@@ -1436,10 +1456,12 @@ static void fetch(struct peer *p)
 	FILE *mem = open_memstream(&text, &len);
 	enum sftp_fault f = transfer_fetch(p->c, &plan, x->log, mem);
 	fclose(mem);
-	if (text && *text) {
-		fputs(text, x->log);
-		fflush(x->log);
-	}
+	/* A file quarantined or a partner's refusal needs a person; a dropped
+	 * connection is tried again by itself. */
+	int priority = plan.quarantined || (f != SFTP_OK && f != SFTP_TEMPORARY) ? LOG_WARNING
+	               : f == SFTP_TEMPORARY                                     ? LOG_NOTICE
+	                                                                         : LOG_ERR;
+	say_lines(p, priority, text);
 	one_line(text);
 	p->cy->fetched += plan.fetched;
 	if (f != SFTP_OK) {
@@ -1465,8 +1487,8 @@ static void overdue(struct peer *p)
 			continue;
 		char d[32];
 		duration_format((long)(now - e[i].sent), d, sizeof d);
-		say(p, "%s: ALERT: no receipt from %s for %s after %s", e[i].id, p->name, e[i].file,
-		    d);
+		say(p, LOG_WARNING, "%s: ALERT: no receipt from %s for %s after %s", e[i].id,
+		    p->name, e[i].file, d);
 		e[i].alerted = true;
 		spool_save(p->x->spool, &e[i]);
 	}
@@ -1482,7 +1504,7 @@ int exchange_partner(struct exchange *x, const char *partner, bool do_fetch,
 
 	memset(cy, 0, sizeof *cy);
 	if (x->inbound == NULL) {
-		fputs("csgw: an exchange cycle needs the reader of inbound batches\n", x->log);
+		fputs("csgw: an exchange cycle needs the reader of inbound batches\n", stderr);
 		return EX_SOFTWARE;
 	}
 	p.cls = setup_partner_value(s, partner, "class");
@@ -1492,7 +1514,7 @@ int exchange_partner(struct exchange *x, const char *partner, bool do_fetch,
 	const char *receipts = setup_partner_value(s, partner, "receipts");
 	p.receipts = p.state != NULL && (receipts == NULL || strcmp(receipts, "no") != 0);
 	if (p.cls == NULL || p.families == NULL) {
-		fprintf(x->log, "%s: [partner %s] needs class and families\n", setup_conf_name(s),
+		fprintf(stderr, "%s: [partner %s] needs class and families\n", setup_conf_name(s),
 		        partner);
 		return EX_CONFIG;
 	}
@@ -1522,7 +1544,7 @@ int exchange_partner(struct exchange *x, const char *partner, bool do_fetch,
 			send_ready(&p);
 	}
 	overdue(&p);
-	if (audit_checkpoint(x->audit, x->log) < 0)
+	if (audit_checkpoint(x->audit, stderr) < 0)
 		rc = EX_IOERR;
 	disconnect(&p);
 	if (p.link_loaded)

@@ -340,6 +340,61 @@ locate_xml() {
 	[[ "$output" == *"$id"*"sent"*"no receipt from TX after"* ]]
 }
 
+# Under systemd ($JOURNAL_STREAM names the daemon's output, as systemd.exec(5)
+# sets it) every line starts with its priority; elsewhere lines are plain.
+journal_run() {
+	: >"$2"
+	JOURNAL_STREAM=$(stat -c %d:%i "$2") "$CSGW" -c "$1" run --once >>"$2" 2>&1 || true
+}
+
+@test "under journald each log line has its priority; what status says needs a person is a warning or error" {
+	quick=$(pair_variant "$A" receipt_timeout 3s)
+	printf '<?xml version="1.0"?>\n<notABatch/>\n' >bad.xml
+	drop "$ASPOOL" TX bad.xml
+	locate_xml 1 lr.xml
+	drop "$ASPOOL" TX lr.xml
+	printf '<?xml version="1.0"?>\n<notABatch/>\n' >"$TO_CA/48-junk.xml"
+	"$CSGW" -c "$B" sign "$TO_CA/48-junk.xml" >/dev/null
+	journal_run "$quick" j1.log
+	sleep 3.1
+	journal_run "$quick" j2.log
+	cat j1.log j2.log >journal.log
+	# Every line has one, and only the four levels of util/log.h.
+	run grep -vE '^<[3456]>' journal.log
+	[ "$status" -eq 1 ] || { echo "lines without a priority: $output"; false; }
+	grep -qE '^<6>.*taken from outgoing/TX/lr.xml' journal.log
+	grep -qE '^<6>.*sent to TX' journal.log
+	grep -qE '^<4>.*QUARANTINED.*bad.xml is not a good batch' journal.log
+	grep -qE '^<4>.*48-junk.xml: QUARANTINED' journal.log
+	grep -qE '^<4>.*ALERT: no receipt from TX' journal.log
+	# Whatever status lists for a person is a warning or an error in the
+	# log, and every warning names something status lists.
+	run "$CSGW" -c "$quick" status --json
+	[ "$status" -eq 1 ]
+	echo "$output" >status.json
+	python3 - journal.log status.json <<'PY'
+import json, re, sys
+status = json.load(open(sys.argv[2]))
+lines = open(sys.argv[1]).read().splitlines()
+loud = [l for l in lines if re.match(r"<[34]>", l)]
+names = [a["id"] for a in status["attention"]]
+assert len(names) == 2, status["attention"]
+assert status["partners"][0]["quarantined_inbound"] == 1, status["partners"]
+names.append("48-junk.xml")
+for n in names:
+    assert any(n in l for l in loud), "status lists %s; no warning names it" % n
+for l in loud:
+    assert any(n in l for n in names), "a warning status does not list: %s" % l
+PY
+	# Not under systemd, or another stream: plain lines.
+	drop "$ASPOOL" TX bad.xml
+	: >other.log
+	JOURNAL_STREAM=$(stat -c %d:%i other.log) "$CSGW" -c "$A" run --once >plain.log 2>&1 || true
+	grep -q "QUARANTINED" plain.log
+	run grep -E '^<[0-9]>' plain.log
+	[ "$status" -eq 1 ]
+}
+
 @test "queue: list, show, hold, retry, release, purge, and refusals" {
 	locate_xml 1 lr.xml
 	"$SSHD_SH" stop "$PSSHD"
