@@ -18,12 +18,14 @@
 
 static void usage(FILE *out)
 {
-	fputs("usage: csgw [-c FILE] [--environment test|production] [--mappings DIR] COMMAND "
-	      "[ARGS]\n"
+	fputs("usage: csgw [-c FILE] [--environment test|production] [--mappings DIR] [--quiet] "
+	      "COMMAND [ARGS]\n"
 	      "       csgw --version | --help | COMMAND --help\n\ncommands:\n",
 	      out);
 	cmd_list(out);
 	fputs("\nConfiguration: -c FILE, else $CSGW_CONF, ./gateway.conf, /etc/csgw/gateway.conf.\n"
+	      "On a terminal, map, validate, policy apply, send and fetch show their progress\n"
+	      "on stderr; --quiet (here or after the command) silences it.\n"
 	      "Exit codes: 0 ok, 64 usage, 65 bad data, 66 no input, 74 I/O error, 78 "
 	      "configuration.\n",
 	      out);
@@ -35,6 +37,7 @@ int main(int argc, char **argv)
 	    {"config", required_argument, NULL, 'c'},
 	    {"environment", required_argument, NULL, 'e'},
 	    {"mappings", required_argument, NULL, 'M'},
+	    {"quiet", no_argument, NULL, 'q'},
 	    {"version", no_argument, NULL, 'V'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -43,7 +46,7 @@ int main(int argc, char **argv)
 	int c;
 
 	/* '+': stop at the command name; its options are its own. */
-	while ((c = getopt_long(argc, argv, "+c:e:h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:e:qh", options, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			g.conf_path = optarg;
@@ -54,6 +57,9 @@ int main(int argc, char **argv)
 			break;
 		case 'M':
 			g.mappings = optarg;
+			break;
+		case 'q':
+			g.quiet = true;
 			break;
 		case 'V':
 			printf("csgw %s\n", CSGW_VERSION);

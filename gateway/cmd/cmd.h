@@ -18,6 +18,7 @@ struct globals {
 	const char *conf_path;   /* -c FILE */
 	const char *environment; /* --environment, overrides the file */
 	const char *mappings;    /* --mappings DIR, overrides the file */
+	bool quiet;              /* --quiet: no progress line (util/progress.h) */
 };
 
 /* setup_load() with the global options. */

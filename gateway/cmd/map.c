@@ -11,29 +11,31 @@
 #include "cmd/cmd.h"
 #include "core/map.h"
 #include "core/unmap.h"
+#include "util/progress.h"
 
 #define MAX_REPORTED 100
 /* Partner files larger than this are refused unless --max-size says more. */
 #define DEFAULT_MAX_BYTES (16ULL << 30)
 
 static const char map_usage[] =
-    "usage: csgw map [--environment test|production] TYPE INPUT [-o OUTPUT]\n"
+    "usage: csgw map [--environment test|production] [--quiet] TYPE INPUT [-o OUTPUT]\n"
     "\n"
     "Turns a fixed-width extract into one XML batch of TYPE (see 'csgw mapping\n"
     "list'), checking every field. Each bad record is reported with its line,\n"
     "field, value (SSNs masked) and rule; then nothing is written.\n"
     "OUTPUT defaults to INPUT with its extension replaced by .xml; '-' is\n"
-    "standard output.\n";
+    "standard output. On a terminal, progress is shown on stderr (--quiet: not).\n";
 
 static const char unmap_usage[] =
-    "usage: csgw unmap [--environment test|production] [--max-size BYTES] FILE [-o OUTPUT]\n"
+    "usage: csgw unmap [--environment test|production] [--max-size BYTES] [--quiet] FILE [-o "
+    "OUTPUT]\n"
     "\n"
     "Turns an XML batch back into its fixed-width layout, checking it as\n"
     "'csgw validate' does; nothing is written unless all of it is good.\n"
     "OUTPUT defaults to FILE with its extension replaced by .txt.\n";
 
 static const char validate_usage[] =
-    "usage: csgw validate [--environment test|production] [--max-size BYTES] FILE\n"
+    "usage: csgw validate [--environment test|production] [--max-size BYTES] [--quiet] FILE\n"
     "\n"
     "Checks an XML batch of any family (found from the root element's\n"
     "namespace) as a stream: what the family's XSD accepts ('csgw mapping xsd'),\n"
@@ -48,11 +50,9 @@ static const char validate_usage[] =
     "--max-size (default 16 GiB).\n";
 
 static const struct option long_options[] = {
-    {"output", required_argument, NULL, 'o'},
-    {"environment", required_argument, NULL, 'e'},
-    {"max-size", required_argument, NULL, 'm'},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+    {"output", required_argument, NULL, 'o'},   {"environment", required_argument, NULL, 'e'},
+    {"max-size", required_argument, NULL, 'm'}, {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
 };
 
 struct args {
@@ -71,8 +71,11 @@ static int parse(struct globals *g, int argc, char **argv, const char *usage, in
 	a->output = NULL;
 	a->max_bytes = DEFAULT_MAX_BYTES;
 	optind = 0; /* 0, not 1: GNU getopt then resets its state after main's pass */
-	while ((c = getopt_long(argc, argv, "o:e:h", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:e:qh", long_options, NULL)) != -1) {
 		switch (c) {
+		case 'q':
+			g->quiet = true;
+			break;
 		case 'o':
 			a->output = optarg;
 			break;
@@ -107,6 +110,7 @@ static int parse(struct globals *g, int argc, char **argv, const char *usage, in
 		fputs(usage, stderr);
 		return EX_USAGE;
 	}
+	progress_enable(g->quiet);
 	return -1;
 }
 
@@ -200,7 +204,9 @@ int cmd_map(struct globals *g, int argc, char **argv)
 	}
 	struct report rep = {.out = stderr, .file = input, .max = MAX_REPORTED};
 	struct batch_counts counts;
+	progress_file(input, input);
 	enum map_status st = map_to_xml(bt, input, output, s.test_env, &rep, &counts);
+	progress_end();
 	report_finish(&rep);
 	if (st == MAP_OK)
 		summary(stderr, "csgw map: wrote", output, &counts);
@@ -232,7 +238,9 @@ int cmd_unmap(struct globals *g, int argc, char **argv)
 	struct report rep = {.out = stderr, .file = input, .max = MAX_REPORTED};
 	struct unmap_limits lim = {.max_bytes = a.max_bytes};
 	struct batch_counts counts;
+	progress_file(input, input);
 	enum map_status st = unmap_to_fixed(s.set, input, output, s.test_env, &lim, &rep, &counts);
+	progress_end();
 	report_finish(&rep);
 	if (st == MAP_OK)
 		summary(stderr, "csgw unmap: wrote", output, &counts);
@@ -259,7 +267,9 @@ int cmd_validate(struct globals *g, int argc, char **argv)
 	struct report rep = {.out = stderr, .file = input, .max = MAX_REPORTED};
 	struct unmap_limits lim = {.max_bytes = a.max_bytes};
 	struct batch_counts counts;
+	progress_file(input, input);
 	enum map_status st = unmap_read(s.set, input, s.test_env, &lim, &rep, NULL, NULL, &counts);
+	progress_end();
 	report_finish(&rep);
 	if (st == MAP_OK)
 		summary(stdout, "valid:", input, &counts);

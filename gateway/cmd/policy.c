@@ -22,6 +22,7 @@
 #include "ops/case.h"
 #include "ops/disclosure.h"
 #include "util/alloc.h"
+#include "util/progress.h"
 
 static const char policy_usage[] =
     "usage: csgw [-c FILE] policy explain FILE.xml (--partner NAME | --class CLASS\n"
@@ -29,7 +30,7 @@ static const char policy_usage[] =
     "                 [--transaction KIND] [--verified] [--matched]\n"
     "                 [--entered YYYY-MM-DD] [--tag FIELD=CATEGORY[,CATEGORY...]]\n"
     "       csgw [-c FILE] policy apply FILE.xml --partner NAME --purpose PURPOSE\n"
-    "                 -o OUT.xml [the fact options of explain]\n"
+    "                 -o OUT.xml [--quiet] [the fact options of explain]\n"
     "       csgw [-c FILE] policy check\n"
     "\n"
     "explain: decides every record of the batch (or record N only) as the\n"
@@ -200,8 +201,8 @@ static int parse_tag(struct disclosure_ask *x, const char *arg)
 	return 0;
 }
 
-/* Runs explain, or apply when 'apply'. */
-static int policy_run(struct setup *s, int argc, char **argv, bool apply)
+/* Runs explain, or apply when 'apply' (with a progress line unless 'quiet'). */
+static int policy_run(struct setup *s, bool quiet, int argc, char **argv, bool apply)
 {
 	static const struct option options[] = {
 	    {"output", required_argument, NULL, 'o'},
@@ -215,6 +216,7 @@ static int policy_run(struct setup *s, int argc, char **argv, bool apply)
 	    {"matched", no_argument, NULL, 'm'},
 	    {"entered", required_argument, NULL, 'e'},
 	    {"tag", required_argument, NULL, 'g'},
+	    {"quiet", no_argument, NULL, 'q'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct disclosure_ask x = {.req = {.today = today_ymd()}};
@@ -269,6 +271,9 @@ static int policy_run(struct setup *s, int argc, char **argv, bool apply)
 		case 'g':
 			rc = parse_tag(&x, optarg);
 			break;
+		case 'q':
+			quiet = true;
+			break;
 		default:
 			rc = EX_USAGE;
 		}
@@ -292,7 +297,11 @@ static int policy_run(struct setup *s, int argc, char **argv, bool apply)
 		goto out;
 	}
 	struct disclose_counts n;
-	if ((rc = disclosure_apply(caller_get(), s, p, &x, &n)) != 0)
+	progress_enable(quiet);
+	progress_file("policy apply", x.file);
+	rc = disclosure_apply(caller_get(), s, p, &x, &n);
+	progress_end();
+	if (rc != 0)
 		goto out;
 	printf("%s: %lu records for %s (%s) for %s: %lu allowed, %lu redacted, %lu denied, "
 	       "%lu prohibited (%lu notices); each decision logged\n",
@@ -330,7 +339,7 @@ int cmd_policy(struct globals *g, int argc, char **argv)
 	if (strcmp(argv[1], "check") == 0)
 		rc = policy_check(&s);
 	else
-		rc = policy_run(&s, argc - 1, argv + 1, strcmp(argv[1], "apply") == 0);
+		rc = policy_run(&s, g->quiet, argc - 1, argv + 1, strcmp(argv[1], "apply") == 0);
 	setup_free(&s);
 	return rc;
 }

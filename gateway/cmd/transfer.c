@@ -18,6 +18,7 @@
 #include "io/cms.h"
 #include "io/fs.h"
 #include "util/alloc.h"
+#include "util/progress.h"
 
 static const char partner_usage[] =
     "usage: csgw [-c FILE] partner check NAME\n"
@@ -32,7 +33,7 @@ static const char partner_usage[] =
     "host key is not trusted yet or the configuration is wrong.\n";
 
 static const char send_usage[] =
-    "usage: csgw [-c FILE] send NAME FILE...\n"
+    "usage: csgw [-c FILE] send [--quiet] NAME FILE...\n"
     "\n"
     "Uploads each FILE with its signature FILE.p7s into partner NAME's remote\n"
     "inbox, under the file's own name. FILE is signed first unless FILE.p7s is\n"
@@ -40,6 +41,7 @@ static const char send_usage[] =
     "NAME.part and is renamed when complete, the signature before the data, so\n"
     "the partner never sees a partial or unsigned file. An upload cut off\n"
     "earlier is resumed. A file already on the server is not sent again.\n"
+    "On a terminal, each file's progress is shown on stderr (--quiet: not).\n"
     "\n"
     "Exit 0 all sent, 64 a FILE's name cannot be sent (hidden, control\n"
     "characters, '..', over 200 bytes, or ending in .part or .p7s), 65 a\n"
@@ -50,7 +52,7 @@ static const char send_usage[] =
     "refused, 78 configuration or host key not trusted.\n";
 
 static const char fetch_usage[] =
-    "usage: csgw [-c FILE] fetch NAME\n"
+    "usage: csgw [-c FILE] fetch [--quiet] NAME\n"
     "\n"
     "Downloads every signed file waiting in partner NAME's remote outbox into\n"
     "SPOOL/incoming/NAME/, verifying each signature against the partner's\n"
@@ -65,6 +67,7 @@ static const char fetch_usage[] =
     "\n"
     "A file whose name is still taken in SPOOL/incoming/NAME by an earlier\n"
     "file waits on the server until that one is taken.\n"
+    "On a terminal, each file's progress is shown on stderr (--quiet: not).\n"
     "\n"
     "Exit 0 done, 65 some files were quarantined or refused, 69 the server\n"
     "refused, 74 local disk problem, 75 try again later (also while another\n"
@@ -118,6 +121,20 @@ static int open_link(const struct setup *s, const char *name, struct partner_lin
 
 /* Parses "[--help] NAME [ARGS...]" after the command name; returns the
  * index of NAME or -1 after printing the usage. */
+/* Takes every "--quiet" out of argv (a file of that name is ./--quiet);
+ * returns the new argc. */
+static int quiet_option(struct globals *g, int argc, char **argv)
+{
+	int kept = 0;
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--quiet") == 0)
+			g->quiet = true;
+		else
+			argv[kept++] = argv[i];
+	progress_enable(g->quiet);
+	return kept;
+}
+
 static int partner_arg(int argc, char **argv, int first, const char *usage, bool more)
 {
 	if (argc <= first || argv[first][0] == '-' || (!more && argc > first + 1) ||
@@ -286,6 +303,7 @@ int cmd_send(struct globals *g, int argc, char **argv)
 
 	if (cmd_want_help(argc, argv, send_usage))
 		return 0;
+	argc = quiet_option(g, argc, argv);
 	if (partner_arg(argc, argv, 1, send_usage, true) < 0)
 		return EX_USAGE;
 	if ((rc = cmd_setup(g, true, &s)) != 0)
@@ -365,6 +383,7 @@ int cmd_fetch(struct globals *g, int argc, char **argv)
 
 	if (cmd_want_help(argc, argv, fetch_usage))
 		return 0;
+	argc = quiet_option(g, argc, argv);
 	if (partner_arg(argc, argv, 1, fetch_usage, false) < 0)
 		return EX_USAGE;
 	if ((rc = cmd_setup(g, true, &s)) != 0)

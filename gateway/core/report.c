@@ -5,6 +5,8 @@
 
 #include <stdarg.h>
 
+#include "util/progress.h"
+
 void report_problem(struct report *r, unsigned long line, unsigned long record, const char *element,
                     const char *fmt, ...)
 {
@@ -12,6 +14,7 @@ void report_problem(struct report *r, unsigned long line, unsigned long record, 
 
 	if (r->count++ >= r->max)
 		return;
+	progress_pause(); /* the problem on a line of its own */
 	if (line > 0)
 		fprintf(r->out, "%s:%lu: ", r->file, line);
 	else
@@ -28,6 +31,7 @@ void report_problem(struct report *r, unsigned long line, unsigned long record, 
 
 void report_finish(struct report *r)
 {
+	progress_pause();
 	if (r->count > r->max)
 		fprintf(r->out, "%s: %lu more problems not shown\n", r->file, r->count - r->max);
 }

@@ -16,6 +16,7 @@
 #include "io/fs.h"
 #include "util/alloc.h"
 #include "util/crash.h"
+#include "util/progress.h"
 
 /* How much of a partial file's end must match before it is resumed. */
 #define TAIL_CHECK (64 * 1024)
@@ -138,8 +139,10 @@ static enum sftp_fault put_one(struct sftp_conn *c, int fd, uint64_t size, struc
 		f = SFTP_LOCAL;
 		goto out;
 	}
-	if ((f = sftp_put(c, fd, from, size, part, d ? hash_chunk : NULL, d)) != SFTP_OK ||
-	    (f = sftp_size(c, part, &exists, &have)) != SFTP_OK)
+	progress_begin(u->final, size, from);
+	f = sftp_put(c, fd, from, size, part, d ? hash_chunk : NULL, d);
+	progress_end();
+	if (f != SFTP_OK || (f = sftp_size(c, part, &exists, &have)) != SFTP_OK)
 		goto out;
 	if (!exists || have != size) {
 		fprintf(err, "csgw: %s holds %llu bytes after the upload; expected %llu\n", part,
@@ -349,7 +352,9 @@ static enum sftp_fault get_one(struct sftp_conn *c, const char *remote, uint64_t
 		f = SFTP_LOCAL;
 		goto out;
 	}
+	progress_begin(remote, size, lc.offset);
 	f = sftp_get(c, remote, lc.offset, write_chunk, &lc, &got);
+	progress_end();
 	if (f != SFTP_OK && !lc.too_long)
 		goto fail;
 	if (lc.too_long || lc.offset != size) {

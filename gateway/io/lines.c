@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "util/alloc.h"
+#include "util/progress.h"
 
 #define READ_SIZE (1024 * 1024)
 
@@ -43,6 +44,7 @@ static ssize_t fill(struct line_reader *lr)
 		}
 		if (n == 0)
 			lr->eof = true;
+		progress_read(lr->fd, (size_t)n);
 		lr->end += (size_t)n;
 		return n;
 	}

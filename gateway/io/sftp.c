@@ -28,6 +28,7 @@
 
 #include "io/known_hosts.h"
 #include "util/alloc.h"
+#include "util/progress.h"
 
 struct sftp_conn {
 	struct sftp_options opt;
@@ -761,6 +762,7 @@ enum sftp_fault sftp_put(struct sftp_conn *c, int fd, uint64_t from, uint64_t si
 		}
 		off += (size_t)rc;
 		acked += (uint64_t)rc;
+		progress_add((size_t)rc);
 	}
 	/* fsync@openssh.com: the partner's disk holds it before we rename. */
 	do
@@ -814,6 +816,7 @@ enum sftp_fault sftp_get(struct sftp_conn *c, const char *remote, uint64_t from,
 			break;
 		}
 		*got += (uint64_t)n;
+		progress_add((size_t)n);
 	}
 	close_remote(c, h);
 	free(buf);

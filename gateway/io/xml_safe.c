@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "util/alloc.h"
+#include "util/progress.h"
 
 #define CHUNK (256 * 1024)
 #define MAX_ATTRS_REPORTED 16
@@ -369,6 +370,7 @@ int xml_stream_file(const char *path, const struct xml_events *ev, const struct 
 			break;
 		}
 		total += (unsigned long long)n;
+		progress_read(fd, (size_t)n);
 		if (lim->max_bytes && total > lim->max_bytes) {
 			stop(&st, "the file is larger than the size limit");
 			break;

@@ -58,6 +58,31 @@ sha() {
 	[ "$(ls -A "$INBOX" | wc -l)" -eq 2 ] # no .part left
 }
 
+@test "send and fetch on a terminal show each file's progress (bytes, rate, time left); --quiet and pipes see none" {
+	random_file big.bin $((192 << 20))
+	rc=0
+	script -qec "$(printf '%q ' "$CSGW" -c "$GW" send TX big.bin)" /dev/null >send.txt || rc=$?
+	[ "$rc" -eq 0 ] || { cat -v send.txt; false; }
+	tr '\r' '\n' <send.txt | grep -E "inbound/big.bin: [0-9.]+ MiB of 192.0 MiB \([0-9]+%\)" ||
+		{ cat -v send.txt; false; }
+	tr '\r' '\n' <send.txt | grep -E "[0-9.]+ MiB/s, [0-9]+ s left"
+	grep -q "big.bin: sent to $INBOX/big.bin" send.txt
+	random_file offered.bin $((192 << 20))
+	offer_from_tx offered.bin
+	script -qec "$(printf '%q ' "$CSGW" -c "$GW" fetch TX)" /dev/null >fetch.txt || true
+	tr '\r' '\n' <fetch.txt | grep -E "offered.bin: [0-9.]+ MiB of 192.0 MiB \([0-9]+%\)" ||
+		{ cat -v fetch.txt; false; }
+	grep -q "1 received" fetch.txt
+	# Not a terminal, or --quiet on one: no progress line.
+	random_file small.bin $((64 << 20))
+	"$CSGW" -c "$GW" send TX small.bin >out.txt 2>err.txt
+	! grep -q "MiB of" out.txt err.txt
+	random_file quiet.bin $((64 << 20))
+	script -qec "$(printf '%q ' "$CSGW" -c "$GW" send --quiet TX quiet.bin)" /dev/null >quiet.txt
+	! grep -q "MiB of" quiet.txt
+	grep -q "quiet.bin: sent to" quiet.txt
+}
+
 @test "send: the signature is published before the data file (inotify on the server's folder)" {
 	random_file order.bin 100000
 	inotifywait -q -m -e create -e moved_to --format '%e %f' "$INBOX" >events &
