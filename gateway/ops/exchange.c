@@ -109,6 +109,8 @@ int partner_state_load(const char *spool, const char *partner, struct partner_st
 			st->last_ok = (time_t)strtoll(eq, NULL, 10);
 		else if (strcmp(line, "last_failure") == 0)
 			st->last_failure = (time_t)strtoll(eq, NULL, 10);
+		else if (strcmp(line, "overdue_said") == 0)
+			st->overdue_said = (time_t)strtoll(eq, NULL, 10);
 		else if (strcmp(line, "failure") == 0)
 			snprintf(st->failure, sizeof st->failure, "%s", eq);
 	}
@@ -119,9 +121,10 @@ int partner_state_load(const char *spool, const char *partner, struct partner_st
 int partner_state_save(const char *spool, const char *partner, const struct partner_state *st)
 {
 	char *path = state_path(spool, partner);
-	char *text = xasprintf("last_fetch=%lld\nlast_ok=%lld\nlast_failure=%lld\nfailure=%s\n",
-	                       (long long)st->last_fetch, (long long)st->last_ok,
-	                       (long long)st->last_failure, st->failure);
+	char *text = xasprintf(
+	    "last_fetch=%lld\nlast_ok=%lld\nlast_failure=%lld\noverdue_said=%lld\nfailure=%s\n",
+	    (long long)st->last_fetch, (long long)st->last_ok, (long long)st->last_failure,
+	    (long long)st->overdue_said, st->failure);
 	int rc = fs_write_text(path, text);
 	free(text);
 	free(path);
@@ -1495,6 +1498,45 @@ static void overdue(struct peer *p)
 	free(e);
 }
 
+struct overdue_said {
+	struct peer *p;
+	time_t since;
+};
+
+static int say_overdue_request(void *ctx, const struct ledger_request *r)
+{
+	struct overdue_said *o = ctx;
+	if (r->due <= (long long)o->since)
+		return 0; /* said by an earlier cycle */
+	char due[32];
+	duration_format((long)(time(NULL) - r->due), due, sizeof due);
+	say(o->p, LOG_WARNING, "%s: OVERDUE: %s %s%s%s to %s for case %s: no answer, due %s ago",
+	    r->id, r->serial[0] ? r->function : "FPLS", r->serial[0] ? r->action : "locate",
+	    r->serial[0] ? " " : "", r->serial[0] ? r->reason : "", o->p->name, r->case_id, due);
+	return 0;
+}
+
+/* Requests to this partner not answered in time (answer_within), as status
+ * lists them: each said once, when it first is overdue. */
+static void overdue_requests(struct peer *p)
+{
+	struct partner_state st;
+	time_t now = time(NULL);
+	char why[512];
+
+	if (p->x->ledger == NULL)
+		return;
+	partner_state_load(p->x->spool, p->name, &st);
+	struct overdue_said o = {p, st.overdue_said};
+	struct ledger_filter f = {.direction = "out", .partner = p->name, .due_before = now};
+	if (ledger_requests(p->x->ledger, &f, say_overdue_request, &o, why, sizeof why) < 0) {
+		say(p, LOG_ERR, "cannot read the ledger for overdue requests: %s", why);
+		return;
+	}
+	st.overdue_said = now;
+	partner_state_save(p->x->spool, p->name, &st);
+}
+
 int exchange_partner(struct exchange *x, const char *partner, bool do_fetch,
                      const char *const *fresh, size_t nfresh, struct cycle *cy)
 {
@@ -1544,6 +1586,7 @@ int exchange_partner(struct exchange *x, const char *partner, bool do_fetch,
 			send_ready(&p);
 	}
 	overdue(&p);
+	overdue_requests(&p);
 	if (audit_checkpoint(x->audit, stderr) < 0)
 		rc = EX_IOERR;
 	disconnect(&p);

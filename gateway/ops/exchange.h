@@ -104,6 +104,7 @@ enum disclose_status exchange_decide(struct exchange *, const char *partner, con
 /* Where csgw run keeps a partner's last exchange (SPOOL/.partner-NAME.state). */
 struct partner_state {
 	time_t last_fetch, last_ok, last_failure;
+	time_t overdue_said; /* requests due before this were said overdue in the log */
 	char failure[256];
 };
 int partner_state_load(const char *spool, const char *partner, struct partner_state *);
