@@ -631,6 +631,22 @@ static const struct key_rule partner_keys[] = {
     {NULL, false, NULL, NULL},
 };
 
+void conf_keys(FILE *out)
+{
+	static const struct {
+		const char *section;
+		const struct key_rule *rules;
+	} kinds[] = {
+	    {"gateway", gateway_keys},
+	    {"roles", roles_keys},
+	    {"partner", partner_keys},
+	};
+
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		for (const struct key_rule *r = kinds[i].rules; r->key; r++)
+			fprintf(out, "%s %s\n", kinds[i].section, r->key);
+}
+
 static void check_section(struct checker *c, const char *section, unsigned line,
                           const struct key_rule *rules)
 {

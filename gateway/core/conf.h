@@ -40,4 +40,9 @@ char *conf_path(const struct conf *, const char *section, const char *key);
  * many problems there were. */
 unsigned conf_check(const struct conf *, const struct mapping_set *, FILE *errors);
 
+/* Every key conf_check accepts, one line each: "SECTION KEY", SECTION being
+ * gateway, roles or partner (for every [partner NAME]).  From the same
+ * tables conf_check reads, so the list cannot drift; needs no file. */
+void conf_keys(FILE *out);
+
 #endif
