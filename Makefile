@@ -13,7 +13,9 @@
 #   make lint       formatting (clang-format) and banned functions
 #   make certs      development PKI in certs/dev, NOT FOR PRODUCTION
 #                   (CERTS_OPTS="--rsa --force": RSA-3072 keys, replace certs/dev)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (SYSTEMDUNITDIR=$(PREFIX)/lib/systemd/system)
+#   make deb        build/deb/csgw_VERSION-1_ARCH.deb (debian/), built in a copy of
+#                   the checkout under build/deb, then checked by lintian
 #
 # Missing Debian packages are installed by gateway/deps.sh when run as
 # root, or named in one clear message.
@@ -21,6 +23,7 @@
 VERSION = 0.1.0
 PREFIX ?= /usr/local
 DESTDIR ?=
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 
 # BUILD=DIR builds elsewhere (two checkouts' builds side by side).
 BUILD ?= build
@@ -33,7 +36,7 @@ PKGS = libxml-2.0 libcrypto libssh2 sqlite3 inih
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	-Wno-format-nonliteral -Igateway $(SANFLAGS) -DCSGW_VERSION='"$(VERSION)"' \
-	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CPPFLAGS) $(CFLAGS)
 LDLIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 LIB_SRC = $(wildcard gateway/util/*.c gateway/io/*.c gateway/core/*.c gateway/ops/*.c gateway/cmd/*.c)
@@ -41,7 +44,7 @@ LIB_OBJ = $(LIB_SRC:gateway/%.c=$(BUILD)/obj/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit demo bench bench-sign bench-sftp bench-audit bench-e2e fuzz lint certs install clean xsd
+.PHONY: all deps test unit demo bench bench-sign bench-sftp bench-audit bench-e2e fuzz lint certs install deb clean xsd
 
 all: deps $(BUILD)/csgw
 
@@ -58,7 +61,7 @@ $(BUILD)/libcsgw.a: $(LIB_OBJ)
 
 $(BUILD)/csgw: $(BUILD)/obj/csgw.o $(BUILD)/libcsgw.a
 	@echo "  LINK    $@"
-	@$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libcsgw.a
 	@mkdir -p $(dir $@)
@@ -129,14 +132,46 @@ certs:
 	@gateway/deps.sh test
 	@certs/init-dev.sh $(CERTS_OPTS)
 
+# The man pages (doc/) and the bash completion go where man and
+# bash-completion look; the unit's /usr/local becomes PREFIX.
+MAN5 = $(wildcard doc/*.5)
+MAN8 = $(wildcard doc/*.8)
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/csgw
 	install -m 0755 $(BUILD)/csgw $(DESTDIR)$(PREFIX)/bin/csgw
 	cp -R mappings $(DESTDIR)$(PREFIX)/share/csgw/
 	install -m 0644 README.md gateway/gateway.conf.example $(DESTDIR)$(PREFIX)/share/csgw/
-	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
-	sed 's|/usr/local|$(PREFIX)|g' gateway/csgw.service \
-		>$(DESTDIR)$(PREFIX)/lib/systemd/system/csgw.service
+	$(if $(MAN5),install -d $(DESTDIR)$(PREFIX)/share/man/man5)
+	$(if $(MAN5),install -m 0644 $(MAN5) $(DESTDIR)$(PREFIX)/share/man/man5/)
+	$(if $(MAN8),install -d $(DESTDIR)$(PREFIX)/share/man/man8)
+	$(if $(MAN8),install -m 0644 $(MAN8) $(DESTDIR)$(PREFIX)/share/man/man8/)
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 gateway/csgw.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/csgw
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|/usr/local|$(PREFIX)|g' gateway/csgw.service >$(DESTDIR)$(SYSTEMDUNITDIR)/csgw.service
+
+# The Debian package (debian/): the checkout's files (tracked, and new ones
+# not ignored; no build*/, demo-out/, bench-out/) are copied to
+# $(BUILD)/deb/csgw-VERSION and built there, so nothing is written outside
+# the checkout; then lintian (exit 1 on an error).
+DEB_DIR = $(BUILD)/deb
+DEB_SRC = $(DEB_DIR)/csgw-$(VERSION)
+deb:
+	@gateway/deps.sh deb
+	@v=$$(dpkg-parsechangelog -S Version); case $$v in $(VERSION)-*) ;; \
+		*) echo "deb: debian/changelog has $$v, the Makefile VERSION $(VERSION)" >&2; exit 1 ;; esac
+	@rm -rf $(DEB_DIR) && mkdir -p $(DEB_SRC)
+	@git ls-files -z --cached --others --exclude-standard | \
+		grep -zvE '^(build[^/]*|demo-out|bench-out)/' | \
+		xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
+		tar --null -T - -cf - | tar -xf - -C $(DEB_SRC)
+	@echo "  DEB     $(DEB_SRC) (log: $(DEB_DIR)/build.log)"
+	@cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b >../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; echo "deb: dpkg-buildpackage failed" >&2; exit 1; }
+	@echo "  LINTIAN $$(ls $(DEB_DIR)/csgw_$(VERSION)-*.deb)"
+	@lintian --fail-on error $(DEB_DIR)/csgw_$(VERSION)-*.deb
+	@echo "deb: $$(ls $(DEB_DIR)/csgw_$(VERSION)-*.deb)"
 
 clean:
 	rm -rf build build-asan build-fuzz bench-out demo-out

@@ -1,13 +1,17 @@
 #!/bin/sh
 # deps.sh - make sure the Debian packages csgw needs are installed.
 #
-# usage: gateway/deps.sh GROUP...   (build, test, bench, demo, fuzz, lint)
+# usage: gateway/deps.sh GROUP...   (build, test, bench, demo, fuzz, lint, deb)
 # As root, installs what is missing (apt-get update once, then install).
 # Otherwise names the exact apt-get line and fails.
 set -eu
 
 pkgs_build="gcc make pkg-config libc6-dev libxml2-dev libssl-dev libinih-dev libssh2-1-dev libsqlite3-dev openssl"
-pkgs_test="libcmocka-dev bats libxml2-utils openssh-client openssh-server iproute2 procps inotify-tools sqlite3 time python3 faketime chromium"
+# The last four for tests/cli/package.bats: man pages, the completion, and
+# systemd-analyze verify of the unit; it also runs make deb (pkgs_deb).
+pkgs_test="libcmocka-dev bats libxml2-utils openssh-client openssh-server iproute2 procps inotify-tools sqlite3 time python3 faketime chromium mandoc man-db bash-completion systemd"
+# make deb: the package is built from the checkout's files (git ls-files).
+pkgs_deb="git dpkg-dev debhelper lintian"
 pkgs_bench="time libxml2-utils valgrind openssl openssh-client openssh-server iproute2 procps perl"
 pkgs_demo="libxml2-utils openssl openssh-client openssh-server iproute2 procps"
 pkgs_lint="clang-format shellcheck"
@@ -17,12 +21,13 @@ want=""
 for group in "$@"; do
 	case "$group" in
 	build) want="$want $pkgs_build" ;;
-	test) want="$want $pkgs_build $pkgs_test" ;;
+	test) want="$want $pkgs_build $pkgs_test $pkgs_deb" ;;
 	bench) want="$want $pkgs_build $pkgs_bench" ;;
 	demo) want="$want $pkgs_build $pkgs_demo" ;;
 	lint) want="$want $pkgs_lint" ;;
 	fuzz) want="$want $pkgs_build $pkgs_fuzz" ;;
-	*) echo "deps.sh: unknown group '$group' (build, test, bench, demo, fuzz, lint)" >&2; exit 64 ;;
+	deb) want="$want $pkgs_build $pkgs_deb" ;;
+	*) echo "deps.sh: unknown group '$group' (build, test, bench, demo, fuzz, lint, deb)" >&2; exit 64 ;;
 	esac
 done
 

@@ -42,7 +42,7 @@ for f in $files; do
 	fi
 done
 rm -f "$incs"
-scripts=$(git ls-files '*.sh' .ci/run 2>/dev/null)
+scripts=$(git ls-files '*.sh' .ci/run gateway/csgw.bash-completion debian/postinst debian/postrm debian/prerm 2>/dev/null)
 # shellcheck disable=SC2086
 if [ -n "$scripts" ] && ! shellcheck $scripts; then
 	echo "lint: shellcheck findings above" >&2
