@@ -89,7 +89,7 @@ locate_xml() {
 	[[ "$output" == *"referral batch 000057 for TX"* ]]
 	[ "$(ls "$TO_TX"/06-referral-*.xml | wc -l)" -eq 1 ]
 	# The producer's file name goes nowhere near the partner.
-	! ls "$TO_TX" | grep -q case-57
+	! ls "$TO_TX" | grep -q case-57 || false
 	# Decided straight from the extract, byte for byte what map and then
 	# policy apply make of it.
 	csgw_test map referral "$DATA/referral.txt" -o ref.xml >/dev/null
@@ -108,7 +108,7 @@ locate_xml() {
 	reason=$(cat "$ASPOOL/quarantine/$id/reason")
 	[[ "$reason" == *"locate-request/bad.txt is not a good locate-request extract"*"dateOfBirth"* ]]
 	# No SSN of the extract in the reason or the log.
-	! grep -qE '9[0-9]{8}' <<<"$reason$output"
+	! grep -qE '9[0-9]{8}' <<<"$reason$output" || false
 	[ -z "$(ls "$TO_TX")" ]
 }
 

@@ -22,5 +22,5 @@ load helpers
 	grep -q 'data-verified="yes"' "$CSGW_DEMO_OUT/ca06-review.html"
 	[[ "$output" != *"900123456"* && "$output" != *"906543210"* ]]
 	# Its sshd is gone.
-	! pgrep -f "$CSGW_DEMO_OUT/sftp" >/dev/null
+	! pgrep -f "$CSGW_DEMO_OUT/sftp" >/dev/null || false
 }

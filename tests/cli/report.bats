@@ -69,7 +69,7 @@ search_count() {
 no_ssn_in() {
 	local s
 	while read -r s; do
-		! grep -q -e "$s" -e "${s:0:3}-${s:3:2}-${s:5}" "$@"
+		! grep -q -e "$s" -e "${s:0:3}-${s:3:2}-${s:5}" "$@" || return 1
 	done <"$PKI/ssns"
 }
 
@@ -108,7 +108,7 @@ no_ssn_in() {
 	# Self-contained: nothing to fetch, and Chromium, with no network, had
 	# nothing to complain about.
 	grep -qx "fetches 0" f
-	! grep -Ei "net::ERR|Refused to|Failed to load" review.html.log
+	! grep -Ei "net::ERR|Refused to|Failed to load" review.html.log || false
 	grep -q "Content-Security-Policy" review.html
 	no_ssn_in review.html review.html.dom
 	shoot review.html review.png
@@ -172,7 +172,7 @@ no_ssn_in() {
 	python3 -c 'import csv, sys; rows = list(csv.DictReader(open(sys.argv[1]))); assert len(rows) == 5, rows' review.csv
 	no_ssn_in review.csv
 	# The CSV holds the keyed hash's start only, as the page does.
-	! grep -Eq '[0-9a-f]{13}' <(cut -d, -f12 review.csv)
+	! grep -Eq '[0-9a-f]{13}' <(cut -d, -f12 review.csv) || false
 	# --detail names another file.
 	run "$CSGW" -c "$G" audit report --rows 2 -o other.html --detail rows/all.csv
 	[ "$status" -eq 73 ] || [ "$status" -eq 74 ] # rows/ does not exist
@@ -248,7 +248,7 @@ no_ssn_in() {
 	run "$CSGW" -c "$G" audit report --rows 1 -o review.html
 	[ "$status" -eq 0 ]
 	grep '^changes,' review.csv | grep -q ",\"'=HYPERLINK(\"\"http"
-	! grep -q ',=HYPERLINK' review.csv
+	! grep -q ',=HYPERLINK' review.csv || false
 	python3 - review.csv <<-'EOF'
 		import csv, sys
 		for row in csv.DictReader(open(sys.argv[1])):

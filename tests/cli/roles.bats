@@ -231,7 +231,7 @@ for row in csv.DictReader(sys.stdin): print(row[sys.argv[1]])' "$1"
 @test "what a person types cannot forge a log line or skip the audit entry" {
 	run as "$CW" case $'x\ncontrol: root (uid 0): queue purge'
 	[ "$status" -eq 77 ]
-	! grep -q "^control: root (uid 0): queue purge" "$GW/daemon.log"
+	! grep -q "^control: root (uid 0): queue purge" "$GW/daemon.log" || false
 	audit_csv --actor "$CW" --decision refused | grep -q "case x?control"
 	run as "$SUP" locate request --partner TX --case CW0005 --ssn 900-55-0006 \
 		--name "Poe, Al" --purpose child-support --requester court --order ""
