@@ -356,7 +356,7 @@ int audit_checkpoint(struct audit *a, FILE *err)
 	/* C2SP signed note: the body, a blank line, "— NAME SIGNATURE". */
 	char *note = xasprintf("%s\n\u2014 %s %s\n", body, a->cfg.origin, b64);
 	struct out_file of;
-	mkdir(a->cfg.checkpoint_dir, 0700);
+	fs_make_dir(a->cfg.checkpoint_dir);
 	if (out_open(&of, path) == 0) {
 		out_write(&of, note, strlen(note));
 		rc = out_commit(&of);

@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,10 +175,33 @@ static void check_environment(struct checker *c, const struct ini_entry *e)
 		        c->section, e->value);
 }
 
-/* A folder that exists, or whose parent exists so csgw can create it. */
+/* Whether csgw can make 'path' and the folders above it that are missing
+ * (0700, on first use): its nearest existing ancestor is a folder it may
+ * write.  That ancestor goes into 'found'. */
+static bool creatable(const char *path, char *found, size_t size)
+{
+	struct stat st;
+	snprintf(found, size, "%s", path);
+	for (;;) {
+		char *slash = strrchr(found, '/');
+		if (slash == NULL)
+			snprintf(found, size, ".");
+		else if (slash == found)
+			found[1] = '\0';
+		else
+			*slash = '\0';
+		if (stat(found, &st) == 0)
+			return S_ISDIR(st.st_mode) && access(found, W_OK | X_OK) == 0;
+		if (strcmp(found, ".") == 0 || strcmp(found, "/") == 0)
+			return false;
+	}
+}
+
+/* A folder that exists, or that csgw can create on first use. */
 static void check_dir(struct checker *c, const struct ini_entry *e)
 {
 	char *path = resolve(c->conf->ini, e->value);
+	char above[PATH_MAX];
 	struct stat st;
 
 	if (stat(path, &st) == 0) {
@@ -187,13 +211,11 @@ static void check_dir(struct checker *c, const struct ini_entry *e)
 		else if (access(path, W_OK | X_OK) != 0)
 			problem(c, e->line, "[%s] %s: folder %s is not writable by this user",
 			        c->section, e->key, path);
-	} else {
-		char *slash = strrchr(path, '/');
-		if (slash)
-			*slash = '\0';
-		if (slash == NULL || stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-			problem(c, e->line, "[%s] %s: neither the folder nor its parent %s exists",
-			        c->section, e->key, slash ? path : ".");
+	} else if (!creatable(path, above, sizeof above)) {
+		problem(c, e->line,
+		        "[%s] %s: %s does not exist and cannot be made: %s is not a folder this "
+		        "user may write",
+		        c->section, e->key, path, above);
 	}
 	free(path);
 }
@@ -212,17 +234,17 @@ static void check_read_dir(struct checker *c, const struct ini_entry *e)
 	free(path);
 }
 
-/* A file whose folder exists (the file itself may be created later). */
+/* A file csgw creates later: its folder exists, or csgw can make it. */
 static void check_new_file(struct checker *c, const struct ini_entry *e)
 {
 	char *path = resolve(c->conf->ini, e->value);
-	char *slash = strrchr(path, '/');
+	char above[PATH_MAX];
 	struct stat st;
 
-	if (slash)
-		*slash = '\0';
-	if (slash && (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)))
-		problem(c, e->line, "[%s] %s: folder %s does not exist", c->section, e->key, path);
+	if (stat(path, &st) != 0 && !creatable(path, above, sizeof above))
+		problem(c, e->line,
+		        "[%s] %s: %s cannot be made: %s is not a folder this user may write",
+		        c->section, e->key, path, above);
 	free(path);
 }
 

@@ -173,7 +173,35 @@ int fs_make_dir(const char *path)
 {
 	if (mkdir(path, 0700) == 0)
 		return fs_fsync_dir(path);
+	if (errno != ENOENT)
+		return errno == EEXIST ? 0 : -1;
+	/* A folder above is missing too (a new configuration): made first. */
+	char *up = xstrdup(path);
+	char *slash = strrchr(up, '/');
+	int rc = -1;
+	if (slash && slash != up) {
+		*slash = '\0';
+		rc = fs_make_dir(up);
+	}
+	free(up);
+	if (rc < 0)
+		return -1;
+	if (mkdir(path, 0700) == 0)
+		return fs_fsync_dir(path);
 	return errno == EEXIST ? 0 : -1;
+}
+
+int fs_make_parent(const char *path)
+{
+	char *up = xstrdup(path);
+	char *slash = strrchr(up, '/');
+	int rc = 0;
+	if (slash && slash != up) {
+		*slash = '\0';
+		rc = fs_make_dir(up);
+	}
+	free(up);
+	return rc;
 }
 
 static void release(struct out_file *of)

@@ -51,10 +51,13 @@ void fs_writeback(int fd, unsigned long long offset, unsigned long long len);
 int fs_fsync(int fd);
 int fs_fsync_dir(const char *path);
 
-/* Creates a folder (0700) and fsyncs the folder that holds it, so that it
- * and what goes into it survive a crash; one that exists is fine.  0, or
- * -1 with errno. */
+/* Creates a folder (0700, whatever the umask), and the folders above it
+ * that are missing, and fsyncs the folder that holds each, so that it and
+ * what goes into it survive a crash; one that exists is fine.  0, or -1
+ * with errno. */
 int fs_make_dir(const char *path);
+/* The same for the folder a file will be created in. */
+int fs_make_parent(const char *path);
 /* Writes a small file whole (out_open, out_write, out_commit): after a
  * crash it is the old file or the new one.  0 or -1 with errno. */
 int fs_write_text(const char *path, const char *text);

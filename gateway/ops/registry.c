@@ -4,6 +4,7 @@
  */
 #include "ops/registry.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/audit.h"
+#include "io/fs.h"
 #include "util/alloc.h"
 
 /* Opens the registry and reads the subject key.  0 or an exit code. */
@@ -35,6 +37,9 @@ int registry_open(const struct setup *s, bool create, struct registry *r)
 		        "csgw: note: %s does not exist yet: no protection or case status has been "
 		        "recorded (csgw protect, csgw case)\n",
 		        path);
+	} else if (create && fs_make_parent(path) < 0) {
+		fprintf(stderr, "csgw: cannot make the folder of %s: %s\n", path, strerror(errno));
+		rc = EX_IOERR;
 	} else if (registry_db_open(path, create, &r->db, r->why, sizeof r->why) < 0) {
 		fprintf(stderr, "csgw: %s\n", r->why);
 		rc = EX_IOERR;

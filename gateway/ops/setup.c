@@ -127,7 +127,8 @@ int setup_lock_partner(const struct setup *s, const char *name, int *fd)
 		return EX_CONFIG;
 	}
 	char *path = xasprintf("%s/.partner-%s.lock", spool, name);
-	if ((*fd = fs_lock(path)) < 0) {
+	/* A new configuration's spool is made on first use (0700). */
+	if (fs_make_dir(spool) < 0 || (*fd = fs_lock(path)) < 0) {
 		if (errno == EWOULDBLOCK) {
 			fprintf(stderr,
 			        "csgw: another csgw is exchanging files with partner %s (lock %s); "
@@ -210,6 +211,9 @@ int setup_audit_open(const struct setup *s, int create, bool signer_needed, stru
 	    .signer = *signer,
 	    .cert_path = cert,
 	};
+	/* A new configuration's audit folder is made on first use (0700). */
+	if (create && fs_make_parent(db) < 0)
+		fprintf(stderr, "csgw: cannot make the folder of %s: %s\n", db, strerror(errno));
 	if (audit_open(&cfg, create, a, stderr) < 0)
 		rc = EX_IOERR;
 	free(origin);
@@ -237,6 +241,9 @@ int setup_ledger_open(const struct setup *s, bool create, struct ledger_db **db)
 		rc = EX_CONFIG;
 	} else if (!create && access(path, F_OK) != 0) {
 		; /* nothing asked yet */
+	} else if (create && fs_make_parent(path) < 0) {
+		fprintf(stderr, "csgw: cannot make the folder of %s: %s\n", path, strerror(errno));
+		rc = EX_IOERR;
 	} else if (ledger_db_open(path, create, db, why, sizeof why) < 0) {
 		fprintf(stderr, "csgw: %s\n", why);
 		rc = EX_IOERR;

@@ -122,6 +122,20 @@ setup() {
 	[[ "$output" == *"gateway.conf:8: [gateway] has no 'audit_db'; expected audit database path"* ]]
 }
 
+@test "spool and audit folders that do not exist yet are made on first use; ones that cannot be made are problems" {
+	rm -rf spool audit
+	run "$CSGW" -c gateway.conf check-config
+	echo "$output"
+	[ "$status" -eq 0 ]
+	sed -i -e 's|^spool = spool |spool = gateway.conf/spool |' \
+		-e 's|^audit_db = audit/audit.db |audit_db = certs/known_hosts/audit/audit.db |' gateway.conf
+	run "$CSGW" -c gateway.conf check-config
+	echo "$output"
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"[gateway] spool: $PWD/gateway.conf/spool does not exist and cannot be made: $PWD/gateway.conf is not a folder this user may write"* ]]
+	[[ "$output" == *"[gateway] audit_db: $PWD/certs/known_hosts/audit/audit.db cannot be made: $PWD/certs/known_hosts is not a folder this user may write"* ]]
+}
+
 @test "a host missing from known_hosts is a problem; hashed entries and [host]:port count" {
 	key=$(cut -d' ' -f2- certs/known_hosts | head -1)
 	echo "sftp.tx.example $key" >certs/known_hosts

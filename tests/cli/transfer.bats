@@ -83,6 +83,32 @@ sha() {
 	grep -q "quiet.bin: sent to" quiet.txt
 }
 
+@test "a new config whose spool and audit folders do not exist yet: protect add and fetch make them 0700, their files 0600, whatever the umask" {
+	rm -rf "$PKI/fresh-spool" "$PKI/fresh-audit"
+	sed -e 's|^spool = .*|spool = fresh-spool|' -e 's|^audit_db = .*|audit_db = fresh-audit/audit.db|' \
+		-e 's|^checkpoint_dir = .*|checkpoint_dir = fresh-audit/checkpoints|' "$GW" >"$PKI/fresh.conf"
+	run "$CSGW" -c "$PKI/fresh.conf" check-config
+	echo "$output"
+	[ "$status" -eq 0 ]
+	random_file offered.bin 1000
+	offer_from_tx offered.bin
+	(
+		umask 022
+		"$CSGW" -c "$PKI/fresh.conf" protect add --ssn 900-12-3456 --flag family-violence
+		"$CSGW" -c "$PKI/fresh.conf" fetch TX
+	)
+	[ -f "$PKI/fresh-spool/incoming/TX/offered.bin" ]
+	[ -f "$PKI/fresh-audit/audit.db" ]
+	[ -f "$PKI/fresh-audit/registry.db" ]
+	ls "$PKI"/fresh-audit/checkpoints/*.checkpoint
+	# Nothing group or others may read or enter.
+	run find "$PKI/fresh-spool" "$PKI/fresh-audit" -perm /077
+	echo "$output"
+	[ -z "$output" ]
+	[ "$(stat -c %a "$PKI/fresh-spool" "$PKI/fresh-audit" | sort -u)" = 700 ]
+	[ "$(stat -c %a "$PKI/fresh-audit/audit.db")" = 600 ]
+}
+
 @test "send: the signature is published before the data file (inotify on the server's folder)" {
 	random_file order.bin 100000
 	inotifywait -q -m -e create -e moved_to --format '%e %f' "$INBOX" >events &
