@@ -20,6 +20,7 @@
 #include "core/schedule.h"
 #include "io/cms.h"
 #include "io/known_hosts.h"
+#include "io/secret.h"
 #include "util/alloc.h"
 
 static const char *const search_path[] = {"./gateway.conf", "/etc/csgw/gateway.conf", NULL};
@@ -272,19 +273,20 @@ static void check_file(struct checker *c, const struct ini_entry *e)
 	readable_file(c, e, &st);
 }
 
-/* Private keys: readable by the gateway's user only. */
+/* Keys and passphrase files: the rules of io/secret.h (this user's, 0600,
+ * not a link), as every command that uses one checks them. */
 static void check_private(struct checker *c, const struct ini_entry *e)
 {
 	struct stat st;
+	char why[1024];
 
-	if (readable_file(c, e, &st) && (st.st_mode & 077)) {
-		char *path = resolve(c->conf->ini, e->value);
-		problem(c, e->line,
-		        "[%s] %s: private key %s is readable by group or others (mode %04o); "
-		        "expected 0600: chmod 600 %s",
-		        c->section, e->key, path, (unsigned)(st.st_mode & 07777), path);
-		free(path);
-	}
+	if (!readable_file(c, e, &st))
+		return;
+	char *path = resolve(c->conf->ini, e->value);
+	bool passphrase = strstr(e->key, "passphrase") != NULL;
+	if (secret_check(path, passphrase ? "passphrase file" : "private key", why, sizeof why) < 0)
+		problem(c, e->line, "[%s] %s: %s", c->section, e->key, why);
+	free(path);
 }
 
 static void check_host(struct checker *c, const struct ini_entry *e)

@@ -73,6 +73,12 @@ int partner_link_load(const struct conf *conf, const char *name, struct partner_
 		partner_link_free(p);
 		return -1;
 	}
+	/* libssh2 opens the key by its name: the rules of io/secret.h first. */
+	if (p->key_path && secret_check(p->key_path, "SSH key", why, sizeof why) < 0) {
+		fprintf(err, "csgw: [%s] ssh_key: %s\n", section, why);
+		partner_link_free(p);
+		return -1;
+	}
 	char *pass_path = conf_path(conf, section, "ssh_key_passphrase");
 	if (pass_path) {
 		int rc = secret_read_line(pass_path, pass, sizeof pass, why, sizeof why);

@@ -24,8 +24,8 @@
 /* The gateway's signing certificate with its private key. */
 struct cms_signer;
 
-/* Loads both.  The key file must not be readable by group or others (the
- * reason names the chmod that fixes it); neither may the passphrase file,
+/* Loads both.  The key file must follow the rules of io/secret.h (the
+ * reason names the command that fixes it); so must the passphrase file,
  * which holds an encrypted key's passphrase on its first line (NULL: the
  * key is not encrypted; csgw never prompts).  The certificate must be
  * valid now, allow digital signatures, and belong to the key.

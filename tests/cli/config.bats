@@ -84,7 +84,7 @@ setup() {
 	chmod 644 certs/private/signing.key
 	run "$CSGW" -c gateway.conf check-config
 	[ "$status" -eq 78 ]
-	[[ "$output" == *"[gateway] signing_key: private key $PWD/certs/private/signing.key is readable by group or others (mode 0644); expected 0600: chmod 600 $PWD/certs/private/signing.key"* ]]
+	[[ "$output" == *"[gateway] signing_key: $PWD/certs/private/signing.key: the private key is open to group or others (mode 0644); csgw refuses it: chmod 600 $PWD/certs/private/signing.key"* ]]
 }
 
 @test "certificates are checked: a partner's must be valid and chain to ca_bundle; ours must fit our key" {

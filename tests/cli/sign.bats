@@ -240,7 +240,7 @@ verify_from_tx() {
 	chmod 644 key.pem
 	run "$CSGW" -c "$TX" sign --cert "$PKI/pki/tx48/local/signing.pem" --key key.pem batch.txt
 	[ "$status" -eq 78 ]
-	[[ "$output" == *"key.pem: the private key is readable by group or others (mode 0644); csgw refuses it: chmod 600 key.pem; nothing was signed"* ]]
+	[[ "$output" == *"key.pem: the private key is open to group or others (mode 0644); csgw refuses it: chmod 600 key.pem; nothing was signed"* ]]
 	[ ! -e batch.txt.p7s ]
 	chmod 640 key.pem
 	run "$CSGW" -c "$TX" sign --cert "$PKI/pki/tx48/local/signing.pem" --key key.pem batch.txt
@@ -270,7 +270,7 @@ verify_from_tx() {
 	run "$CSGW" -c "$TX" sign --cert "$e/encrypted.pem" --key "$e/encrypted.key" \
 		--passphrase-file open.pass batch.txt
 	[ "$status" -eq 78 ]
-	[[ "$output" == *"open.pass: the passphrase file is readable by group or others"* ]]
+	[[ "$output" == *"open.pass: the passphrase file is open to group or others"* ]]
 }
 
 @test "a key that is not the certificate's is refused" {
@@ -319,6 +319,6 @@ verify_from_tx() {
 	chmod 644 "$PKI/pass.txt"
 	sed 's|^subject_key = .*|&\nsigning_key_passphrase = pass.txt|' "$CA" >"$PKI/pass.conf"
 	run "$CSGW" -c "$PKI/pass.conf" check-config
-	[[ "$output" == *"signing_key_passphrase: private key $PKI/pass.txt is readable by group or others"* ]]
+	[[ "$output" == *"signing_key_passphrase: $PKI/pass.txt: the passphrase file is open to group or others"* ]]
 	[[ "$output" != *"unknown key 'signing_key_passphrase'"* ]]
 }
