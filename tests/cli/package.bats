@@ -205,12 +205,12 @@ need_installed() {
 	chmod -R a+rX certs
 	install -m 0600 -o csgw -g csgw "$pki/ca06/private/signing.key" "$pki/ca06/private/subject.key" \
 		"$pki/ca06/private/ssh_ed25519" private/
-	run runuser -u csgw -- /usr/bin/csgw -c /etc/csgw/gateway.conf check-config
+	run runuser -u csgw -- env -u CSGW_MAPPINGS /usr/bin/csgw -c /etc/csgw/gateway.conf check-config
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"configuration is good"* ]]
 	# The mappings are found beside the installed binary.
-	[[ "$(runuser -u csgw -- /usr/bin/csgw mapping list)" == *"ndnh-report"* ]]
+	[[ "$(runuser -u csgw -- env -u CSGW_MAPPINGS /usr/bin/csgw mapping list)" == *"ndnh-report"* ]]
 }
 
 @test "dpkg --purge removes the program and keeps the spool, the audit log and the operator's keys" {
