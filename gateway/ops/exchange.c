@@ -633,8 +633,8 @@ static void defer(struct peer *p, struct spool_entry *e, const char *why)
 	if (age >= p->x->hold_after) {
 		char d[32];
 		duration_format(age, d, sizeof d);
-		char *r =
-		    xasprintf("not delivered after %u attempts in %s: %s", e->attempts, d, why);
+		char *r = xasprintf("not delivered after %u attempt%s in %s: %s", e->attempts,
+		                    e->attempts == 1 ? "" : "s", d, why);
 		if (spool_move(p->x->spool, e, SPOOL_HOLD, r) == 0) {
 			p->cy->held++;
 			say(p, LOG_WARNING, "%s: HELD: %s", e->id, r);
