@@ -40,7 +40,15 @@ struct discloser {
 	const struct disclose_plan *plan;
 	const struct batch_counts *reading; /* unmap's, for the batch type */
 	const struct batch_type *bt;
+	const char *output;
 	FILE *fixed, *pending, *err;
+	/* Two passes, when a <most-recent> limit may judge the batch: the first
+	 * only stages its lines in 'raw' and tells 'batch' about each record,
+	 * the second decides them from 'raw'. */
+	struct policy_batch *batch;
+	FILE *raw;
+	char *raw_path;
+	bool scanning;
 	char *header; /* the batch's header line */
 	char *group[POLICY_MAX_LINES];
 	size_t ngroup;
@@ -51,6 +59,8 @@ struct discloser {
 	bool failed;
 	int write_error; /* errno of a failed write to the decisions' file */
 };
+
+static FILE *temp_beside(const char *output, bool unlinked, char **path);
 
 /* The value of a field without padding, into out (size bytes). */
 static void value_of(const struct field *f, const char *line, char *out, size_t size)
@@ -146,8 +156,14 @@ static void decide_group(struct discloser *d)
 		return;
 	for (size_t i = 0; i < d->ngroup; i++)
 		recs[i] = mapping_record_of_line(d->bt->family, d->group[i]);
-	struct policy_record rec = {d->bt->family, recs,          (const char *const *)d->group,
-	                            d->ngroup,     d->bt->header, d->header};
+	struct policy_record rec = {.family = d->bt->family,
+	                            .records = recs,
+	                            .lines = (const char *const *)d->group,
+	                            .nlines = d->ngroup,
+	                            .header = d->bt->header,
+	                            .header_line = d->header,
+	                            .batch = d->batch,
+	                            .number = d->recno + 1};
 	policy_decide(d->plan->policy, d->plan->request, &rec, &dec);
 	if (d->plan->registry_failed && *d->plan->registry_failed) {
 		d->failed = true;
@@ -206,6 +222,53 @@ out:
 	d->ngroup = 0;
 }
 
+/* The first pass: the record is only shown to the batch's <most-recent>
+ * bookkeeping. */
+static void scan_group(struct discloser *d)
+{
+	const struct record *recs[POLICY_MAX_LINES];
+
+	if (d->ngroup == 0)
+		return;
+	for (size_t i = 0; i < d->ngroup; i++)
+		recs[i] = mapping_record_of_line(d->bt->family, d->group[i]);
+	struct policy_record rec = {.family = d->bt->family,
+	                            .records = recs,
+	                            .lines = (const char *const *)d->group,
+	                            .nlines = d->ngroup,
+	                            .header = d->bt->header,
+	                            .header_line = d->header};
+	policy_batch_add(d->batch, &rec);
+	d->recno++;
+	for (size_t i = 0; i < d->ngroup; i++)
+		free(d->group[i]);
+	d->ngroup = 0;
+}
+
+static void end_group(struct discloser *d)
+{
+	if (d->scanning)
+		scan_group(d);
+	else
+		decide_group(d);
+}
+
+/* Whether the batch needs a first pass; if so, a file for its lines. */
+static void start_scan(struct discloser *d)
+{
+	if (!policy_batch_needed(d->plan->policy, d->plan->request, d->bt->family))
+		return;
+	d->raw = temp_beside(d->output, false, &d->raw_path);
+	if (d->raw == NULL) {
+		d->write_error = errno;
+		d->failed = true;
+		return;
+	}
+	setvbuf(d->raw, NULL, _IOFBF, 1 << 20);
+	d->batch = policy_batch_new(d->plan->policy);
+	d->scanning = true;
+}
+
 static int take_line(void *ctx, const char *line, size_t len)
 {
 	struct discloser *d = ctx;
@@ -216,6 +279,14 @@ static int take_line(void *ctx, const char *line, size_t len)
 		d->kept.nrecords = d->bt->family->nrecords;
 		d->kept.by_record = xcalloc(d->kept.nrecords, sizeof *d->kept.by_record);
 		snprintf(d->out->family, sizeof d->out->family, "%s", d->bt->family->name);
+		start_scan(d);
+		if (d->failed)
+			return -1;
+	}
+	if (d->scanning && (fwrite(line, 1, len, d->raw) != len || fputc('\n', d->raw) == EOF)) {
+		d->write_error = errno;
+		d->failed = true;
+		return -1;
 	}
 	const struct record *r = mapping_record_of_line(d->bt->family, line);
 	if (r == d->bt->header) {
@@ -224,12 +295,14 @@ static int take_line(void *ctx, const char *line, size_t len)
 			value_of(f, line, d->out->batch, sizeof d->out->batch);
 		free(d->header);
 		d->header = xmemdup(line, len);
-		write_line(d, r, line);
+		if (!d->scanning)
+			write_line(d, r, line);
 	} else if (r == d->bt->trailer) {
-		decide_group(d);
-		d->trailer = xmemdup(line, len);
+		end_group(d);
+		if (!d->scanning)
+			d->trailer = xmemdup(line, len);
 	} else if (mapping_batch_has_record(d->bt, r)) {
-		decide_group(d);
+		end_group(d);
 		d->group[d->ngroup++] = xmemdup(line, len);
 	} else if (d->ngroup > 0 && d->ngroup < POLICY_MAX_LINES) {
 		d->group[d->ngroup++] = xmemdup(line, len);
@@ -376,7 +449,8 @@ enum disclose_status disclose_batch(const struct disclose_plan *plan, const char
                                     struct disclose_counts *out, FILE *err)
 {
 	struct batch_counts reading = {0}, written = {0};
-	struct discloser d = {.plan = plan, .reading = &reading, .out = out, .err = err};
+	struct discloser d = {
+	    .plan = plan, .reading = &reading, .output = output, .out = out, .err = err};
 	enum disclose_status status = DISCLOSE_FAILED;
 	char *fixed_path = NULL, *pending_path = NULL, *staged_path = NULL;
 
@@ -395,6 +469,17 @@ enum disclose_status disclose_batch(const struct disclose_plan *plan, const char
 	enum map_status st = plan->fixed ? read_fixed(plan->fixed, input, &d, &reading)
 	                                 : unmap_read(plan->set, input, plan->test_env, NULL, rep,
 	                                              take_line, &d, &reading);
+	if (st == MAP_OK && !d.failed && d.scanning) {
+		/* The second pass decides, from the lines the first one staged:
+		 * the records of one person may be anywhere in the batch. */
+		d.scanning = false;
+		d.recno = 0;
+		if (fflush(d.raw) != 0) {
+			d.write_error = errno;
+			d.failed = true;
+		} else
+			st = read_fixed(d.bt, d.raw_path, &d, &reading);
+	}
 	if (d.failed) {
 		if (plan->registry_failed && *plan->registry_failed)
 			fprintf(err,
@@ -465,6 +550,12 @@ out:
 		unlink(fixed_path);
 	if (d.pending)
 		fclose(d.pending);
+	if (d.raw)
+		fclose(d.raw);
+	if (d.raw_path)
+		unlink(d.raw_path);
+	free(d.raw_path);
+	policy_batch_free(d.batch);
 	if (staged_path && status != DISCLOSE_OK)
 		unlink(staged_path);
 	free(fixed_path);

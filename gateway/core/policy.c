@@ -3,6 +3,7 @@
  */
 #include "core/policy.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,6 +262,199 @@ static bool limit_applies(const struct policy_rule *l, const struct policy_reque
 	return false;
 }
 
+/* ---- <most-recent>: which record of a subject is the most recent ---- */
+
+struct recent_entry {
+	char *key; /* NULL: a free slot */
+	size_t len;
+	long date;            /* YYYYMMDD; 0: undated; -1: none seen yet */
+	unsigned long number; /* the record that has it */
+};
+
+struct recent_table {
+	struct recent_entry *e;
+	size_t cap, n; /* cap: a power of two, or 0 */
+};
+
+struct policy_batch {
+	const struct policy *p;
+	struct recent_table *tables; /* one per limit; used by those with <most-recent> */
+	unsigned long records;
+};
+
+/* The line of the record that the limit's <most-recent> judges, when the
+ * record competes: it has one of its records and carries a field of the
+ * limit's categories (the mapping's: the same in both passes).  -1 when it
+ * does not compete: there is nothing of it to keep or take. */
+static long recent_line(const struct policy_rule *lim, const struct policy_record *rec)
+{
+	const struct policy_most_recent *m = lim->recent;
+	long at = -1;
+
+	if (strcmp(m->family, rec->family->name) != 0)
+		return -1;
+	for (size_t i = 0; i < rec->nlines && at < 0; i++)
+		if (policy_words_has(&m->record, rec->records[i]->id))
+			at = (long)i;
+	for (size_t i = 0; at >= 0 && i < rec->nlines; i++)
+		for (size_t k = 0; k < rec->records[i]->nfields; k++) {
+			const struct field *f = &rec->records[i]->fields[k];
+			if (f->name && (f->categories & lim->categories) &&
+			    !field_is_blank(f, rec->lines[i] + f->at - 1))
+				return at;
+		}
+	return -1;
+}
+
+/* The subject's key (each 'per' value, then a unit separator; the loader
+ * bounds its length) and the line's date: YYYYMMDD, 0 when blank. */
+static size_t recent_key(const struct policy_most_recent *m, const struct record *r,
+                         const char *line, char key[POLICY_RECENT_KEY_MAX + 1], long *date)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->per.n; i++) {
+		const struct field *f = mapping_field(r, m->per.w[i]);
+		const char *v = NULL;
+		size_t len = f ? field_trimmed(f, line, &v) : 0;
+		if (len > 0 && n + len < POLICY_RECENT_KEY_MAX) {
+			memcpy(key + n, v, len);
+			n += len;
+		}
+		if (n < POLICY_RECENT_KEY_MAX)
+			key[n++] = '\x1f';
+	}
+	const struct field *d = mapping_field(r, m->date);
+	*date = 0;
+	for (unsigned k = 0; d && k < d->len; k++) {
+		char c = line[d->at - 1 + k];
+		if (c < '0' || c > '9') {
+			*date = 0;
+			break;
+		}
+		*date = *date * 10 + (c - '0');
+	}
+	return n;
+}
+
+static size_t recent_hash(const char *key, size_t len)
+{
+	uint64_t h = 14695981039346656037u; /* FNV-1a */
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)key[i]) * 1099511628211u;
+	return (size_t)h;
+}
+
+static struct recent_entry *recent_slot(const struct recent_table *t, const char *key, size_t len)
+{
+	for (size_t i = recent_hash(key, len) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+		struct recent_entry *e = &t->e[i];
+		if (e->key == NULL || (e->len == len && memcmp(e->key, key, len) == 0))
+			return e;
+	}
+}
+
+static struct recent_entry *recent_insert(struct recent_table *t, const char *key, size_t len)
+{
+	if ((t->n + 1) * 2 > t->cap) { /* at most half full: probes stay short */
+		struct recent_table bigger = {xcalloc(t->cap ? t->cap * 2 : 64, sizeof *t->e),
+		                              t->cap ? t->cap * 2 : 64, t->n};
+		for (size_t i = 0; i < t->cap; i++)
+			if (t->e[i].key)
+				*recent_slot(&bigger, t->e[i].key, t->e[i].len) = t->e[i];
+		free(t->e);
+		*t = bigger;
+	}
+	struct recent_entry *e = recent_slot(t, key, len);
+	if (e->key == NULL) {
+		*e = (struct recent_entry){xmemdup(key, len), len, -1, 0};
+		t->n++;
+	}
+	return e;
+}
+
+bool policy_batch_needed(const struct policy *p, const struct policy_request *req,
+                         const struct family *fam)
+{
+	if (req->class == NULL || req->purpose == NULL)
+		return false; /* everything is denied anyway */
+	for (size_t l = 0; l < p->nlimits; l++) {
+		const struct policy_rule *lim = &p->limits[l];
+		if (lim->recent == NULL || strcmp(lim->recent->family, fam->name) != 0)
+			continue;
+		if (lim->nwhen == 0)
+			return true;
+		for (size_t i = 0; i < lim->nwhen; i++) {
+			const struct policy_when *w = &lim->when[i];
+			if ((w->class.n == 0 || policy_words_has(&w->class, req->class)) &&
+			    !policy_words_has(&w->class_not, req->class) &&
+			    (w->purpose.n == 0 || policy_words_has(&w->purpose, req->purpose)) &&
+			    !policy_words_has(&w->purpose_not, req->purpose) &&
+			    (w->family.n == 0 || policy_words_has(&w->family, fam->name)))
+				return true;
+		}
+	}
+	return false;
+}
+
+struct policy_batch *policy_batch_new(const struct policy *p)
+{
+	struct policy_batch *b = xcalloc(1, sizeof *b);
+	b->p = p;
+	b->tables = xcalloc(p->nlimits ? p->nlimits : 1, sizeof *b->tables);
+	return b;
+}
+
+void policy_batch_add(struct policy_batch *b, const struct policy_record *rec)
+{
+	b->records++;
+	for (size_t l = 0; l < b->p->nlimits; l++) {
+		const struct policy_rule *lim = &b->p->limits[l];
+		long at = lim->recent ? recent_line(lim, rec) : -1;
+		if (at < 0)
+			continue;
+		char key[POLICY_RECENT_KEY_MAX + 1];
+		long date;
+		size_t len = recent_key(lim->recent, rec->records[at], rec->lines[at], key, &date);
+		struct recent_entry *e = recent_insert(&b->tables[l], key, len);
+		if (date > e->date) { /* a tie keeps the first */
+			e->date = date;
+			e->number = b->records;
+		}
+	}
+}
+
+void policy_batch_free(struct policy_batch *b)
+{
+	if (b == NULL)
+		return;
+	for (size_t l = 0; l < b->p->nlimits; l++) {
+		for (size_t i = 0; i < b->tables[l].cap; i++)
+			free(b->tables[l].e[i].key);
+		free(b->tables[l].e);
+	}
+	free(b->tables);
+	free(b);
+}
+
+/* Whether limit l, a <most-recent> one, takes this record: it competes and
+ * is not the most recent of its subject, or cannot be shown to be. */
+static bool recent_takes(const struct policy *p, size_t l, const struct policy_record *rec)
+{
+	const struct policy_rule *lim = &p->limits[l];
+	long at = recent_line(lim, rec);
+
+	if (at < 0)
+		return false;
+	if (rec->batch == NULL || rec->batch->p != p || rec->batch->tables[l].cap == 0)
+		return true;
+	char key[POLICY_RECENT_KEY_MAX + 1];
+	long date;
+	size_t len = recent_key(lim->recent, rec->records[at], rec->lines[at], key, &date);
+	const struct recent_entry *e = recent_slot(&rec->batch->tables[l], key, len);
+	return e->key == NULL || e->number != rec->number;
+}
+
 /* Every non-blank field, with its categories as the record makes them. */
 static void collect_fields(const struct policy *p, const struct policy_request *req,
                            const struct policy_record *rec, struct policy_decision *d)
@@ -321,7 +515,7 @@ static bool apply_limits(const struct policy *p, const struct policy_request *re
 {
 	for (size_t l = 0; l < p->nlimits; l++) {
 		const struct policy_rule *lim = &p->limits[l];
-		if (!limit_applies(lim, req, rec, fx))
+		if (!limit_applies(lim, req, rec, fx) || (lim->recent && !recent_takes(p, l, rec)))
 			continue;
 		bool hits = lim->categories == 0;
 		for (size_t i = 0; i < d->nfields && !hits; i++)
@@ -330,7 +524,12 @@ static bool apply_limits(const struct policy *p, const struct policy_request *re
 			continue;
 		if (lim->effect != POLICY_REDACT) {
 			withhold(d, lim->effect, lim->id, lim->citation);
-			first_sentence(lim->doc, d->reason, sizeof d->reason);
+			if (lim->recent && rec->batch == NULL)
+				snprintf(d->reason, sizeof d->reason,
+				         "decided without the rest of its batch, the record cannot "
+				         "be shown to be the most recent of its subject");
+			else
+				first_sentence(lim->doc, d->reason, sizeof d->reason);
 			return true;
 		}
 		for (size_t i = 0; i < d->nfields; i++) {
@@ -527,6 +726,13 @@ static void rules_free(struct policy_rule *r, size_t n)
 			words_free(&w->transaction_not);
 		}
 		free(r[i].when);
+		if (r[i].recent) {
+			free(r[i].recent->family);
+			free(r[i].recent->date);
+			words_free(&r[i].recent->record);
+			words_free(&r[i].recent->per);
+			free(r[i].recent);
+		}
 	}
 	free(r);
 }

@@ -12,7 +12,10 @@
  *
  * Order: an unknown class or purpose, or a purpose the class is not
  * authorized for, denies the record.  Then the limits, in file order: the
- * first that takes a field names it.  Then the grants: a field is allowed
+ * first that takes a field names it.  A limit with <most-recent> applies
+ * only to a record that is not the most recent of its subject in its batch
+ * (42 U.S.C. 663(c)): that needs the whole batch, a first pass over it
+ * (policy_batch_add) before the records are decided.  Then the grants: a field is allowed
  * when one grant for the class and purpose covers all its categories.
  * Anything left is redacted by DEFAULT-DENY.  A required field that is
  * redacted denies the record (it could not be sent without it).
@@ -51,6 +54,22 @@ struct policy_when {
 	unsigned line;
 };
 
+/* A limit's <most-recent>: of the records of a batch that carry data of
+ * the limit's categories and have a line of 'record', those with the same
+ * values of the 'per' fields (one subject, one kind of address) compete;
+ * the one with the latest 'date' is the most recent (undated is oldest, a
+ * tie goes to the first in the batch), and the limit takes the others. */
+struct policy_most_recent {
+	char *family;
+	struct policy_words record;
+	char *date;
+	struct policy_words per;
+	unsigned line;
+};
+
+/* The longest key the 'per' fields of a <most-recent> may make. */
+#define POLICY_RECENT_KEY_MAX 255
+
 struct policy_rule {
 	char *id, *citation, *doc;
 	enum policy_effect effect; /* grants allow; limits redact, deny or prohibit */
@@ -59,6 +78,7 @@ struct policy_rule {
 	struct policy_words purposes;
 	struct policy_when *when; /* limits: any of them; none = always */
 	size_t nwhen;
+	struct policy_most_recent *recent; /* limits: only records not the most recent */
 	unsigned line;
 };
 
@@ -136,8 +156,14 @@ struct policy_request {
 	const struct policy_registry *registry;
 };
 
+struct policy_batch;
+
 /* One record as it leaves: lines[0] is the lead, the rest its children;
- * the batch's header line, when known, may date its data (<entry-date>). */
+ * the batch's header line, when known, may date its data (<entry-date>).
+ * 'batch' is the first pass over its batch and 'number' its place there
+ * (1, 2, ... in the order policy_batch_add saw the records).  Without a
+ * batch, a record that a <most-recent> limit would judge cannot be shown
+ * to be the most recent, and the limit takes it (fail closed). */
 struct policy_record {
 	const struct family *family;
 	const struct record *const *records;
@@ -145,6 +171,8 @@ struct policy_record {
 	size_t nlines;
 	const struct record *header; /* NULL: none */
 	const char *header_line;
+	const struct policy_batch *batch; /* NULL: decided alone */
+	unsigned long number;
 };
 
 struct policy_field_decision {
@@ -168,6 +196,18 @@ struct policy_decision {
 void policy_decide(const struct policy *, const struct policy_request *,
                    const struct policy_record *, struct policy_decision *);
 void policy_decision_free(struct policy_decision *);
+
+/* The first pass over a batch, for the <most-recent> limits: whether a
+ * batch of this family, for this request, needs one at all (a limit with
+ * <most-recent> for the family whose class and purpose conditions may
+ * hold); then every record, in order, to policy_batch_add (its 'batch'
+ * and 'number' are not read).  Memory: one entry per subject and kind of
+ * address of the records that compete, in batches that need it. */
+bool policy_batch_needed(const struct policy *, const struct policy_request *,
+                         const struct family *);
+struct policy_batch *policy_batch_new(const struct policy *);
+void policy_batch_add(struct policy_batch *, const struct policy_record *);
+void policy_batch_free(struct policy_batch *);
 
 const char *policy_effect_name(enum policy_effect);
 /* A subject flag's bit by its name ("family-violence"...), 0 if none. */

@@ -220,6 +220,58 @@ static struct policy_when load_when(struct loader *ld, const struct xml_elem *n)
 	return w;
 }
 
+/* A limit's <most-recent>: its records, a date field of each and the
+ * fields that name a subject must exist; the limit must name the
+ * categories that make a record compete, and may not send the family
+ * violence notice for an address that is merely older. */
+static struct policy_most_recent *load_most_recent(struct loader *ld, const struct xml_elem *n,
+                                                   const struct policy_rule *lim)
+{
+	long line = n->line;
+	struct policy_most_recent *m = xcalloc(1, sizeof *m);
+	*m = (struct policy_most_recent){.family = attr_dup(n, "family"),
+	                                 .record = words(n, "record"),
+	                                 .date = attr_dup(n, "date"),
+	                                 .per = words(n, "per"),
+	                                 .line = (unsigned)line};
+	const struct family *fam = mapping_family(ld->set, m->family);
+
+	if (lim->categories == 0)
+		problem(ld, line, "limit %s: <most-recent> needs the limit's categories", lim->id);
+	if (lim->effect == POLICY_PROHIBIT)
+		problem(ld, line,
+		        "limit %s: <most-recent> takes older data: redact or deny, not prohibit",
+		        lim->id);
+	if (fam == NULL) {
+		problem(ld, line, "family '%s' is not in the mappings", m->family);
+		return m;
+	}
+	for (size_t i = 0; i < m->record.n; i++) {
+		const struct record *r = mapping_record(fam, m->record.w[i]);
+		if (r == NULL) {
+			problem(ld, line, "family %s has no record %s", m->family, m->record.w[i]);
+			continue;
+		}
+		const struct field *d = mapping_field(r, m->date);
+		if (d == NULL || d->type != FIELD_DATE)
+			problem(ld, line, "record %s of %s has no date field %s", r->id, m->family,
+			        m->date);
+		size_t key = 0;
+		for (size_t k = 0; k < m->per.n; k++) {
+			const struct field *f = mapping_field(r, m->per.w[k]);
+			if (f == NULL)
+				problem(ld, line, "record %s of %s has no field %s", r->id,
+				        m->family, m->per.w[k]);
+			else
+				key += f->len + 1;
+		}
+		if (key > POLICY_RECENT_KEY_MAX)
+			problem(ld, line, "the fields of per= are %zu characters; at most %d", key,
+			        POLICY_RECENT_KEY_MAX);
+	}
+	return m;
+}
+
 static bool rule_id_taken(const struct policy *p, const char *id, const struct policy_rule *self)
 {
 	for (size_t i = 0; i < p->ngrants; i++)
@@ -265,6 +317,8 @@ static void load_rule(struct loader *ld, const struct xml_elem *n, bool grant)
 	for (const struct xml_elem *c = n->first_child; c; c = c->next) {
 		if (xml_elem_is(c, "doc"))
 			r->doc = text_of(c);
+		else if (xml_elem_is(c, "most-recent") && !grant)
+			r->recent = load_most_recent(ld, c, r);
 		else if (xml_elem_is(c, "when")) {
 			struct policy_when w = load_when(ld, c);
 			r->when = xreallocarray(r->when, r->nwhen + 1, sizeof *r->when);

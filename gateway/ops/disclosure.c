@@ -100,6 +100,36 @@ int disclosure_prepare(const struct setup *s, struct disclosure_ask *x, struct p
 	return 0;
 }
 
+/* The first pass over the batch, which a <most-recent> limit needs (the
+ * records of one person may be anywhere in it); NULL when none may apply. */
+static struct policy_batch *scan_batch(const struct policy *p, const struct disclosure_ask *x,
+                                       const struct batch_type *bt, const struct batch_lines *lines)
+{
+	if (!policy_batch_needed(p, &x->req, bt->family))
+		return NULL;
+	struct policy_batch *batch = policy_batch_new(p);
+	for (size_t i = 0; i < lines->n; i++) {
+		const struct record *recs[POLICY_MAX_LINES];
+		size_t n = 0;
+		if (!mapping_batch_has_record(bt,
+		                              mapping_record_of_line(bt->family, lines->line[i])))
+			continue;
+		recs[n++] = mapping_record_of_line(bt->family, lines->line[i]);
+		for (size_t k = i + 1; k < lines->n && n < POLICY_MAX_LINES; k++) {
+			const struct record *r = mapping_record_of_line(bt->family, lines->line[k]);
+			if (mapping_batch_has_record(bt, r) || r == bt->trailer)
+				break;
+			recs[n++] = r;
+		}
+		struct policy_record rec = {.family = bt->family,
+		                            .records = recs,
+		                            .lines = (const char *const *)&lines->line[i],
+		                            .nlines = n};
+		policy_batch_add(batch, &rec);
+	}
+	return batch;
+}
+
 /* Decides every record of the batch (or record x->only). */
 int disclosure_explain(struct setup *s, const struct policy *p, struct disclosure_ask *x,
                        disclosure_fn *fn, void *ctx)
@@ -108,6 +138,7 @@ int disclosure_explain(struct setup *s, const struct policy *p, struct disclosur
 	struct batch_counts counts = {0};
 	struct report rep = {.out = stderr, .file = x->file, .max = 20};
 	struct registry reg;
+	struct policy_batch *batch = NULL;
 	int rc = registry_open(s, false, &reg);
 	if (rc == 0)
 		rc = registry_read(&reg);
@@ -127,6 +158,7 @@ int disclosure_explain(struct setup *s, const struct policy *p, struct disclosur
 	}
 	const struct batch_type *bt = counts.batch;
 	unsigned long number = 0, shown = 0;
+	batch = scan_batch(p, x, bt, &lines);
 	for (size_t i = 0; i < lines.n; i++) {
 		if (!mapping_batch_has_record(bt,
 		                              mapping_record_of_line(bt->family, lines.line[i])))
@@ -150,9 +182,14 @@ int disclosure_explain(struct setup *s, const struct policy *p, struct disclosur
 		size_t n = 0;
 		for (size_t k = i; k < end; k++)
 			recs[n++] = mapping_record_of_line(bt->family, lines.line[k]);
-		struct policy_record rec = {
-		    bt->family, recs,       (const char *const *)&lines.line[i],
-		    n,          bt->header, lines.line[0]};
+		struct policy_record rec = {.family = bt->family,
+		                            .records = recs,
+		                            .lines = (const char *const *)&lines.line[i],
+		                            .nlines = n,
+		                            .header = bt->header,
+		                            .header_line = lines.line[0],
+		                            .batch = batch,
+		                            .number = number};
 		struct policy_decision d;
 		policy_decide(p, &x->req, &rec, &d);
 		if (reg.failed) {
@@ -172,6 +209,7 @@ int disclosure_explain(struct setup *s, const struct policy *p, struct disclosur
 		rc = EX_USAGE;
 	}
 out:
+	policy_batch_free(batch);
 	for (size_t i = 0; i < lines.n; i++)
 		free(lines.line[i]);
 	free(lines.line);

@@ -24,6 +24,28 @@ setup_file() {
 	cp "$DATA/referral.txt" "$d/nd.txt"
 	set_field "$d/nd.txt" 3 363 Y
 	"$CSGW" --environment test map referral "$d/nd.txt" -o "$d/nd.xml" >/dev/null
+	# The locate responses, record 3 (SSN 906-54-3210) with its address and
+	# employer blanked: name and SSN only (positions 228-448); batch 000132.
+	cp "$DATA/locate-response.txt" "$d/fvid.txt"
+	set_field "$d/fvid.txt" 4 228 "$(printf '%221s' '')"
+	set_field "$d/fvid.txt" 1 10 000132
+	"$CSGW" --environment test map locate-response "$d/fvid.txt" -o "$d/fvid.xml" >/dev/null
+	# Several addresses of one person (one FF record per source and
+	# address), far apart:   1: 906-54-3210 residence 2024-01-10;
+	# 2: 901-23-4567 residence (IRS); 3: 901-23-4567 employer, undated;
+	# 4: 906-54-3210 residence 2025-03-01 (the most recent); 5: 901-23-4567
+	# employer 2024-06-01 (the most recent); 6: 906-54-3210 residence,
+	# undated; 7: no address.
+	local n
+	for n in 1 4 2 3 4 3 4 5 6; do sed -n "${n}p" "$DATA/locate-response.txt"; done >"$d/recent.txt"
+	set_field "$d/recent.txt" 5 230 "$(printf '%-40s' '88 HARBOR RD')"
+	set_field "$d/recent.txt" 5 386 20250301
+	set_field "$d/recent.txt" 6 230 "$(printf '%-40s' 'BAYSIDE FREIGHT LLC')"
+	set_field "$d/recent.txt" 6 386 20240601
+	set_field "$d/recent.txt" 6 394 "$(printf '%-45s' 'BAYSIDE FREIGHT LLC')"
+	set_field "$d/recent.txt" 7 386 "$(printf '%8s' '')"
+	set_field "$d/recent.txt" 9 3 00000007
+	"$CSGW" --environment test map locate-response "$d/recent.txt" -o "$d/recent.xml" >/dev/null
 }
 
 setup() {
@@ -115,6 +137,39 @@ check_cases() {
 	check_case "lr 2 | --class iv-d-agency --purpose child-support | allow G-IVD |"
 }
 
+@test "1b. family violence: a locate answer with only name and SSN is no less prohibited (653(b)(2))" {
+	# Without the flag, the answer goes as it is.
+	check_case "fvid 3 | --class iv-d-agency --purpose child-support | allow G-IVD | ssn=allow/G-IVD lastName=allow/G-IVD"
+	run "$CSGW" -c "$CA" --environment test protect add --ssn 906-54-3210 --flag family-violence
+	[ "$status" -eq 0 ]
+	check_cases \
+		"fvid 3 | --class iv-d-agency --purpose child-support | prohibit L-FAMILY-VIOLENCE-ANSWER | ssn=redact/L-FAMILY-VIOLENCE-ANSWER lastName=redact/L-FAMILY-VIOLENCE-ANSWER" \
+		"fvid 3 | --partner TX --purpose child-support | prohibit L-FAMILY-VIOLENCE-ANSWER |" \
+		"fvid 3 | --class resident-parent --purpose child-support | prohibit L-FAMILY-VIOLENCE-ANSWER |" \
+		"fvid 3 | --class custody-authority --purpose custody-visitation | prohibit L-FAMILY-VIOLENCE-ANSWER |" \
+		"fvid 3 | --class court --purpose child-support | allow G-COURT | ssn=allow/G-COURT lastName=allow/G-COURT" \
+		"fvid 3 | --class court --purpose custody-visitation | redact DEFAULT-DENY | lastName=allow/G-663" \
+		"lr 3 | --class iv-d-agency --purpose child-support | prohibit L-FAMILY-VIOLENCE | addressLine1=redact/L-FAMILY-VIOLENCE" \
+		"fvid 2 | --class iv-d-agency --purpose child-support | allow G-IVD |"
+	out=$(explain fvid 3 --partner TX --purpose child-support)
+	[[ "$out" == *"notice sent instead: Disclosure prohibited: "*"Only a court may receive this information."* ]]
+	# What leaves: the notice, not the record (no SSN, no name).
+	run "$CSGW" -c "$CA" policy apply "$PKI/fvid.xml" --partner TX --purpose child-support -o out.xml
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"1 prohibited (1 notices)"* ]]
+	[ "$(xmllint --xpath 'count(//*[local-name()="disclosureProhibited"])' out.xml)" -eq 1 ]
+	[ "$(xmllint --xpath 'string(//*[local-name()="disclosureProhibited"]/*[local-name()="caseId"])' out.xml)" = PK2024000008 ]
+	! grep -q -e 906543210 -e KAREN -e DOE-EXAMPLE out.xml || false
+	# The state's own reports to the federal office keep the indicator and go.
+	run "$CSGW" -c "$CA" --environment test protect add --ssn 900-12-3456 --flag family-violence
+	[ "$status" -eq 0 ]
+	"$CSGW" --environment test map fcr-input "$DATA/fcr-input.txt" -o fcr.xml
+	run "$CSGW" -c "$CA" policy explain fcr.xml --partner OCSE --purpose child-support --record 2
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"subject: family-violence"* ]]
+	[[ "$output" == *"decision: allow, rule G-FEDERAL "* ]]
+}
+
 @test "2. nondisclosure finding or protective order: no whereabouts to the other party" {
 	check_cases \
 		"nd 1 | --class resident-parent --purpose child-support | redact L-PROTECTED-PARTY | residentialAddressLine1=redact/L-PROTECTED-PARTY" \
@@ -154,6 +209,50 @@ check_cases() {
 		"ref 2 | --class custody-authority --purpose custody-visitation | deny L-FTI-RECIPIENT |" \
 		"lr 2 | --class iv-d-agency --purpose parental-kidnapping | deny PURPOSE-NOT-AUTHORIZED |" \
 		"lr 2 | --class resident-parent --purpose custody-visitation | deny PURPOSE-NOT-AUTHORIZED |"
+}
+
+@test "4b. kidnapping and custody: the most recent address and place of employment, not every one (663(c))" {
+	local cv="--class custody-authority --purpose custody-visitation"
+	check_cases \
+		"recent 1 | $cv | deny L-663-MOST-RECENT |" \
+		"recent 2 | $cv | redact L-FTI-RECIPIENT | addressLine1=redact/L-FTI-RECIPIENT" \
+		"recent 3 | $cv | deny L-663-MOST-RECENT |" \
+		"recent 4 | $cv | redact DEFAULT-DENY | addressLine1=allow/G-663-AUTHORITY dateOfAddress=allow/G-663-AUTHORITY ssn=redact/DEFAULT-DENY" \
+		"recent 5 | $cv | redact DEFAULT-DENY | employerName=allow/G-663-AUTHORITY addressLine1=allow/G-663-AUTHORITY" \
+		"recent 6 | $cv | deny L-663-MOST-RECENT |" \
+		"recent 7 | $cv | allow G-663-AUTHORITY |" \
+		"recent 1 | --class court --purpose parental-kidnapping | deny L-663-MOST-RECENT |" \
+		"recent 4 | --class court --purpose parental-kidnapping | redact DEFAULT-DENY | addressLine1=allow/G-663" \
+		"recent 1 | --class iv-d-agency --purpose child-support | allow G-IVD | addressLine1=allow/G-IVD" \
+		"recent 3 | --class iv-d-agency --purpose child-support | allow G-IVD | employerName=allow/G-IVD" \
+		"recent 6 | --class iv-d-agency --purpose child-support | allow G-IVD | addressLine1=allow/G-IVD" \
+		"recent 1 | --class court --purpose child-support | allow G-COURT | addressLine1=allow/G-COURT"
+	# --record decides within the whole batch all the same.
+	out=$("$CSGW" -c "$CA" policy explain "$PKI/recent.xml" $cv --record 1 2>/dev/null)
+	[[ "$out" == *"decision: deny, rule L-663-MOST-RECENT (42 U.S.C. 663(c))"* ]]
+	[[ "$out" == *"reason: "*"most recent"* ]]
+
+	printf '\n[partner CUSTODY]\nclass = custody-authority\n' >custody.part
+	cat "$CA" custody.part >custody.conf
+	sed -i "s|= pki/|= $PKI/pki/|; s|= ca06-|= $PKI/ca06-|" custody.conf
+	run "$CSGW" -c custody.conf policy apply "$PKI/recent.xml" --partner CUSTODY --purpose custody-visitation -o out.xml
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"7 records for CUSTODY (custody-authority) for custody-visitation: 1 allowed, 3 redacted, 3 denied, 0 prohibited"* ]]
+	xmllint --noout --schema "$CSGW_MAPPINGS/locate/locate.xsd" out.xml
+	[ "$(xmllint --xpath 'count(//*[local-name()="locateResponse"])' out.xml)" -eq 4 ]
+	[ "$(xmllint --xpath '//*[local-name()="addressLine1"]/text()' out.xml | tr '\n' '|')" = "88 HARBOR RD|BAYSIDE FREIGHT LLC|" ]
+	! grep -q -e 'UNIT 2050' -e 'ACME' out.xml || false
+	db=$PKI/ca06-audit/audit.db
+	sha=$(sha256sum out.xml | cut -d' ' -f1)
+	[ "$(sqlite3 "$db" "SELECT group_concat(record_id || ':' || decision || ':' || rule_id, ' ') FROM entries WHERE direction = 'out' AND file_sha256 = '$sha'")" = "1:deny:L-663-MOST-RECENT 2:redact:L-FTI-RECIPIENT 3:deny:L-663-MOST-RECENT 4:redact:DEFAULT-DENY 5:redact:DEFAULT-DENY 6:deny:L-663-MOST-RECENT 7:allow:G-663-AUTHORITY" ]
+	[ "$(sqlite3 "$db" "SELECT citation FROM entries WHERE file_sha256 = '$sha' AND record_id = '1'")" = "42 U.S.C. 663(c)" ]
+	! ls -A . | grep -q csgw-disclose || false
+	# An IV-D agency, for child support, gets every address.
+	run "$CSGW" -c "$CA" policy apply "$PKI/recent.xml" --partner TX --purpose child-support -o all.xml
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"7 records for TX (iv-d-agency) for child-support: 6 allowed, 1 redacted, 0 denied"* ]]
+	[ "$(grep -c 'UNIT 2050' all.xml)" -eq 2 ]
+	[ "$(xmllint --xpath 'count(//*[local-name()="addressLine1"])' all.xml)" -eq 5 ]
 }
 
 @test "5. resident parent (653(c)(3)): location only, nothing financial, no FTI" {
@@ -271,6 +370,13 @@ check_cases() {
 	[ "$status" -eq 78 ]
 	[[ "$output" == *"transaction kind 'enforcment' is neither read from records"* ]]
 	[[ "$output" == *"no family has a record UJ"* ]]
+	# A <most-recent> needs a date field to compare and fields that exist.
+	cp -r "$CSGW_MAPPINGS" maps2
+	sed -i 's/date="dateOfAddress" per="ssn addressType"/date="addressType" per="ssn adressType"/' maps2/policy/policy.xml
+	run "$CSGW" --mappings maps2 policy check
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"policy.xml:"*": record FF of locate has no date field addressType"* ]]
+	[[ "$output" == *"policy.xml:"*": record FF of locate has no field adressType"* ]]
 }
 
 @test "a protection recorded for a case covers the record even when the protected person's SSN is not in it" {

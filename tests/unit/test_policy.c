@@ -1,8 +1,10 @@
 /*
  * test_policy.c - the policy engine on the shipped policy: the month
  * arithmetic of the NDNH age limits at their edges (month ends, leap days),
- * which the CLI tests cannot pin to a date, and that the registry's answers
- * reach the decision for every SSN and case id of a record.
+ * which the CLI tests cannot pin to a date, that the registry's answers
+ * reach the decision for every SSN and case id of a record, and which
+ * locate answer of a batch is a person's most recent (42 U.S.C. 663(c)):
+ * ties, undated addresses, kinds of address, a record decided alone.
  */
 #include "unit.h"
 
@@ -58,7 +60,7 @@ static void decide(const char *id, struct policy_request *req, struct policy_dec
 	const struct record *r = mapping_record(fam, id);
 	char *line = ndnh_line(id);
 	const char *lines[] = {line};
-	struct policy_record rec = {fam, &r, lines, 1, NULL, NULL};
+	struct policy_record rec = {.family = fam, .records = &r, .lines = lines, .nlines = 1};
 
 	policy_decide(policy, req, &rec, d);
 	free(line);
@@ -144,7 +146,7 @@ static void registry_reaches_the_decision(void **state)
 	char *line = ndnh_line("W4");
 	memcpy(line + 298, "EXAMPLE EMPLOYER", 16); /* employerName */
 	const char *lines[] = {line};
-	struct policy_record rec = {fam, &r, lines, 1, NULL, NULL};
+	struct policy_record rec = {.family = fam, .records = &r, .lines = lines, .nlines = 1};
 	policy_decide(policy, &req, &rec, &d);
 	assert_int_equal(d.effect, POLICY_PROHIBIT);
 	assert_string_equal(d.rule_id, "L-FAMILY-VIOLENCE");
@@ -156,11 +158,103 @@ static void registry_reaches_the_decision(void **state)
 	free(line);
 }
 
+/* A locate answer (FF): SSN, address type, first address line, date. */
+static char *ff_line(const char *ssn, char type, const char *address, const char *date)
+{
+	const struct record *r = mapping_record(mapping_family(set, "locate"), "FF");
+	char *line = malloc(r->length + 1);
+	memset(line, ' ', r->length);
+	line[r->length] = '\0';
+	memcpy(line, "FF", 2);
+	memcpy(line + 60, "E01", 3);            /* agencyCode */
+	memcpy(line + 64, "PAT", 3);            /* firstName */
+	memcpy(line + 188, "CS2024000117", 12); /* caseId */
+	memcpy(line + 218, ssn, strlen(ssn));   /* ssn */
+	if (address) {
+		line[227] = type;                             /* addressType */
+		memcpy(line + 229, address, strlen(address)); /* addressLine1 */
+		memcpy(line + 385, date, strlen(date));       /* dateOfAddress */
+	}
+	return line;
+}
+
+static void most_recent_of_each_person(void **state)
+{
+	static const struct {
+		const char *ssn;
+		char type;
+		const char *address, *date;
+		bool older; /* withheld from a custody request */
+	} batch[] = {
+	    {"900112222", '2', "1 OLD ST", "20240110", true},
+	    {"900113333", '2', "2 ONLY ST", "20230101", false}, /* another person */
+	    {"900112222", '2', "3 NEW ST", "20250301", false},
+	    {"900112222", '1', "ACME", "", false},                 /* employer: a kind of its own */
+	    {"900112222", '1', "BETA", "", true},                  /* undated tie: the first wins */
+	    {"900112222", '2', "6 SAME DAY ST", "20250301", true}, /* dated tie: the first wins */
+	    {"900112222", '2', "7 UNDATED ST", "", true},          /* undated is the oldest */
+	    {"900112222", ' ', NULL, NULL, false},                 /* no address: not judged */
+	};
+	const size_t n = sizeof batch / sizeof batch[0];
+	const struct family *fam = mapping_family(set, "locate");
+	const struct record *r = mapping_record(fam, "FF");
+	struct policy_request custody = {
+	    .class = "custody-authority", .purpose = "custody-visitation", .today = 20261129};
+	struct policy_request support = {.class = "iv-d-agency", .purpose = "child-support"};
+	char *lines[sizeof batch / sizeof batch[0]];
+	(void)state;
+
+	assert_true(policy_batch_needed(policy, &custody, fam));
+	assert_false(policy_batch_needed(policy, &support, fam));
+	assert_false(policy_batch_needed(policy, &custody, mapping_family(set, "ndnh")));
+
+	struct policy_batch *b = policy_batch_new(policy);
+	for (size_t i = 0; i < n; i++) {
+		lines[i] = ff_line(batch[i].ssn, batch[i].type, batch[i].address, batch[i].date);
+		const char *l[] = {lines[i]};
+		struct policy_record rec = {.family = fam, .records = &r, .lines = l, .nlines = 1};
+		policy_batch_add(b, &rec);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *l[] = {lines[i]};
+		struct policy_record rec = {.family = fam,
+		                            .records = &r,
+		                            .lines = l,
+		                            .nlines = 1,
+		                            .batch = b,
+		                            .number = i + 1};
+		struct policy_decision d;
+		policy_decide(policy, &custody, &rec, &d);
+		bool withheld =
+		    d.effect == POLICY_DENY && strcmp(d.rule_id, "L-663-MOST-RECENT") == 0;
+		if (withheld != batch[i].older)
+			fail_msg("record %zu (%s): got %s %s", i + 1,
+			         batch[i].address ? batch[i].address : "no address",
+			         policy_effect_name(d.effect), d.rule_id);
+		policy_decision_free(&d);
+		/* For child support every address goes. */
+		policy_decide(policy, &support, &rec, &d);
+		assert_int_equal(d.effect, POLICY_ALLOW);
+		policy_decision_free(&d);
+		/* Decided alone, an address cannot be shown to be the most recent. */
+		rec.batch = NULL;
+		policy_decide(policy, &custody, &rec, &d);
+		assert_int_equal(d.effect == POLICY_DENY, batch[i].address != NULL);
+		if (batch[i].address)
+			assert_non_null(strstr(d.reason, "without the rest of its batch"));
+		policy_decision_free(&d);
+	}
+	policy_batch_free(b);
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(ndnh_age_edges),
 	    cmocka_unit_test(registry_reaches_the_decision),
+	    cmocka_unit_test(most_recent_of_each_person),
 	};
 	return cmocka_run_group_tests(tests, load, unload);
 }
