@@ -10,6 +10,7 @@
 #   make bench-audit only its audit log part (AUDIT_BENCH_N=N entries)
 #   make bench-e2e  only csgw run end to end, and a locate request's latency
 #   make fuzz       the parsers under libFuzzer, FUZZ_SECONDS each
+#   make fuzz-long  each for FUZZ_LONG_SECONDS (600), growing tests/fuzz/corpus/
 #   make lint       formatting (clang-format) and banned functions
 #   make certs      development PKI in certs/dev, NOT FOR PRODUCTION
 #                   (CERTS_OPTS="--rsa --force": RSA-3072 keys, replace certs/dev)
@@ -44,7 +45,7 @@ LIB_OBJ = $(LIB_SRC:gateway/%.c=$(BUILD)/obj/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit demo bench bench-sign bench-sftp bench-audit bench-e2e fuzz lint certs install deb clean xsd
+.PHONY: all deps test unit demo bench bench-sign bench-sftp bench-audit bench-e2e fuzz fuzz-long lint certs install deb clean xsd
 
 all: deps $(BUILD)/csgw
 
@@ -120,7 +121,18 @@ bench-sftp:
 FUZZ_SECONDS ?= 60
 fuzz: all
 	@gateway/deps.sh fuzz
-	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+	@CSGW=$(BUILD)/csgw tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# The same for FUZZ_LONG_SECONDS per target (default 600: 10 minutes each),
+# and every input that finds new coverage is added to the kept corpus,
+# tests/fuzz/corpus/TARGET/ (make fuzz only reads it).  The corpus grows:
+# git status lists the new files; commit those worth keeping, and keep it
+# small (under 100 KiB a target).  libFuzzer's -merge=1 cuts a corpus to
+# the inputs that add coverage (tests/fuzz/run.sh says how).
+FUZZ_LONG_SECONDS ?= 600
+fuzz-long: all
+	@gateway/deps.sh fuzz
+	@CSGW=$(BUILD)/csgw tests/fuzz/run.sh --keep $(FUZZ_LONG_SECONDS)
 
 lint:
 	@gateway/deps.sh lint

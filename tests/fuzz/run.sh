@@ -1,20 +1,44 @@
 #!/bin/sh
 # run.sh - build the libFuzzer targets and run each for a bounded time.
 #
-# usage: tests/fuzz/run.sh [SECONDS]   (default 30 per target)
-# Seeds: the sample extracts (map), their XML batches (validate),
-# signatures by csgw and openssl over a fixed file (signature), and
-# control socket requests (control).
+# usage: tests/fuzz/run.sh [--keep] [SECONDS]   (default 30 per target)
+# Each target starts from its kept corpus, tests/fuzz/corpus/TARGET/
+# (committed), and from seeds made here: the sample extracts (map), their
+# XML batches (validate), signatures by csgw and openssl over a fixed file
+# (signature), and control socket requests (control).  What finds new
+# coverage goes to build-fuzz/new-TARGET/, emptied each run (make fuzz);
+# with --keep, into the kept corpus itself (make fuzz-long), which then
+# grows: see what git status shows and commit what is worth keeping.  To
+# cut a grown corpus to the inputs that add coverage, from the top folder
+# after a run (the signature target trusts the PKI made here):
+#   mkdir cut && CSGW_FUZZ_PKI=build-fuzz/pki \
+#     build-fuzz/fuzz_TARGET -merge=1 cut tests/fuzz/corpus/TARGET
+# then put cut's files in place of tests/fuzz/corpus/TARGET's.  The kept
+# signatures are by a throwaway development PKI: they reach the parser and
+# the chain check; the seeds made here also reach a good signature.
+# csgw makes the seeds: $CSGW, else build/csgw.
 # A crash, leak or sanitizer report fails the run and keeps the input.
 set -eu
+keep=false
+if [ "${1:-}" = --keep ]; then
+	keep=true
+	shift
+fi
 seconds=${1:-30}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out="$top/build-fuzz"
 cd "$top"
 export CSGW_MAPPINGS="$top/mappings"
+csgw=${CSGW:-build/csgw}
+# The libraries the Makefile links (its PKGS line).
+pkgs=$(sed -n 's/^PKGS = //p' Makefile)
 
-flags="-g -O1 -std=c11 -D_GNU_SOURCE -Igateway -Itests/fuzz $(pkg-config --cflags libxml-2.0)"
-libs="$(pkg-config --libs libxml-2.0 libcrypto libssh2 sqlite3 inih)"
+# shellcheck disable=SC2086 # $pkgs is a list of names
+flags="-g -O1 -std=c11 -D_GNU_SOURCE -Igateway -Itests/fuzz $(pkg-config --cflags $pkgs)"
+# shellcheck disable=SC2086
+libs="$(pkg-config --libs $pkgs)"
+# A fresh object folder: an object of a source since removed would be linked.
+rm -rf "$out/obj"
 mkdir -p "$out/obj" "$out/seed-map" "$out/seed-validate" "$out/seed-signature" \
 	"$out/seed-control" "$out/crashes"
 # shellcheck disable=SC2086 # $flags and $libs are option lists: split them
@@ -33,7 +57,7 @@ i=0
 for f in tests/data/*.txt; do
 	# shellcheck disable=SC2059 # the format is the octal escape of byte i
 	{ printf "\\$(printf '%03o' "$i")"; cat "$f"; } >"$out/seed-map/$(basename "$f")"
-	build/csgw --environment test map "$(basename "$f" .txt)" "$f" \
+	"$csgw" --environment test map "$(basename "$f" .txt)" "$f" \
 		-o "$out/seed-validate/$(basename "$f" .txt).xml" 2>/dev/null
 	i=$((i + 1))
 done
@@ -44,7 +68,7 @@ certs/init-dev.sh "$out/pki" >/dev/null
 export CSGW_FUZZ_PKI="$out/pki"
 cp tests/data/receipt.txt "$out/pki/content.txt"
 p=$out/pki/ca06
-build/csgw sign --cert "$p/local/signing.pem" --key "$p/private/signing.key" \
+"$csgw" sign --cert "$p/local/signing.pem" --key "$p/private/signing.key" \
 	"$out/pki/content.txt" >/dev/null
 mv "$out/pki/content.txt.p7s" "$out/seed-signature/csgw.p7s"
 for opts in "" "-noattr" "-nocerts" "-md sha384"; do
@@ -61,15 +85,31 @@ printf 'csgw-control 1 1 0\nstatus\000' >"$out/seed-control/status"
 
 rc=0
 for target in validate map signature control; do
+	corpus=tests/fuzz/corpus/$target
+	mkdir -p "$corpus"
+	before=$(find "$corpus" -type f | wc -l)
+	# libFuzzer writes what it finds into the first folder and only reads
+	# the others.
+	if $keep; then
+		dirs="$corpus $out/seed-$target"
+	else
+		rm -rf "$out/new-$target"
+		mkdir -p "$out/new-$target"
+		dirs="$out/new-$target $corpus $out/seed-$target"
+	fi
 	echo "fuzz_$target: ${seconds}s"
+	# shellcheck disable=SC2086 # $dirs is a list of folders
 	if ! "$out/fuzz_$target" -max_total_time="$seconds" -max_len=65536 -timeout=10 \
 		-rss_limit_mb=512 -artifact_prefix="$out/crashes/$target-" -print_final_stats=0 \
-		"$out/seed-$target" >"$out/fuzz_$target.log" 2>&1; then
+		$dirs >"$out/fuzz_$target.log" 2>&1; then
 		tail -40 "$out/fuzz_$target.log"
 		echo "not ok - fuzz_$target found a failure (input in $out/crashes)"
 		rc=1
 	else
 		echo "ok - fuzz_$target: $(grep -c 'NEW' "$out/fuzz_$target.log") new coverage inputs, no failure"
+	fi
+	if $keep; then
+		echo "  $corpus: $before -> $(find "$corpus" -type f | wc -l) files"
 	fi
 done
 exit "$rc"
