@@ -52,33 +52,30 @@ static bool is_journal(int fd)
 	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
-static FILE *wrap(FILE *to, int priority)
+/* 'j' lives as long as the process: the two streams below. */
+static FILE *wrap(FILE *to, int priority, struct journal_stream *j)
 {
-	struct journal_stream *j = malloc(sizeof *j);
-	if (j == NULL)
-		return to;
 	*j =
 	    (struct journal_stream){.to = to, .fallback = (char)('0' + priority), .at_start = true};
 	FILE *f = fopencookie(j, "w", (cookie_io_functions_t){.write = journal_write});
-	if (f == NULL) {
-		free(j);
+	if (f == NULL)
 		return to;
-	}
 	setvbuf(f, NULL, _IOLBF, 0);
 	return f;
 }
 
 void log_for_journal(void)
 {
+	static struct journal_stream out, err;
 	if (journal)
 		return;
 	if (is_journal(STDOUT_FILENO)) {
 		fflush(stdout);
-		stdout = wrap(stdout, LOG_INFO);
+		stdout = wrap(stdout, LOG_INFO, &out);
 		journal = true;
 	}
 	if (is_journal(STDERR_FILENO)) {
-		stderr = wrap(stderr, LOG_ERR);
+		stderr = wrap(stderr, LOG_ERR, &err);
 		journal = true;
 	}
 }
