@@ -1506,8 +1506,10 @@ struct overdue_said {
 static int say_overdue_request(void *ctx, const struct ledger_request *r)
 {
 	struct overdue_said *o = ctx;
-	if (r->due <= (long long)o->since)
-		return 0; /* said by an earlier cycle */
+	/* An earlier cycle said those due before it ran (the ledger lists
+	 * due < now): one due the very second it ran is said now. */
+	if (r->due < (long long)o->since)
+		return 0;
 	char due[32];
 	duration_format((long)(time(NULL) - r->due), due, sizeof due);
 	say(o->p, LOG_WARNING, "%s: OVERDUE: %s %s%s%s to %s for case %s: no answer, due %s ago",
