@@ -33,7 +33,7 @@ BUILD = build-asan
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
-PKGS = libxml-2.0 libcrypto libssh2 sqlite3 inih
+PKGS = libxml-2.0 libcrypto libssh2 sqlite3 inih libseccomp
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	-Wno-format-nonliteral -Igateway $(SANFLAGS) -DCSGW_VERSION='"$(VERSION)"' \

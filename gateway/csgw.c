@@ -76,6 +76,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
+	/* The daemon's sandboxed parser of a partner file (core/isolated.h). */
+	if (strcmp(argv[optind], "parse-child") == 0)
+		return cmd_parse_child(&g, argc - optind, argv + optind);
 	/* A person's command that needs the gateway's secrets goes to the
 	 * daemon, which runs it with that person's roles (cmd/control.c). */
 	bool forwarded = false;

@@ -6,7 +6,7 @@
 # Otherwise names the exact apt-get line and fails.
 set -eu
 
-pkgs_build="gcc make pkg-config libc6-dev libxml2-dev libssl-dev libinih-dev libssh2-1-dev libsqlite3-dev openssl"
+pkgs_build="gcc make pkg-config libc6-dev libxml2-dev libssl-dev libinih-dev libssh2-1-dev libsqlite3-dev libseccomp-dev openssl"
 # The last four for tests/cli/package.bats: man pages, the completion, and
 # systemd-analyze verify of the unit; it also runs make deb (pkgs_deb).
 pkgs_test="libcmocka-dev bats libxml2-utils openssh-client openssh-server iproute2 procps inotify-tools sqlite3 time python3 faketime chromium mandoc man-db bash-completion systemd"

@@ -78,7 +78,8 @@ struct reader {
 	bool text_overflow;
 	unsigned long line;
 	bool header_done, trailer_done, stopped;
-	bool write_failed; /* emit failed: an I/O error, not a data problem */
+	bool write_failed;                /* emit failed: an I/O error, not a data problem */
+	unsigned long max_lines, emitted; /* unmap_limits.max_lines, lines given so far */
 };
 
 static size_t rec_index(const struct reader *r, const struct record *rec)
@@ -192,6 +193,9 @@ static int emit(struct reader *r, struct frame *f)
 	if (f->emitted || f->bad || r->emit == NULL || r->rep->count > 0)
 		return 0;
 	f->emitted = true;
+	if (r->max_lines && r->emitted >= r->max_lines)
+		return 0;
+	r->emitted++;
 	return r->emit(r->emit_ctx, f->image, f->rec->length);
 }
 
@@ -647,6 +651,7 @@ enum map_status unmap_read(const struct mapping_set *set, const char *input, boo
 	                   .emit = emit_fn,
 	                   .emit_ctx = emit_ctx,
 	                   .counts = counts,
+	                   .max_lines = lim ? lim->max_lines : 0,
 	                   .top = -1};
 	struct xml_events ev = {.ctx = &r,
 	                        .start = on_start,

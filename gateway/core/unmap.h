@@ -24,6 +24,8 @@ typedef int (*unmap_line_fn)(void *ctx, const char *line, size_t len);
 
 struct unmap_limits {
 	unsigned long long max_bytes; /* 0 = none */
+	unsigned long
+	    max_lines; /* lines given to emit, 0 = all; the rest is checked all the same */
 };
 
 /* Returns MAP_OK, MAP_BAD_DATA (reported), MAP_NO_INPUT.  'emit' may be

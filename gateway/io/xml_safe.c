@@ -352,7 +352,9 @@ int xml_stream_file(const char *path, const struct xml_events *ev, const struct 
 
 	buf = xmalloc(CHUNK);
 	st.decls = xcalloc(lim->max_ns_decls ? lim->max_ns_decls : 1, sizeof *st.decls);
-	st.ctxt = xmlCreatePushParserCtxt(&sax, NULL, NULL, 0, path);
+	/* No name for standard input: libxml2 would look up the working
+	 * folder for it, which the sandboxed parser may not (io/sandbox.h). */
+	st.ctxt = xmlCreatePushParserCtxt(&sax, NULL, NULL, 0, fd == STDIN_FILENO ? NULL : path);
 	if (st.ctxt == NULL)
 		goto out;
 	st.ctxt->_private = &st;

@@ -16,6 +16,7 @@
 #include "core/audit.h"
 #include "core/caller.h"
 #include "core/field.h"
+#include "core/isolated.h"
 #include "core/map.h"
 #include "core/unmap.h"
 #include "io/fs.h"
@@ -863,7 +864,7 @@ int casework_inbound(struct exchange *x, const char *partner, const struct batch
 	in.snap = x->reg.snap;
 	x->reg.snap = NULL;
 	enum map_status st =
-	    unmap_read(x->s->set, path, x->s->test_env, &lim, &rep, on_line, &in, &counts);
+	    isolated_unmap_read(x->s->set, path, x->s->test_env, &lim, &rep, on_line, &in, &counts);
 	flush_group(&in);
 	batch_counts_free(&counts);
 	if (st != MAP_OK)

@@ -17,6 +17,7 @@
 #include "core/audit.h"
 #include "core/caller.h"
 #include "core/disclose.h"
+#include "core/isolated.h"
 #include "core/map.h"
 #include "core/partner.h"
 #include "core/policy_load.h"
@@ -160,6 +161,10 @@ int exchange_open(struct setup *s, const struct caller *who, FILE *log, volatile
 	x->hold_after = exchange_duration(s, "hold_after", 3 * 86400);
 	x->receipt_timeout = exchange_duration(s, "receipt_timeout", 4 * 3600);
 	x->drop_min_age = exchange_duration(s, "drop_min_age", 2);
+	/* What partners send is parsed by a child that holds nothing of ours. */
+	char *mappings = realpath(s->mappings_dir, NULL);
+	isolated_enable(mappings ? mappings : s->mappings_dir, s->test_env);
+	free(mappings);
 	if (spool_make(x->spool) < 0) {
 		fprintf(stderr, "csgw: cannot create the spool folders under %s: %s\n", x->spool,
 		        strerror(errno));

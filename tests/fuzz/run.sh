@@ -5,7 +5,8 @@
 # Each target starts from its kept corpus, tests/fuzz/corpus/TARGET/
 # (committed), and from seeds made here: the sample extracts (map), their
 # XML batches (validate), signatures by csgw and openssl over a fixed file
-# (signature), and control socket requests (control).  What finds new
+# (signature), control socket requests (control), and the sandboxed
+# parser's answers about those batches (answer).  What finds new
 # coverage goes to build-fuzz/new-TARGET/, emptied each run (make fuzz);
 # with --keep, into the kept corpus itself (make fuzz-long), which then
 # grows: see what git status shows and commit what is worth keeping.  To
@@ -40,14 +41,14 @@ libs="$(pkg-config --libs $pkgs)"
 # A fresh object folder: an object of a source since removed would be linked.
 rm -rf "$out/obj"
 mkdir -p "$out/obj" "$out/seed-map" "$out/seed-validate" "$out/seed-signature" \
-	"$out/seed-control" "$out/crashes"
+	"$out/seed-control" "$out/seed-answer" "$out/crashes"
 # shellcheck disable=SC2086 # $flags and $libs are option lists: split them
 for src in gateway/util/*.c gateway/io/*.c gateway/core/*.c tests/fuzz/fuzz_common.c; do
 	obj="$out/obj/$(echo "$src" | tr / _).o"
 	clang $flags -fsanitize=fuzzer-no-link,address,undefined -c -o "$obj" "$src"
 done
 # shellcheck disable=SC2086
-for target in validate map signature control; do
+for target in validate map signature control answer; do
 	clang $flags -fsanitize=fuzzer,address,undefined -o "$out/fuzz_$target" \
 		"tests/fuzz/fuzz_$target.c" "$out"/obj/*.o $libs
 done
@@ -60,6 +61,13 @@ for f in tests/data/*.txt; do
 	"$csgw" --environment test map "$(basename "$f" .txt)" "$f" \
 		-o "$out/seed-validate/$(basename "$f" .txt).xml" 2>/dev/null
 	i=$((i + 1))
+done
+
+# What the sandboxed parser answers the daemon, for good batches and bad.
+printf '<?xml version="1.0"?>\n<notABatch/>\n' >"$out/seed-answer.xml"
+for f in "$out"/seed-validate/*.xml "$out/seed-answer.xml"; do
+	"$csgw" --mappings mappings --environment test parse-child "$(basename "$f")" 0 0 20 \
+		<"$f" >"$out/seed-answer/$(basename "$f" .xml)"
 done
 
 # The signature target trusts a development CA and checks a fixed file.
@@ -84,7 +92,7 @@ printf 'csgw-control 1 3 1\nrefer\000--case\000a.xml\0002\000' >"$out/seed-contr
 printf 'csgw-control 1 1 0\nstatus\000' >"$out/seed-control/status"
 
 rc=0
-for target in validate map signature control; do
+for target in validate map signature control answer; do
 	corpus=tests/fuzz/corpus/$target
 	mkdir -p "$corpus"
 	before=$(find "$corpus" -type f | wc -l)

@@ -1,18 +1,22 @@
 /*
  * test_io.c - durable output under injected faults, bounded line reading,
- * INI line numbers.
+ * INI line numbers, the parser's sandbox.
  */
 #include "unit.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "io/fs.h"
 #include "io/lines.h"
+#include "io/sandbox.h"
 #include "util/ini.h"
 
 static char dir[] = "/tmp/csgw-unit-XXXXXX";
@@ -204,6 +208,64 @@ static void ini_keeps_lines(void **state)
 	unlink(path);
 }
 
+/* A forked child enters the sandbox and does 'what': how did it end, and
+ * what did it write on descriptor 1 (a pipe here)? */
+enum sandboxed_call { WRITE_ONLY, OPEN_FILE, GET_PID, WRITE_OTHER_FD };
+
+static int run_sandboxed(enum sandboxed_call what, char *out, size_t size)
+{
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	int extra = open("/dev/null", O_WRONLY); /* open before: closed by the sandbox */
+	assert_true(extra > 2);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char why[128];
+		dup2(p[1], STDOUT_FILENO);
+		if (sandbox_enter(why, sizeof why) < 0)
+			_exit(3);
+		if (write(STDOUT_FILENO, "in", 2) != 2)
+			_exit(4);
+		if (what == OPEN_FILE)
+			open("/etc/hostname", O_RDONLY);
+		else if (what == GET_PID)
+			(void)getpid();
+		else if (what == WRITE_OTHER_FD)
+			(void)write(extra, "x", 1);
+		_exit(0);
+	}
+	close(p[1]);
+	close(extra);
+	ssize_t n = read(p[0], out, size - 1);
+	out[n > 0 ? n : 0] = '\0';
+	close(p[0]);
+	int ws;
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	return ws;
+}
+
+static void sandbox_allows_only_its_pipe(void **state)
+{
+	char out[16], said[160];
+	(void)state;
+	int ws = run_sandboxed(WRITE_ONLY, out, sizeof out);
+	assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+	assert_string_equal(out, "in");
+	sandbox_describe(ws, said, sizeof said);
+	assert_string_equal(said, "exited with status 0");
+	/* Opening a file, asking its pid, writing a descriptor it had before:
+	 * each kills it, after what it wrote on its pipe. */
+	for (enum sandboxed_call c = OPEN_FILE; c <= WRITE_OTHER_FD; c++) {
+		ws = run_sandboxed(c, out, sizeof out);
+		assert_true(WIFSIGNALED(ws));
+		assert_int_equal(WTERMSIG(ws), SIGSYS);
+		assert_string_equal(out, "in");
+		sandbox_describe(ws, said, sizeof said);
+		assert_non_null(strstr(said, "SIGSYS: a system call the sandbox forbids"));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +275,7 @@ int main(void)
 	    cmocka_unit_test(failed_fsync_keeps_old_file),
 	    cmocka_unit_test(long_lines_are_bounded),
 	    cmocka_unit_test(ini_keeps_lines),
+	    cmocka_unit_test(sandbox_allows_only_its_pipe),
 	};
 	return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }

@@ -1,0 +1,57 @@
+/*
+ * isolated.h - partner batches are parsed by a process that holds nothing.
+ *
+ * unmap_read (core/unmap.h) is the one reader of XML batches a partner
+ * chose: inbound batches, receipts, acknowledgements.  Once the daemon
+ * calls isolated_enable, isolated_unmap_read runs it in a child made by
+ * io/sandbox.h: a fresh csgw with the file open on descriptor 0 and a
+ * pipe on 1, no key, no database, and a seccomp filter.  The child sends
+ * back what unmap_read gives (the fixed-width lines, the problems as
+ * text, the counts and the status) in the small format below, and the
+ * parent checks it as strictly as any partner input:
+ *
+ *   frame   = type (1 byte) length (4 bytes, little endian) payload
+ *   'L'     one fixed-width line, at most ISOLATED_LINE_MAX bytes
+ *   'P'     once: the number of problems (4 bytes), then their text
+ *   'D'     last: status (1), records (8), n (4), n counts (8 each, the
+ *           family's records in order), then the batch type's name
+ *
+ * A child that crashes, is killed (by the filter, or by a person), runs
+ * past its time (60 s, and 1 s per 4 MiB of input) or answers anything
+ * else is a problem of the file (MAP_BAD_DATA, reported with what
+ * happened), so the caller quarantines it with that reason and goes on.
+ */
+#ifndef CSGW_CORE_ISOLATED_H
+#define CSGW_CORE_ISOLATED_H
+
+#include <stdbool.h>
+
+#include "core/unmap.h"
+
+#define ISOLATED_LINE_MAX (1 << 20)
+#define ISOLATED_TEXT_MAX (256 << 10)
+
+/* From now on isolated_unmap_read parses in a child that loads the
+ * mappings of 'mappings_dir'. */
+void isolated_enable(const char *mappings_dir, bool test_env);
+
+/* unmap_read, in a sandboxed child once enabled (else in this process). */
+enum map_status isolated_unmap_read(const struct mapping_set *, const char *input, bool test_env,
+                                    const struct unmap_limits *, struct report *,
+                                    unmap_line_fn emit, void *emit_ctx,
+                                    struct batch_counts *counts);
+
+/* The child's side (csgw parse-child): parses descriptor 0, answers on 1.
+ * Returns the exit status. */
+int isolated_child(const struct mapping_set *, bool test_env, const char *name,
+                   const struct unmap_limits *, unsigned long report_max);
+
+/* The parent's reader of an answer on 'fd', until end of file or
+ * 'deadline_ms' (CLOCK_MONOTONIC; 0: none).  Returns the status, or -1
+ * with 'why' when the answer is not one (garbage, cut short, too slow);
+ * -2 when 'emit' asked to stop.  Exposed for the fuzzer. */
+int isolated_read_answer(int fd, long long deadline_ms, const struct mapping_set *, struct report *,
+                         unmap_line_fn emit, void *emit_ctx, struct batch_counts *counts, char *why,
+                         size_t whylen);
+
+#endif

@@ -1,0 +1,102 @@
+#!/usr/bin/env bats
+# sandbox.bats - what a partner sends is parsed by a child that holds
+# nothing (core/isolated.h, io/sandbox.h): a live child is under seccomp
+# with only its input and its pipe open; a child killed in the middle of a
+# batch costs that batch (quarantined with the reason), never the daemon.
+#
+# The child is caught alive by stopping the daemon (SIGSTOP) once the child
+# is under its filter: the child then fills the pipe and waits.
+
+load helpers
+load pki
+load sftp
+load daemon
+
+setup_file() {
+	make_pki "$BATS_FILE_TMPDIR"
+	start_pair "$BATS_FILE_TMPDIR"
+	# A large locate request batch from TX (300,000 records, ~150 MB):
+	# parsing it takes long enough to catch its parser alive.
+	gen_locate 300000 "$BATS_FILE_TMPDIR/big.txt"
+	csgw_test map locate-request "$BATS_FILE_TMPDIR/big.txt" -o "$BATS_FILE_TMPDIR/big.xml" >/dev/null
+	rm "$BATS_FILE_TMPDIR/big.txt"
+}
+
+teardown_file() {
+	"$SSHD_SH" stop "$BATS_FILE_TMPDIR/pair-sshd"
+}
+
+setup() {
+	use_pair
+	cp "$BATS_FILE_TMPDIR/big.xml" "$TO_CA/48-big.xml"
+	"$CSGW" -c "$B" sign "$TO_CA/48-big.xml" >/dev/null
+	# The daemon runs from the test's folder: absolute paths.
+	sed "s|^spool = |spool = $PKI/|; s|^audit_db = |audit_db = $PKI/|; s|^checkpoint_dir = |checkpoint_dir = $PKI/|; s|= pki/|= $PKI/pki/|" \
+		"$A" >live.conf
+	"$CSGW" -c live.conf run >run.log 2>&1 3>&- &
+	DAEMON_PID=$!
+}
+
+teardown() {
+	kill -CONT "$DAEMON_PID" 2>/dev/null || true
+	kill -9 "$DAEMON_PID" 2>/dev/null || true
+	pkill -9 -f 'parse-child 48-big' 2>/dev/null || true
+}
+
+# The daemon's parser child for 48-big.xml once under its filter: its pid
+# (10 seconds at most).
+parser_child() {
+	local i c
+	for i in $(seq 1000); do
+		c=$(pgrep -P "$DAEMON_PID" -f 'parse-child 48-big\.xml' | head -1)
+		if [ -n "$c" ] && grep -qE '^Seccomp:\s+2$' "/proc/$c/status" 2>/dev/null; then
+			echo "$c"
+			return 0
+		fi
+		sleep 0.01
+	done
+	echo "# no parser child under seccomp; the daemon said:" >&2
+	cat run.log >&2
+	return 1
+}
+
+@test "a live parser child is under seccomp (filter mode) with only its input and its pipe open" {
+	child=$(parser_child)
+	kill -STOP "$DAEMON_PID"
+	# Seccomp 2: a filter; no new privileges either.
+	grep -E '^Seccomp:\s+2$' "/proc/$child/status"
+	grep -E '^NoNewPrivs:\s+1$' "/proc/$child/status"
+	# Descriptors: 0, the received file (no key, no database, no socket,
+	# not even standard error), and 1, a pipe.
+	[ "$(ls "/proc/$child/fd" | sort -n | tr '\n' ' ')" = "0 1 " ]
+	[ "$(readlink "/proc/$child/fd/0")" = "$ASPOOL/incoming/TX/48-big.xml" ]
+	[[ "$(readlink "/proc/$child/fd/1")" == pipe:* ]]
+	# The daemon holds what the child does not: its audit database.
+	ls -l "/proc/$DAEMON_PID/fd" | grep -q 'audit\.db'
+	# Not a copy of the daemon's memory: a fresh csgw, started for the file.
+	tr '\0' ' ' <"/proc/$child/cmdline" | grep -q 'parse-child 48-big.xml'
+	kill -CONT "$DAEMON_PID"
+}
+
+@test "the parser child killed in the middle of a large batch: the batch is quarantined with the reason, the daemon delivers the next one" {
+	child=$(parser_child)
+	kill -9 "$child"
+	wait_for "[ -f '$ASPOOL/quarantine/TX/48-big.xml.reason' ]" || { cat run.log; false; }
+	grep -q 'the parser of partner files was killed by signal 9' "$ASPOOL/quarantine/TX/48-big.xml.reason"
+	# Kept whole, with its signature.
+	cmp "$BATS_FILE_TMPDIR/big.xml" "$ASPOOL/quarantine/TX/48-big.xml"
+	[ -f "$ASPOOL/quarantine/TX/48-big.xml.p7s" ]
+	grep -q '48-big.xml: QUARANTINED' run.log
+	# The daemon goes on: the next batch is delivered.
+	kill -0 "$DAEMON_PID"
+	locate_small=$BATS_TEST_TMPDIR/small.txt
+	gen_locate 3 "$locate_small"
+	csgw_test map locate-request "$locate_small" -o "$TO_CA/48-next.xml" >/dev/null
+	"$CSGW" -c "$B" sign "$TO_CA/48-next.xml" >/dev/null
+	wait_for "grep -q '48-next.xml: delivered to inbox/locate/' run.log" || { cat run.log; false; }
+	kill -0 "$DAEMON_PID"
+	run "$CSGW" -c live.conf status
+	[[ "$output" == *"1 received file(s) quarantined"* ]]
+	# No partner data in the log: the batch's SSNs (all 900-...) never appear.
+	! grep -qE '(^|[^0-9a-f])900-?[0-9]{2}-?[0-9]{4}([^0-9a-f]|$)' run.log || false
+}
