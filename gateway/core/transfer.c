@@ -327,8 +327,7 @@ static enum sftp_fault get_one(struct sftp_conn *c, const char *remote, uint64_t
                                const char *part, uint64_t *resumed_at,
                                unsigned char sha256[DIGEST_SHA256_LEN], FILE *err)
 {
-	struct local_copy lc = {.fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC, 0600),
-	                        .limit = size};
+	struct local_copy lc = {.fd = fs_open_regular(part, O_RDWR | O_CREAT, 0600), .limit = size};
 	struct stat st;
 	bool match = false;
 	uint64_t got = 0;
@@ -388,10 +387,9 @@ out:
 	return f;
 }
 
-/* Has this file (name and SHA-256) been received before? */
-static bool in_ledger(const char *ledger, const char *sha256, const char *name)
+bool transfer_received(const char *ledger, const char *sha256, const char *name)
 {
-	FILE *fp = fopen(ledger, "re");
+	FILE *fp = fs_read_regular(ledger);
 	char *line = NULL;
 	size_t cap = 0;
 	size_t hl = strlen(sha256);
@@ -567,7 +565,7 @@ static enum seen seen_before(const struct fetch_names *n, const char *name, cons
 {
 	char have[65];
 
-	if (in_ledger(n->ledger, sha_hex, name))
+	if (transfer_received(n->ledger, sha_hex, name))
 		return SEEN_BEFORE;
 	if (access(n->final, F_OK) != 0)
 		return SEEN_NOT;
@@ -626,6 +624,37 @@ static int audit_received(struct fetch_plan *plan, const char *sha_hex, const ch
 	return 0;
 }
 
+/* Whatever is not a regular file at a name this download uses (a link
+ * planted to make it write elsewhere, a FIFO to make it hang) is moved
+ * into quarantine with a reason, never followed.  0, or -1 when it could
+ * not be moved (the file then waits: nothing is written through it). */
+static int move_planted(struct fetch_plan *plan, const struct fetch_names *n, FILE *err)
+{
+	const char *const names[] = {n->part, n->sig_part, n->final, n->final_sig, n->ledger};
+	int rc = 0;
+	for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+		char what[600];
+		if (fs_not_regular(names[i], what, sizeof what) != 1)
+			continue;
+		const char *base = strrchr(names[i], '/') + 1;
+		char *why = xasprintf("%s was found at %s, where csgw fetch writes: moved aside, "
+		                      "never followed",
+		                      what, names[i]);
+		char *to = fs_move_aside(names[i], plan->quarantine, base, why);
+		if (to) {
+			fprintf(err, "csgw: %s; moved to %s\n", why, to);
+			plan->quarantined++;
+		} else {
+			fprintf(err, "csgw: %s: %s, and it cannot be moved aside: %s\n", names[i],
+			        what, strerror(errno));
+			rc = -1;
+		}
+		free(why);
+		free(to);
+	}
+	return rc;
+}
+
 static enum sftp_fault fetch_one(struct sftp_conn *c, struct fetch_plan *plan, const char *name,
                                  uint64_t size, uint64_t sig_size, FILE *out, FILE *err)
 {
@@ -638,6 +667,10 @@ static enum sftp_fault fetch_one(struct sftp_conn *c, struct fetch_plan *plan, c
 	bool done = false;
 
 	names_make(&n, plan, name);
+	if (move_planted(plan, &n, err) < 0) {
+		f = SFTP_LOCAL;
+		goto out;
+	}
 	if ((f = get_one(c, n.remote_sig, sig_size, n.sig_part, NULL, NULL, err)) != SFTP_OK)
 		goto out;
 	/* Even a resend the signature names is read whole and hashed before the

@@ -86,6 +86,10 @@ struct fetch_plan {
 	void *resent_ctx;
 };
 
+/* Does the .received ledger of an incoming folder list this file ("SHA256
+ * SIZE NAME" lines)?  A ledger that is not a regular file lists nothing. */
+bool transfer_received(const char *ledger, const char *sha256, const char *name);
+
 enum sftp_fault transfer_fetch(struct sftp_conn *, struct fetch_plan *, FILE *out, FILE *err);
 
 #endif

@@ -317,9 +317,92 @@ int fs_fsync(int fd)
 	return SYS_FSYNC(fd);
 }
 
+int fs_not_regular(const char *path, char *what, size_t size)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (S_ISREG(st.st_mode))
+		return 0;
+	if (S_ISLNK(st.st_mode)) {
+		char to[512];
+		ssize_t n = readlink(path, to, sizeof to - 1);
+		to[n > 0 ? n : 0] = '\0';
+		snprintf(what, size, "a symbolic link to %s", to);
+	} else {
+		snprintf(what, size, "%s",
+		         S_ISDIR(st.st_mode)    ? "a folder"
+		         : S_ISFIFO(st.st_mode) ? "a FIFO"
+		         : S_ISSOCK(st.st_mode) ? "a socket"
+		                                : "a device");
+	}
+	return 1;
+}
+
+int fs_open_regular(const char *path, int flags, unsigned mode)
+{
+	struct stat st;
+	int fd = open(path, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, (mode_t)mode);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	/* Back to blocking I/O: O_NONBLOCK was only against a FIFO. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
+FILE *fs_read_regular(const char *path)
+{
+	int fd = fs_open_regular(path, O_RDONLY, 0);
+	FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+	if (f == NULL && fd >= 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+	}
+	return f;
+}
+
+char *fs_move_aside(const char *path, const char *dir, const char *name, const char *why)
+{
+	char *to = NULL;
+	if (fs_make_dir(dir) < 0)
+		return NULL;
+	for (int n = 0; n < 1000 && to == NULL; n++) {
+		char *t = n ? xasprintf("%s/%s.%d", dir, name, n) : xasprintf("%s/%s", dir, name);
+		struct stat st;
+		if (lstat(t, &st) < 0 && errno == ENOENT)
+			to = t;
+		else
+			free(t);
+	}
+	if (to == NULL) {
+		errno = EEXIST;
+		return NULL;
+	}
+	char *reason = xasprintf("%s.reason", to), *text = xasprintf("%s\n", why);
+	int rc = fs_write_text(reason, text);
+	if (rc == 0 && (renameat2(AT_FDCWD, path, AT_FDCWD, to, RENAME_NOREPLACE) < 0 ||
+	                fs_fsync_dir(to) < 0 || fs_fsync_dir(path) < 0))
+		rc = -1;
+	free(reason);
+	free(text);
+	if (rc < 0) {
+		int saved = errno;
+		free(to);
+		errno = saved;
+		return NULL;
+	}
+	return to;
+}
+
 int fs_append_line(const char *path, const char *line)
 {
-	int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	int fd = fs_open_regular(path, O_RDWR | O_APPEND | O_CREAT, 0600);
 	size_t len = strlen(line);
 	int rc = -1, saved;
 	struct stat st;
@@ -352,7 +435,7 @@ out:
 
 int fs_lock(const char *path)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int fd = fs_open_regular(path, O_RDWR | O_CREAT, 0600);
 	if (fd < 0)
 		return -1;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {

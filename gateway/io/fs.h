@@ -17,6 +17,7 @@
 #define CSGW_IO_FS_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct out_file {
 	int fd;
@@ -63,6 +64,22 @@ int fs_make_parent(const char *path);
 int fs_write_text(const char *path, const char *text);
 /* Appends one line to a log file (created 0600) and fsyncs it.  0 or -1. */
 int fs_append_line(const char *path, const char *line);
+
+/* What a state folder holds under a name it uses is a regular file or
+ * nothing: never a link, a FIFO, a device.  fs_not_regular: 0 when 'path'
+ * is a regular file or absent; 1 with 'what' ("a symbolic link to /x", "a
+ * FIFO", ...) when it is something else; -1 with errno.  Nothing followed. */
+int fs_not_regular(const char *path, char *what, size_t size);
+/* open() of a regular file, never through a link at its last name
+ * (O_NOFOLLOW, close-on-exec, no wait on a FIFO): a descriptor, or -1 with
+ * errno (ELOOP for a link, EINVAL for anything else not a regular file). */
+int fs_open_regular(const char *path, int flags, unsigned mode);
+/* fopen(path, "r") through fs_open_regular: NULL with errno. */
+FILE *fs_read_regular(const char *path);
+/* Moves 'path' as it is (a link moves as a link) into 'dir' as NAME, or
+ * NAME.1, NAME.2, ... when taken, beside NAME.reason holding 'why'.  The
+ * new path (malloc'd), or NULL with errno. */
+char *fs_move_aside(const char *path, const char *dir, const char *name, const char *why);
 
 /* Takes an exclusive lock on 'path' (created 0600), without waiting: the
  * lock holds until the returned descriptor is closed or the process ends.

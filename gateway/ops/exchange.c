@@ -91,7 +91,7 @@ static char *state_path(const char *spool, const char *partner)
 int partner_state_load(const char *spool, const char *partner, struct partner_state *st)
 {
 	char *path = state_path(spool, partner);
-	FILE *fp = fopen(path, "re");
+	FILE *fp = fs_read_regular(path);
 	char line[400];
 
 	free(path);
@@ -243,6 +243,37 @@ static bool is_fresh(const char *name, const char *const *fresh, size_t nfresh)
 	return false;
 }
 
+/* Something not a regular file found where csgw reads or writes files
+ * (a link planted to make it read or write elsewhere, a FIFO to make it
+ * hang): moved into quarantine with the reason, never followed. */
+static void move_aside(struct peer *p, const char *dir, const char *name, const char *what)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	char *why = xasprintf("%s was found at %s: moved aside, never followed", what, path);
+	char *to = fs_move_aside(path, p->quarantine, name, why);
+	if (to)
+		say(p, LOG_WARNING, "%s: MOVED ASIDE (%s): %s", name, to, why);
+	else
+		say(p, LOG_ERR, "%s: %s, and it cannot be moved aside: %s", path, what,
+		    strerror(errno));
+	free(to);
+	free(why);
+	free(path);
+}
+
+/* The name in 'dir' is not a regular file: it is moved aside (a folder is
+ * left alone when 'folders_too' is false).  True when it was not one. */
+static bool not_a_file(struct peer *p, const char *dir, const char *name, bool folders_too)
+{
+	char *path = xasprintf("%s/%s", dir, name), what[600];
+	struct stat st;
+	bool odd = fs_not_regular(path, what, sizeof what) == 1;
+	if (odd && (folders_too || lstat(path, &st) < 0 || !S_ISDIR(st.st_mode)))
+		move_aside(p, dir, name, what);
+	free(path);
+	return odd;
+}
+
 /* A dropped file is taken when it is complete: not hidden, not a
  * temporary name, and either renamed in (fresh) or old enough. */
 static void take_folder(struct peer *p, const char *dir, const char *type, const char *const *fresh,
@@ -257,7 +288,8 @@ static void take_folder(struct peer *p, const char *dir, const char *type, const
 	while ((de = readdir(d)) != NULL && !*p->x->stop) {
 		const char *name = de->d_name;
 		struct stat st;
-		if (spool_drop_unfinished(name))
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+		    not_a_file(p, dir, name, false) || spool_drop_unfinished(name))
 			continue;
 		if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
 			continue;
@@ -638,8 +670,8 @@ static void defer(struct peer *p, struct spool_entry *e, const char *why)
 	if (age >= p->x->hold_after) {
 		char d[32];
 		duration_format(age, d, sizeof d);
-		char *r = xasprintf("not delivered after %u attempt%s in %s: %s", e->attempts,
-		                    e->attempts == 1 ? "" : "s", d, why);
+		char *r =
+		    xasprintf("not delivered after %u attempts in %s: %s", e->attempts, d, why);
 		if (spool_move(p->x->spool, e, SPOOL_HOLD, r) == 0) {
 			p->cy->held++;
 			say(p, LOG_WARNING, "%s: HELD: %s", e->id, r);
@@ -858,7 +890,7 @@ static char *marker_path(struct peer *p, const char *key)
 static int marker_read(struct peer *p, const char *key, char *buf, size_t size)
 {
 	char *path = marker_path(p, key);
-	FILE *fp = fopen(path, "re");
+	FILE *fp = fs_read_regular(path);
 	free(path);
 	if (fp == NULL)
 		return -1;
@@ -1140,7 +1172,6 @@ out:
 static void take_receipt(struct peer *p, const char *name, const char *path);
 
 /* One received file: a receipt, or a batch for the inbox. */
-static bool ledger_has(const char *ledger, const char *sha, const char *name);
 
 static void take_file(struct peer *p, const char *name, const char *path, const char *ledger)
 {
@@ -1155,7 +1186,7 @@ static void take_file(struct peer *p, const char *name, const char *path, const 
 	}
 	/* Only a file whose ledger line exists, by its digest and name
 	 * (core/transfer.h): fetch writes the line after the file. */
-	if (!ledger_has(ledger, sha, name))
+	if (!transfer_received(ledger, sha, name))
 		return;
 	if (marker_read(p, sha, facts, sizeof facts) == 0 && strstr(facts, " delivered ")) {
 		/* Delivered before: a resend (or a run cut short after the
@@ -1371,27 +1402,6 @@ out:
 	receipt_free(&r);
 }
 
-/* Whether the .received ledger of the incoming folder lists this file, by
- * SHA-256 and name ("SHA SIZE NAME"). */
-static bool ledger_has(const char *ledger, const char *sha, const char *name)
-{
-	FILE *fp = fopen(ledger, "re");
-	char line[700];
-	bool found = false;
-
-	if (fp == NULL)
-		return false;
-	while (!found && fgets(line, sizeof line, fp)) {
-		line[strcspn(line, "\n")] = '\0';
-		const char *sp = strchr(line, ' ');
-		sp = sp ? strchr(sp + 1, ' ') : NULL;
-		found = sp && strncmp(line, sha, 64) == 0 && line[64] == ' ' &&
-		        strcmp(sp + 1, name) == 0;
-	}
-	fclose(fp);
-	return found;
-}
-
 static void take_inbound(struct peer *p)
 {
 	char *ledger = xasprintf("%s/.received", p->incoming);
@@ -1405,7 +1415,9 @@ static void take_inbound(struct peer *p)
 	char **names = NULL;
 	size_t n = 0;
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || ends_with(de->d_name, ".p7s"))
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    not_a_file(p, p->incoming, de->d_name, true) || de->d_name[0] == '.' ||
+		    ends_with(de->d_name, ".p7s"))
 			continue;
 		names = xreallocarray(names, n + 1, sizeof *names);
 		names[n++] = xstrdup(de->d_name);
