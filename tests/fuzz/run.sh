@@ -66,8 +66,9 @@ done
 # What the sandboxed parser answers the daemon, for good batches and bad.
 printf '<?xml version="1.0"?>\n<notABatch/>\n' >"$out/seed-answer.xml"
 for f in "$out"/seed-validate/*.xml "$out/seed-answer.xml"; do
-	"$csgw" --mappings mappings --environment test parse-child "$(basename "$f")" 0 0 20 \
-		<"$f" >"$out/seed-answer/$(basename "$f" .xml)"
+	name=$(basename "$f" .xml)
+	"$csgw" --mappings mappings --environment test parse-child "$name.xml" 0 0 20 \
+		<"$f" >"$out/seed-answer/$name"
 done
 
 # The signature target trusts a development CA and checks a fixed file.
