@@ -31,8 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	int fd = fuzz_file(data, size, path, sizeof path);
 	lseek(fd, 0, SEEK_SET); /* read from the start, as from the pipe */
-	int st = isolated_read_answer(fd, 0, set, &rep, take_line, &lines, &counts, why,
-	                              sizeof why);
+	int st =
+	    isolated_read_answer(fd, 0, set, &rep, take_line, &lines, &counts, why, sizeof why);
 	if (st < 0 && (why[0] == '\0' || counts.by_record || counts.batch))
 		abort(); /* refused: with a reason, and nothing half-kept */
 	if (st == MAP_OK && counts.batch == NULL)
