@@ -1172,7 +1172,6 @@ out:
 static void take_receipt(struct peer *p, const char *name, const char *path);
 
 /* One received file: a receipt, or a batch for the inbox. */
-
 static void take_file(struct peer *p, const char *name, const char *path, const char *ledger)
 {
 	struct exchange *x = p->x;
