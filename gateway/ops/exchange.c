@@ -69,6 +69,10 @@ static void say(const struct peer *p, int priority, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vline(p->x->log, priority, fmt, ap);
 	va_end(ap);
+	/* An error is ours by definition (a partner's fault is a notice):
+	 * csgw run --once then exits 74, not 0. */
+	if (priority <= LOG_ERR && p->cy)
+		p->cy->local_failed = true;
 }
 
 /* Each line of 'text' (what a lower layer wrote) as a line of the log. */
@@ -1610,6 +1614,8 @@ int exchange_partner(struct exchange *x, const char *partner, bool do_fetch,
 	disconnect(&p);
 	if (p.link_loaded)
 		partner_link_free(&p.link);
+	if (rc == 0 && cy->local_failed)
+		rc = EX_IOERR;
 	if (rc == 0 && (cy->connect_failed || cy->deferred))
 		rc = EX_TEMPFAIL;
 	free(p.outgoing);

@@ -66,6 +66,7 @@ struct cycle {
 	unsigned taken, prepared, quarantined, sent, deferred, held, fetched, delivered,
 	    acknowledged, settled;
 	bool connect_failed;
+	bool local_failed; /* something of this machine failed (disk, database): said as an error */
 	time_t wake;     /* a too-young drop or deferred entry is due then (0: none) */
 	char fault[256]; /* the last transport problem, for status */
 };
