@@ -67,8 +67,8 @@ struct cycle {
 	    acknowledged, settled;
 	bool connect_failed;
 	bool local_failed; /* something of this machine failed (disk, database): said as an error */
-	time_t wake;     /* a too-young drop or deferred entry is due then (0: none) */
-	char fault[256]; /* the last transport problem, for status */
+	time_t wake;       /* a too-young drop or deferred entry is due then (0: none) */
+	char fault[256];   /* the last transport problem, for status */
 };
 
 /* Opens what every cycle needs (policy, audit log, signer, registry) and
