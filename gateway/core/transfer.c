@@ -289,6 +289,50 @@ out:
 	return f;
 }
 
+enum sftp_fault transfer_sweep_parts(struct sftp_conn *c, const char *remote_dir,
+                                     bool (*waiting)(void *ctx, const char *name), void *ctx,
+                                     long max_age, unsigned *removed, FILE *out, FILE *err)
+{
+	struct sftp_entry *e = NULL;
+	size_t n = 0;
+	time_t now = time(NULL);
+	enum sftp_fault f = sftp_list(c, remote_dir, &e, &n);
+
+	*removed = 0;
+	if (f != SFTP_OK) {
+		fprintf(err, "csgw: %s\n", sftp_message(c));
+		return f;
+	}
+	for (size_t i = 0; i < n && f == SFTP_OK; i++) {
+		const char *part = e[i].name;
+		size_t len = strlen(part);
+		if (len != e[i].name_len || !e[i].regular || !ends_with(part, ".part") ||
+		    e[i].mtime == 0 || now - e[i].mtime < max_age)
+			continue;
+		/* NAME.part or NAME.p7s.part: both belong to NAME. */
+		char *name = xmemdup(part, len - strlen(".part") + 1);
+		name[len - strlen(".part")] = '\0';
+		if (ends_with(name, ".p7s"))
+			name[strlen(name) - strlen(".p7s")] = '\0';
+		if (transfer_sendable(name) && !waiting(ctx, name)) {
+			char *remote = join(remote_dir, part);
+			if ((f = sftp_remove(c, remote)) == SFTP_OK) {
+				fprintf(out,
+				        "%s: removed, the unfinished upload of a file no longer "
+				        "waiting to be sent (%llu bytes)\n",
+				        remote, (unsigned long long)e[i].size);
+				(*removed)++;
+			} else {
+				fprintf(err, "csgw: %s\n", sftp_message(c));
+			}
+			free(remote);
+		}
+		free(name);
+	}
+	sftp_entries_free(e, n);
+	return f;
+}
+
 /* The download sink: write at the running offset, start writeback now and
  * then so that the closing fsync is short. */
 struct local_copy {

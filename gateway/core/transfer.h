@@ -62,6 +62,16 @@ enum sftp_fault transfer_send(struct sftp_conn *, const char *remote_dir, const 
                               const char *sig, const unsigned char *sha256, bool *stale, FILE *out,
                               FILE *err);
 
+/* Removes from remote_dir the NAME.part (and NAME.p7s.part) of uploads
+ * that will never be finished: NAME is not one 'waiting' says we are
+ * about to send, and the part is older than max_age seconds (a person's
+ * interrupted csgw send can still resume within that).  The caller holds
+ * the partner's lock: no other csgw writes there meanwhile.  Each removal
+ * is a line on 'out'; *removed counts them. */
+enum sftp_fault transfer_sweep_parts(struct sftp_conn *, const char *remote_dir,
+                                     bool (*waiting)(void *ctx, const char *name), void *ctx,
+                                     long max_age, unsigned *removed, FILE *out, FILE *err);
+
 struct fetch_plan {
 	const char *remote_dir;
 	const char *remote_done;   /* move fetched files here; NULL: remove them */

@@ -641,6 +641,8 @@ enum sftp_fault sftp_list(struct sftp_conn *c, const char *dir, struct sftp_entr
 		list[n].name = xmemdup(name, (size_t)rc + 1);
 		list[n].name_len = (size_t)rc;
 		list[n].size = (attrs.flags & LIBSSH2_SFTP_ATTR_SIZE) ? attrs.filesize : 0;
+		list[n].mtime =
+		    (attrs.flags & LIBSSH2_SFTP_ATTR_ACMODTIME) ? (time_t)attrs.mtime : 0;
 		list[n].regular = (attrs.flags & LIBSSH2_SFTP_ATTR_PERMISSIONS) &&
 		                  LIBSSH2_SFTP_S_ISREG(attrs.permissions);
 		n++;

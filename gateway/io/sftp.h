@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 enum sftp_fault {
 	SFTP_OK = 0,
@@ -70,6 +71,7 @@ struct sftp_entry {
 	char *name;      /* as the server sent it, NUL-terminated */
 	size_t name_len; /* bytes the server sent: != strlen(name) if it held a NUL */
 	uint64_t size;
+	time_t mtime; /* last modified, 0 when the server did not say */
 	bool regular; /* a regular file (not a folder, link or device) */
 };
 

@@ -768,6 +768,52 @@ static bool send_entry(struct peer *p, struct spool_entry *e)
 	return alive;
 }
 
+/* An upload of ours left unfinished on the partner's server (a crash of
+ * both ends at once, a file held) is removed after this long: within it,
+ * a person's interrupted csgw send still resumes. */
+#define UNFINISHED_PART_AGE 3600
+
+/* The entries still to be sent: active and deferred. */
+struct waiting_files {
+	const struct peer *p;
+	struct spool_entry *e[2];
+	size_t n[2];
+};
+
+static bool waiting_to_send(void *ctx, const char *name)
+{
+	const struct waiting_files *w = ctx;
+	for (int k = 0; k < 2; k++)
+		for (size_t i = 0; i < w->n[k]; i++)
+			if (strcmp(w->e[k][i].partner, w->p->name) == 0 &&
+			    strcmp(w->e[k][i].file, name) == 0)
+				return true;
+	return false;
+}
+
+/* After the sends, while connected: what no entry will finish goes. */
+static void sweep_unfinished(struct peer *p)
+{
+	struct waiting_files w = {.p = p};
+	char *text = NULL;
+	size_t len = 0;
+	unsigned removed = 0;
+
+	if (spool_list(p->x->spool, SPOOL_ACTIVE, &w.e[0], &w.n[0]) < 0 ||
+	    spool_list(p->x->spool, SPOOL_DEFERRED, &w.e[1], &w.n[1]) < 0)
+		goto out; /* said by the sends; nothing removed unsure */
+	FILE *mem = open_memstream(&text, &len);
+	/* A drop folder we may not list is no fault: a notice, like removals. */
+	transfer_sweep_parts(p->c, p->link.remote_inbox, waiting_to_send, &w, UNFINISHED_PART_AGE,
+	                     &removed, mem, mem);
+	fclose(mem);
+	say_lines(p, LOG_NOTICE, text);
+	free(text);
+out:
+	free(w.e[0]);
+	free(w.e[1]);
+}
+
 /* Everything ready in active, and deferred entries that are due. */
 static void send_ready(struct peer *p)
 {
@@ -813,6 +859,8 @@ static void send_ready(struct peer *p)
 				defer(p, queue[i], p->cy->fault);
 		}
 	}
+	if (p->c && !*x->stop)
+		sweep_unfinished(p);
 	free(queue);
 	free(act);
 	free(def);

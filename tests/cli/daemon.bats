@@ -197,6 +197,30 @@ locate_xml() {
 	[ -d "$ASPOOL/sent/$id" ]
 }
 
+@test "an upload of ours left unfinished on the partner's server (both ends killed mid-upload) is removed after an hour; a newer one stays" {
+	# What kill -9 of the daemon and of the SSH server at once once left:
+	# a receipt's .part that no entry will ever finish.
+	for f in 06-receipt-lost.xml.part 06-receipt-lost.xml.p7s.part recent.xml.part; do
+		echo "partial" >"$TO_TX/$f"
+	done
+	touch -d '2 hours ago' "$TO_TX/06-receipt-lost.xml.part" "$TO_TX/06-receipt-lost.xml.p7s.part"
+	locate_xml 5 lr.xml
+	drop "$ASPOOL" TX lr.xml
+	run "$CSGW" -c "$A" run --once
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$TO_TX/06-receipt-lost.xml.part: removed, the unfinished upload of a file no longer waiting to be sent (8 bytes)"* ]]
+	[[ "$output" == *"$TO_TX/06-receipt-lost.xml.p7s.part: removed"* ]]
+	[ ! -e "$TO_TX/06-receipt-lost.xml.part" ]
+	[ ! -e "$TO_TX/06-receipt-lost.xml.p7s.part" ]
+	# Younger than an hour: a person's interrupted csgw send may resume it.
+	[ -e "$TO_TX/recent.xml.part" ]
+	[[ "$output" != *"recent.xml.part"* ]]
+	# The work of the run went as usual.
+	[ "$(ls "$TO_TX"/*.xml | wc -l)" -eq 1 ]
+	rm -f "$TO_TX/recent.xml.part"
+}
+
 @test "retried past hold_after: held with the reason, never dropped; release sends it" {
 	locate_xml 2 lr.xml
 	short=$(pair_variant "$A" hold_after 1s)
