@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "io/sqlite_file.h"
 #include "util/alloc.h"
 
 const char *const audit_db_columns[AUDIT_DB_COLUMNS] = {
@@ -75,15 +75,8 @@ int audit_db_open(const char *path, int create, struct audit_db **out, char *why
 		snprintf(why, whylen, "%s: no audit log there", path);
 		goto fail;
 	}
-	/* Created 0600: the log names partners, cases and subjects' keys. */
-	mode_t old = umask(077);
-	int rc = sqlite3_open_v2(path, &a->db,
-	                         SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), NULL);
-	umask(old);
-	if (rc != SQLITE_OK) {
-		fail(a, "cannot open", why, whylen);
+	if (sqlite_file_open(path, create, &a->db, why, whylen) < 0)
 		goto fail;
-	}
 	sqlite3_busy_timeout(a->db, 10000);
 	o += (size_t)snprintf(sql + o, sizeof sql - o,
 	                      "CREATE TABLE IF NOT EXISTS entries(id INTEGER PRIMARY KEY");

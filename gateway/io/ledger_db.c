@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "io/sqlite_file.h"
 #include "util/alloc.h"
 
 struct ledger_db {
@@ -81,15 +81,8 @@ int ledger_db_open(const char *path, bool create, struct ledger_db **out, char *
 		snprintf(why, whylen, "%s: no request has been made yet", path);
 		goto fail;
 	}
-	/* 0600: it holds what partners answered about people. */
-	mode_t old = umask(077);
-	int rc = sqlite3_open_v2(path, &l->db,
-	                         SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), NULL);
-	umask(old);
-	if (rc != SQLITE_OK) {
-		fail(l, "cannot open", why, whylen);
+	if (sqlite_file_open(path, create, &l->db, why, whylen) < 0)
 		goto fail;
-	}
 	sqlite3_busy_timeout(l->db, 10000);
 	if (sqlite3_exec(l->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
 	    add_later_columns(l) < 0) {

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "io/sqlite_file.h"
 #include "util/alloc.h"
 
 struct registry_db {
@@ -47,15 +47,8 @@ int registry_db_open(const char *path, bool create, struct registry_db **out, ch
 		         path);
 		goto fail;
 	}
-	/* 0600: it says who is protected from whom. */
-	mode_t old = umask(077);
-	int rc = sqlite3_open_v2(path, &r->db,
-	                         SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0), NULL);
-	umask(old);
-	if (rc != SQLITE_OK) {
-		fail(r, "cannot open", why, whylen);
+	if (sqlite_file_open(path, create, &r->db, why, whylen) < 0)
 		goto fail;
-	}
 	sqlite3_busy_timeout(r->db, 10000);
 	if (sqlite3_exec(r->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
 		fail(r, "cannot set up", why, whylen);

@@ -98,3 +98,19 @@ unchanged() {
 	[ -L "$ASPOOL/quarantine/TX/48-link.xml" ]
 	[ ! -e "$in/48-fifo.xml" ] && [ ! -e "$in/48-link.xml" ]
 }
+
+@test "a link at the audit log, the ledger or the registry is refused and named (74), never written through" {
+	for db in audit.db ledger.db registry.db; do
+		use_pair
+		# Empty: SQLite following the link would make its database in it.
+		: >"$BATS_TEST_TMPDIR/$db"
+		ln -s "$BATS_TEST_TMPDIR/$db" "$PKI/ca06-pair-audit/$db"
+		run "$CSGW" -c "$A" run --once
+		echo "$output"
+		[ "$status" -eq 74 ]
+		[[ "$output" == *"ca06-pair-audit/$db: cannot open: a symbolic link to $BATS_TEST_TMPDIR/$db is there, not a database file"* ]]
+		[ ! -s "$BATS_TEST_TMPDIR/$db" ]
+		[ -L "$PKI/ca06-pair-audit/$db" ]
+		rm "$PKI/ca06-pair-audit/$db"
+	done
+}
