@@ -162,7 +162,7 @@ int spool_load(const char *root, enum spool_state state, const char *id, struct 
 	take(e->id, sizeof e->id, copy);
 	e->state = state;
 	char *path = spool_path(root, e, "meta");
-	FILE *fp = fopen(path, "re");
+	FILE *fp = fs_read_regular(path); /* csgw's own file: never a link */
 	free(path);
 	if (fp == NULL)
 		return -1;
