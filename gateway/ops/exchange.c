@@ -278,6 +278,39 @@ static bool not_a_file(struct peer *p, const char *dir, const char *name, bool f
 	return odd;
 }
 
+/* The partner's folders in the spool are csgw's own: a link (or anything
+ * else) at their name is moved aside, never followed.  False when its
+ * quarantine folder is not one: nothing can be set aside safely then, and
+ * the partner waits for a person. */
+static bool folders_real(struct peer *p)
+{
+	static const char *const tops[] = {"outgoing", "incoming", "delivered"};
+	char what[600];
+	struct stat st;
+
+	if (lstat(p->quarantine, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		if (fs_not_regular(p->quarantine, what, sizeof what) != 1)
+			snprintf(what, sizeof what, "a file");
+		say(p, LOG_ERR,
+		    "%s: %s is there, not a folder; nothing is exchanged with %s until "
+		    "a person removes it",
+		    p->quarantine, what, p->name);
+		return false;
+	}
+	for (size_t i = 0; i < sizeof tops / sizeof *tops; i++) {
+		char *dir = xasprintf("%s/%s", p->x->spool, tops[i]);
+		char *path = xasprintf("%s/%s", dir, p->name);
+		if (lstat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
+			if (fs_not_regular(path, what, sizeof what) != 1)
+				snprintf(what, sizeof what, "a file");
+			move_aside(p, dir, p->name, what);
+		}
+		free(path);
+		free(dir);
+	}
+	return true;
+}
+
 /* A dropped file is taken when it is complete: not hidden, not a
  * temporary name, and either renamed in (fresh) or old enough. */
 static void take_folder(struct peer *p, const char *dir, const char *type, const char *const *fresh,
@@ -1634,6 +1667,10 @@ int exchange_partner(struct exchange *x, const char *partner, bool do_fetch,
 	p.incoming = xasprintf("%s/incoming/%s", x->spool, partner);
 	p.quarantine = xasprintf("%s/quarantine/%s", x->spool, partner);
 	p.delivered = xasprintf("%s/delivered/%s", x->spool, partner);
+	if (!folders_real(&p)) {
+		rc = EX_IOERR;
+		goto out;
+	}
 
 	take_drops(&p, fresh, nfresh);
 	struct spool_entry *e = NULL;
@@ -1666,6 +1703,7 @@ int exchange_partner(struct exchange *x, const char *partner, bool do_fetch,
 		rc = EX_IOERR;
 	if (rc == 0 && (cy->connect_failed || cy->deferred))
 		rc = EX_TEMPFAIL;
+out:
 	free(p.outgoing);
 	free(p.incoming);
 	free(p.quarantine);

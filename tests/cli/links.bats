@@ -114,3 +114,39 @@ unchanged() {
 		rm "$PKI/ca06-pair-audit/$db"
 	done
 }
+
+@test "a partner's own folder in the spool replaced by a link (outgoing/TX, incoming/TX): moved aside, the folder it points to untouched" {
+	# Outgoing: a folder of someone else's files that would be taken (moved
+	# into the spool) and sent; incoming: a folder downloads would land in.
+	mkdir "$BATS_TEST_TMPDIR/theirs" "$BATS_TEST_TMPDIR/elsewhere"
+	gen_locate 2 lr.txt
+	csgw_test map locate-request lr.txt -o "$BATS_TEST_TMPDIR/theirs/lr.xml" >/dev/null
+	csgw_test map locate-request lr.txt -o "$TO_CA/48-locate-1.xml" >/dev/null
+	"$CSGW" -c "$B" sign "$TO_CA/48-locate-1.xml" >/dev/null
+	rm -rf "$ASPOOL/outgoing/TX" "$ASPOOL/incoming/TX"
+	mkdir -p "$ASPOOL/outgoing" "$ASPOOL/incoming"
+	ln -s "$BATS_TEST_TMPDIR/theirs" "$ASPOOL/outgoing/TX"
+	ln -s "$BATS_TEST_TMPDIR/elsewhere" "$ASPOOL/incoming/TX"
+	run "$CSGW" -c "$A" run --once
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"TX: MOVED ASIDE"*"a symbolic link to $BATS_TEST_TMPDIR/theirs was found at $ASPOOL/outgoing/TX"* ]]
+	[[ "$output" == *"a symbolic link to $BATS_TEST_TMPDIR/elsewhere was found at $ASPOOL/incoming/TX"* ]]
+	# Nothing taken from, nothing written into the folders they point to.
+	[ -f "$BATS_TEST_TMPDIR/theirs/lr.xml" ]
+	[ -z "$(ls -A "$BATS_TEST_TMPDIR/elsewhere")" ]
+	[ -z "$(ls "$TO_TX" | grep -v -- -receipt-)" ]
+	# The run went on in a folder of its own.
+	[ -d "$ASPOOL/incoming/TX" ] && [ ! -L "$ASPOOL/incoming/TX" ]
+	[[ "$output" == *"48-locate-1.xml: delivered to inbox/locate/"* ]]
+	# Its quarantine a link: nothing can be set aside safely, so nothing
+	# is exchanged with TX until a person looks (74).
+	mv "$ASPOOL/quarantine/TX" "$BATS_TEST_TMPDIR/q"
+	ln -s "$BATS_TEST_TMPDIR/q" "$ASPOOL/quarantine/TX"
+	drop "$ASPOOL" TX "$BATS_TEST_TMPDIR/theirs/lr.xml"
+	run "$CSGW" -c "$A" run --once
+	echo "$output"
+	[ "$status" -eq 74 ]
+	[[ "$output" == *"$ASPOOL/quarantine/TX: a symbolic link to $BATS_TEST_TMPDIR/q is there, not a folder; nothing is exchanged with TX until a person removes it"* ]]
+	[ -f "$ASPOOL/outgoing/TX/lr.xml" ]
+}
