@@ -23,10 +23,9 @@ int sqlite_file_open(const char *path, bool create, sqlite3 **db, char *why, siz
 		return -1;
 	}
 	mode_t old = umask(077);
-	int rc = sqlite3_open_v2(path, db,
-	                         SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
-	                             SQLITE_OPEN_NOFOLLOW,
-	                         NULL);
+	int rc = sqlite3_open_v2(
+	    path, db,
+	    SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOFOLLOW, NULL);
 	umask(old);
 	if (rc == SQLITE_OK)
 		return 0;
