@@ -298,66 +298,84 @@ out:
 
 /* ---- verification ---- */
 
-/* The signature file, parsed; NULL with the reason. */
-static CMS_ContentInfo *read_signature(const char *sig_path, char *why, size_t whylen)
+int cms_read_signature_fd(int fd, const char *sig_name, unsigned char **der, size_t *len, char *why,
+                          size_t whylen)
 {
 	struct stat st;
-	CMS_ContentInfo *cms = NULL;
-	unsigned char *buf;
-	const unsigned char *p;
-	int fd = open(sig_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO cannot hang us */
-	FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
 
-	if (f == NULL) {
-		if (fd >= 0)
-			close(fd);
+	*der = NULL;
+	*len = 0;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		say(why, whylen, "%s: the signature is not a regular file", sig_name);
+		return -1;
+	}
+	if (st.st_size == 0) {
+		say(why, whylen, "%s: the signature file is empty; expected a DER CMS signature",
+		    sig_name);
+		return -1;
+	}
+	if (st.st_size > MAX_SIG_BYTES) {
+		say(why, whylen, "%s: %lld bytes is too large for a signature (at most %d)",
+		    sig_name, (long long)st.st_size, MAX_SIG_BYTES);
+		return -1;
+	}
+	unsigned char *buf = xmalloc((size_t)st.st_size);
+	size_t got = 0;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			say(why, whylen, "%s: cannot read the signature: %s", sig_name,
+			    n < 0 ? strerror(errno) : "file shrank while read");
+			free(buf);
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	*der = buf;
+	*len = got;
+	return 0;
+}
+
+/* The signature file's bytes; -1 with the reason. */
+static int read_signature(const char *sig_path, unsigned char **der, size_t *len, char *why,
+                          size_t whylen)
+{
+	int fd = open(sig_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO cannot hang us */
+	if (fd < 0) {
 		if (errno == ENOENT)
 			say(why, whylen, "%s: no signature: the file does not exist", sig_path);
 		else
 			say(why, whylen, "%s: cannot read the signature: %s", sig_path,
 			    strerror(errno));
-		return NULL;
+		return -1;
 	}
-	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-		say(why, whylen, "%s: the signature is not a regular file", sig_path);
-		goto out;
-	}
-	if (st.st_size == 0) {
-		say(why, whylen, "%s: the signature file is empty; expected a DER CMS signature",
-		    sig_path);
-		goto out;
-	}
-	if (st.st_size > MAX_SIG_BYTES) {
-		say(why, whylen, "%s: %lld bytes is too large for a signature (at most %d)",
-		    sig_path, (long long)st.st_size, MAX_SIG_BYTES);
-		goto out;
-	}
-	buf = xmalloc((size_t)st.st_size);
-	if (fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
-		say(why, whylen, "%s: cannot read the signature: %s", sig_path,
-		    ferror(f) ? strerror(errno) : "file shrank while read");
-		free(buf);
-		goto out;
-	}
-	p = buf;
+	int rc = cms_read_signature_fd(fd, sig_path, der, len, why, whylen);
+	close(fd);
+	return rc;
+}
+
+/* The signature's bytes, parsed; NULL with the reason. */
+static CMS_ContentInfo *parse_signature(const unsigned char *der, size_t len, const char *sig_name,
+                                        char *why, size_t whylen)
+{
+	const unsigned char *p = der;
 	ERR_clear_error();
-	cms = d2i_CMS_ContentInfo(NULL, &p, st.st_size);
-	if (cms && p != buf + st.st_size) {
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
+	if (cms && p != der + len) {
 		CMS_ContentInfo_free(cms);
 		cms = NULL;
 	}
-	free(buf);
 	if (cms == NULL)
 		say(why, whylen,
 		    "%s: not a DER CMS signature (truncated, damaged, or another format)",
-		    sig_path);
+		    sig_name);
 	else if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
-		say(why, whylen, "%s: a CMS structure, but not SignedData", sig_path);
+		say(why, whylen, "%s: a CMS structure, but not SignedData", sig_name);
 		CMS_ContentInfo_free(cms);
 		cms = NULL;
 	}
-out:
-	fclose(f);
 	return cms;
 }
 
@@ -461,11 +479,14 @@ struct content {
 	BIO *file, *md;
 };
 
-static int open_content(struct content *c, const char *path)
+/* Takes 'fd' (closed by close_content). */
+static int open_content(struct content *c, int fd)
 {
 	memset(c, 0, sizeof *c);
-	if ((c->f = fopen(path, "rb")) == NULL)
+	if ((c->f = fdopen(fd, "rb")) == NULL) {
+		close(fd);
 		return -1;
+	}
 	setvbuf(c->f, NULL, _IOFBF, CONTENT_BUFFER);
 	c->file = BIO_new_fp(c->f, BIO_NOCLOSE);
 	c->md = BIO_new(BIO_f_md());
@@ -538,10 +559,18 @@ static void content_mismatch(const char *path, const char *sig_path, bool empty,
 	    path, sig_path, empty ? "; it is empty" : "");
 }
 
-/* With path NULL, only the signature over the attributes is checked and
+/* The content, when there is one to check: its descriptor (taken:
+ * closed here) and its name for messages; fd -1 for none. */
+struct checked_content {
+	int fd;
+	const char *name;
+	const unsigned char *sha256; /* its digest when the caller has it, or NULL */
+};
+
+/* With no content, only the signature over the attributes is checked and
  * md receives the digest they sign (cms_signed_sha256). */
-static enum sig_status verify_by_digest(CMS_SignerInfo *si, X509 *signer, const char *path,
-                                        const char *sig_path, const unsigned char *known,
+static enum sig_status verify_by_digest(CMS_SignerInfo *si, X509 *signer,
+                                        const struct checked_content *c, const char *sig_name,
                                         unsigned char md[EVP_MAX_MD_SIZE], char *why, size_t whylen)
 {
 	struct stat st;
@@ -550,28 +579,28 @@ static enum sig_status verify_by_digest(CMS_SignerInfo *si, X509 *signer, const 
 	ERR_clear_error();
 	if (CMS_SignerInfo_verify(si) != 1) {
 		say(why, whylen, "%s: the signature does not verify with the signer's key (%s)",
-		    sig_path, ssl_reason());
+		    sig_name, ssl_reason());
 		return SIG_BAD;
 	}
 	/* -3: exactly one messageDigest attribute, or none is returned. */
 	ASN1_OCTET_STRING *signed_md = CMS_signed_get0_data_by_OBJ(
 	    si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3, V_ASN1_OCTET_STRING);
 	if (signed_md == NULL || ASN1_STRING_length(signed_md) != DIGEST_SHA256_LEN) {
-		say(why, whylen, "%s: no single SHA-256 messageDigest attribute", sig_path);
+		say(why, whylen, "%s: no single SHA-256 messageDigest attribute", sig_name);
 		return SIG_BAD;
 	}
-	if (path == NULL) {
+	if (c->fd < 0) {
 		memcpy(md, ASN1_STRING_get0_data(signed_md), DIGEST_SHA256_LEN);
 		return SIG_OK;
 	}
-	if (known)
-		memcpy(md, known, DIGEST_SHA256_LEN);
-	if ((known == NULL && digest_file_sha256(path, md) < 0) || stat(path, &st) != 0) {
-		say(why, whylen, "%s: cannot read: %s", path, strerror(errno));
+	if (c->sha256)
+		memcpy(md, c->sha256, DIGEST_SHA256_LEN);
+	if ((c->sha256 == NULL && digest_fd_sha256(c->fd, md) < 0) || fstat(c->fd, &st) != 0) {
+		say(why, whylen, "%s: cannot read: %s", c->name, strerror(errno));
 		return SIG_IO_ERROR;
 	}
 	if (memcmp(ASN1_STRING_get0_data(signed_md), md, DIGEST_SHA256_LEN) != 0) {
-		content_mismatch(path, sig_path, st.st_size == 0, why, whylen);
+		content_mismatch(c->name, sig_name, st.st_size == 0, why, whylen);
 		return SIG_BAD;
 	}
 	return SIG_OK;
@@ -580,20 +609,22 @@ static enum sig_status verify_by_digest(CMS_SignerInfo *si, X509 *signer, const 
 /* Any other signature: OpenSSL reads the content through its digests
  * (4 kB at a time); a SHA-256 filter below them gives the file's digest. */
 static enum sig_status verify_by_cms(CMS_ContentInfo *cms, X509_STORE *store, X509 *signer,
-                                     const char *path, const char *sig_path,
+                                     struct checked_content *c, const char *sig_name,
                                      unsigned char md[EVP_MAX_MD_SIZE], char *why, size_t whylen)
 {
 	enum sig_status st = SIG_BAD;
 	struct content content;
 	STACK_OF(X509) *only = sk_X509_new_null();
 
-	if (open_content(&content, path) < 0) {
-		say(why, whylen, "%s: cannot read: %s", path, strerror(errno));
+	int fd = c->fd;
+	c->fd = -1; /* open_content takes it */
+	if (open_content(&content, fd) < 0) {
+		say(why, whylen, "%s: cannot read: %s", c->name, strerror(errno));
 		st = SIG_IO_ERROR;
 		goto out;
 	}
 	if (only == NULL || !sk_X509_push(only, signer)) {
-		say(why, whylen, "%s: out of memory", path);
+		say(why, whylen, "%s: out of memory", c->name);
 		st = SIG_IO_ERROR;
 		goto out;
 	}
@@ -601,18 +632,18 @@ static enum sig_status verify_by_cms(CMS_ContentInfo *cms, X509_STORE *store, X5
 	int ok = CMS_verify(cms, only, store, content.md, NULL,
 	                    CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY | CMS_NOINTERN);
 	if (ferror(content.f)) {
-		say(why, whylen, "%s: cannot read: %s", path, strerror(errno));
+		say(why, whylen, "%s: cannot read: %s", c->name, strerror(errno));
 		st = SIG_IO_ERROR;
 		goto out;
 	}
 	if (ok != 1) {
 		int reason = ERR_GET_REASON(ERR_peek_last_error());
 		if (reason == CMS_R_VERIFICATION_FAILURE || reason == CMS_R_CONTENT_VERIFY_ERROR)
-			content_mismatch(path, sig_path, BIO_number_read(content.file) == 0, why,
+			content_mismatch(c->name, sig_name, BIO_number_read(content.file) == 0, why,
 			                 whylen);
 		else
-			say(why, whylen, "%s: the signature %s does not verify (%s)", path,
-			    sig_path, ssl_reason());
+			say(why, whylen, "%s: the signature %s does not verify (%s)", c->name,
+			    sig_name, ssl_reason());
 		goto out;
 	}
 	BIO_gets(content.md, (char *)md, EVP_MAX_MD_SIZE);
@@ -621,6 +652,135 @@ out:
 	close_content(&content);
 	sk_X509_free(only);
 	return st;
+}
+
+/* Whom a signature must come from, loaded. */
+struct cms_verifier {
+	X509_STORE *store;
+	X509 *partner; /* NULL: any certificate that chains */
+	char partner_name[600];
+};
+
+enum sig_status cms_verifier_load(const struct cms_trust *trust, struct cms_verifier **out,
+                                  char *why, size_t whylen)
+{
+	struct cms_verifier *v = xcalloc(1, sizeof *v);
+
+	*out = NULL;
+	if ((v->store = load_store(trust->ca_bundle, why, whylen)) == NULL ||
+	    (trust->partner_cert &&
+	     (v->partner = read_cert(trust->partner_cert, why, whylen)) == NULL)) {
+		cms_verifier_free(v);
+		return SIG_CONFIG;
+	}
+	if (trust->partner_cert)
+		snprintf(v->partner_name, sizeof v->partner_name, "%s", trust->partner_cert);
+	*out = v;
+	return SIG_OK;
+}
+
+void cms_verifier_free(struct cms_verifier *v)
+{
+	if (v == NULL)
+		return;
+	X509_STORE_free(v->store);
+	X509_free(v->partner);
+	free(v);
+}
+
+static enum sig_status verify_der(const struct cms_verifier *v, const unsigned char *der,
+                                  size_t len, const char *sig_name, struct checked_content *c,
+                                  struct cms_signed_by *by, char *why, size_t whylen)
+{
+	enum sig_status st = SIG_BAD;
+	CMS_ContentInfo *cms = NULL;
+	X509 *signer = NULL;
+	STACK_OF(X509) *bag = NULL;
+	char name[700], subject[256];
+
+	if ((cms = parse_signature(der, len, sig_name, why, whylen)) == NULL)
+		goto out;
+	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
+	if (sk_CMS_SignerInfo_num(sis) != 1) {
+		say(why, whylen, "%s: %d signers; expected exactly one", sig_name,
+		    sk_CMS_SignerInfo_num(sis));
+		goto out;
+	}
+	CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, 0);
+	bag = CMS_get1_certs(cms);
+	/* Who signed: the certificate of the bag that the signer info names. */
+	for (int i = 0; i < sk_X509_num(bag) && signer == NULL; i++)
+		if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(bag, i)) == 0)
+			signer = sk_X509_value(bag, i);
+	if (v->partner) {
+		if (CMS_SignerInfo_cert_cmp(si, v->partner) != 0) {
+			if (signer)
+				subject_of(signer, subject, sizeof subject);
+			say(why, whylen,
+			    "%s: signed by %s%s%s, not by the partner's certificate %s", sig_name,
+			    signer ? "'" : "", signer ? subject : "another certificate",
+			    signer ? "'" : "", v->partner_name);
+			goto out;
+		}
+		signer = v->partner;
+		snprintf(name, sizeof name, "the partner's certificate %s", v->partner_name);
+	} else {
+		if (signer == NULL) {
+			say(why, whylen,
+			    "%s: the signature carries no signer certificate; name the partner "
+			    "whose certificate signed it",
+			    sig_name);
+			goto out;
+		}
+		subject_of(signer, subject, sizeof subject);
+		snprintf(name, sizeof name, "the signer's certificate '%s'", subject);
+	}
+	if (check_signed_what(cms, si, sig_name, why, whylen) < 0 ||
+	    check_dates(signer, name, why, whylen) < 0 ||
+	    check_key_usage(signer, name, why, whylen) < 0 ||
+	    check_chain(v->store, signer, bag, name, why, whylen) < 0)
+		goto out;
+
+	/* Now the content. */
+	unsigned char md[EVP_MAX_MD_SIZE];
+	if (signs_sha256_attributes(si))
+		st = verify_by_digest(si, signer, c, sig_name, md, why, whylen);
+	else if (c->fd >= 0)
+		st = verify_by_cms(cms, v->store, signer, c, sig_name, md, why, whylen);
+	else
+		say(why, whylen, "%s: not a SHA-256 signature with signed attributes", sig_name);
+	if (st != SIG_OK)
+		goto out;
+	if (by) {
+		memset(by, 0, sizeof *by);
+		subject_of(signer, by->subject, sizeof by->subject);
+		memcpy(by->md, md, DIGEST_SHA256_LEN);
+		digest_hex(md, DIGEST_SHA256_LEN, by->sha256);
+		int at = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1);
+		X509_ATTRIBUTE *attr = at >= 0 ? CMS_signed_get_attr(si, at) : NULL;
+		ASN1_TYPE *t = attr ? X509_ATTRIBUTE_get0_type(attr, 0) : NULL;
+		struct tm tm;
+		if (t && (t->type == V_ASN1_UTCTIME || t->type == V_ASN1_GENERALIZEDTIME) &&
+		    ASN1_TIME_to_tm((ASN1_TIME *)t->value.asn1_string, &tm))
+			by->signing_time = timegm(&tm);
+	}
+	st = SIG_OK;
+out:
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	sk_X509_pop_free(bag, X509_free);
+	CMS_ContentInfo_free(cms);
+	return st;
+}
+
+enum sig_status cms_verify_der(const struct cms_verifier *v, const unsigned char *der, size_t len,
+                               const char *sig_name, int content_fd, const char *content_name,
+                               const unsigned char *sha256, struct cms_signed_by *by, char *why,
+                               size_t whylen)
+{
+	struct checked_content c = {.fd = content_fd, .name = content_name, .sha256 = sha256};
+	return verify_der(v, der, len, sig_name, &c, by, why, whylen);
 }
 
 enum sig_status cms_verify_file(const struct cms_trust *trust, const char *path,
@@ -644,102 +804,36 @@ enum sig_status cms_verify_file_digest(const struct cms_trust *trust, const char
                                        const char *sig_path, const unsigned char *sha256,
                                        struct cms_signed_by *by, char *why, size_t whylen)
 {
-	enum sig_status st = SIG_BAD;
-	CMS_ContentInfo *cms = NULL;
-	X509_STORE *store = NULL;
-	X509 *partner = NULL, *signer = NULL;
-	STACK_OF(X509) *bag = NULL;
-	char name[600], subject[256];
-
+	struct cms_verifier *v = NULL;
+	unsigned char *der = NULL;
+	size_t len = 0;
+	int fd = -1;
 	struct stat sb;
-	if (path && (stat(path, &sb) != 0 || access(path, R_OK) != 0)) {
+
+	if (path &&
+	    ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0 || fstat(fd, &sb) != 0)) {
 		say(why, whylen, "%s: cannot read: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return SIG_NO_INPUT;
 	}
 	if (path && !S_ISREG(sb.st_mode)) {
 		say(why, whylen, "%s: not a regular file", path);
+		close(fd);
 		return SIG_NO_INPUT;
 	}
-	if ((cms = read_signature(sig_path, why, whylen)) == NULL)
-		goto out;
-	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
-	if (sk_CMS_SignerInfo_num(sis) != 1) {
-		say(why, whylen, "%s: %d signers; expected exactly one", sig_path,
-		    sk_CMS_SignerInfo_num(sis));
-		goto out;
+	if (fd >= 0) /* regular: blocking reads from here */
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	enum sig_status st = SIG_BAD;
+	if (read_signature(sig_path, &der, &len, why, whylen) == 0 &&
+	    (st = cms_verifier_load(trust, &v, why, whylen)) == SIG_OK) {
+		st = cms_verify_der(v, der, len, sig_path, fd, path, sha256, by, why, whylen);
+		fd = -1; /* taken */
 	}
-	CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, 0);
-	if ((store = load_store(trust->ca_bundle, why, whylen)) == NULL) {
-		st = SIG_CONFIG;
-		goto out;
-	}
-	bag = CMS_get1_certs(cms);
-	/* Who signed: the certificate of the bag that the signer info names. */
-	for (int i = 0; i < sk_X509_num(bag) && signer == NULL; i++)
-		if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(bag, i)) == 0)
-			signer = sk_X509_value(bag, i);
-	if (trust->partner_cert) {
-		if ((partner = read_cert(trust->partner_cert, why, whylen)) == NULL) {
-			st = SIG_CONFIG;
-			goto out;
-		}
-		if (CMS_SignerInfo_cert_cmp(si, partner) != 0) {
-			if (signer)
-				subject_of(signer, subject, sizeof subject);
-			say(why, whylen,
-			    "%s: signed by %s%s%s, not by the partner's certificate %s", sig_path,
-			    signer ? "'" : "", signer ? subject : "another certificate",
-			    signer ? "'" : "", trust->partner_cert);
-			goto out;
-		}
-		signer = partner;
-		snprintf(name, sizeof name, "the partner's certificate %s", trust->partner_cert);
-	} else {
-		if (signer == NULL) {
-			say(why, whylen,
-			    "%s: the signature carries no signer certificate; name the partner "
-			    "whose certificate signed it",
-			    sig_path);
-			goto out;
-		}
-		subject_of(signer, subject, sizeof subject);
-		snprintf(name, sizeof name, "the signer's certificate '%s'", subject);
-	}
-	if (check_signed_what(cms, si, sig_path, why, whylen) < 0 ||
-	    check_dates(signer, name, why, whylen) < 0 ||
-	    check_key_usage(signer, name, why, whylen) < 0 ||
-	    check_chain(store, signer, bag, name, why, whylen) < 0)
-		goto out;
-
-	/* Now the content. */
-	unsigned char md[EVP_MAX_MD_SIZE];
-	if (signs_sha256_attributes(si))
-		st = verify_by_digest(si, signer, path, sig_path, sha256, md, why, whylen);
-	else if (path)
-		st = verify_by_cms(cms, store, signer, path, sig_path, md, why, whylen);
-	else
-		say(why, whylen, "%s: not a SHA-256 signature with signed attributes", sig_path);
-	if (st != SIG_OK)
-		goto out;
-	if (by) {
-		memset(by, 0, sizeof *by);
-		subject_of(signer, by->subject, sizeof by->subject);
-		memcpy(by->md, md, DIGEST_SHA256_LEN);
-		digest_hex(md, DIGEST_SHA256_LEN, by->sha256);
-		int at = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1);
-		X509_ATTRIBUTE *attr = at >= 0 ? CMS_signed_get_attr(si, at) : NULL;
-		ASN1_TYPE *t = attr ? X509_ATTRIBUTE_get0_type(attr, 0) : NULL;
-		struct tm tm;
-		if (t && (t->type == V_ASN1_UTCTIME || t->type == V_ASN1_GENERALIZEDTIME) &&
-		    ASN1_TIME_to_tm((ASN1_TIME *)t->value.asn1_string, &tm))
-			by->signing_time = timegm(&tm);
-	}
-	st = SIG_OK;
-out:
-	sk_X509_pop_free(bag, X509_free);
-	X509_free(partner);
-	X509_STORE_free(store);
-	CMS_ContentInfo_free(cms);
+	if (fd >= 0)
+		close(fd);
+	cms_verifier_free(v);
+	free(der);
 	return st;
 }
 

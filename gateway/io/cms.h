@@ -111,4 +111,21 @@ enum sig_status cms_verify_file_digest(const struct cms_trust *, const char *pat
                                        const char *sig_path, const unsigned char *sha256,
                                        struct cms_signed_by *by, char *why, size_t whylen);
 
+/* The same checks in pieces, for a process that may open no file once it
+ * has set up (core/isolated.h): the trust loaded first (SIG_CONFIG with
+ * the reason when the CA bundle or the partner's certificate cannot be
+ * used), the signature's bytes read from a descriptor, then checked with
+ * the content on 'content_fd' (taken: always closed; -1 for none, as
+ * cms_signed_sha256).  Messages name sig_name and content_name. */
+struct cms_verifier;
+enum sig_status cms_verifier_load(const struct cms_trust *, struct cms_verifier **, char *why,
+                                  size_t whylen);
+void cms_verifier_free(struct cms_verifier *);
+int cms_read_signature_fd(int fd, const char *sig_name, unsigned char **der, size_t *len, char *why,
+                          size_t whylen);
+enum sig_status cms_verify_der(const struct cms_verifier *, const unsigned char *der, size_t len,
+                               const char *sig_name, int content_fd, const char *content_name,
+                               const unsigned char *sha256, struct cms_signed_by *by, char *why,
+                               size_t whylen);
+
 #endif

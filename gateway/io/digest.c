@@ -38,11 +38,19 @@ int digest_file_sha256_hex(const char *path, char hex[65])
 
 int digest_file_sha256(const char *path, unsigned char md[DIGEST_SHA256_LEN])
 {
-	unsigned mdlen = 0;
 	/* O_NONBLOCK: a FIFO put in a file's place cannot hang the reader. */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -1;
+	int rc = digest_fd_sha256(fd, md), saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+int digest_fd_sha256(int fd, unsigned char md[DIGEST_SHA256_LEN])
+{
+	unsigned mdlen = 0;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned char *buf = xmalloc(CHUNK);
 	int rc = -1, saved = 0;
@@ -72,7 +80,6 @@ int digest_file_sha256(const char *path, unsigned char md[DIGEST_SHA256_LEN])
 out:
 	free(buf);
 	EVP_MD_CTX_free(ctx);
-	close(fd);
 	if (saved)
 		errno = saved;
 	return rc;

@@ -14,6 +14,9 @@
  * the file cannot be opened or read. */
 int digest_file_sha256(const char *path, unsigned char md[DIGEST_SHA256_LEN]);
 
+/* The same for an open file, read from where it stands to its end. */
+int digest_fd_sha256(int fd, unsigned char md[DIGEST_SHA256_LEN]);
+
 /* The same, as 64 lower-case hex digits and a NUL. */
 int digest_file_sha256_hex(const char *path, char hex[65]);
 
