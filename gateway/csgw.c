@@ -76,9 +76,12 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
-	/* The daemon's sandboxed parser of a partner file (core/isolated.h). */
+	/* The daemon's sandboxed parser of a partner file, and checker of a
+	 * partner signature (core/isolated.h). */
 	if (strcmp(argv[optind], "parse-child") == 0)
 		return cmd_parse_child(&g, argc - optind, argv + optind);
+	if (strcmp(argv[optind], "verify-child") == 0)
+		return cmd_verify_child(&g, argc - optind, argv + optind);
 	/* A person's command that needs the gateway's secrets goes to the
 	 * daemon, which runs it with that person's roles (cmd/control.c). */
 	bool forwarded = false;

@@ -111,5 +111,6 @@ int cmd_case(struct globals *, int argc, char **argv);
 int cmd_locate(struct globals *, int argc, char **argv);
 int cmd_refer(struct globals *, int argc, char **argv);
 int cmd_parse_child(struct globals *, int argc, char **argv);
+int cmd_verify_child(struct globals *, int argc, char **argv);
 
 #endif

@@ -1,11 +1,17 @@
 /*
- * parse_child.c - csgw parse-child: the sandboxed parser of one partner
- * file (core/isolated.h), started by the daemon, never by a person.
+ * parse_child.c - csgw parse-child and verify-child: the sandboxed parser
+ * of one partner file and checker of one partner signature
+ * (core/isolated.h), started by the daemon, never by a person.
  *
  * csgw --mappings DIR --environment E parse-child NAME MAX_BYTES MAX_LINES
  * REPORT_MAX, with the file on descriptor 0 and the parent's pipe on 1.
  * It reads no configuration file: only the mappings, then it enters the
  * sandbox.
+ *
+ * csgw verify-child CA_BUNDLE PARTNER_CERT SHA256 SIG_NAME CONTENT_NAME,
+ * with the signature on 0, the pipe on 1, the content on 3; PARTNER_CERT
+ * and SHA256 (hex) may be empty.  It reads the two certificate files,
+ * then enters the sandbox.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +22,7 @@
 #include "cmd/cmd.h"
 #include "core/isolated.h"
 #include "core/mapping_load.h"
+#include "io/digest.h"
 
 int cmd_parse_child(struct globals *g, int argc, char **argv)
 {
@@ -35,4 +42,23 @@ int cmd_parse_child(struct globals *g, int argc, char **argv)
 	bool test_env = g->environment && strcmp(g->environment, "test") == 0;
 	/* _exit: no exit handlers (a leak checker's thread is not allowed in). */
 	_exit(isolated_child(set, test_env, argv[1], &lim, report_max));
+}
+
+int cmd_verify_child(struct globals *g, int argc, char **argv)
+{
+	unsigned char sha256[DIGEST_SHA256_LEN];
+	(void)g;
+
+	if (argc != 6 || (argv[3][0] && strlen(argv[3]) != 2 * DIGEST_SHA256_LEN)) {
+		fputs("csgw verify-child: started by csgw run for each partner signature, not by "
+		      "hand\n",
+		      stderr);
+		return EX_USAGE;
+	}
+	for (size_t i = 0; argv[3][0] && i < DIGEST_SHA256_LEN; i++)
+		if (sscanf(argv[3] + 2 * i, "%2hhx", &sha256[i]) != 1)
+			return EX_USAGE;
+	struct cms_trust trust = {.ca_bundle = argv[1],
+	                          .partner_cert = argv[2][0] ? argv[2] : NULL};
+	_exit(isolated_verify_child(&trust, argv[3][0] ? sha256 : NULL, argv[4], argv[5]));
 }

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io/digest.h"
 #include "io/sandbox.h"
 #include "io/xml_safe.h"
 #include "util/alloc.h"
@@ -111,7 +112,7 @@ int isolated_child(const struct mapping_set *set, bool test_env, const char *nam
 
 	xml_safe_init();
 	FILE *mem = open_memstream(&text, &len);
-	if (mem == NULL || sandbox_enter(why, sizeof why) < 0)
+	if (mem == NULL || sandbox_enter(false, why, sizeof why) < 0)
 		return 70;
 	struct report rep = {.out = mem, .file = name, .max = report_max};
 	enum map_status st = unmap_read(set, "-", test_env, lim, &rep, send_line, &s, &c);
@@ -403,7 +404,7 @@ enum map_status isolated_unmap_read(const struct mapping_set *set, const char *i
 	                max_lines,
 	                report_max,
 	                NULL};
-	int spawned = sandbox_spawn(argv, in, &pid, &from_child, why, sizeof why);
+	int spawned = sandbox_spawn(argv, in, -1, &pid, &from_child, why, sizeof why);
 	close(in);
 	free(max_bytes);
 	free(max_lines);
@@ -436,4 +437,189 @@ enum map_status isolated_unmap_read(const struct mapping_set *set, const char *i
 	               clean ? "" : what, !clean && answer < 0 ? ", " : "",
 	               answer < 0 ? "its answer " : "", answer < 0 ? why : "");
 	return MAP_BAD_DATA;
+}
+
+/* ---- signatures ---- */
+
+#define VERDICT_FIXED (1 + 8 + DIGEST_SHA256_LEN)
+#define VERDICT_SUBJECT_MAX 256
+#define VERDICT_WHY_MAX 1024
+
+int isolated_verify_child(const struct cms_trust *trust, const unsigned char *sha256,
+                          const char *sig_name, const char *content_name)
+{
+	static struct sender s;
+	struct cms_verifier *v = NULL;
+	struct cms_signed_by by = {0};
+	unsigned char *der = NULL;
+	size_t len = 0;
+	char why[VERDICT_WHY_MAX] = "", setup[256];
+
+	/* Everything that would open a file later (the time zone glibc's
+	 * gmtime_r reads once; OpenSSL's own, which cms_verifier_load loads),
+	 * and the trust, before the sandbox. */
+	tzset();
+	enum sig_status st = cms_verifier_load(trust, &v, why, sizeof why);
+	if (sandbox_enter(true, setup, sizeof setup) < 0)
+		return 70;
+	if (st == SIG_OK) {
+		st = cms_read_signature_fd(STDIN_FILENO, sig_name, &der, &len, why, sizeof why) < 0
+		         ? SIG_BAD
+		         : cms_verify_der(v, der, len, sig_name, SANDBOX_EXTRA_FD, content_name,
+		                          sha256, &by, why, sizeof why);
+	}
+	size_t sl = strnlen(by.subject, VERDICT_SUBJECT_MAX - 1), wl = strlen(why);
+	frame(&s, 'S', VERDICT_FIXED + sl + 1 + wl);
+	put(&s, &(char){(char)st}, 1);
+	put_u64(&s, (uint64_t)by.signing_time);
+	put(&s, by.md, DIGEST_SHA256_LEN);
+	put(&s, by.subject, sl);
+	put(&s, "", 1);
+	put(&s, why, wl);
+	flush_out(&s);
+	return s.failed ? 74 : 0;
+}
+
+/* Text the log will show: no control character (a line of its own, an
+ * escape), at most 'max' bytes with room for the NUL. */
+static bool plain_text(const unsigned char *t, size_t n, size_t max)
+{
+	if (n >= max)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (t[i] < 0x20 || t[i] == 0x7f)
+			return false;
+	return true;
+}
+
+int isolated_read_verdict(int fd, long long deadline_ms, struct cms_signed_by *by, char *said,
+                          size_t saidlen, char *why, size_t whylen)
+{
+	struct puller *p = xcalloc(1, sizeof *p);
+	unsigned char head[5], *d = NULL;
+	int st = -1;
+
+	*p = (struct puller){.fd = fd, .deadline_ms = deadline_ms, .why = why, .whylen = whylen};
+	memset(by, 0, sizeof *by);
+	if (said && saidlen)
+		said[0] = '\0';
+	if (take(p, head, 5) < 0)
+		goto out;
+	uint32_t len = get_u32(head + 1);
+	if (head[0] != 'S' || len < VERDICT_FIXED + 1 ||
+	    len > VERDICT_FIXED + VERDICT_SUBJECT_MAX + VERDICT_WHY_MAX) {
+		say(p, "a frame '%c' (0x%02x) of %u bytes is not one it may send",
+		    head[0] >= 0x20 && head[0] < 0x7f ? head[0] : '?', head[0], len);
+		goto out;
+	}
+	d = xmalloc(len);
+	if (take(p, d, len) < 0)
+		goto out;
+	int status = d[0];
+	const unsigned char *subject = d + VERDICT_FIXED, *end = d + len;
+	const unsigned char *nul = memchr(subject, '\0', (size_t)(end - subject));
+	if (status < SIG_OK || status > SIG_IO_ERROR) {
+		say(p, "status %d is none of a signature's", status);
+		goto out;
+	}
+	if (nul == NULL || !plain_text(subject, (size_t)(nul - subject), VERDICT_SUBJECT_MAX) ||
+	    !plain_text(nul + 1, (size_t)(end - nul - 1), VERDICT_WHY_MAX)) {
+		say(p, "its subject or reason is not one line of text");
+		goto out;
+	}
+	size_t sl = (size_t)(nul - subject), wl = (size_t)(end - nul - 1);
+	if (status == SIG_OK ? sl == 0 || wl > 0 : wl == 0) {
+		say(p, "status %d with %s subject and %s reason", status, sl ? "a" : "no",
+		    wl ? "a" : "no");
+		goto out;
+	}
+	int r = p->start < p->end ? 1 : more(p);
+	if (r != 0) {
+		if (r > 0)
+			say(p, "sent more after its answer");
+		goto out;
+	}
+	if (status == SIG_OK) {
+		by->signing_time = (time_t)get_u64(d + 1);
+		memcpy(by->md, d + 9, DIGEST_SHA256_LEN);
+		digest_hex(by->md, DIGEST_SHA256_LEN, by->sha256);
+		memcpy(by->subject, subject, sl);
+		by->subject[sl] = '\0';
+	} else if (said && saidlen) {
+		snprintf(said, saidlen, "%.*s", (int)wl, (const char *)nul + 1);
+	}
+	st = status;
+out:
+	free(d);
+	free(p);
+	return st;
+}
+
+enum sig_status isolated_verify(const struct cms_trust *trust, const char *path,
+                                const char *sig_path, const unsigned char *sha256,
+                                struct cms_signed_by *by, char *why, size_t whylen)
+{
+	char problem[256] = "", what[160], hex[2 * DIGEST_SHA256_LEN + 1] = "";
+	struct stat st;
+	pid_t pid;
+	int from_child, ws = 0;
+
+	if (!isolation.on)
+		return cms_verify_file_digest(trust, path, sig_path, sha256, by, why, whylen);
+	int content = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (content < 0 || fstat(content, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "%s: cannot read: %s", path,
+		         content < 0 ? strerror(errno) : "not a regular file");
+		if (content >= 0)
+			close(content);
+		return SIG_NO_INPUT;
+	}
+	int sig = open(sig_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (sig < 0) {
+		if (errno == ENOENT)
+			snprintf(why, whylen, "%s: no signature: the file does not exist",
+			         sig_path);
+		else
+			snprintf(why, whylen, "%s: cannot read the signature: %s", sig_path,
+			         strerror(errno));
+		close(content);
+		return SIG_BAD;
+	}
+	if (sha256)
+		digest_hex(sha256, DIGEST_SHA256_LEN, hex);
+	char *argv[] = {"csgw",
+	                "--environment",
+	                isolation.test_env ? "test" : "production",
+	                "verify-child",
+	                (char *)trust->ca_bundle,
+	                (char *)(trust->partner_cert ? trust->partner_cert : ""),
+	                hex,
+	                (char *)sig_path,
+	                (char *)path,
+	                NULL};
+	int spawned = sandbox_spawn(argv, sig, content, &pid, &from_child, problem, sizeof problem);
+	close(sig);
+	close(content);
+	if (spawned < 0) {
+		snprintf(why, whylen, "%s: %s", sig_path, problem);
+		return SIG_IO_ERROR;
+	}
+	/* As for a batch: 60 s, and 1 s per 4 MiB of content to hash. */
+	long long deadline = now_ms() + 60000 + (long long)(st.st_size >> 22) * 1000;
+	int answer =
+	    isolated_read_verdict(from_child, deadline, by, why, whylen, problem, sizeof problem);
+	if (answer < 0)
+		kill(pid, SIGKILL);
+	close(from_child);
+	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+		;
+	bool clean = WIFEXITED(ws) && WEXITSTATUS(ws) == 0;
+	if (answer >= 0 && clean)
+		return (enum sig_status)answer;
+	memset(by, 0, sizeof *by);
+	sandbox_describe(ws, what, sizeof what);
+	snprintf(why, whylen, "%s: the checker of partner signatures %s%s%s%s; the file is kept",
+	         sig_path, clean ? "" : what, !clean && answer < 0 ? ", " : "",
+	         answer < 0 ? "its answer " : "", answer < 0 ? problem : "");
+	return SIG_BAD;
 }

@@ -27,6 +27,7 @@
 #include <stdbool.h>
 
 #include "core/unmap.h"
+#include "io/cms.h"
 
 #define ISOLATED_LINE_MAX (1 << 20)
 #define ISOLATED_TEXT_MAX (256 << 10)
@@ -53,5 +54,28 @@ int isolated_child(const struct mapping_set *, bool test_env, const char *name,
 int isolated_read_answer(int fd, long long deadline_ms, const struct mapping_set *, struct report *,
                          unmap_line_fn emit, void *emit_ctx, struct batch_counts *counts, char *why,
                          size_t whylen);
+
+/* Partners' signatures are checked there too: cms_verify_file_digest
+ * (io/cms.h) in a child (csgw verify-child) that loads the CA bundle and
+ * the partner's certificate, then, sandboxed, reads the signature on
+ * descriptor 0 and the content on SANDBOX_EXTRA_FD, and answers one frame:
+ *
+ *   'S'     status (1), signing time (8), the content's SHA-256 (32), the
+ *           signer's subject, a NUL, then the reason (empty when good)
+ *
+ * A child that fails as above makes the signature SIG_BAD, its reason
+ * saying what happened: the file is quarantined, never delivered. */
+enum sig_status isolated_verify(const struct cms_trust *, const char *path, const char *sig_path,
+                                const unsigned char *sha256, struct cms_signed_by *by, char *why,
+                                size_t whylen);
+
+/* The child's side; 'sha256' may be NULL.  Returns the exit status. */
+int isolated_verify_child(const struct cms_trust *, const unsigned char *sha256,
+                          const char *sig_name, const char *content_name);
+
+/* The parent's reader of that answer: the status with *by and the child's
+ * reason in 'said', or -1 with 'why' when it is not one.  For the fuzzer. */
+int isolated_read_verdict(int fd, long long deadline_ms, struct cms_signed_by *by, char *said,
+                          size_t saidlen, char *why, size_t whylen);
 
 #endif

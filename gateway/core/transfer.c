@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/isolated.h"
 #include "io/digest.h"
 #include "io/fs.h"
 #include "util/alloc.h"
@@ -723,15 +724,15 @@ static enum sftp_fault fetch_one(struct sftp_conn *c, struct fetch_plan *plan, c
 	if ((f = get_one(c, n.remote, size, n.part, &resumed, sha256, err)) != SFTP_OK)
 		goto out;
 	enum sig_status st =
-	    cms_verify_file_digest(&plan->trust, n.part, n.sig_part, sha256, &by, why, sizeof why);
+	    isolated_verify(&plan->trust, n.part, n.sig_part, sha256, &by, why, sizeof why);
 	if (st == SIG_BAD && resumed) {
 		/* The part from an earlier run may be of another file: once more,
 		 * whole, before judging the partner's. */
 		resumed = 0;
 		if ((f = get_one(c, n.remote, size, n.part, NULL, sha256, err)) != SFTP_OK)
 			goto out;
-		st = cms_verify_file_digest(&plan->trust, n.part, n.sig_part, sha256, &by, why,
-		                            sizeof why);
+		st =
+		    isolated_verify(&plan->trust, n.part, n.sig_part, sha256, &by, why, sizeof why);
 	}
 	switch (st) {
 	case SIG_OK:

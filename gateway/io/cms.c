@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/cms.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -667,6 +668,12 @@ enum sig_status cms_verifier_load(const struct cms_trust *trust, struct cms_veri
 	struct cms_verifier *v = xcalloc(1, sizeof *v);
 
 	*out = NULL;
+	/* What OpenSSL would otherwise open when first needed (its
+	 * configuration, its error texts): a sandboxed caller opens nothing
+	 * after this. */
+	OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG | OPENSSL_INIT_LOAD_CRYPTO_STRINGS |
+	                        OPENSSL_INIT_ADD_ALL_DIGESTS,
+	                    NULL);
 	if ((v->store = load_store(trust->ca_bundle, why, whylen)) == NULL ||
 	    (trust->partner_cert &&
 	     (v->partner = read_cert(trust->partner_cert, why, whylen)) == NULL)) {

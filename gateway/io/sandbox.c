@@ -23,8 +23,8 @@ static void say(char *why, size_t whylen, const char *fmt, ...)
 	va_end(ap);
 }
 
-int sandbox_spawn(char *const argv[], int input_fd, pid_t *pid, int *from_child, char *why,
-                  size_t whylen)
+int sandbox_spawn(char *const argv[], int input_fd, int extra_fd, pid_t *pid, int *from_child,
+                  char *why, size_t whylen)
 {
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0) {
@@ -44,10 +44,15 @@ int sandbox_spawn(char *const argv[], int input_fd, pid_t *pid, int *from_child,
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
-		if (dup2(input_fd, STDIN_FILENO) < 0 || dup2(p[1], STDOUT_FILENO) < 0)
+		/* Above every target first: a source may sit where another goes. */
+		int in = fcntl(input_fd, F_DUPFD, 10), out = fcntl(p[1], F_DUPFD, 10);
+		int extra = extra_fd >= 0 ? fcntl(extra_fd, F_DUPFD, 10) : -1;
+		if (in < 0 || out < 0 || (extra_fd >= 0 && extra < 0) ||
+		    dup2(in, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
+		    (extra >= 0 && dup2(extra, SANDBOX_EXTRA_FD) < 0))
 			_exit(71);
 		/* stderr stays until the child's setup is done (sandbox_enter). */
-		syscall(SYS_close_range, 3, ~0U, 0);
+		syscall(SYS_close_range, extra >= 0 ? SANDBOX_EXTRA_FD + 1 : 3, ~0U, 0);
 		execv("/proc/self/exe", argv);
 		_exit(71);
 	}
@@ -57,8 +62,9 @@ int sandbox_spawn(char *const argv[], int input_fd, pid_t *pid, int *from_child,
 	return 0;
 }
 
-/* What parsing needs: its two descriptors, memory, time, exiting. */
-static int allow(scmp_filter_ctx f)
+/* What parsing needs: its two descriptors (three with the extra input),
+ * memory, time, exiting. */
+static int allow(scmp_filter_ctx f, bool extra)
 {
 	static const int calls[] = {
 	    SCMP_SYS(brk),
@@ -95,12 +101,33 @@ static int allow(scmp_filter_ctx f)
 	if (rc == 0)
 		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(lseek), 1,
 		                      SCMP_A0(SCMP_CMP_EQ, STDIN_FILENO));
+	/* The extra input: read, look at, close, and fdopen's flag check. */
+	if (rc == 0 && extra)
+		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(read), 1,
+		                      SCMP_A0(SCMP_CMP_EQ, SANDBOX_EXTRA_FD));
+	if (rc == 0 && extra)
+		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(fstat), 1,
+		                      SCMP_A0(SCMP_CMP_EQ, SANDBOX_EXTRA_FD));
+	if (rc == 0 && extra)
+		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(newfstatat), 1,
+		                      SCMP_A0(SCMP_CMP_EQ, SANDBOX_EXTRA_FD));
+	if (rc == 0 && extra)
+		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(lseek), 1,
+		                      SCMP_A0(SCMP_CMP_EQ, SANDBOX_EXTRA_FD));
+	if (rc == 0 && extra)
+		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(close), 1,
+		                      SCMP_A0(SCMP_CMP_EQ, SANDBOX_EXTRA_FD));
+	if (rc == 0 && extra)
+		rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 2,
+		                      SCMP_A0(SCMP_CMP_EQ, SANDBOX_EXTRA_FD),
+		                      SCMP_A1(SCMP_CMP_EQ, F_GETFL));
 	return rc;
 }
 
-int sandbox_enter(char *why, size_t whylen)
+int sandbox_enter(bool extra, char *why, size_t whylen)
 {
-	syscall(SYS_close_range, 2, ~0U, 0);
+	close(STDERR_FILENO);
+	syscall(SYS_close_range, extra ? SANDBOX_EXTRA_FD + 1 : SANDBOX_EXTRA_FD, ~0U, 0);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		say(why, whylen, "no_new_privs: %s", strerror(errno));
 		return -1;
@@ -110,7 +137,7 @@ int sandbox_enter(char *why, size_t whylen)
 		say(why, whylen, "seccomp_init failed");
 		return -1;
 	}
-	int rc = allow(f);
+	int rc = allow(f, extra);
 	if (rc == 0)
 		rc = seccomp_load(f);
 	seccomp_release(f);

@@ -12,17 +12,23 @@
 #ifndef CSGW_IO_SANDBOX_H
 #define CSGW_IO_SANDBOX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
-/* 0 with *pid and *from_child (the pipe's read end, close-on-exec), or -1
- * with the reason. */
-int sandbox_spawn(char *const argv[], int input_fd, pid_t *pid, int *from_child, char *why,
-                  size_t whylen);
+/* A second file to read (the content beside a signature) is descriptor 3
+ * in the child. */
+#define SANDBOX_EXTRA_FD 3
 
-/* In the child, after its setup: closes every descriptor but 0 and 1 and
- * enters the filter.  0, or -1 with the reason (the child then exits). */
-int sandbox_enter(char *why, size_t whylen);
+/* 0 with *pid and *from_child (the pipe's read end, close-on-exec), or -1
+ * with the reason.  extra_fd: -1, or a second file for the child to read. */
+int sandbox_spawn(char *const argv[], int input_fd, int extra_fd, pid_t *pid, int *from_child,
+                  char *why, size_t whylen);
+
+/* In the child, after its setup: closes every descriptor but 0 and 1 (and
+ * SANDBOX_EXTRA_FD when 'extra') and enters the filter, which lets it read
+ * only those.  0, or -1 with the reason (the child then exits). */
+int sandbox_enter(bool extra, char *why, size_t whylen);
 
 /* "was killed by signal 31 (SIGSYS: a system call the sandbox forbids)",
  * "exited with status 3": what became of a child, from waitpid's status. */

@@ -29,7 +29,11 @@ teardown_file() {
 setup() {
 	use_pair
 	cp "$BATS_FILE_TMPDIR/big.xml" "$TO_CA/48-big.xml"
-	"$CSGW" -c "$B" sign "$TO_CA/48-big.xml" >/dev/null
+	if [[ "$BATS_TEST_DESCRIPTION" == *"signature"* ]]; then
+		sign_noattr
+	else
+		"$CSGW" -c "$B" sign "$TO_CA/48-big.xml" >/dev/null
+	fi
 	# The daemon runs from the test's folder: absolute paths.
 	sed "s|^spool = |spool = $PKI/|; s|^audit_db = |audit_db = $PKI/|; s|^checkpoint_dir = |checkpoint_dir = $PKI/|; s|= pki/|= $PKI/pki/|" \
 		"$A" >live.conf
@@ -41,6 +45,7 @@ teardown() {
 	kill -CONT "$DAEMON_PID" 2>/dev/null || true
 	kill -9 "$DAEMON_PID" 2>/dev/null || true
 	pkill -9 -f 'parse-child 48-big' 2>/dev/null || true
+	pkill -9 -f 'verify-child .*48-big' 2>/dev/null || true
 }
 
 # The daemon's parser child for 48-big.xml once under its filter: its pid
@@ -99,4 +104,59 @@ parser_child() {
 	[[ "$output" == *"1 received file(s) quarantined"* ]]
 	# No partner data in the log: the batch's SSNs (all 900-...) never appear.
 	! grep -qE '(^|[^0-9a-f])900-?[0-9]{2}-?[0-9]{4}([^0-9a-f]|$)' run.log || false
+}
+
+# The same big batch signed without signed attributes (openssl cms
+# -noattr): its content is then hashed by the signature checker itself,
+# long enough to catch it alive.
+sign_noattr() {
+	openssl cms -sign -binary -outform DER -noattr -in "$TO_CA/48-big.xml" \
+		-signer "$PKI/pki/tx48/local/signing.pem" -inkey "$PKI/pki/tx48/private/signing.key" \
+		-out "$TO_CA/48-big.xml.p7s"
+}
+
+# The daemon's signature checker for 48-big.xml under its filter, stopped
+# where it is: its pid (10 seconds at most).
+checker_child() {
+	local i c
+	for i in $(seq 2000); do
+		c=$(pgrep -P "$DAEMON_PID" -f 'verify-child .*48-big\.xml' | head -1)
+		if [ -n "$c" ] && grep -qE '^Seccomp:\s+2$' "/proc/$c/status" 2>/dev/null; then
+			kill -STOP "$c"
+			echo "$c"
+			return 0
+		fi
+		sleep 0.005
+	done
+	echo "# no signature checker under seccomp; the daemon said:" >&2
+	cat run.log >&2
+	return 1
+}
+
+@test "a partner's signature is checked by a child under seccomp with only the signature, its pipe and the content open" {
+	child=$(checker_child)
+	grep -E '^NoNewPrivs:\s+1$' "/proc/$child/status"
+	# 0, the signature; 1, the pipe; 3, the content it hashes: nothing else.
+	[ "$(ls "/proc/$child/fd" | sort -n | tr '\n' ' ')" = "0 1 3 " ]
+	[ "$(readlink "/proc/$child/fd/0")" = "$ASPOOL/incoming/TX/.48-big.xml.p7s.part" ]
+	[[ "$(readlink "/proc/$child/fd/1")" == pipe:* ]]
+	[ "$(readlink "/proc/$child/fd/3")" = "$ASPOOL/incoming/TX/.48-big.xml.part" ]
+	kill -CONT "$child"
+	# Checked there, the batch goes on as usual.
+	wait_for "grep -q '48-big.xml: delivered to inbox/locate/' run.log" || { cat run.log; false; }
+}
+
+@test "the signature checker killed while it hashes a large file: quarantined with the reason, the daemon delivers the next one" {
+	child=$(checker_child)
+	kill -9 "$child"
+	kill -CONT "$child" 2>/dev/null || true
+	wait_for "[ -f '$ASPOOL/quarantine/TX/48-big.xml.reason' ]" || { cat run.log; false; }
+	grep -q 'the checker of partner signatures was killed by signal 9' "$ASPOOL/quarantine/TX/48-big.xml.reason"
+	cmp "$BATS_FILE_TMPDIR/big.xml" "$ASPOOL/quarantine/TX/48-big.xml"
+	grep -q 'signature REJECTED' run.log
+	kill -0 "$DAEMON_PID"
+	gen_locate 3 "$BATS_TEST_TMPDIR/small.txt"
+	csgw_test map locate-request "$BATS_TEST_TMPDIR/small.txt" -o "$TO_CA/48-next.xml" >/dev/null
+	"$CSGW" -c "$B" sign "$TO_CA/48-next.xml" >/dev/null
+	wait_for "grep -q '48-next.xml: delivered to inbox/locate/' run.log" || { cat run.log; false; }
 }

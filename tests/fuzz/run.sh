@@ -87,6 +87,17 @@ for opts in "" "-noattr" "-nocerts" "-md sha384"; do
 		-out "$out/seed-signature/openssl$(echo "$opts" | tr -d ' ').p7s"
 done
 
+# What the signature checker answers the daemon, for each of those (good,
+# and refused by the partner's certificate).
+for sig in "$out"/seed-signature/*.p7s; do
+	name=$(basename "$sig" .p7s)
+	for cert in "" "$out/pki/tx48/local/signing.pem"; do
+		answer=$out/seed-answer/verdict-$name${cert:+-refused}
+		"$csgw" --environment test verify-child "$out/pki/ca/ca.pem" "$cert" "" \
+			"$name.p7s" content.txt <"$sig" 3<"$out/pki/content.txt" >"$answer" || true
+	done
+done
+
 # Control requests as csgw sends them, and the shapes a person might try.
 printf 'csgw-control 1 2 0\nlocate\000list\000' >"$out/seed-control/list"
 printf 'csgw-control 1 3 1\nrefer\000--case\000a.xml\0002\000' >"$out/seed-control/file"

@@ -223,7 +223,7 @@ static int run_sandboxed(enum sandboxed_call what, char *out, size_t size)
 	if (pid == 0) {
 		char why[128];
 		dup2(p[1], STDOUT_FILENO);
-		if (sandbox_enter(why, sizeof why) < 0)
+		if (sandbox_enter(false, why, sizeof why) < 0)
 			_exit(3);
 		if (write(STDOUT_FILENO, "in", 2) != 2)
 			_exit(4);
