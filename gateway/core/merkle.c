@@ -134,3 +134,78 @@ int merkle_check_inclusion(const unsigned char leaf_hash[MERKLE_HASH], uint64_t 
 	}
 	return sn == 0 && memcmp(r, root, MERKLE_HASH) == 0;
 }
+
+/* RFC 6962 SUBPROOF(m, D[lo:hi], b), the ranges only. */
+static void subproof(uint64_t m, uint64_t lo, uint64_t hi, int whole, struct merkle_range *out,
+                     unsigned *count)
+{
+	uint64_t n = hi - lo;
+	if (m == n) {
+		if (!whole)
+			out[(*count)++] = (struct merkle_range){lo, hi};
+		return;
+	}
+	uint64_t k = split(n);
+	if (m <= k) {
+		subproof(m, lo, lo + k, whole, out, count);
+		out[(*count)++] = (struct merkle_range){lo + k, hi};
+	} else {
+		subproof(m - k, lo + k, hi, 0, out, count);
+		out[(*count)++] = (struct merkle_range){lo, lo + k};
+	}
+}
+
+unsigned merkle_consistency_ranges(uint64_t m, uint64_t n, struct merkle_range out[64])
+{
+	unsigned count = 0;
+	if (m > 0 && m < n)
+		subproof(m, 0, n, 1, out, &count);
+	return count;
+}
+
+int merkle_check_consistency(uint64_t m, uint64_t n, const unsigned char root_m[MERKLE_HASH],
+                             const unsigned char root_n[MERKLE_HASH],
+                             const unsigned char proof[][MERKLE_HASH], unsigned count)
+{
+	unsigned char fr[MERKLE_HASH], sr[MERKLE_HASH];
+	unsigned i = 0;
+
+	if (m == 0 || m > n)
+		return 0;
+	if (m == n)
+		return count == 0 && memcmp(root_m, root_n, MERKLE_HASH) == 0;
+	if (count == 0 || count > 64)
+		return 0;
+	/* A first tree of 2^k leaves is a node of the second: its root
+	 * starts the path; otherwise the proof's first hash does. */
+	if ((m & (m - 1)) == 0) {
+		memcpy(fr, root_m, MERKLE_HASH);
+	} else {
+		memcpy(fr, proof[0], MERKLE_HASH);
+		i = 1;
+	}
+	memcpy(sr, fr, MERKLE_HASH);
+	uint64_t fn = m - 1, sn = n - 1;
+	while (fn & 1) {
+		fn >>= 1;
+		sn >>= 1;
+	}
+	for (; i < count; i++) {
+		if (sn == 0)
+			return 0;
+		if ((fn & 1) || fn == sn) {
+			merkle_node_hash(proof[i], fr, fr);
+			merkle_node_hash(proof[i], sr, sr);
+			while (!(fn & 1) && fn != 0) {
+				fn >>= 1;
+				sn >>= 1;
+			}
+		} else {
+			merkle_node_hash(sr, proof[i], sr);
+		}
+		fn >>= 1;
+		sn >>= 1;
+	}
+	return sn == 0 && memcmp(fr, root_m, MERKLE_HASH) == 0 &&
+	       memcmp(sr, root_n, MERKLE_HASH) == 0;
+}

@@ -48,4 +48,18 @@ int merkle_check_inclusion(const unsigned char leaf_hash[MERKLE_HASH], uint64_t 
                            uint64_t size, const unsigned char path[][MERKLE_HASH], unsigned count,
                            const unsigned char root[MERKLE_HASH]);
 
+/* A consistency proof (RFC 6962 PROOF(m, D[n]), 0 < m < n) is the list of
+ * the roots of these leaf ranges [lo, hi), in proof order (at most 64). */
+struct merkle_range {
+	uint64_t lo, hi;
+};
+unsigned merkle_consistency_ranges(uint64_t m, uint64_t n, struct merkle_range out[64]);
+
+/* Does the proof show that the tree of m leaves with root_m is the start of
+ * the tree of n leaves with root_n?  (RFC 9162 section 2.1.4.2; m == n
+ * needs an empty proof and equal roots.) */
+int merkle_check_consistency(uint64_t m, uint64_t n, const unsigned char root_m[MERKLE_HASH],
+                             const unsigned char root_n[MERKLE_HASH],
+                             const unsigned char proof[][MERKLE_HASH], unsigned count);
+
 #endif

@@ -109,11 +109,119 @@ static void inclusion_proofs(void **state)
 	}
 }
 
+/* The proof of ranges [lo, hi) of 'leaves'. */
+static unsigned proof_of(const unsigned char (*leaves)[MERKLE_HASH], uint64_t m, uint64_t n,
+                         unsigned char proof[64][MERKLE_HASH])
+{
+	struct merkle_range r[64];
+	unsigned count = merkle_consistency_ranges(m, n, r);
+	for (unsigned i = 0; i < count; i++)
+		merkle_range_root(leaves, r[i].lo, r[i].hi, proof[i]);
+	return count;
+}
+
+/* Certificate Transparency's published consistency proofs over the same
+ * eight leaves (merkle_tree_test's kConsistencyProofs). */
+static void rfc6962_consistency_vectors(void **state)
+{
+	static const struct {
+		uint64_t m, n;
+		const char *proof[3];
+	} vectors[] = {
+	    {1, 8,
+	     {"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+	      "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+	      "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"}},
+	    {6, 8,
+	     {"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+	      "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+	      "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
+	    {2, 5,
+	     {"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+	      "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"}},
+	};
+	static const char *const data[] = {
+	    "", "00", "10", "2021", "3031", "40414243", "5051525354555657",
+	    "606162636465666768696a6b6c6d6e6f",
+	};
+	unsigned char leaves[8][MERKLE_HASH], proof[64][MERKLE_HASH], want[MERKLE_HASH];
+	unsigned char rm[MERKLE_HASH], rn[MERKLE_HASH], buf[16];
+	size_t len;
+	(void)state;
+
+	for (int i = 0; i < 8; i++) {
+		from_hex(data[i], buf, &len);
+		merkle_leaf_hash(buf, len, leaves[i]);
+	}
+	for (size_t v = 0; v < sizeof vectors / sizeof *vectors; v++) {
+		unsigned count = proof_of(leaves, vectors[v].m, vectors[v].n, proof);
+		unsigned expected = 0;
+		while (expected < 3 && vectors[v].proof[expected])
+			expected++;
+		assert_int_equal(count, expected);
+		for (unsigned i = 0; i < count; i++) {
+			from_hex(vectors[v].proof[i], want, &len);
+			assert_memory_equal(proof[i], want, MERKLE_HASH);
+		}
+		merkle_range_root(leaves, 0, vectors[v].m, rm);
+		merkle_range_root(leaves, 0, vectors[v].n, rn);
+		assert_true(merkle_check_consistency(vectors[v].m, vectors[v].n, rm, rn, proof, count));
+	}
+}
+
+/* Every pair of sizes up to 20 leaves: the proof checks; a changed hash,
+ * root, size or a proof cut short does not. */
+static void consistency_proofs(void **state)
+{
+	unsigned char leaves[20][MERKLE_HASH], proof[64][MERKLE_HASH];
+	unsigned char rm[MERKLE_HASH], rn[MERKLE_HASH], other[MERKLE_HASH];
+	(void)state;
+
+	for (int i = 0; i < 20; i++) {
+		unsigned char b = (unsigned char)i;
+		merkle_leaf_hash(&b, 1, leaves[i]);
+	}
+	for (uint64_t n = 1; n <= 20; n++) {
+		merkle_range_root(leaves, 0, n, rn);
+		for (uint64_t m = 1; m <= n; m++) {
+			merkle_range_root(leaves, 0, m, rm);
+			unsigned count = proof_of(leaves, m, n, proof);
+			assert_true(merkle_check_consistency(m, n, rm, rn, proof, count));
+			assert_false(merkle_check_consistency(m, n, rm, rn, proof, count + 1));
+			if (count > 0)
+				assert_false(merkle_check_consistency(m, n, rm, rn, proof, count - 1));
+			for (unsigned i = 0; i < count; i++) {
+				proof[i][5] ^= 0x20;
+				assert_false(merkle_check_consistency(m, n, rm, rn, proof, count));
+				proof[i][5] ^= 0x20;
+			}
+			/* A rewritten history: the old root no longer fits. */
+			memcpy(other, rm, MERKLE_HASH);
+			other[0] ^= 1;
+			assert_false(merkle_check_consistency(m, n, other, rn, proof, count));
+			memcpy(other, rn, MERKLE_HASH);
+			other[0] ^= 1;
+			assert_false(merkle_check_consistency(m, n, rm, other, proof, count));
+			if (m < n) {
+				unsigned char rm1[MERKLE_HASH];
+				merkle_range_root(leaves, 0, m + 1, rm1);
+				if (m + 1 < n)
+					assert_false(
+					    merkle_check_consistency(m + 1, n, rm1, rn, proof, count));
+				/* Nor backwards: a tree never shrinks. */
+				assert_false(merkle_check_consistency(n, m, rn, rm, proof, count));
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(rfc6962_vectors),
 	    cmocka_unit_test(inclusion_proofs),
+	    cmocka_unit_test(rfc6962_consistency_vectors),
+	    cmocka_unit_test(consistency_proofs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
