@@ -837,6 +837,136 @@ out:
 	return rc;
 }
 
+/* ---- heads that travel: checkpoints in receipts ---- */
+
+char *audit_head_note(const struct audit_head *h)
+{
+	char *body = checkpoint_body(h->origin, h->size, h->root);
+	char *note = xasprintf("%s\n\u2014 %s %s\n", body, h->origin, h->signature);
+	free(body);
+	return note;
+}
+
+int audit_head_check(const char *note, const char *name, const char *want_origin,
+                     const char *cert_path, struct audit_head *h, char *why, size_t whylen)
+{
+	struct checkpoint cp = {0};
+	char *text = xstrdup(note);
+	int rc = check_checkpoint(text, name, want_origin, cert_path, &cp, why, whylen);
+	free(text);
+	free(cp.file);
+	if (rc < 0)
+		return -1;
+	/* The form is checked: the origin is the first line, the signature
+	 * the last word. */
+	memset(h, 0, sizeof *h);
+	size_t olen = strcspn(note, "\n");
+	const char *sig = strrchr(note, ' ');
+	if (olen >= sizeof h->origin || sig == NULL ||
+	    strlen(sig + 1) - 1 >= sizeof h->signature) {
+		snprintf(why, whylen, "%s: a checkpoint note too long to carry", name);
+		return -1;
+	}
+	memcpy(h->origin, note, olen);
+	snprintf(h->signature, sizeof h->signature, "%.*s", (int)(strlen(sig + 1) - 1), sig + 1);
+	h->size = cp.size;
+	memcpy(h->root, cp.root, MERKLE_HASH);
+	return 0;
+}
+
+int audit_latest_head(struct audit *a, struct audit_head *h, FILE *err)
+{
+	DIR *d = opendir(a->cfg.checkpoint_dir);
+	struct dirent *de;
+	char newest[64] = "", why[1024], text[4096];
+
+	if (d == NULL)
+		return errno == ENOENT ? 1 : -1;
+	/* Named by size, zero-padded: the greatest name is the newest. */
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		if (len == 31 && strcmp(de->d_name + 20, ".checkpoint") == 0 &&
+		    strcmp(de->d_name, newest) > 0)
+			snprintf(newest, sizeof newest, "%s", de->d_name);
+	}
+	closedir(d);
+	if (newest[0] == '\0')
+		return 1;
+	char *path = xasprintf("%s/%s", a->cfg.checkpoint_dir, newest);
+	int rc = read_small(path, text, sizeof text, why, sizeof why) == 0 &&
+	                 audit_head_check(text, path, a->cfg.origin, a->cfg.cert_path, h, why,
+	                                  sizeof why) == 0
+	             ? 0
+	             : -1;
+	if (rc < 0)
+		fprintf(err, "csgw: %s\n", why);
+	free(path);
+	return rc;
+}
+
+struct consistency_state {
+	const struct merkle_range *r;
+	const unsigned *order; /* indexes of r by lo */
+	unsigned count, next;
+	struct merkle acc;
+	unsigned char (*proof)[MERKLE_HASH];
+	uint64_t seen;
+};
+
+static int consistency_leaf(void *ctx, int64_t id, const unsigned char *leaf, size_t leaf_len)
+{
+	struct consistency_state *c = ctx;
+	uint64_t i = (uint64_t)id - 1;
+	if (i != c->seen++ || leaf_len != MERKLE_HASH)
+		return -1; /* rows missing or broken: verify names them */
+	if (c->next >= c->count)
+		return 1; /* every range is done */
+	const struct merkle_range *r = &c->r[c->order[c->next]];
+	if (i < r->lo)
+		return 0;
+	merkle_append(&c->acc, leaf);
+	if (i + 1 == r->hi) {
+		merkle_root(&c->acc, c->proof[c->order[c->next++]]);
+		merkle_init(&c->acc);
+	}
+	return 0;
+}
+
+int audit_consistency(struct audit *a, uint64_t from, uint64_t to,
+                      unsigned char proof[64][MERKLE_HASH], unsigned *count, FILE *err)
+{
+	struct merkle_range r[64];
+	unsigned order[64];
+	char why[1024];
+
+	*count = 0;
+	if (from == 0 || from > to) {
+		fprintf(err, "csgw: no consistency proof from %" PRIu64 " to %" PRIu64 " entries\n",
+		        from, to);
+		return -1;
+	}
+	struct consistency_state c = {.r = r, .order = order, .proof = proof};
+	c.count = merkle_consistency_ranges(from, to, r);
+	/* The ranges do not overlap: one pass in leaf order fills them all. */
+	for (unsigned i = 0; i < c.count; i++) {
+		unsigned j = i;
+		for (; j > 0 && r[order[j - 1]].lo > r[i].lo; j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+	merkle_init(&c.acc);
+	snprintf(why, sizeof why, "%s: the log is damaged; run csgw audit verify", a->cfg.db_path);
+	int rc = c.count ? audit_db_scan_leaves(a->db, (int64_t)to, consistency_leaf, &c, why,
+	                                        sizeof why)
+	                 : 0;
+	if (rc < 0 || c.next < c.count) {
+		fprintf(err, "csgw: %s\n", why);
+		return -1;
+	}
+	*count = c.count;
+	return 0;
+}
+
 void audit_subject_key(const char *key, const char ssn[9], char hex[65])
 {
 	unsigned char md[DIGEST_SHA256_LEN];

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "core/merkle.h"
 #include "io/audit_db.h"
 #include "io/cms.h"
 
@@ -70,6 +71,35 @@ int audit_append_each(struct audit *, audit_next_fn *next, void *ctx, FILE *err)
 /* Writes a signed checkpoint of the log as it is now (none for an empty
  * log, nor twice for one size).  0 or -1 after printing why. */
 int audit_checkpoint(struct audit *, FILE *err);
+
+/* A signed tree head: the fields of a checkpoint note. */
+struct audit_head {
+	char origin[101];
+	uint64_t size;
+	unsigned char root[MERKLE_HASH];
+	char signature[1400]; /* base64 of key id and signature, as in the note */
+};
+
+/* The note of a head, byte for byte as the checkpoint folder holds it
+ * (caller frees). */
+char *audit_head_note(const struct audit_head *);
+
+/* Checks a note as audit_verify reads checkpoints (the C2SP form exactly,
+ * its origin unless want_origin is NULL, its signature by the certificate
+ * in cert_path) and fills *h.  'name' is for messages.  0, or -1 with the
+ * reason. */
+int audit_head_check(const char *note, const char *name, const char *want_origin,
+                     const char *cert_path, struct audit_head *h, char *why, size_t whylen);
+
+/* The newest signed checkpoint of this log: 0 with *h, 1 when there is
+ * none yet, -1 after printing why. */
+int audit_latest_head(struct audit *, struct audit_head *h, FILE *err);
+
+/* The RFC 6962 consistency proof from the log's first 'from' entries to
+ * its first 'to' (0 < from <= to <= entries): *count hashes into proof.
+ * Reads the stored leaf hashes only.  0, or -1 after printing why. */
+int audit_consistency(struct audit *, uint64_t from, uint64_t to,
+                      unsigned char proof[64][MERKLE_HASH], unsigned *count, FILE *err);
 
 /* 0 when every entry, the stored tree and every checkpoint agree (one
  * summary line to out), 1 with the first problem found (to err), 2 when

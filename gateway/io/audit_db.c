@@ -339,3 +339,22 @@ int audit_db_scan(struct audit_db *a, audit_db_row *row, void *ctx, char *why, s
 	static const struct audit_db_filter all = {0};
 	return audit_db_search(a, &all, row, ctx, why, whylen);
 }
+
+int audit_db_scan_leaves(struct audit_db *a, int64_t upto, audit_db_leaf *leaf, void *ctx,
+                         char *why, size_t whylen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0, step;
+
+	if (sqlite3_prepare_v2(a->db, "SELECT id, leaf FROM entries WHERE id <= ? ORDER BY id", -1,
+	                       &st, NULL) != SQLITE_OK)
+		return fail(a, "cannot read the leaves", why, whylen);
+	sqlite3_bind_int64(st, 1, upto);
+	while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW)
+		rc = leaf(ctx, sqlite3_column_int64(st, 0), sqlite3_column_blob(st, 1),
+		          (size_t)sqlite3_column_bytes(st, 1));
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = fail(a, "cannot read the leaves", why, whylen);
+	sqlite3_finalize(st);
+	return rc;
+}

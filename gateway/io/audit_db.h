@@ -53,6 +53,13 @@ typedef int audit_db_row(void *ctx, int64_t id, const char *const values[AUDIT_D
                          const unsigned char *leaf, size_t leaf_len);
 int audit_db_scan(struct audit_db *, audit_db_row *, void *ctx, char *why, size_t whylen);
 
+/* Calls 'leaf' with the stored leaf hash of entries 1 to 'upto', in id
+ * order (the hashes only: a consistency proof reads nothing else).  The
+ * ids must run without a gap; stops as audit_db_scan does. */
+typedef int audit_db_leaf(void *ctx, int64_t id, const unsigned char *leaf, size_t leaf_len);
+int audit_db_scan_leaves(struct audit_db *, int64_t upto, audit_db_leaf *leaf, void *ctx, char *why,
+                         size_t whylen);
+
 /* Entries whose columns equal the given values (NULL: any; subject_key: one
  * of the space-separated keys it holds; a filter whose bit is set in
  * any_word: the column is any one of the value's space-separated words),
