@@ -3,6 +3,8 @@
  */
 #include "io/digest.h"
 
+#include <ctype.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -25,6 +27,18 @@ void digest_hex(const unsigned char *bytes, unsigned n, char *out)
 		out[2 * i + 1] = hexdigits[bytes[i] & 15];
 	}
 	out[2 * n] = '\0';
+}
+
+int digest_unhex(const char *hex, unsigned char *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+		if (!isxdigit((unsigned char)hex[2 * i]) ||
+		    !isxdigit((unsigned char)hex[2 * i + 1]) || sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = (unsigned char)v;
+	}
+	return 0;
 }
 
 int digest_file_sha256_hex(const char *path, char hex[65])
