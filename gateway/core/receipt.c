@@ -11,6 +11,7 @@
 #include "core/receipt.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "core/field.h"
 #include "core/isolated.h"
 #include "core/unmap.h"
+#include "io/digest.h"
 #include "util/alloc.h"
 
 #define RECEIPT_MAX_BYTES (64ULL * 1024 * 1024)
@@ -109,6 +111,36 @@ static bool line_end(struct line *l, FILE *f)
 	return ok;
 }
 
+/* A head's AC line and its proof's AP lines. */
+static bool put_head(struct line *l, const struct record *ac, const struct record *ap,
+                     const struct receipt_head *h, const char *kind, struct report *rep, FILE *f)
+{
+	char hex[2 * MERKLE_HASH + 1], n[24];
+	bool ok;
+
+	line_start(l, ac, rep);
+	put(l, "kind", kind);
+	put(l, "origin", h->head.origin);
+	snprintf(n, sizeof n, "%" PRIu64, h->head.size);
+	put(l, "treeSize", n);
+	digest_hex(h->head.root, MERKLE_HASH, hex);
+	put(l, "rootHash", hex);
+	put(l, "signature", h->head.signature);
+	if (h->proof_from) {
+		snprintf(n, sizeof n, "%" PRIu64, h->proof_from);
+		put(l, "proofFrom", n);
+	}
+	put_number(l, "proofCount", h->nproof);
+	ok = line_end(l, f);
+	for (unsigned i = 0; i < h->nproof; i++) {
+		line_start(l, ap, rep);
+		digest_hex(h->proof[i], MERKLE_HASH, hex);
+		put(l, "hash", hex);
+		ok &= line_end(l, f);
+	}
+	return ok;
+}
+
 enum map_status receipt_write(const struct mapping_set *set, const struct receipt *r,
                               const char *output, struct report *rep)
 {
@@ -166,6 +198,22 @@ enum map_status receipt_write(const struct mapping_set *set, const struct receip
 		ok &= line_end(&l, f);
 	}
 
+	const struct receipt_head *heads[2] = {&r->head, &r->echo};
+	const struct record *ac = mapping_record(fam, "AC"), *ap = mapping_record(fam, "AP");
+	for (int i = 0; i < 2; i++) {
+		if (!heads[i]->present)
+			continue;
+		if (ac == NULL || ap == NULL) {
+			report_problem(
+			    rep, 0, 0, NULL,
+			    "the receipt mapping has no AC and AP records for checkpoints; "
+			    "expected them in mappings/receipt/receipt.map.xml");
+			ok = false;
+			break;
+		}
+		ok &= put_head(&l, ac, ap, heads[i], i == 0 ? "H" : "E", rep, f);
+	}
+
 	line_start(&l, bt->trailer, rep);
 	put_number(&l, "recordCount", r->nresults);
 	put_number(&l, "acceptedCount", r->accepted_count);
@@ -192,7 +240,8 @@ enum map_status receipt_write(const struct mapping_set *set, const struct receip
 struct reading {
 	const struct family *fam;
 	struct receipt *r;
-	bool not_receipt; /* another family's batch: stopped at its header */
+	struct receipt_head *last; /* the head the next AP lines belong to */
+	bool not_receipt;          /* another family's batch: stopped at its header */
 };
 
 /* A field's value as its XML text; "" when absent. */
@@ -200,7 +249,7 @@ static void get(const struct record *rec, const char *line, const char *name, ch
                 size_t size)
 {
 	const struct field *f = mapping_field(rec, name);
-	char xml[512];
+	char xml[2048];
 	size_t n = 0;
 	struct field_error err;
 
@@ -266,6 +315,30 @@ static int take_line(void *ctx, const char *text, size_t len)
 			if (e->code[0] || e->message[0])
 				res->nerrors++;
 		}
+	} else if (strcmp(rec->id, "AC") == 0) {
+		char hex[80];
+		get(rec, text, "kind", buf, sizeof buf);
+		struct receipt_head *h = strcmp(buf, "H") == 0 ? &r->head : &r->echo;
+		memset(h, 0, sizeof *h);
+		h->present = true;
+		get(rec, text, "origin", h->head.origin, sizeof h->head.origin);
+		get(rec, text, "treeSize", buf, sizeof buf);
+		h->head.size = strtoull(buf, NULL, 10);
+		get(rec, text, "rootHash", hex, sizeof hex);
+		if (strlen(hex) != 2 * MERKLE_HASH ||
+		    digest_unhex(hex, h->head.root, MERKLE_HASH) < 0)
+			h->malformed = true;
+		get(rec, text, "signature", h->head.signature, sizeof h->head.signature);
+		get(rec, text, "proofFrom", buf, sizeof buf);
+		h->proof_from = strtoull(buf, NULL, 10);
+		rd->last = h;
+	} else if (strcmp(rec->id, "AP") == 0) {
+		char hex[80];
+		struct receipt_head *h = rd->last;
+		get(rec, text, "hash", hex, sizeof hex);
+		if (h && (h->nproof >= 64 || strlen(hex) != 2 * MERKLE_HASH ||
+		          digest_unhex(hex, h->proof[h->nproof++], MERKLE_HASH) < 0))
+			h->malformed = true;
 	} else if (strcmp(rec->id, "AT") == 0) {
 		r->accepted_count = get_number(rec, text, "acceptedCount");
 		r->rejected_count = get_number(rec, text, "rejectedCount");

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "core/audit.h"
 #include "core/map.h"
 #include "core/mapping.h"
 #include "core/report.h"
@@ -35,6 +36,17 @@ struct receipt_result {
 	struct receipt_error errors[RECEIPT_MAX_ERRORS];
 };
 
+/* A signed head of an audit log carried by the receipt (record AC), with
+ * the hashes of its consistency proof (AP records) for the maker's own. */
+struct receipt_head {
+	bool present;
+	bool malformed; /* a hash that is not 64 hex digits, or too many */
+	struct audit_head head;
+	uint64_t proof_from; /* 0: no proof */
+	unsigned nproof;
+	unsigned char proof[64][MERKLE_HASH];
+};
+
 struct receipt {
 	char receiver_state[3]; /* who received the file and makes the receipt */
 	char sender_state[3];   /* who sent the file */
@@ -46,6 +58,8 @@ struct receipt {
 	unsigned long accepted_count, rejected_count;
 	struct receipt_result *results; /* the rejected records */
 	size_t nresults;
+	struct receipt_head head; /* the maker's log: kind H */
+	struct receipt_head echo; /* the receiver's log as the maker holds it: kind E */
 };
 
 /* Adds an error to the result of 'record', creating it; -1 when that
