@@ -23,6 +23,7 @@ struct audit {
 	struct audit_config cfg;
 	struct audit_db *db;
 	struct merkle tree; /* as stored with the rows */
+	char *witness_dir;  /* heads partners hold are verified too (audit_verify_witnesses) */
 	bool snapshot;      /* a read transaction is open (audit_snapshot_begin) */
 };
 
@@ -55,17 +56,6 @@ static void hex_of(const unsigned char *b, size_t n, char *out)
 	digest_hex(b, (unsigned)n, out);
 }
 
-static int unhex(const char *s, unsigned char *out, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (unsigned char)v;
-	}
-	return 0;
-}
-
 /* The frontier as text: "SIZE HEIGHT:HASH ...". */
 static char *frontier_text(const struct merkle *m)
 {
@@ -91,7 +81,7 @@ static int frontier_parse(const char *t, struct merkle *m)
 		unsigned h;
 		int used = 0;
 		if (sscanf(p, " %u:%n", &h, &used) != 1 || strlen(p + used) < 2 * MERKLE_HASH ||
-		    unhex(p + used, m->frontier[m->count], MERKLE_HASH) < 0)
+		    digest_unhex(p + used, m->frontier[m->count], MERKLE_HASH) < 0)
 			return -1;
 		m->height[m->count++] = h;
 		p += used + 2 * MERKLE_HASH;
@@ -175,6 +165,7 @@ void audit_close(struct audit *a)
 	free((char *)a->cfg.checkpoint_dir);
 	free((char *)a->cfg.origin);
 	free((char *)a->cfg.cert_path);
+	free(a->witness_dir);
 	free(a);
 }
 
@@ -294,7 +285,14 @@ struct checkpoint {
 	char *file;
 	uint64_t size;
 	unsigned char root[MERKLE_HASH];
+	bool witnessed; /* a head of our log a partner holds (witness_dir) */
 };
+
+/* How a message names a checkpoint. */
+static const char *held_by(const struct checkpoint *cp)
+{
+	return cp->witnessed ? "the head a partner holds, " : "the signed checkpoint ";
+}
 
 static int read_checkpoint(const struct audit *a, const char *path, struct checkpoint *cp,
                            char *why, size_t whylen);
@@ -425,8 +423,15 @@ static int check_checkpoint(char *text, const char *name, const char *want_origi
 		snprintf(why, whylen, "%s: not a checkpoint note in canonical form", name);
 		return -1;
 	}
-	if (blen < 5 || cms_cert_key_id(cert_path, id, why, whylen) < 0 ||
-	    memcmp(blob, id, 4) != 0) {
+	if (blen < 5) {
+		snprintf(why, whylen, "%s: its signature is not a key id and a signature", name);
+		return -1;
+	}
+	if (cert_path == NULL) { /* our own copy, read for its form (audit_head_check) */
+		cp->file = xstrdup(name);
+		return 0;
+	}
+	if (cms_cert_key_id(cert_path, id, why, whylen) < 0 || memcmp(blob, id, 4) != 0) {
 		snprintf(why, whylen, "%s: its root or signer is not ours", name);
 		return -1;
 	}
@@ -504,11 +509,11 @@ static int verify_row(void *ctx, int64_t id, const char *const values[AUDIT_DB_C
 	while (v->next < v->ncps && v->cps[v->next].size == v->tree.size) {
 		merkle_root(&v->tree, root);
 		if (memcmp(root, v->cps[v->next].root, MERKLE_HASH) != 0) {
-			fprintf(v->err,
-			        "%s: entries 1 to %" PRIu64
-			        " do not match the signed checkpoint %s: entries were changed, "
-			        "reordered or replaced\n",
-			        v->db, v->tree.size, v->cps[v->next].file);
+			fprintf(
+			    v->err,
+			    "%s: entries 1 to %" PRIu64 " do not match %s%s: entries were changed, "
+			    "reordered or replaced\n",
+			    v->db, v->tree.size, held_by(&v->cps[v->next]), v->cps[v->next].file);
 			return v->bad = 1;
 		}
 		v->next++;
@@ -523,38 +528,30 @@ static void free_checkpoints(struct checkpoint *cps, size_t n)
 	free(cps);
 }
 
-/* Every checkpoint of the folder, each checked, sorted by size. */
-static int load_checkpoints(const struct audit *a, struct checkpoint **out, size_t *count,
-                            FILE *err)
+/* Every checkpoint of 'dir', each checked, added to *cps: 0, 1 after
+ * printing the first that is not good, -1 when the folder cannot be read. */
+static int load_folder(const struct audit *a, const char *dir, bool witnessed,
+                       struct checkpoint **cps, size_t *n, FILE *err)
 {
-	if (a->cfg.cert_path == NULL) { /* nothing to check them with */
-		*out = NULL;
-		*count = 0;
-		return 0;
-	}
-	DIR *d = opendir(a->cfg.checkpoint_dir);
+	DIR *d = opendir(dir);
 	struct dirent *de;
-	struct checkpoint *cps = NULL;
-	size_t n = 0;
 	char why[1024];
 
-	*out = NULL;
-	*count = 0;
 	if (d == NULL)
 		return errno == ENOENT ? 0 : -1;
 	while ((de = readdir(d)) != NULL) {
 		size_t len = strlen(de->d_name);
 		if (len < 12 || strcmp(de->d_name + len - 11, ".checkpoint") != 0)
 			continue;
-		char *path = xasprintf("%s/%s", a->cfg.checkpoint_dir, de->d_name);
-		cps = xreallocarray(cps, n + 1, sizeof *cps);
-		int rc = read_checkpoint(a, path, &cps[n], why, sizeof why);
-		char *expected = rc == 0 ? checkpoint_path(a, cps[n].size) : NULL;
-		if (rc == 0 && strcmp(expected, path) != 0) {
+		char *path = xasprintf("%s/%s", dir, de->d_name);
+		*cps = xreallocarray(*cps, *n + 1, sizeof **cps);
+		int rc = read_checkpoint(a, path, &(*cps)[*n], why, sizeof why);
+		char *expected = rc == 0 ? checkpoint_path(a, (*cps)[*n].size) : NULL;
+		if (rc == 0 && strcmp(strrchr(expected, '/') + 1, de->d_name) != 0) {
 			snprintf(why, sizeof why,
 			         "%s: signed for size %" PRIu64 ", named for another", path,
-			         cps[n].size);
-			free(cps[n].file);
+			         (*cps)[*n].size);
+			free((*cps)[*n].file);
 			rc = -1;
 		}
 		free(expected);
@@ -562,12 +559,58 @@ static int load_checkpoints(const struct audit *a, struct checkpoint **out, size
 		if (rc < 0) {
 			fprintf(err, "%s\n", why);
 			closedir(d);
-			free_checkpoints(cps, n);
 			return 1;
 		}
-		n++;
+		(*cps)[(*n)++].witnessed = witnessed;
 	}
 	closedir(d);
+	return 0;
+}
+
+/* The heads of our log partners echoed: witness_dir/PARTNER/ours/. */
+static int load_witnessed(const struct audit *a, struct checkpoint **cps, size_t *n, FILE *err)
+{
+	DIR *d = opendir(a->witness_dir);
+	struct dirent *de;
+	int rc = 0;
+
+	if (d == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		char *dir = xasprintf("%s/%s/ours", a->witness_dir, de->d_name);
+		rc = load_folder(a, dir, true, cps, n, err);
+		free(dir);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Every checkpoint of the folder (and, when asked, every head partners
+ * hold), each checked, sorted by size; *witnessed counts the latter. */
+static int load_checkpoints(const struct audit *a, struct checkpoint **out, size_t *count,
+                            size_t *witnessed, FILE *err)
+{
+	struct checkpoint *cps = NULL;
+	size_t n = 0;
+
+	*out = NULL;
+	*count = 0;
+	if (witnessed)
+		*witnessed = 0;
+	if (a->cfg.cert_path == NULL) /* nothing to check them with */
+		return 0;
+	int rc = load_folder(a, a->cfg.checkpoint_dir, false, &cps, &n, err);
+	size_t own = n;
+	if (rc == 0 && witnessed && a->witness_dir)
+		rc = load_witnessed(a, &cps, &n, err);
+	if (rc != 0) {
+		free_checkpoints(cps, n);
+		return rc;
+	}
+	if (witnessed)
+		*witnessed = n - own;
 	if (n > 1)
 		qsort(cps, n, sizeof *cps, by_size);
 	*out = cps;
@@ -580,7 +623,8 @@ int audit_verify_state(struct audit *a, struct audit_state *st, FILE *err)
 	struct verify_state v = {.err = err, .db = a->cfg.db_path};
 	unsigned char root[MERKLE_HASH], stored[MERKLE_HASH];
 	char why[1024];
-	int rc = load_checkpoints(a, &v.cps, &v.ncps, err);
+	size_t witnessed = 0;
+	int rc = load_checkpoints(a, &v.cps, &v.ncps, &witnessed, err);
 
 	if (rc != 0)
 		return rc;
@@ -624,9 +668,10 @@ int audit_verify_state(struct audit *a, struct audit_state *st, FILE *err)
 	}
 	if (v.next < v.ncps) {
 		fprintf(err,
-		        "%s: the log has %" PRIu64 " entries, but %s was signed at %" PRIu64
+		        "%s: the log has %" PRIu64 " entries, but %s%s was signed at %" PRIu64
 		        ": entries were deleted, or this is an older copy of the database\n",
-		        a->cfg.db_path, v.tree.size, v.cps[v.next].file, v.cps[v.next].size);
+		        a->cfg.db_path, v.tree.size, held_by(&v.cps[v.next]), v.cps[v.next].file,
+		        v.cps[v.next].size);
 		rc = 1;
 		goto out;
 	}
@@ -641,9 +686,15 @@ int audit_verify_state(struct audit *a, struct audit_state *st, FILE *err)
 	memset(st, 0, sizeof *st);
 	st->entries = v.tree.size;
 	hex_of(root, MERKLE_HASH, st->root);
-	st->checkpoints = v.ncps;
-	if (v.ncps) {
-		const struct checkpoint *latest = &v.cps[v.ncps - 1];
+	st->checkpoints = v.ncps - witnessed;
+	st->witnessed = witnessed;
+	const struct checkpoint *latest = NULL;
+	for (size_t i = 0; i < v.ncps; i++)
+		if (v.cps[i].witnessed)
+			st->witnessed_size = v.cps[i].size;
+		else
+			latest = &v.cps[i];
+	if (latest) {
 		struct stat sb;
 		st->latest_size = latest->size;
 		snprintf(st->latest_file, sizeof st->latest_file, "%s", latest->file);
@@ -672,7 +723,21 @@ int audit_verify(struct audit *a, FILE *out, FILE *err)
 		        a->cfg.db_path, st.entries);
 		return 2;
 	}
-	if (rc == 0)
+	if (rc == 0 && a->witness_dir && st.witnessed == 0 && st.entries > 0) {
+		fprintf(err,
+		        "%s: WARNING: no partner has echoed a head of this log yet (%s): nothing "
+		        "off this machine vouches for it\n",
+		        a->cfg.db_path, a->witness_dir);
+		return 2;
+	}
+	if (rc == 0 && a->witness_dir)
+		fprintf(out,
+		        "%s: %" PRIu64
+		        " entries, root %s; %zu signed checkpoint(s) agree (latest at %" PRIu64
+		        "); %zu head(s) partners hold agree (latest at %" PRIu64 "); good\n",
+		        a->cfg.db_path, st.entries, st.root, st.checkpoints, st.latest_size,
+		        st.witnessed, st.witnessed_size);
+	else if (rc == 0)
 		fprintf(out,
 		        "%s: %" PRIu64
 		        " entries, root %s; %zu signed checkpoint(s) agree (latest at "
@@ -709,7 +774,7 @@ int audit_proof(struct audit *a, int64_t id, FILE *out, FILE *err)
 	struct checkpoint *cps = NULL;
 	size_t ncps = 0;
 	char why[1024], text[4096];
-	int rc = load_checkpoints(a, &cps, &ncps, err);
+	int rc = load_checkpoints(a, &cps, &ncps, NULL, err);
 
 	if (rc != 0)
 		return rc;
@@ -837,6 +902,24 @@ out:
 	return rc;
 }
 
+void audit_verify_witnesses(struct audit *a, const char *witness_dir)
+{
+	free(a->witness_dir);
+	a->witness_dir = xstrdup(witness_dir);
+}
+
+uint64_t audit_size(struct audit *a)
+{
+	char *text = NULL, why[1024];
+	struct merkle m;
+	uint64_t size = a->tree.size;
+	if (audit_db_get_frontier(a->db, &text, why, sizeof why) == 0 &&
+	    frontier_parse(text, &m) == 0)
+		size = m.size;
+	free(text);
+	return size;
+}
+
 /* ---- heads that travel: checkpoints in receipts ---- */
 
 char *audit_head_note(const struct audit_head *h)
@@ -862,8 +945,7 @@ int audit_head_check(const char *note, const char *name, const char *want_origin
 	memset(h, 0, sizeof *h);
 	size_t olen = strcspn(note, "\n");
 	const char *sig = strrchr(note, ' ');
-	if (olen >= sizeof h->origin || sig == NULL ||
-	    strlen(sig + 1) - 1 >= sizeof h->signature) {
+	if (olen >= sizeof h->origin || sig == NULL || strlen(sig + 1) - 1 >= sizeof h->signature) {
 		snprintf(why, whylen, "%s: a checkpoint note too long to carry", name);
 		return -1;
 	}

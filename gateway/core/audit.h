@@ -72,6 +72,10 @@ int audit_append_each(struct audit *, audit_next_fn *next, void *ctx, FILE *err)
  * log, nor twice for one size).  0 or -1 after printing why. */
 int audit_checkpoint(struct audit *, FILE *err);
 
+/* How many entries the log holds now (the stored tree head, which other
+ * processes may have moved on since this one opened it). */
+uint64_t audit_size(struct audit *);
+
 /* A signed tree head: the fields of a checkpoint note. */
 struct audit_head {
 	char origin[101];
@@ -86,8 +90,9 @@ char *audit_head_note(const struct audit_head *);
 
 /* Checks a note as audit_verify reads checkpoints (the C2SP form exactly,
  * its origin unless want_origin is NULL, its signature by the certificate
- * in cert_path) and fills *h.  'name' is for messages.  0, or -1 with the
- * reason. */
+ * in cert_path; its form only when NULL: a copy we keep ourselves, whose
+ * signer may since have a new key) and fills *h.  'name' is for messages.
+ * 0, or -1 with the reason. */
 int audit_head_check(const char *note, const char *name, const char *want_origin,
                      const char *cert_path, struct audit_head *h, char *why, size_t whylen);
 
@@ -109,6 +114,12 @@ int audit_consistency(struct audit *, uint64_t from, uint64_t to,
  * signature line, nothing after it. */
 int audit_verify(struct audit *, FILE *out, FILE *err);
 
+/* From now on audit_verify also checks the log against the heads of it
+ * that partners echoed in their receipts (witness_dir/PARTNER/ours/,
+ * core/witness.h): a log cut or rewritten on this machine shows as soon
+ * as one partner has seen a later head.  None at all is a warning (2). */
+void audit_verify_witnesses(struct audit *, const char *witness_dir);
+
 /* The same check, its findings as data (for a report). */
 struct audit_state {
 	uint64_t entries;
@@ -116,8 +127,10 @@ struct audit_state {
 	size_t checkpoints;
 	uint64_t latest_size; /* of the latest signed checkpoint; 0: none */
 	char latest_file[512];
-	time_t latest_time; /* when it was written */
-	char signer[256];   /* the subject of the certificate it was checked with */
+	time_t latest_time;      /* when it was written */
+	char signer[256];        /* the subject of the certificate it was checked with */
+	size_t witnessed;        /* heads of this log partners hold, checked too */
+	uint64_t witnessed_size; /* the latest of them */
 };
 int audit_verify_state(struct audit *, struct audit_state *, FILE *err);
 

@@ -584,6 +584,8 @@ static const struct key_rule gateway_keys[] = {
     {"spool", true, check_dir, "spool root folder"},
     {"audit_db", true, check_new_file, "audit database path"},
     {"checkpoint_dir", true, check_dir, "folder for signed audit checkpoints"},
+    {"witness_dir", false, check_dir,
+     "heads of partners' audit logs and of ours they hold (default: witnesses beside audit_db)"},
     {"registry_db", false, check_new_file,
      "protections and case status (default: registry.db beside audit_db)"},
     {"signing_cert", true, check_file, "this gateway's signing certificate"},
