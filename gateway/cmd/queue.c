@@ -93,7 +93,12 @@ static void print_json(const struct status *s)
 		printf(
 		    ",\"requests\":{\"waiting\":%lld,\"overdue\":%lld,\"unmatched_answers\":%lld}",
 		    v->cw.pending, v->cw.overdue, v->cw.unmatched);
-		printf(",\"quarantined_inbound\":%lu,\"states\":{", v->bad_inbound);
+		printf(",\"quarantined_inbound\":%lu,\"held\":", v->bad_inbound);
+		if (v->witness_held)
+			cmd_json_string(v->witness_reason);
+		else
+			printf("null");
+		printf(",\"states\":{");
 		for (int st = 0; st < SPOOL_NSTATES; st++)
 			printf("%s\"%s\":{\"count\":%lu,\"oldest_age\":%lld}", st ? "," : "",
 			       spool_state_name((enum spool_state)st), v->t.count[st],
@@ -194,6 +199,12 @@ static void print_text(const struct status *s)
 			       "unmatched; "
 			       "the files are in the inbox)\n",
 			       s->p[i].name, s->p[i].cw.unmatched);
+	for (size_t i = 0; i < s->np; i++)
+		if (s->p[i].witness_held)
+			printf("  %s: HELD: %s; %lu received file(s) wait in %s/incoming/%s/ (csgw "
+			       "audit witnesses %s)\n",
+			       s->p[i].name, s->p[i].witness_reason, s->p[i].incoming, s->spool,
+			       s->p[i].name, s->p[i].name);
 	for (size_t i = 0; i < s->np; i++)
 		if (s->p[i].bad_inbound)
 			printf(

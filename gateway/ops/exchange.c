@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "core/schedule.h"
 #include "core/spool.h"
 #include "core/transfer.h"
+#include "core/witness.h"
 #include "io/cms.h"
 #include "io/digest.h"
 #include "io/fs.h"
@@ -51,6 +53,9 @@ struct peer {
 	struct sftp_conn *c;
 	struct cycle *cy;
 	char *outgoing, *incoming, *quarantine, *delivered;
+	char *witness;       /* its folder of the witness store */
+	bool held;           /* its audit log forked or was rolled back: a person looks */
+	char *cert, *origin; /* its signing certificate, its log's name */
 };
 
 long exchange_duration(const struct setup *s, const char *key, long fallback)
@@ -150,8 +155,11 @@ int exchange_open(struct setup *s, const struct caller *who, FILE *log, volatile
 	x->who = who;
 	x->spool = conf_path(&s->conf, "gateway", "spool");
 	x->ca = conf_path(&s->conf, "gateway", "ca_bundle");
-	if (x->spool == NULL || x->ca == NULL) {
-		fprintf(stderr, "%s: [gateway] needs spool and ca_bundle\n", setup_conf_name(s));
+	x->cert = conf_path(&s->conf, "gateway", "signing_cert");
+	x->witnesses = setup_db_path(s, "witness_dir", "witnesses");
+	if (x->spool == NULL || x->ca == NULL || x->cert == NULL || x->witnesses == NULL) {
+		fprintf(stderr, "%s: [gateway] needs spool, ca_bundle, signing_cert and audit_db\n",
+		        setup_conf_name(s));
 		return EX_CONFIG;
 	}
 	const char *state = conf_value(&s->conf, "gateway", "state");
@@ -160,6 +168,7 @@ int exchange_open(struct setup *s, const struct caller *who, FILE *log, volatile
 		        setup_conf_name(s));
 		return EX_CONFIG;
 	}
+	x->origin = setup_audit_origin(state);
 	x->retry_min = exchange_duration(s, "retry_min", 30);
 	x->retry_max = exchange_duration(s, "retry_max", 3600);
 	x->hold_after = exchange_duration(s, "hold_after", 3 * 86400);
@@ -195,6 +204,9 @@ void exchange_close(struct exchange *x)
 	policy_free(x->policy);
 	free(x->spool);
 	free(x->ca);
+	free(x->cert);
+	free(x->witnesses);
+	free(x->origin);
 	memset(x, 0, sizeof *x);
 }
 
@@ -901,6 +913,37 @@ static void send_ready(struct peer *p)
 
 /* ---- receipts we make ---- */
 
+/* The heads a receipt carries: our log's, signed now, with the proof from
+ * the newest head the partner echoed; and the newest of the partner's we
+ * hold, echoed back.  A receipt goes without them rather than not at all. */
+static void carry_heads(struct peer *p, struct receipt *r)
+{
+	struct exchange *x = p->x;
+	struct audit_head echoed;
+	char why[1024];
+
+	if (audit_checkpoint(x->audit, stderr) == 0 &&
+	    audit_latest_head(x->audit, &r->head.head, stderr) == 0) {
+		r->head.present = true;
+		int got = witness_newest(p->witness, "ours", &echoed, why, sizeof why);
+		if (got < 0)
+			say(p, LOG_ERR, "%s", why);
+		else if (got == 0 && echoed.size > r->head.head.size)
+			say(p, LOG_ERR,
+			    "ALERT: %s holds a head of our audit log of %" PRIu64
+			    " entries, but our newest has %" PRIu64
+			    ": our log was cut or replaced (csgw audit verify --witnesses)",
+			    p->name, echoed.size, r->head.head.size);
+		else if (got == 0 && audit_consistency(x->audit, echoed.size, r->head.head.size,
+		                                       r->head.proof, &r->head.nproof, stderr) == 0)
+			r->head.proof_from = echoed.size;
+	}
+	int got = witness_newest(p->witness, "theirs", &r->echo.head, why, sizeof why);
+	if (got < 0)
+		say(p, LOG_ERR, "%s", why);
+	r->echo.present = got == 0;
+}
+
 /* Queues our signed receipt for a file received from the partner. */
 static int acknowledge(struct peer *p, const char *name, const char *sha, const char *batch,
                        unsigned long records, const char *code, const char *message)
@@ -925,6 +968,7 @@ static int acknowledge(struct peer *p, const char *name, const char *sha, const 
 	} else {
 		r.accepted_count = records;
 	}
+	carry_heads(p, &r);
 	snprintf(e.partner, sizeof e.partner, "%s", p->name);
 	snprintf(e.kind, sizeof e.kind, "receipt");
 	snprintf(e.family, sizeof e.family, "receipt");
@@ -1415,6 +1459,54 @@ static void settle_filed(struct peer *p)
 	}
 }
 
+/* The heads a partner's receipt carries (core/witness.h): its log's,
+ * judged against the head of it we hold, and ours as it holds it.  False
+ * when the receipt is not taken: quarantined (a head that is not good),
+ * or left where it is because the partner is now held. */
+static bool witnessed(struct peer *p, const struct receipt *r, const char *name)
+{
+	struct exchange *x = p->x;
+	char said[1500], why[1024];
+
+	if (!r->head.present) {
+		say(p, LOG_NOTICE, "%s: carries no head of %s's audit log: not witnessed", name,
+		    p->name);
+	} else {
+		enum witness_verdict v = witness_take_theirs(p->witness, p->origin, p->cert,
+		                                             &r->head, said, sizeof said);
+		if (v == WITNESS_BAD) {
+			char *reason = xasprintf("signed by %s but %s", p->name, said);
+			quarantine_inbound(p, name, reason);
+			free(reason);
+			return false;
+		}
+		if (v == WITNESS_FORK) {
+			say(p, LOG_WARNING,
+			    "%s: ALERT: %s is HELD: %s; nothing from it is delivered or sent to it "
+			    "until a person looks (csgw audit witnesses %s)",
+			    name, p->name, said, p->name);
+			p->held = true;
+			return false;
+		}
+		say(p, v == WITNESS_UNPROVEN ? LOG_NOTICE : LOG_INFO, "%s: %s: %s", name, p->name,
+		    said);
+	}
+	if (r->echo.present) {
+		int kept =
+		    witness_take_echo(p->witness, x->origin, x->cert, &r->echo, why, sizeof why);
+		if (kept < 0)
+			say(p, LOG_NOTICE,
+			    "%s: the head of our audit log it echoes is not ours: %s", name, why);
+		else if (kept == 1 && r->echo.head.size > audit_size(x->audit))
+			say(p, LOG_ERR,
+			    "%s: ALERT: %s holds a head of our audit log of %" PRIu64
+			    " entries; the log has %" PRIu64
+			    ": it was cut or replaced (csgw audit verify --witnesses)",
+			    name, p->name, r->echo.head.size, audit_size(x->audit));
+	}
+	return true;
+}
+
 static void take_receipt(struct peer *p, const char *name, const char *path)
 {
 	struct exchange *x = p->x;
@@ -1446,6 +1538,8 @@ static void take_receipt(struct peer *p, const char *name, const char *path)
 		free(why);
 		goto out;
 	}
+	if (!witnessed(p, &r, name))
+		goto out;
 	if (find_sent(p, r.sha256, &e) < 0) {
 		char *why = xasprintf("a receipt for sha256 %s, which names no file we sent to %s",
 		                      r.sha256, p->name);
@@ -1486,6 +1580,28 @@ out:
 	receipt_free(&r);
 }
 
+/* Our receipts are named STATE-receipt-ID.xml (acknowledge). */
+static int receipts_first(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	bool rx = strstr(x, "-receipt-") != NULL, ry = strstr(y, "-receipt-") != NULL;
+	return rx != ry ? (rx ? -1 : 1) : strcmp(x, y);
+}
+
+/* A held partner's files wait where they are, said once a cycle. */
+static bool still_held(struct peer *p)
+{
+	char reason[1200];
+	if (!witness_held(p->witness, reason, sizeof reason))
+		return false;
+	p->held = true;
+	say(p, LOG_WARNING,
+	    "%s is HELD: %s; what it sent waits in %s, nothing is sent to it (csgw audit "
+	    "witnesses %s)",
+	    p->name, reason, p->incoming, p->name);
+	return true;
+}
+
 static void take_inbound(struct peer *p)
 {
 	char *ledger = xasprintf("%s/.received", p->incoming);
@@ -1507,8 +1623,12 @@ static void take_inbound(struct peer *p)
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
+	/* Receipts first: one whose head shows the partner's log forked holds
+	 * the files that came with it. */
+	if (n > 1)
+		qsort(names, n, sizeof *names, receipts_first);
 	for (size_t i = 0; i < n; i++) {
-		if (!*p->x->stop) {
+		if (!*p->x->stop && !p->held) {
 			char *path = xasprintf("%s/%s", p->incoming, names[i]);
 			take_file(p, names[i], path, ledger);
 			free(path);
@@ -1640,11 +1760,18 @@ static void overdue_requests(struct peer *p)
 	partner_state_save(p->x->spool, p->name, &st);
 }
 
+static const char *section_of(const char *partner, char *section, size_t size)
+{
+	snprintf(section, size, "partner %s", partner);
+	return section;
+}
+
 int exchange_partner(struct exchange *x, const char *partner, bool do_fetch,
                      const char *const *fresh, size_t nfresh, struct cycle *cy)
 {
 	struct setup *s = x->s;
 	struct peer p = {.x = x, .name = partner, .cy = cy};
+	char section[300];
 	int rc = 0;
 
 	memset(cy, 0, sizeof *cy);
@@ -1667,6 +1794,9 @@ int exchange_partner(struct exchange *x, const char *partner, bool do_fetch,
 	p.incoming = xasprintf("%s/incoming/%s", x->spool, partner);
 	p.quarantine = xasprintf("%s/quarantine/%s", x->spool, partner);
 	p.delivered = xasprintf("%s/delivered/%s", x->spool, partner);
+	p.witness = xasprintf("%s/%s", x->witnesses, partner);
+	p.cert = conf_path(&s->conf, section_of(partner, section, sizeof section), "cert");
+	p.origin = p.state ? setup_audit_origin(p.state) : NULL;
 	if (!folders_real(&p)) {
 		rc = EX_IOERR;
 		goto out;
@@ -1683,13 +1813,16 @@ int exchange_partner(struct exchange *x, const char *partner, bool do_fetch,
 	/* What a cycle cut short left behind comes first. */
 	settle_filed(&p);
 	finish_pending(&p);
+	/* A partner whose log forked is still fetched from (nothing is left
+	 * on its server to be lost) but nothing is taken in or sent. */
+	still_held(&p);
 	take_inbound(&p);
-	if (!*x->stop)
+	if (!*x->stop && !p.held)
 		send_ready(&p);
 	if (do_fetch && !*x->stop && !cy->connect_failed) {
 		fetch(&p);
 		take_inbound(&p);
-		if (cy->acknowledged && !*x->stop)
+		if (cy->acknowledged && !*x->stop && !p.held)
 			send_ready(&p);
 	}
 	overdue(&p);
@@ -1708,5 +1841,8 @@ out:
 	free(p.incoming);
 	free(p.quarantine);
 	free(p.delivered);
+	free(p.witness);
+	free(p.cert);
+	free(p.origin);
 	return rc;
 }

@@ -45,6 +45,8 @@
 struct exchange {
 	struct setup *s;
 	char *spool, *ca;
+	char *witnesses;     /* the witness store (core/witness.h): a folder per partner */
+	char *cert, *origin; /* our signing certificate and our log's name, for echoed heads */
 	struct policy *policy;
 	struct audit *audit;
 	struct cms_signer *signer;

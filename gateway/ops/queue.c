@@ -14,6 +14,7 @@
 
 #include "core/audit.h"
 #include "core/schedule.h"
+#include "core/witness.h"
 #include "io/cms.h"
 #include "io/fs.h"
 #include "util/alloc.h"
@@ -102,6 +103,16 @@ static void gather(const struct setup *set, struct status *s)
 		char *q = xasprintf("%s/quarantine/%s", s->spool, v->name);
 		v->bad_inbound = count_files(q, &v->bad_inbound_oldest);
 		free(q);
+		char *witness = xasprintf("%s/%s", s->witnesses, v->name);
+		v->witness_held =
+		    witness_held(witness, v->witness_reason, sizeof v->witness_reason);
+		free(witness);
+		if (v->witness_held) {
+			time_t old;
+			char *in = xasprintf("%s/incoming/%s", s->spool, v->name);
+			v->incoming = count_files(in, &old);
+			free(in);
+		}
 	}
 	for (int st = 0; st < SPOOL_NSTATES; st++) {
 		struct spool_entry *e = NULL;
@@ -158,6 +169,9 @@ int status_read(struct setup *set, struct status *s)
 		return EX_CONFIG;
 	}
 	s->receipt_timeout = exchange_duration(set, "receipt_timeout", 4 * 3600);
+	s->witnesses = setup_db_path(set, "witness_dir", "witnesses");
+	if (s->witnesses == NULL)
+		s->witnesses = xstrdup("");
 	gather(set, s);
 	return 0;
 }
@@ -167,6 +181,7 @@ void status_free(struct status *s)
 	free(s->attention);
 	free(s->late);
 	free(s->spool);
+	free(s->witnesses);
 }
 
 /* What needs a person besides the spool's entries: received files in
@@ -175,7 +190,8 @@ unsigned long status_problems(const struct status *s)
 {
 	unsigned long n = s->nlate;
 	for (size_t i = 0; i < s->np; i++)
-		n += s->p[i].bad_inbound + (unsigned long)s->p[i].cw.unmatched;
+		n += s->p[i].bad_inbound + (unsigned long)s->p[i].cw.unmatched +
+		     s->p[i].witness_held;
 	return n;
 }
 

@@ -37,11 +37,15 @@ struct partner_view {
 	time_t outgoing_oldest, bad_inbound_oldest, next_fetch;
 	struct partner_state st;
 	struct casework_counts cw; /* requests waiting, overdue; answers matching none */
+	bool witness_held;         /* its audit log forked or was rolled back (core/witness.h) */
+	char witness_reason[600];
+	unsigned long incoming; /* received files waiting in incoming/PARTNER */
 };
 
 /* The whole spool: partners, then what needs a person. */
 struct status {
 	char *spool;
+	char *witnesses; /* the witness store */
 	long receipt_timeout;
 	struct partner_view p[64];
 	size_t np;
@@ -57,7 +61,8 @@ int status_read(struct setup *, struct status *);
 void status_free(struct status *);
 
 /* What needs a person besides the spool's entries: received files in
- * quarantine, overdue requests, answers that matched nothing. */
+ * quarantine, overdue requests, answers that matched nothing, partners
+ * held because their audit log forked. */
 unsigned long status_problems(const struct status *);
 
 /* What queue_change() did. */

@@ -159,6 +159,11 @@ char *setup_db_path(const struct setup *s, const char *key, const char *name)
 	return path;
 }
 
+char *setup_audit_origin(const char *state)
+{
+	return xasprintf("csgw/%s/audit", state);
+}
+
 int setup_signer(const struct setup *s, const char *cert_opt, const char *key_opt,
                  const char *pass_opt, struct cms_signer **signer)
 {
@@ -203,7 +208,7 @@ int setup_audit_open(const struct setup *s, int create, bool signer_needed, stru
 	}
 	if (signer_needed && (rc = setup_signer(s, NULL, NULL, NULL, signer)) != 0)
 		goto out;
-	char *origin = xasprintf("csgw/%s/audit", state);
+	char *origin = setup_audit_origin(state);
 	struct audit_config cfg = {
 	    .db_path = db,
 	    .checkpoint_dir = dir,

@@ -43,6 +43,9 @@ char *setup_partner_path(const struct setup *, const char *partner, const char *
  * neither is configured (caller frees). */
 char *setup_db_path(const struct setup *, const char *key, const char *name);
 
+/* The name of a state's audit log in its checkpoints: "csgw/06/audit". */
+char *setup_audit_origin(const char *state);
+
 /* The text of the subject_key file of [gateway], which keys the SSN's
  * hash in the audit log and the registry. */
 int setup_subject_key(const struct setup *, char *key, size_t size);
