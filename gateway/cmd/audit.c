@@ -23,7 +23,9 @@
 #include "util/alloc.h"
 
 static const char usage[] =
-    "usage: csgw [-c FILE] audit verify\n"
+    "usage: csgw [-c FILE] audit verify [--witnesses]\n"
+    "       csgw [-c FILE] audit witnesses [PARTNER]\n"
+    "       csgw [-c FILE] audit witness-release PARTNER --reason TEXT\n"
     "       csgw [-c FILE] audit checkpoint\n"
     "       csgw [-c FILE] audit proof ID\n"
     "       csgw [-c FILE] audit check-proof PROOF [--cert PEM]\n"
@@ -42,7 +44,21 @@ static const char usage[] =
     "that the log still holds what each of them signed. Prints one line: the\n"
     "number of entries and the root; or names the first problem: an entry\n"
     "changed, a row missing or reordered, entries cut after a checkpoint, or\n"
-    "an older copy of the database.\n"
+    "an older copy of the database. --witnesses: also against every head of\n"
+    "our log that partners echoed back in their receipts (they hold them): a\n"
+    "log cut or rewritten on this machine, its checkpoints deleted, shows as\n"
+    "soon as one partner has seen a later head.\n"
+    "\n"
+    "witnesses: each partner's audit log as we witnessed it (the newest head\n"
+    "we accepted, each shown consistent with the one before by an RFC 6962\n"
+    "proof), ours as the partner holds it, and whether the partner is HELD: a\n"
+    "head that does not extend the one we hold (a fork or a rollback) holds\n"
+    "it, nothing it sends is taken in and nothing is sent to it. Exit 1 when\n"
+    "a partner is held.\n"
+    "\n"
+    "witness-release: after talking to the partner, a person lifts the hold;\n"
+    "the heads kept of its log are set aside (kept) and the next one is taken\n"
+    "as a first sight. An audit entry names the person and the reason.\n"
     "\n"
     "checkpoint: signs the log's current size and root with this gateway's\n"
     "key into checkpoint_dir (C2SP checkpoint note). Every fetch writes one.\n"
@@ -85,8 +101,8 @@ static const char usage[] =
     "\n"
     "Both are entries of the audit log themselves (who made them, for what).\n"
     "\n"
-    "Run by a person: search, verify, proof, report and accounting need the\n"
-    "compliance role;\n"
+    "Run by a person: search, verify, proof, report, accounting and\n"
+    "witness-release need the compliance role; witnesses compliance or operator;\n"
     "checkpoint the compliance or operator role; check-proof needs none.\n"
     "\n"
     "A checkpoint is read as a C2SP note exactly (one signature line, nothing\n"
@@ -667,18 +683,40 @@ int cmd_audit(struct globals *g, int argc, char **argv)
 		return report(g, argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "accounting") == 0)
 		return accounting(g, argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "witnesses") == 0 && argc <= 3) {
+		if ((rc = cmd_setup(g, true, &s)) != 0)
+			return rc;
+		rc = review_witnesses(&s, argc == 3 ? argv[2] : NULL, stdout);
+		setup_free(&s);
+		return rc;
+	}
+	if (argc >= 2 && strcmp(argv[1], "witness-release") == 0) {
+		if (argc != 5 || strcmp(argv[3], "--reason") != 0 || argv[4][0] == '\0') {
+			fputs("csgw: audit witness-release PARTNER --reason TEXT: say why the "
+			      "hold may be lifted\n",
+			      stderr);
+			return EX_USAGE;
+		}
+		if ((rc = cmd_setup(g, true, &s)) != 0)
+			return rc;
+		rc = review_witness_release(&s, caller_get(), argv[2], argv[4], stdout);
+		setup_free(&s);
+		return rc;
+	}
 	const char *sub = argc >= 2 ? argv[1] : "";
 	bool verify = strcmp(sub, "verify") == 0, proof = strcmp(sub, "proof") == 0;
+	bool witnesses = verify && argc == 3 && strcmp(argv[2], "--witnesses") == 0;
 	char *end = NULL;
 	long long id = proof && argc == 3 ? strtoll(argv[2], &end, 10) : 0;
-	if (!(verify && argc == 2) && !(strcmp(sub, "checkpoint") == 0 && argc == 2) &&
+	if (!(verify && (argc == 2 || witnesses)) &&
+	    !(strcmp(sub, "checkpoint") == 0 && argc == 2) &&
 	    !(proof && argc == 3 && end && *end == '\0' && id > 0)) {
 		fputs(usage, stderr);
 		return EX_USAGE;
 	}
 	if ((rc = cmd_setup(g, true, &s)) != 0)
 		return rc;
-	rc = verify  ? review_verify(&s, stdout)
+	rc = verify  ? review_verify(&s, witnesses, stdout)
 	     : proof ? review_proof(&s, id, stdout)
 	             : review_checkpoint(&s);
 	setup_free(&s);

@@ -27,6 +27,8 @@ static const struct role_rule rules[] = {
     {"audit", "report", ROLE_COMPLIANCE},
     {"audit", "accounting", ROLE_COMPLIANCE},
     {"audit", "checkpoint", ROLE_COMPLIANCE | ROLE_OPERATOR},
+    {"audit", "witnesses", ROLE_COMPLIANCE | ROLE_OPERATOR},
+    {"audit", "witness-release", ROLE_COMPLIANCE},
     {"policy", "explain", ROLE_COMPLIANCE},
     {"status", NULL, ROLE_OPERATOR},
     {"queue", NULL, ROLE_OPERATOR},

@@ -12,6 +12,7 @@
 #ifndef CSGW_OPS_REVIEW_H
 #define CSGW_OPS_REVIEW_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -23,8 +24,20 @@
 int review_search(struct setup *, struct audit_query *q, const char *ssn_digits, audit_db_row *row,
                   void *ctx);
 
-/* Every entry, the tree and every checkpoint recomputed (a summary to out). */
-int review_verify(struct setup *, FILE *out);
+/* Every entry, the tree and every checkpoint recomputed (a summary to
+ * out); with 'witnesses', every head of our log partners hold too. */
+int review_verify(struct setup *, bool witnesses, FILE *out);
+
+/* What the witness store holds for each partner (or one): the newest head
+ * of its log we accepted, the newest of ours it holds, and a hold with
+ * its reason.  0, 1 when a partner is held. */
+int review_witnesses(struct setup *, const char *partner, FILE *out);
+
+/* A person lifts a partner's hold (core/witness.h witness_release), with
+ * an audit entry naming them and their reason. */
+struct caller;
+int review_witness_release(struct setup *, const struct caller *, const char *partner,
+                           const char *reason, FILE *out);
 
 /* The inclusion proof of entry 'id' against the latest signed checkpoint. */
 int review_proof(struct setup *, int64_t id, FILE *out);
