@@ -128,20 +128,29 @@ static void rfc6962_consistency_vectors(void **state)
 		uint64_t m, n;
 		const char *proof[3];
 	} vectors[] = {
-	    {1, 8,
+	    {1,
+	     8,
 	     {"96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
 	      "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
 	      "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4"}},
-	    {6, 8,
+	    {6,
+	     8,
 	     {"0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
 	      "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
 	      "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"}},
-	    {2, 5,
+	    {2,
+	     5,
 	     {"5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
 	      "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"}},
 	};
 	static const char *const data[] = {
-	    "", "00", "10", "2021", "3031", "40414243", "5051525354555657",
+	    "",
+	    "00",
+	    "10",
+	    "2021",
+	    "3031",
+	    "40414243",
+	    "5051525354555657",
 	    "606162636465666768696a6b6c6d6e6f",
 	};
 	unsigned char leaves[8][MERKLE_HASH], proof[64][MERKLE_HASH], want[MERKLE_HASH];
@@ -165,7 +174,8 @@ static void rfc6962_consistency_vectors(void **state)
 		}
 		merkle_range_root(leaves, 0, vectors[v].m, rm);
 		merkle_range_root(leaves, 0, vectors[v].n, rn);
-		assert_true(merkle_check_consistency(vectors[v].m, vectors[v].n, rm, rn, proof, count));
+		assert_true(
+		    merkle_check_consistency(vectors[v].m, vectors[v].n, rm, rn, proof, count));
 	}
 }
 
@@ -189,7 +199,8 @@ static void consistency_proofs(void **state)
 			assert_true(merkle_check_consistency(m, n, rm, rn, proof, count));
 			assert_false(merkle_check_consistency(m, n, rm, rn, proof, count + 1));
 			if (count > 0)
-				assert_false(merkle_check_consistency(m, n, rm, rn, proof, count - 1));
+				assert_false(
+				    merkle_check_consistency(m, n, rm, rn, proof, count - 1));
 			for (unsigned i = 0; i < count; i++) {
 				proof[i][5] ^= 0x20;
 				assert_false(merkle_check_consistency(m, n, rm, rn, proof, count));
@@ -206,8 +217,8 @@ static void consistency_proofs(void **state)
 				unsigned char rm1[MERKLE_HASH];
 				merkle_range_root(leaves, 0, m + 1, rm1);
 				if (m + 1 < n)
-					assert_false(
-					    merkle_check_consistency(m + 1, n, rm1, rn, proof, count));
+					assert_false(merkle_check_consistency(m + 1, n, rm1, rn,
+					                                      proof, count));
 				/* Nor backwards: a tree never shrinks. */
 				assert_false(merkle_check_consistency(n, m, rn, rm, proof, count));
 			}
