@@ -469,7 +469,9 @@ recount() {
 		FNR in v { sub(/>[^<]*</, ">" v[FNR] "<") } { print }' "$work/recount" "$base"
 }
 
-if [ -s "$children" ]; then
+# Only when the sample has child records (a mapping may declare them for a
+# record the sample lacks: a receipt without its checkpoint).
+if awk -F '\t' '$2 == "child" { found = 1 } END { exit !found }' "$records"; then
 	# The lead record with the most kinds of child record.
 	lead=$(awk -F '\t' '$2 == "child" { k = $7 SUBSEP $3; if (!(k in seen)) { seen[k]; n[$7]++ } }
 		END { for (i in n) if (n[i] > best) { best = n[i]; lead = i } print lead }' "$records")

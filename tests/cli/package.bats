@@ -306,7 +306,7 @@ comp() {
 	run comp audit re
 	[ "$output" = report ]
 	run comp audit ""
-	[ "${lines[*]}" = "verify checkpoint proof check-proof search report accounting" ]
+	[ "${lines[*]}" = "verify checkpoint proof check-proof search report accounting witnesses witness-release" ]
 	run comp queue ""
 	[ "${lines[*]}" = "list show hold release retry purge" ]
 	run comp locate request --so
