@@ -172,20 +172,21 @@ static int print_row(void *ctx, int64_t id, const char *const v[AUDIT_DB_COLUMNS
 	if (p->format == CSV) {
 		if (p->rows == 0) {
 			fputs("id,", stdout);
-			for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
-				audit_csv_field(stdout, audit_db_columns[i],
-				                i == AUDIT_DB_COLUMNS - 1, false);
+			for (int k = 0; k < AUDIT_DB_SHOWN_COLUMNS; k++)
+				audit_csv_field(stdout, audit_db_columns[audit_db_shown[k]],
+				                k == AUDIT_DB_SHOWN_COLUMNS - 1, false);
 		}
 		printf("%" PRId64 ",", id);
-		for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
-			audit_csv_field(stdout, v[i], i == AUDIT_DB_COLUMNS - 1, false);
+		for (int k = 0; k < AUDIT_DB_SHOWN_COLUMNS; k++)
+			audit_csv_field(stdout, v[audit_db_shown[k]],
+			                k == AUDIT_DB_SHOWN_COLUMNS - 1, false);
 	} else if (p->format == JSON) {
 		printf("%s{\"id\": %" PRId64, p->rows ? ",\n " : "[", id);
-		for (int i = 0; i < AUDIT_DB_COLUMNS; i++) {
+		for (int k = 0; k < AUDIT_DB_SHOWN_COLUMNS; k++) {
 			printf(", ");
-			cmd_json_string(audit_db_columns[i]);
+			cmd_json_string(audit_db_columns[audit_db_shown[k]]);
 			printf(": ");
-			cmd_json_string(v[i]);
+			cmd_json_string(v[audit_db_shown[k]]);
 		}
 		putchar('}');
 	} else {

@@ -96,20 +96,20 @@ static int frontier_parse(const char *t, struct merkle *m)
 	return total == m->size ? 0 : -1;
 }
 
-/* The canonical text of an entry: "column=value\n" for each column (the
- * later ones only when set: AUDIT_DB_OPTIONAL_FROM).  Built with memcpy:
- * this runs once per entry on append and on verify. */
+/* The canonical text of an entry: "column=value\n" for each column the
+ * leaf covers (the later ones only when set: AUDIT_DB_OPTIONAL_FROM).
+ * Built with memcpy: this runs once per entry on append and on verify. */
 static char *entry_text(const char *const v[AUDIT_DB_COLUMNS], size_t *len)
 {
-	size_t klen[AUDIT_DB_COLUMNS], vlen[AUDIT_DB_COLUMNS], n = 0;
-	for (int i = 0; i < AUDIT_DB_COLUMNS; i++) {
+	size_t klen[AUDIT_DB_LEAF_COLUMNS], vlen[AUDIT_DB_LEAF_COLUMNS], n = 0;
+	for (int i = 0; i < AUDIT_DB_LEAF_COLUMNS; i++) {
 		vlen[i] = v[i] ? strlen(v[i]) : 0;
 		klen[i] =
 		    i >= AUDIT_DB_OPTIONAL_FROM && vlen[i] == 0 ? 0 : strlen(audit_db_columns[i]);
 		n += klen[i] ? klen[i] + vlen[i] + 2 : 0;
 	}
 	char *t = xmalloc(n + 1), *p = t;
-	for (int i = 0; i < AUDIT_DB_COLUMNS; i++) {
+	for (int i = 0; i < AUDIT_DB_LEAF_COLUMNS; i++) {
 		if (klen[i] == 0)
 			continue;
 		memcpy(p, audit_db_columns[i], klen[i]);
@@ -123,6 +123,86 @@ static char *entry_text(const char *const v[AUDIT_DB_COLUMNS], size_t *len)
 	*p = '\0';
 	*len = n;
 	return t;
+}
+
+/* The personal columns: they can be cleared after their retention period
+ * (csgw purge) and the entry still verifies, because its leaf covers a
+ * salted hash of them instead of their values.  The salt goes with them,
+ * so what was cleared cannot be guessed back from the hash. */
+static const int personal_columns[] = {AUDIT_COL_RECORD_ID, AUDIT_COL_CASE_ID,
+                                       AUDIT_COL_SUBJECT_KEY};
+#define SALT_BYTES 16
+
+/* "salt=SALT\nrecord_id=...\ncase_id=...\nsubject_key=...\n": what the
+ * personal hash is the SHA-256 of (caller frees).  With memcpy: it runs
+ * once per entry on append and on verify. */
+static char *personal_text(const char *const v[AUDIT_DB_COLUMNS], size_t *len)
+{
+	static const int cols[] = {AUDIT_COL_SALT, AUDIT_COL_RECORD_ID, AUDIT_COL_CASE_ID,
+	                           AUDIT_COL_SUBJECT_KEY};
+	const char *key[4];
+	size_t klen[4], vlen[4], n = 0;
+	for (int i = 0; i < 4; i++) {
+		key[i] = i == 0 ? "salt" : audit_db_columns[cols[i]];
+		klen[i] = strlen(key[i]);
+		vlen[i] = strlen(v[cols[i]]);
+		n += klen[i] + vlen[i] + 2;
+	}
+	char *t = xmalloc(n + 1), *p = t;
+	for (int i = 0; i < 4; i++) {
+		memcpy(p, key[i], klen[i]);
+		p += klen[i];
+		*p++ = '=';
+		memcpy(p, v[cols[i]], vlen[i]);
+		p += vlen[i];
+		*p++ = '\n';
+	}
+	*p = '\0';
+	*len = n;
+	return t;
+}
+
+static void personal_hash(const char *const v[AUDIT_DB_COLUMNS], char hex[2 * MERKLE_HASH + 1])
+{
+	unsigned char md[MERKLE_HASH];
+	size_t len;
+	char *text = personal_text(v, &len);
+	digest_sha256_buf(text, len, md);
+	hex_of(md, MERKLE_HASH, hex);
+	free(text);
+}
+
+/* The text an entry's leaf is the hash of: with a personal hash, the
+ * personal columns are left out of it (the hash stands for them). */
+static char *leaf_text(const char *const v[AUDIT_DB_COLUMNS], size_t *len)
+{
+	if (v[AUDIT_COL_PERSONAL][0] == '\0') /* written before the hash existed */
+		return entry_text(v, len);
+	const char *w[AUDIT_DB_COLUMNS];
+	memcpy(w, v, sizeof w);
+	for (size_t i = 0; i < sizeof personal_columns / sizeof *personal_columns; i++)
+		w[personal_columns[i]] = "";
+	return entry_text(w, len);
+}
+
+/* Why an entry's personal columns do not agree with its hash, or NULL. */
+static const char *personal_problem(const char *const v[AUDIT_DB_COLUMNS])
+{
+	char want[2 * MERKLE_HASH + 1];
+	if (v[AUDIT_COL_PERSONAL][0] == '\0')
+		return v[AUDIT_COL_PURGED][0] ? "is marked purged, but its leaf covers its "
+		                                "personal columns"
+		                              : NULL;
+	if (v[AUDIT_COL_PURGED][0]) {
+		for (size_t i = 0; i < sizeof personal_columns / sizeof *personal_columns; i++)
+			if (v[personal_columns[i]][0])
+				return "holds personal columns again after they were purged";
+		return v[AUDIT_COL_SALT][0] ? "kept its salt after it was purged" : NULL;
+	}
+	personal_hash(v, want);
+	return strcmp(want, v[AUDIT_COL_PERSONAL]) == 0
+	           ? NULL
+	           : "has personal columns that differ from those it was written with";
 }
 
 int audit_open(const struct audit_config *cfg, int create, struct audit **out, FILE *err)
@@ -208,6 +288,10 @@ int audit_append_each(struct audit *a, audit_next_fn *next, void *ctx, FILE *err
 	snprintf(uid, sizeof uid, "%ld", who->uid);
 	if (who->person)
 		roles_format(who->roles, " ", role, sizeof role);
+	/* Each entry's salt, drawn for many entries at a time (a call to the
+	 * generator costs more than the bytes). */
+	unsigned char salts[64 * SALT_BYTES];
+	size_t salts_used = sizeof salts;
 	while ((more = next(ctx, &e)) > 0) {
 		const char *v[AUDIT_DB_COLUMNS], *bad = line_end_in(&e);
 		unsigned char leaf[MERKLE_HASH];
@@ -229,7 +313,21 @@ int audit_append_each(struct audit *a, audit_next_fn *next, void *ctx, FILE *err
 			if (v[AUDIT_COL_ROLE][0] == '\0')
 				v[AUDIT_COL_ROLE] = role;
 		}
-		char *text = entry_text(v, &len);
+		char salt_hex[2 * SALT_BYTES + 1], personal[2 * MERKLE_HASH + 1];
+		if (salts_used == sizeof salts) {
+			if (digest_random(salts, sizeof salts) < 0) {
+				snprintf(why, sizeof why, "no random bytes for the entries' salts");
+				goto rollback;
+			}
+			salts_used = 0;
+		}
+		hex_of(salts + salts_used, SALT_BYTES, salt_hex);
+		salts_used += SALT_BYTES;
+		v[AUDIT_COL_SALT] = salt_hex;
+		v[AUDIT_COL_PURGED] = "";
+		personal_hash(v, personal);
+		v[AUDIT_COL_PERSONAL] = personal;
+		char *text = leaf_text(v, &len);
 		merkle_leaf_hash(text, len, leaf);
 		free(text);
 		if (audit_db_append(a->db, v, leaf, &id, why, sizeof why) < 0)
@@ -480,6 +578,7 @@ struct verify_state {
 	size_t ncps, next;
 	FILE *err;
 	const char *db;
+	uint64_t purged; /* entries whose personal columns were purged */
 	int bad;
 };
 
@@ -497,7 +596,13 @@ static int verify_row(void *ctx, int64_t id, const char *const values[AUDIT_DB_C
 		        v->db, v->tree.size + 1, id);
 		return v->bad = 1;
 	}
-	char *text = entry_text(values, &len);
+	const char *personal = personal_problem(values);
+	if (personal) {
+		fprintf(v->err, "%s: entry %" PRId64 " %s\n", v->db, id, personal);
+		return v->bad = 1;
+	}
+	v->purged += values[AUDIT_COL_PURGED][0] != '\0';
+	char *text = leaf_text(values, &len);
 	merkle_leaf_hash(text, len, want);
 	free(text);
 	if (leaf_len != MERKLE_HASH || memcmp(leaf, want, MERKLE_HASH) != 0) {
@@ -685,6 +790,7 @@ int audit_verify_state(struct audit *a, struct audit_state *st, FILE *err)
 	}
 	memset(st, 0, sizeof *st);
 	st->entries = v.tree.size;
+	st->purged = v.purged;
 	hex_of(root, MERKLE_HASH, st->root);
 	st->checkpoints = v.ncps - witnessed;
 	st->witnessed = witnessed;
@@ -730,20 +836,21 @@ int audit_verify(struct audit *a, FILE *out, FILE *err)
 		        a->cfg.db_path, a->witness_dir);
 		return 2;
 	}
-	if (rc == 0 && a->witness_dir)
-		fprintf(out,
-		        "%s: %" PRIu64
-		        " entries, root %s; %zu signed checkpoint(s) agree (latest at %" PRIu64
-		        "); %zu head(s) partners hold agree (latest at %" PRIu64 "); good\n",
-		        a->cfg.db_path, st.entries, st.root, st.checkpoints, st.latest_size,
+	if (rc != 0)
+		return rc;
+	char purged[64] = "";
+	if (st.purged)
+		snprintf(purged, sizeof purged, " (%" PRIu64 " with personal columns purged)",
+		         st.purged);
+	fprintf(out,
+	        "%s: %" PRIu64 " entries%s, root %s; %zu signed checkpoint(s) agree (latest at "
+	        "%" PRIu64 ")",
+	        a->cfg.db_path, st.entries, purged, st.root, st.checkpoints, st.latest_size);
+	if (a->witness_dir)
+		fprintf(out, "; %zu head(s) partners hold agree (latest at %" PRIu64 ")",
 		        st.witnessed, st.witnessed_size);
-	else if (rc == 0)
-		fprintf(out,
-		        "%s: %" PRIu64
-		        " entries, root %s; %zu signed checkpoint(s) agree (latest at "
-		        "%" PRIu64 "); good\n",
-		        a->cfg.db_path, st.entries, st.root, st.checkpoints, st.latest_size);
-	return rc;
+	fprintf(out, "; good\n");
+	return 0;
 }
 
 /* ---- inclusion proofs ---- */
@@ -751,8 +858,9 @@ int audit_verify(struct audit *a, FILE *out, FILE *err)
 struct proof_state {
 	unsigned char (*leaves)[MERKLE_HASH];
 	uint64_t size, id, seen;
-	char *text; /* the entry's canonical text */
+	char *text; /* the text its leaf is the hash of */
 	size_t text_len;
+	char *personal; /* the text its personal hash is of; NULL once purged */
 };
 
 static int collect_row(void *ctx, int64_t id, const char *const values[AUDIT_DB_COLUMNS],
@@ -764,8 +872,11 @@ static int collect_row(void *ctx, int64_t id, const char *const values[AUDIT_DB_
 	if (id != (int64_t)++p->seen || leaf_len != MERKLE_HASH)
 		return -1; /* rows missing or broken: verify names them */
 	memcpy(p->leaves[id - 1], leaf, MERKLE_HASH);
-	if ((uint64_t)id == p->id)
-		p->text = entry_text(values, &p->text_len);
+	if ((uint64_t)id == p->id) {
+		p->text = leaf_text(values, &p->text_len);
+		if (values[AUDIT_COL_PERSONAL][0] && !values[AUDIT_COL_PURGED][0])
+			p->personal = personal_text(values, &(size_t){0});
+	}
 	return 0;
 }
 
@@ -815,6 +926,15 @@ int audit_proof(struct audit *a, int64_t id, FILE *out, FILE *err)
 	        cp->size);
 	fprintf(out, "entry-text %s\n", b64);
 	free(b64);
+	/* The personal columns, while they are kept: the entry's text has
+	 * only their hash. */
+	if (p.personal) {
+		size_t n = strlen(p.personal);
+		b64 = xmalloc(4 * ((n + 2) / 3) + 1);
+		digest_base64((const unsigned char *)p.personal, n, b64);
+		fprintf(out, "personal-text %s\n", b64);
+		free(b64);
+	}
 	for (unsigned i = 0; i < count; i++) {
 		char h[64];
 		digest_base64(path[i], MERKLE_HASH, h);
@@ -829,9 +949,47 @@ int audit_proof(struct audit *a, int64_t id, FILE *out, FILE *err)
 	rc = 0;
 out:
 	free(p.text);
+	free(p.personal);
 	free(p.leaves);
 	free_checkpoints(cps, ncps);
 	return rc;
+}
+
+/* The personal-text line of a proof, decoded into *personal, checked
+ * against the personal= hash of the entry's text: 0 (*personal NULL when
+ * the proof has none), or 1 after printing why. */
+static int proof_personal(const char *proof, const char *entry, char **personal,
+                          const char *proof_path, FILE *err)
+{
+	const char *line = strstr(proof, "\npersonal-text ");
+	const char *hash = strstr(entry, "\npersonal=");
+	*personal = NULL;
+	if (line == NULL)
+		return 0;
+	line += strlen("\npersonal-text ");
+	size_t n = strcspn(line, "\n");
+	char *b64 = xstrndup(line, n);
+	unsigned char md[MERKLE_HASH];
+	char hex[2 * MERKLE_HASH + 1];
+	*personal = xmalloc(n + 1);
+	long len = digest_unbase64(b64, (unsigned char *)*personal, n);
+	free(b64);
+	if (len >= 0) {
+		(*personal)[len] = '\0';
+		digest_sha256_buf(*personal, (size_t)len, md);
+		hex_of(md, MERKLE_HASH, hex);
+	}
+	if (len < 0 || hash == NULL || strchr(*personal, '\n') == NULL ||
+	    strncmp(hash + strlen("\npersonal="), hex, 2 * MERKLE_HASH) != 0) {
+		fprintf(err,
+		        "%s: the personal columns it shows are NOT those the entry was written "
+		        "with\n",
+		        proof_path);
+		free(*personal);
+		*personal = NULL;
+		return 1;
+	}
+	return 0;
 }
 
 int audit_check_proof(const char *proof_path, const char *cert_path, FILE *out, FILE *err)
@@ -892,14 +1050,38 @@ int audit_check_proof(const char *proof_path, const char *cert_path, FILE *out, 
 		goto out;
 	}
 	entry[elen] = '\0';
-	fprintf(out, "%s: entry %" PRId64 " is in the signed log of %" PRIu64 " entries:\n%s",
-	        proof_path, id, size, (const char *)entry);
+	char *personal = NULL;
+	if (proof_personal(text, (const char *)entry, &personal, proof_path, err) == 0) {
+		fprintf(out,
+		        "%s: entry %" PRId64 " is in the signed log of %" PRIu64 " entries:\n%s",
+		        proof_path, id, size, (const char *)entry);
+		if (personal)
+			fprintf(out, "with its personal columns, as committed by personal=:\n%s",
+			        strchr(personal, '\n') + 1 /* the salt is no news */);
+		else if (strstr((const char *)entry, "\npersonal="))
+			fprintf(out,
+			        "its personal columns were purged; personal= commits to them\n");
+		rc = 0;
+	}
+	free(personal);
 	free(entry);
-	rc = 0;
 out:
 	free(cp.file);
 	free(b64);
 	return rc;
+}
+
+int audit_purge(struct audit *a, const char *before, bool dry_run, long long *purged,
+                long long *kept, FILE *err)
+{
+	char why[1024], now[32];
+	time_t t = time(NULL);
+	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	if (audit_db_purge(a->db, before, now, dry_run, purged, kept, why, sizeof why) < 0) {
+		fprintf(err, "csgw: %s\n", why);
+		return -1;
+	}
+	return 0;
 }
 
 void audit_verify_witnesses(struct audit *a, const char *witness_dir)

@@ -17,6 +17,7 @@
 #ifndef CSGW_CORE_AUDIT_H
 #define CSGW_CORE_AUDIT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
@@ -123,7 +124,8 @@ void audit_verify_witnesses(struct audit *, const char *witness_dir);
 /* The same check, its findings as data (for a report). */
 struct audit_state {
 	uint64_t entries;
-	char root[65]; /* lower-case hex */
+	uint64_t purged; /* of them, entries whose personal columns were purged */
+	char root[65];   /* lower-case hex */
 	size_t checkpoints;
 	uint64_t latest_size; /* of the latest signed checkpoint; 0: none */
 	char latest_file[512];
@@ -133,6 +135,14 @@ struct audit_state {
 	uint64_t witnessed_size; /* the latest of them */
 };
 int audit_verify_state(struct audit *, struct audit_state *, FILE *err);
+
+/* Clears the personal columns (record id, case id, subject key) of the
+ * entries written before 'before' (UTC, "2026-11-24T00:00:00Z"); each
+ * still verifies, its leaf covering their salted hash.  *purged: how many
+ * (with dry_run, how many would be); *kept: as old, written before the
+ * hash existed, so kept whole.  0, or -1 after printing why. */
+int audit_purge(struct audit *, const char *before, bool dry_run, long long *purged,
+                long long *kept, FILE *err);
 
 /* The subject key of an SSN (9 digits): lower-case hex of HMAC-SHA-256
  * under 'key' (the text of the subject_key file).  The log stores this,

@@ -432,16 +432,18 @@ static int csv_row(void *ctx, int64_t id, const char *const v[AUDIT_DB_COLUMNS],
 	(void)leaf, (void)leaf_len;
 	if (*o->csv_rows == 0) {
 		fputs("section,id,", o->csv);
-		for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
-			audit_csv_field(o->csv, audit_db_columns[i], i == AUDIT_DB_COLUMNS - 1,
-			                true);
+		for (int k = 0; k < AUDIT_DB_SHOWN_COLUMNS; k++)
+			audit_csv_field(o->csv, audit_db_columns[audit_db_shown[k]],
+			                k == AUDIT_DB_SHOWN_COLUMNS - 1, true);
 	}
 	fprintf(o->csv, "%s,%" PRId64 ",", o->t->id, id);
-	for (int i = 0; i < AUDIT_DB_COLUMNS; i++) {
+	for (int k = 0; k < AUDIT_DB_SHOWN_COLUMNS; k++) {
+		int i = audit_db_shown[k];
 		char subject[SUBJECT_SHOWN + 1];
-		if (i == 9) /* as on the page: the keyed hash's start only */
+		if (i == AUDIT_COL_SUBJECT_KEY) /* as on the page: the keyed hash's start only */
 			snprintf(subject, sizeof subject, "%.*s", SUBJECT_SHOWN, v[i]);
-		audit_csv_field(o->csv, i == 9 ? subject : v[i], i == AUDIT_DB_COLUMNS - 1, true);
+		audit_csv_field(o->csv, i == AUDIT_COL_SUBJECT_KEY ? subject : v[i],
+		                k == AUDIT_DB_SHOWN_COLUMNS - 1, true);
 	}
 	(*o->csv_rows)++;
 	return ferror(o->csv) ? -1 : 0;

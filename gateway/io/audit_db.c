@@ -15,10 +15,14 @@
 #include "util/alloc.h"
 
 const char *const audit_db_columns[AUDIT_DB_COLUMNS] = {
-    "time",       "direction",   "partner",   "partner_class", "purpose",
-    "family",     "record_type", "record_id", "case_id",       "subject_key",
-    "categories", "decision",    "rule_id",   "citation",      "file_sha256",
-    "batch",      "actor",       "actor_uid", "role",          "detail",
+    "time",        "direction", "partner",     "partner_class", "purpose",    "family",
+    "record_type", "record_id", "case_id",     "subject_key",   "categories", "decision",
+    "rule_id",     "citation",  "file_sha256", "batch",         "actor",      "actor_uid",
+    "role",        "detail",    "personal",    "personal_salt", "purged",
+};
+
+const int audit_db_shown[AUDIT_DB_SHOWN_COLUMNS] = {
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, AUDIT_COL_PURGED,
 };
 
 struct audit_db {
@@ -356,5 +360,55 @@ int audit_db_scan_leaves(struct audit_db *a, int64_t upto, audit_db_leaf *leaf, 
 	if (rc == 0 && step != SQLITE_DONE)
 		rc = fail(a, "cannot read the leaves", why, whylen);
 	sqlite3_finalize(st);
+	return rc;
+}
+
+/* How many entries match 'where' (bound: 'before'). */
+static int count_where(struct audit_db *a, const char *where, const char *before, long long *n,
+                       char *why, size_t whylen)
+{
+	sqlite3_stmt *st = NULL;
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM entries WHERE %s", where);
+	if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return fail(a, "cannot count the entries to purge", why, whylen);
+	sqlite3_bind_text(st, 1, before, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : fail(a, "cannot count", why, whylen);
+	*n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int audit_db_purge(struct audit_db *a, const char *before, const char *now, int dry_run,
+                   long long *purged, long long *kept, char *why, size_t whylen)
+{
+	static const char due[] = "time < ?1 AND personal <> '' AND purged = ''";
+	sqlite3_stmt *st = NULL;
+	char sql[512];
+
+	if (count_where(a, "time < ?1 AND personal = ''", before, kept, why, whylen) < 0 ||
+	    count_where(a, due, before, purged, why, whylen) < 0)
+		return -1;
+	if (dry_run || *purged == 0)
+		return 0;
+	/* The cleared values must not stay behind in free space or in the
+	 * write-ahead log: zeroed as they are freed, and the log folded into
+	 * the database and emptied once they are. */
+	if (exec(a, "PRAGMA secure_delete=ON", why, whylen) < 0)
+		return -1;
+	snprintf(sql, sizeof sql,
+	         "UPDATE entries SET record_id = '', case_id = '', subject_key = '', "
+	         "personal_salt = '', purged = ?2 WHERE %s",
+	         due);
+	if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return fail(a, "cannot purge", why, whylen);
+	sqlite3_bind_text(st, 1, before, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : fail(a, "cannot purge", why, whylen);
+	if (rc == 0)
+		*purged = sqlite3_changes(a->db);
+	sqlite3_finalize(st);
+	if (rc == 0)
+		rc = exec(a, "PRAGMA wal_checkpoint(TRUNCATE)", why, whylen);
 	return rc;
 }

@@ -16,13 +16,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AUDIT_DB_COLUMNS 20
+#define AUDIT_DB_COLUMNS 23
 extern const char *const audit_db_columns[AUDIT_DB_COLUMNS];
-/* Columns from this one on were added later (who acted: uid and role, and
- * a detail such as a reason or an order); an entry's text names them only
- * when set, so entries written before they existed verify as they are. */
+/* Columns from this one on were added later (who acted: uid and role, a
+ * detail such as a reason or an order, and the hash of the personal
+ * columns); an entry's text names them only when set, so entries written
+ * before they existed verify as they are. */
 #define AUDIT_DB_OPTIONAL_FROM 17
-enum { AUDIT_COL_ACTOR = 16, AUDIT_COL_ACTOR_UID, AUDIT_COL_ROLE, AUDIT_COL_DETAIL };
+/* The columns an entry's leaf covers; the others (the salt of the
+ * personal hash, when the personal columns were purged) are not part of
+ * what was logged. */
+#define AUDIT_DB_LEAF_COLUMNS 21
+/* The columns people see in searches and exports, in order (what was
+ * logged, and when its personal columns were purged). */
+#define AUDIT_DB_SHOWN_COLUMNS 21
+extern const int audit_db_shown[AUDIT_DB_SHOWN_COLUMNS];
+enum {
+	AUDIT_COL_RECORD_ID = 7,
+	AUDIT_COL_CASE_ID,
+	AUDIT_COL_SUBJECT_KEY,
+	AUDIT_COL_ACTOR = 16,
+	AUDIT_COL_ACTOR_UID,
+	AUDIT_COL_ROLE,
+	AUDIT_COL_DETAIL,
+	AUDIT_COL_PERSONAL, /* hex SHA-256 of the salt and the personal columns */
+	AUDIT_COL_SALT,
+	AUDIT_COL_PURGED /* when the personal columns and the salt were cleared */
+};
 
 struct audit_db;
 
@@ -91,5 +111,15 @@ struct audit_db_tally {
 typedef int audit_db_group_row(void *ctx, const char *const keys[], long long count);
 int audit_db_count(struct audit_db *, const struct audit_db_filter *, const struct audit_db_tally *,
                    audit_db_group_row *, void *ctx, char *why, size_t whylen);
+
+/* Clears the personal columns (record_id, case_id, subject_key) and the
+ * salt of the entries written before 'before' (ISO 8601) whose leaf
+ * commits to their hash, and marks them purged at 'now': one statement,
+ * so all of them or none; the values are zeroed where they were stored,
+ * the write-ahead log included.  *purged: how many (with dry_run, how many
+ * would be, and nothing changes); *kept: entries as old whose leaf covers
+ * the columns themselves (written before the hash existed), left alone. */
+int audit_db_purge(struct audit_db *, const char *before, const char *now, int dry_run,
+                   long long *purged, long long *kept, char *why, size_t whylen);
 
 #endif

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,4 +228,9 @@ void digest_hmac_sha256(const void *key, size_t keylen, const void *data, size_t
 	    !EVP_DigestFinal_ex(h.work, ih, &n) || !EVP_MD_CTX_copy_ex(h.work, h.outer) ||
 	    !EVP_DigestUpdate(h.work, ih, sizeof ih) || !EVP_DigestFinal_ex(h.work, md, &n))
 		hmac_fail();
+}
+
+int digest_random(unsigned char *out, size_t n)
+{
+	return n <= INT32_MAX && RAND_bytes(out, (int)n) == 1 ? 0 : -1;
 }

@@ -43,6 +43,10 @@ long digest_unbase64(const char *text, unsigned char *out, size_t max);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void digest_hex(const unsigned char *bytes, unsigned n, char *out);
 
+/* n random bytes (the operating system's generator, through OpenSSL).
+ * 0, or -1 when none can be had. */
+int digest_random(unsigned char *out, size_t n);
+
 /* The n bytes that 2n hex digits stand for; -1 when they are not. */
 int digest_unhex(const char *hex, unsigned char *out, size_t n);
 

@@ -196,7 +196,7 @@ unsigned long status_problems(const struct status *s)
 }
 
 /* The purge's audit entry, before anything is removed.  0 or -1 (said why). */
-static int audit_purge(const struct caller *who, struct setup *set, const struct spool_entry *e)
+static int log_purge(const struct caller *who, struct setup *set, const struct spool_entry *e)
 {
 	struct audit *a = NULL;
 	struct cms_signer *signer = NULL;
@@ -302,7 +302,7 @@ int queue_change(const struct caller *who, struct setup *set, const char *spool,
 		if (e->state != SPOOL_DONE && e->state != SPOOL_HOLD &&
 		    e->state != SPOOL_QUARANTINE)
 			goto wrong;
-		if (audit_purge(who, set, e) < 0) {
+		if (log_purge(who, set, e) < 0) {
 			fprintf(stderr,
 			        "csgw queue: %s: not purged: the audit log cannot take "
 			        "the entry (above)\n",

@@ -189,7 +189,7 @@ fetch_files() {
 	run "$CSGW" -c "$GW" audit search --partner OCSE
 	[ "$output" = "# 0 entries" ]
 	run "$CSGW" -c "$GW" audit search --format csv
-	[ "${lines[0]}" = "id,time,direction,partner,partner_class,purpose,family,record_type,record_id,case_id,subject_key,categories,decision,rule_id,citation,file_sha256,batch,actor,actor_uid,role,detail" ]
+	[ "${lines[0]}" = "id,time,direction,partner,partner_class,purpose,family,record_type,record_id,case_id,subject_key,categories,decision,rule_id,citation,file_sha256,batch,actor,actor_uid,role,detail,purged" ]
 	[ "${#lines[@]}" -eq 4 ]
 	run "$CSGW" -c "$GW" audit search --format json
 	[[ "$output" == '[{"id": 1, "time": "'* ]]

@@ -281,6 +281,68 @@ static void counts_in_sql(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A purge clears the personal columns and nothing else: the tree's root
+ * is the same before and after, every entry still verifies, and a search
+ * by case finds nothing any more. */
+static void purge_keeps_the_tree(void **state)
+{
+	char dir[] = "/tmp/csgw-audit-XXXXXX", db[64], cps[64];
+	struct audit *a;
+	struct audit_state before, after;
+	long long purged = -1, kept = -1;
+	int found = 0;
+	(void)state;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof db, "%s/audit.db", dir);
+	snprintf(cps, sizeof cps, "%s/cp", dir);
+	struct audit_config cfg = {.db_path = db, .checkpoint_dir = cps, .origin = "csgw/06/audit"};
+	assert_int_equal(audit_open(&cfg, 1, &a, stderr), 0);
+	struct audit_entry e[4] = {0};
+	for (int i = 0; i < 4; i++) {
+		audit_entry_set(&e[i], "time",
+		                i < 3 ? "2019-01-01T00:00:00Z" : "2026-01-01T00:00:00Z");
+		audit_entry_set(&e[i], "direction", "out");
+		audit_entry_set(&e[i], "case_id", "CASE0001");
+		audit_entry_set(&e[i], "record_id", "R1");
+		audit_entry_set(&e[i], "subject_key", "ab12");
+		audit_entry_set(&e[i], "decision", "allow");
+	}
+	assert_int_equal(audit_append(a, e, 4, stderr), 0);
+	assert_int_equal(audit_verify_state(a, &before, stderr), 0);
+	assert_int_equal(before.purged, 0);
+
+	/* Counted, not changed, on a dry run. */
+	assert_int_equal(audit_purge(a, "2020-01-01T00:00:00Z", true, &purged, &kept, stderr), 0);
+	assert_int_equal(purged, 3);
+	assert_int_equal(kept, 0);
+	struct audit_query q = {.case_id = "CASE0001"};
+	assert_int_equal(audit_search(a, &q, count_row, &found, stderr), 0);
+	assert_int_equal(found, 4);
+
+	assert_int_equal(audit_purge(a, "2020-01-01T00:00:00Z", false, &purged, &kept, stderr), 0);
+	assert_int_equal(purged, 3);
+	assert_int_equal(audit_verify_state(a, &after, stderr), 0);
+	assert_string_equal(after.root, before.root);
+	assert_int_equal(after.entries, 4);
+	assert_int_equal(after.purged, 3);
+	found = 0;
+	assert_int_equal(audit_search(a, &q, count_row, &found, stderr), 0);
+	assert_int_equal(found, 1); /* the younger entry keeps its case */
+	/* Again: nothing more has expired. */
+	assert_int_equal(audit_purge(a, "2020-01-01T00:00:00Z", false, &purged, &kept, stderr), 0);
+	assert_int_equal(purged, 0);
+	/* The log goes on after a purge. */
+	assert_int_equal(audit_append(a, e, 1, stderr), 0);
+	assert_int_equal(audit_verify_state(a, &after, stderr), 0);
+	assert_int_equal(after.entries, 5);
+
+	audit_close(a);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +351,7 @@ int main(void)
 	    cmocka_unit_test(two_writers),
 	    cmocka_unit_test(counts_in_sql),
 	    cmocka_unit_test(consistency_from_the_log),
+	    cmocka_unit_test(purge_keeps_the_tree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
