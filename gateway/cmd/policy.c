@@ -18,6 +18,7 @@
 #include "cmd/cmd.h"
 #include "core/caller.h"
 #include "core/policy.h"
+#include "core/retention.h"
 #include "core/ssn.h"
 #include "ops/case.h"
 #include "ops/disclosure.h"
@@ -106,6 +107,12 @@ static int policy_check(struct setup *s)
 	       "rules\n",
 	       p->path, p->nclasses, p->purposes.n, p->ngrants, p->nlimits, p->nprovenance);
 	policy_free(p);
+	/* The retention periods live beside it (csgw purge). */
+	struct retention *r;
+	if (retention_load(s->mappings_dir, s->set, &r, stderr) < 0)
+		return EX_CONFIG;
+	printf("%s: ok: %zu retention periods\n", r->path, r->count);
+	retention_free(r);
 	return 0;
 }
 
