@@ -95,6 +95,7 @@ int cmd_unmap(struct globals *, int argc, char **argv);
 int cmd_validate(struct globals *, int argc, char **argv);
 int cmd_mapping(struct globals *, int argc, char **argv);
 int cmd_check_config(struct globals *, int argc, char **argv);
+int cmd_purge(struct globals *, int argc, char **argv);
 int cmd_sign(struct globals *, int argc, char **argv);
 int cmd_verify(struct globals *, int argc, char **argv);
 int cmd_receipt(struct globals *, int argc, char **argv);

@@ -28,6 +28,7 @@ static const struct {
     {"run", cmd_run, "the daemon: send the outgoing spool, fetch, receipts, retries"},
     {"status", cmd_status, "per partner and spool state: counts, ages, what needs a person"},
     {"queue", cmd_queue, "list, show, hold, release, retry or purge spool entries"},
+    {"purge", cmd_purge, "remove what has outlived its retention period"},
     {"audit", cmd_audit, "verify the disclosure audit log, or sign a checkpoint of it"},
     {"policy", cmd_policy, "explain the disclosure decisions on a batch, or check the policy"},
     {"protect", cmd_protect, "record a family violence, nondisclosure or protective order flag"},

@@ -30,6 +30,7 @@
 #include "io/fs.h"
 #include "ops/casework.h"
 #include "ops/exchange.h"
+#include "ops/purge.h"
 #include "util/alloc.h"
 #include "util/log.h"
 #include "util/notify.h"
@@ -129,6 +130,7 @@ struct daemon {
 	size_t nonly;
 	int inotify;
 	int wd_partner[4096]; /* watch descriptor -> partner index + 1 */
+	time_t next_purge;    /* of what outlived its retention (ops/purge.h) */
 };
 
 /* The cycles' exchange: what is delivered is matched to our requests. */
@@ -384,6 +386,10 @@ static int serve(struct daemon *d)
 		}
 		drain_events(d);
 		time_t now = time(NULL), next = now + 60;
+		if (now >= d->next_purge) {
+			purge_run(d->s, caller_get(), purge_now(d->s), false, stdout);
+			d->next_purge = now + 24 * 60 * 60;
+		}
 		for (size_t i = 0; i < d->np && !stop_flag; i++) {
 			struct partner *p = &d->p[i];
 			bool fetch = now >= p->next_fetch;

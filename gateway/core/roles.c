@@ -32,6 +32,8 @@ static const struct role_rule rules[] = {
     {"policy", "explain", ROLE_COMPLIANCE},
     {"status", NULL, ROLE_OPERATOR},
     {"queue", NULL, ROLE_OPERATOR},
+    {"purge", "--dry-run", ROLE_OPERATOR | ROLE_COMPLIANCE},
+    {"purge", NULL, ROLE_OPERATOR},
     {"partner", "check", ROLE_OPERATOR},
 };
 

@@ -380,3 +380,35 @@ int ledger_unmatched_count(struct ledger_db *l, const char *partner, long long *
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : fail(l, "cannot count responses", why, whylen);
 }
+
+int ledger_purge_answers(struct ledger_db *l, const char *family, long long before, bool dry_run,
+                         long long *count, char *why, size_t whylen)
+{
+	sqlite3_stmt *st = prepare(
+	    l, "SELECT count(*) FROM responses WHERE family = ?1 AND received < ?2", why, whylen);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, family, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, before);
+	int rc = sqlite3_step(st);
+	*count = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return fail(l, "cannot count answers", why, whylen);
+	if (dry_run || *count == 0)
+		return 0;
+	/* Zeroed where they were stored, the write-ahead log included. */
+	if (sqlite3_exec(l->db, "PRAGMA secure_delete=ON", NULL, NULL, NULL) != SQLITE_OK ||
+	    (st = prepare(l, "DELETE FROM responses WHERE family = ?1 AND received < ?2", why,
+	                  whylen)) == NULL)
+		return fail(l, "cannot purge answers", why, whylen);
+	sqlite3_bind_text(st, 1, family, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, before);
+	rc = sqlite3_step(st);
+	*count = sqlite3_changes(l->db);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE ||
+	    sqlite3_exec(l->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL) != SQLITE_OK)
+		return fail(l, "cannot purge answers", why, whylen);
+	return 0;
+}

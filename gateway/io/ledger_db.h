@@ -97,4 +97,10 @@ int ledger_response_dismiss(struct ledger_db *, long long n, char *why, size_t w
 int ledger_unmatched_count(struct ledger_db *, const char *partner, long long *count, char *why,
                            size_t whylen);
 
+/* Deletes the answers of 'family' received before 'before' (a time_t);
+ * *count: how many (with dry_run, how many would be, and nothing
+ * changes).  The rows are zeroed where they were stored. */
+int ledger_purge_answers(struct ledger_db *, const char *family, long long before, bool dry_run,
+                         long long *count, char *why, size_t whylen);
+
 #endif

@@ -276,6 +276,23 @@ for row in csv.DictReader(sys.stdin): print(row[sys.argv[1]])' "$1"
 	[ -z "$(audit_csv --case CW0002 --decision allow)" ]
 }
 
+@test "retention: compliance counts what a purge would remove, only an operator purges, under their name" {
+	run as "$COMP" purge --dry-run
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "csgw purge: would remove "*" sent, "*" inbox, "*" answers, "*" audit-personal as of "* ]]
+	run as "$COMP" purge
+	[ "$status" -eq 77 ]
+	[[ "$output" == *"needs the operator role"* ]]
+	run as "$CW" purge --dry-run
+	[ "$status" -eq 77 ]
+	run as "$OPER" purge
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "csgw purge: nothing has expired as of $(date -u +%Y-%m-%d)" ]]
+	[ "$(audit_csv --actor "$COMP" --decision refused | column_of detail | grep -c '^purge: needs the operator role')" -eq 1 ]
+}
+
 @test "compliance writes the disclosure review into their own folder; the daemon never opens it by name" {
 	local home=$GW/home-comp
 	mkdir -p "$home"
