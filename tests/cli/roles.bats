@@ -291,6 +291,8 @@ for row in csv.DictReader(sys.stdin): print(row[sys.argv[1]])' "$1"
 	[ "$status" -eq 0 ]
 	[[ "$output" == "csgw purge: nothing has expired as of $(date -u +%Y-%m-%d)" ]]
 	[ "$(audit_csv --actor "$COMP" --decision refused | column_of detail | grep -c '^purge: needs the operator role')" -eq 1 ]
+	# The daemon purged once as it started (and will once a day).
+	grep -q "^csgw purge: nothing has expired as of " "$GW/daemon.log"
 }
 
 @test "compliance writes the disclosure review into their own folder; the daemon never opens it by name" {
