@@ -387,8 +387,9 @@ static int serve(struct daemon *d)
 		drain_events(d);
 		time_t now = time(NULL), next = now + 60;
 		if (now >= d->next_purge) {
-			purge_run(d->s, caller_get(), purge_now(d->s), false, stdout);
-			d->next_purge = now + 24 * 60 * 60;
+			/* Once a day; a purge that failed (said why) again in an hour. */
+			int failed = purge_run(d->s, caller_get(), purge_now(d->s), false, stdout);
+			d->next_purge = now + (failed ? 60 * 60 : 24 * 60 * 60);
 		}
 		for (size_t i = 0; i < d->np && !stop_flag; i++) {
 			struct partner *p = &d->p[i];

@@ -572,15 +572,92 @@ static int read_checkpoint(const struct audit *a, const char *path, struct check
 	return check_checkpoint(text, path, a->cfg.origin, a->cfg.cert_path, cp, why, whylen);
 }
 
+/* A purged entry names the purge entry that cleared it; that entry says
+ * which entries it cleared ("audit entries before TIME"), so personal
+ * columns blanked by hand, on an entry younger than any purge allowed,
+ * do not pass for purged. */
+#define PURGE_CUTOFF_SAYS "audit entries before "
+struct purge_claim {
+	uint64_t by;         /* the purge entry's id */
+	char cutoff[32];     /* what it said, once seen ("" before) */
+	bool seen;           /* the purge entry itself was read */
+	char youngest[32];   /* the youngest entry it is said to have cleared */
+	int64_t youngest_id; /* and its id */
+};
+
 struct verify_state {
 	struct merkle tree;
 	struct checkpoint *cps;
 	size_t ncps, next;
 	FILE *err;
 	const char *db;
-	uint64_t purged; /* entries whose personal columns were purged */
+	uint64_t purged;            /* entries whose personal columns were purged */
+	struct purge_claim *claims; /* what purge entries allowed, and what used it */
+	size_t nclaims;
 	int bad;
 };
+
+static struct purge_claim *claim_of(struct verify_state *v, uint64_t by)
+{
+	for (size_t i = 0; i < v->nclaims; i++)
+		if (v->claims[i].by == by)
+			return &v->claims[i];
+	v->claims = xreallocarray(v->claims, v->nclaims + 1, sizeof *v->claims);
+	v->claims[v->nclaims] = (struct purge_claim){.by = by};
+	return &v->claims[v->nclaims++];
+}
+
+/* A purged entry: the purge that cleared it comes later in the log. */
+static bool purge_claimed(struct verify_state *v, int64_t id,
+                          const char *const values[AUDIT_DB_COLUMNS])
+{
+	char *end;
+	unsigned long long by = strtoull(values[AUDIT_COL_PURGED], &end, 10);
+	if (*end != '\0' || by <= (unsigned long long)id) {
+		fprintf(v->err,
+		        "%s: entry %" PRId64 " is marked purged by '%s', which is no later "
+		        "entry: its personal columns were cleared by hand\n",
+		        v->db, id, values[AUDIT_COL_PURGED]);
+		return false;
+	}
+	struct purge_claim *c = claim_of(v, by);
+	if (strcmp(values[AUDIT_COL_TIME], c->youngest) > 0) {
+		snprintf(c->youngest, sizeof c->youngest, "%s", values[AUDIT_COL_TIME]);
+		c->youngest_id = id;
+	}
+	v->purged++;
+	return true;
+}
+
+static void purge_seen(struct verify_state *v, uint64_t id, const char *detail)
+{
+	const char *says = strstr(detail, PURGE_CUTOFF_SAYS);
+	struct purge_claim *c = claim_of(v, id);
+	c->seen = true;
+	if (says)
+		snprintf(c->cutoff, sizeof c->cutoff, "%.20s", says + strlen(PURGE_CUTOFF_SAYS));
+}
+
+/* Every purged entry is older than what the purge that cleared it said. */
+static bool purges_hold(struct verify_state *v)
+{
+	for (size_t i = 0; i < v->nclaims; i++) {
+		const struct purge_claim *c = &v->claims[i];
+		if (c->youngest_id == 0)
+			continue; /* a purge that cleared nothing */
+		if (!c->seen || c->cutoff[0] == '\0' || strcmp(c->youngest, c->cutoff) >= 0) {
+			fprintf(v->err,
+			        "%s: entry %" PRId64 " (of %s) is marked purged by entry %" PRIu64
+			        ", which %s: its personal columns were cleared by hand\n",
+			        v->db, c->youngest_id, c->youngest, c->by,
+			        !c->seen               ? "is not a purge"
+			        : c->cutoff[0] == '\0' ? "does not say which entries it cleared"
+			                               : "cleared only older entries");
+			return false;
+		}
+	}
+	return true;
+}
 
 static int verify_row(void *ctx, int64_t id, const char *const values[AUDIT_DB_COLUMNS],
                       const unsigned char *leaf, size_t leaf_len)
@@ -601,7 +678,10 @@ static int verify_row(void *ctx, int64_t id, const char *const values[AUDIT_DB_C
 		fprintf(v->err, "%s: entry %" PRId64 " %s\n", v->db, id, personal);
 		return v->bad = 1;
 	}
-	v->purged += values[AUDIT_COL_PURGED][0] != '\0';
+	if (values[AUDIT_COL_PURGED][0] && !purge_claimed(v, id, values))
+		return v->bad = 1;
+	if (strcmp(values[AUDIT_COL_DECISION], "purge") == 0)
+		purge_seen(v, (uint64_t)id, values[AUDIT_COL_DETAIL]);
 	char *text = leaf_text(values, &len);
 	merkle_leaf_hash(text, len, want);
 	free(text);
@@ -642,8 +722,13 @@ static int load_folder(const struct audit *a, const char *dir, bool witnessed,
 	struct dirent *de;
 	char why[1024];
 
-	if (d == NULL)
-		return errno == ENOENT ? 0 : -1;
+	if (d == NULL) {
+		/* None yet; or a stray file where a partner's folder would be. */
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		fprintf(err, "csgw: %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
 	while ((de = readdir(d)) != NULL) {
 		size_t len = strlen(de->d_name);
 		if (len < 12 || strcmp(de->d_name + len - 11, ".checkpoint") != 0)
@@ -679,8 +764,12 @@ static int load_witnessed(const struct audit *a, struct checkpoint **cps, size_t
 	struct dirent *de;
 	int rc = 0;
 
-	if (d == NULL)
-		return errno == ENOENT ? 0 : -1;
+	if (d == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		fprintf(err, "csgw: %s: %s\n", a->witness_dir, strerror(errno));
+		return -1;
+	}
 	while (rc == 0 && (de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
@@ -767,7 +856,7 @@ int audit_verify_state(struct audit *a, struct audit_state *st, FILE *err)
 		rc = -1;
 		goto out;
 	}
-	if (v.bad) {
+	if (v.bad || !purges_hold(&v)) {
 		rc = 1;
 		goto out;
 	}
@@ -811,6 +900,7 @@ int audit_verify_state(struct audit *a, struct audit_state *st, FILE *err)
 	}
 out:
 	free(text);
+	free(v.claims);
 	free_checkpoints(v.cps, v.ncps);
 	return rc;
 }
@@ -873,6 +963,8 @@ static int collect_row(void *ctx, int64_t id, const char *const values[AUDIT_DB_
 		return -1; /* rows missing or broken: verify names them */
 	memcpy(p->leaves[id - 1], leaf, MERKLE_HASH);
 	if ((uint64_t)id == p->id) {
+		if (personal_problem(values))
+			return -1; /* no proof of a changed entry: verify names it */
 		p->text = leaf_text(values, &p->text_len);
 		if (values[AUDIT_COL_PERSONAL][0] && !values[AUDIT_COL_PURGED][0])
 			p->personal = personal_text(values, &(size_t){0});
@@ -1071,17 +1163,21 @@ out:
 	return rc;
 }
 
-int audit_purge(struct audit *a, const char *before, bool dry_run, long long *purged,
+int audit_purge(struct audit *a, const char *before, uint64_t by, bool dry_run, long long *purged,
                 long long *kept, FILE *err)
 {
-	char why[1024], now[32];
-	time_t t = time(NULL);
-	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-	if (audit_db_purge(a->db, before, now, dry_run, purged, kept, why, sizeof why) < 0) {
+	char why[1024];
+	if (audit_db_purge(a->db, before, (int64_t)by, dry_run, purged, kept, why, sizeof why) <
+	    0) {
 		fprintf(err, "csgw: %s\n", why);
 		return -1;
 	}
 	return 0;
+}
+
+uint64_t audit_last_id(const struct audit *a)
+{
+	return a->tree.size;
 }
 
 void audit_verify_witnesses(struct audit *a, const char *witness_dir)

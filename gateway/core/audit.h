@@ -137,12 +137,18 @@ struct audit_state {
 int audit_verify_state(struct audit *, struct audit_state *, FILE *err);
 
 /* Clears the personal columns (record id, case id, subject key) of the
- * entries written before 'before' (UTC, "2026-11-24T00:00:00Z"); each
- * still verifies, its leaf covering their salted hash.  *purged: how many
- * (with dry_run, how many would be); *kept: as old, written before the
- * hash existed, so kept whole.  0, or -1 after printing why. */
-int audit_purge(struct audit *, const char *before, bool dry_run, long long *purged,
+ * entries written before 'before' (UTC, "2026-11-24T00:00:00Z"), marking
+ * them purged by entry 'by': the purge's own entry, appended first, whose
+ * detail says "audit entries before BEFORE" (verify holds every purged
+ * entry to it).  Each still verifies, its leaf covering their salted hash.
+ * *purged: how many (with dry_run, how many would be); *kept: as old,
+ * written before the hash existed, so kept whole.  0, or -1 after
+ * printing why. */
+int audit_purge(struct audit *, const char *before, uint64_t by, bool dry_run, long long *purged,
                 long long *kept, FILE *err);
+
+/* The id of the last entry this handle appended (0: none yet). */
+uint64_t audit_last_id(const struct audit *);
 
 /* The subject key of an SSN (9 digits): lower-case hex of HMAC-SHA-256
  * under 'key' (the text of the subject_key file).  The log stores this,

@@ -364,8 +364,8 @@ int audit_db_scan_leaves(struct audit_db *a, int64_t upto, audit_db_leaf *leaf, 
 }
 
 /* How many entries match 'where' (bound: 'before'). */
-static int count_where(struct audit_db *a, const char *where, const char *before, long long *n,
-                       char *why, size_t whylen)
+static int count_where(struct audit_db *a, const char *where, const char *before, int64_t by,
+                       long long *n, char *why, size_t whylen)
 {
 	sqlite3_stmt *st = NULL;
 	char sql[256];
@@ -373,24 +373,30 @@ static int count_where(struct audit_db *a, const char *where, const char *before
 	if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return fail(a, "cannot count the entries to purge", why, whylen);
 	sqlite3_bind_text(st, 1, before, -1, SQLITE_STATIC);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		sqlite3_bind_int64(st, 2, by);
 	int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : fail(a, "cannot count", why, whylen);
 	*n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return rc;
 }
 
-int audit_db_purge(struct audit_db *a, const char *before, const char *now, int dry_run,
+int audit_db_purge(struct audit_db *a, const char *before, int64_t by, int dry_run,
                    long long *purged, long long *kept, char *why, size_t whylen)
 {
-	static const char due[] = "time < ?1 AND personal <> '' AND purged = ''";
+	/* Entries before the purge's own: it is no older than what it clears. */
+	static const char due[] =
+	    "time < ?1 AND personal <> '' AND purged = '' AND (?2 = 0 OR id < ?2)";
 	sqlite3_stmt *st = NULL;
 	char sql[512];
 
-	if (count_where(a, "time < ?1 AND personal = ''", before, kept, why, whylen) < 0 ||
-	    count_where(a, due, before, purged, why, whylen) < 0)
+	if (count_where(a, "time < ?1 AND personal = ''", before, by, kept, why, whylen) < 0 ||
+	    count_where(a, due, before, by, purged, why, whylen) < 0)
 		return -1;
-	if (dry_run || *purged == 0)
+	if (dry_run)
 		return 0;
+	if (*purged == 0) /* what an earlier purge left in the log goes now */
+		return sqlite_file_fold_wal(a->db, a->path, why, whylen);
 	/* The cleared values must not stay behind in free space or in the
 	 * write-ahead log: zeroed as they are freed, and the log folded into
 	 * the database and emptied once they are. */
@@ -398,17 +404,17 @@ int audit_db_purge(struct audit_db *a, const char *before, const char *now, int 
 		return -1;
 	snprintf(sql, sizeof sql,
 	         "UPDATE entries SET record_id = '', case_id = '', subject_key = '', "
-	         "personal_salt = '', purged = ?2 WHERE %s",
+	         "personal_salt = '', purged = CAST(?2 AS TEXT) WHERE %s",
 	         due);
 	if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return fail(a, "cannot purge", why, whylen);
 	sqlite3_bind_text(st, 1, before, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, by);
 	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : fail(a, "cannot purge", why, whylen);
 	if (rc == 0)
 		*purged = sqlite3_changes(a->db);
 	sqlite3_finalize(st);
 	if (rc == 0)
-		rc = exec(a, "PRAGMA wal_checkpoint(TRUNCATE)", why, whylen);
+		rc = sqlite_file_fold_wal(a->db, a->path, why, whylen);
 	return rc;
 }

@@ -32,9 +32,11 @@ extern const char *const audit_db_columns[AUDIT_DB_COLUMNS];
 #define AUDIT_DB_SHOWN_COLUMNS 21
 extern const int audit_db_shown[AUDIT_DB_SHOWN_COLUMNS];
 enum {
+	AUDIT_COL_TIME = 0,
 	AUDIT_COL_RECORD_ID = 7,
 	AUDIT_COL_CASE_ID,
 	AUDIT_COL_SUBJECT_KEY,
+	AUDIT_COL_DECISION = 11,
 	AUDIT_COL_ACTOR = 16,
 	AUDIT_COL_ACTOR_UID,
 	AUDIT_COL_ROLE,
@@ -114,12 +116,13 @@ int audit_db_count(struct audit_db *, const struct audit_db_filter *, const stru
 
 /* Clears the personal columns (record_id, case_id, subject_key) and the
  * salt of the entries written before 'before' (ISO 8601) whose leaf
- * commits to their hash, and marks them purged at 'now': one statement,
- * so all of them or none; the values are zeroed where they were stored,
- * the write-ahead log included.  *purged: how many (with dry_run, how many
+ * commits to their hash and that come before entry 'by' (the purge's own;
+ * 0 when only counting), and marks them purged by it: one statement, so
+ * all of them or none; the values are zeroed where they were stored, the
+ * write-ahead log included.  *purged: how many (with dry_run, how many
  * would be, and nothing changes); *kept: entries as old whose leaf covers
  * the columns themselves (written before the hash existed), left alone. */
-int audit_db_purge(struct audit_db *, const char *before, const char *now, int dry_run,
+int audit_db_purge(struct audit_db *, const char *before, int64_t by, int dry_run,
                    long long *purged, long long *kept, char *why, size_t whylen);
 
 #endif

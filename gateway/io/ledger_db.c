@@ -395,8 +395,10 @@ int ledger_purge_answers(struct ledger_db *l, const char *family, long long befo
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
 		return fail(l, "cannot count answers", why, whylen);
-	if (dry_run || *count == 0)
+	if (dry_run)
 		return 0;
+	if (*count == 0) /* what an earlier purge left in the log goes now */
+		return sqlite_file_fold_wal(l->db, l->path, why, whylen);
 	/* Zeroed where they were stored, the write-ahead log included. */
 	if (sqlite3_exec(l->db, "PRAGMA secure_delete=ON", NULL, NULL, NULL) != SQLITE_OK ||
 	    (st = prepare(l, "DELETE FROM responses WHERE family = ?1 AND received < ?2", why,
@@ -407,8 +409,7 @@ int ledger_purge_answers(struct ledger_db *l, const char *family, long long befo
 	rc = sqlite3_step(st);
 	*count = sqlite3_changes(l->db);
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE ||
-	    sqlite3_exec(l->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL) != SQLITE_OK)
+	if (rc != SQLITE_DONE)
 		return fail(l, "cannot purge answers", why, whylen);
-	return 0;
+	return sqlite_file_fold_wal(l->db, l->path, why, whylen);
 }

@@ -35,3 +35,16 @@ int sqlite_file_open(const char *path, bool create, sqlite3 **db, char *why, siz
 	*db = NULL;
 	return -1;
 }
+
+int sqlite_file_fold_wal(sqlite3 *db, const char *path, char *why, size_t whylen)
+{
+	int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	if (rc == SQLITE_OK)
+		return 0;
+	snprintf(why, whylen,
+	         rc == SQLITE_BUSY ? "%s: a reader kept the write-ahead log from being emptied; "
+	                             "what was removed may stay in it until the next purge"
+	                           : "%s: cannot empty the write-ahead log: %s",
+	         path, sqlite3_errmsg(db));
+	return -1;
+}

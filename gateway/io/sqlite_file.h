@@ -19,4 +19,10 @@
  * *db NULL and why "PATH: cannot open: REASON". */
 int sqlite_file_open(const char *path, bool create, sqlite3 **db, char *why, size_t whylen);
 
+/* Folds the write-ahead log into the database and empties it, so that
+ * what was deleted (zeroed with secure_delete) is nowhere else on disk.
+ * 0, or -1 with why when a reader kept it from finishing (within the
+ * busy timeout) or it failed. */
+int sqlite_file_fold_wal(sqlite3 *db, const char *path, char *why, size_t whylen);
+
 #endif

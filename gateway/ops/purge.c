@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -38,6 +39,7 @@ struct purge {
 	struct expiry *e;
 	size_t ne;
 	long long audit_kept; /* expired entries written before the personal hash */
+	uint64_t by;          /* the purge's own audit entry */
 	int failed;
 };
 
@@ -163,12 +165,18 @@ static void purge_answers(struct purge *p, struct expiry *x)
 	}
 }
 
+/* The audit log's cutoff as its entries write time. */
+static void audit_time(time_t t, char out[32])
+{
+	struct tm tm;
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+}
+
 static void purge_audit(struct purge *p, struct expiry *x, bool dry_run)
 {
 	char before[32];
-	struct tm tm;
-	strftime(before, sizeof before, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&x->before, &tm));
-	if (audit_purge(p->audit, before, dry_run, &x->count, &p->audit_kept, stderr) < 0)
+	audit_time(x->before, before);
+	if (audit_purge(p->audit, before, p->by, dry_run, &x->count, &p->audit_kept, stderr) < 0)
 		p->failed = 1;
 }
 
@@ -234,13 +242,21 @@ static int log_purge(struct purge *p, const struct caller *who)
 	char now[16];
 	day_of(p->now, now, sizeof now);
 	totals_text(p, totals, sizeof totals);
-	detail = xasprintf("%s expired on %s (%s)", totals, now, p->r->path);
+	/* The cutoff as verify reads it: no entry younger may be purged by
+	 * this one (core/audit.h audit_purge). */
+	const struct expiry *audit = expiry_of(p, "audit-personal", NULL);
+	char before[32] = "";
+	if (audit)
+		audit_time(audit->before, before);
+	detail = xasprintf("%s expired on %s (%s)%s%s", totals, now, p->r->path,
+	                   audit ? "; audit entries before " : "", before);
 	struct audit_entry ae = {0};
 	audit_entry_set(&ae, "direction", "registry");
 	audit_entry_set(&ae, "decision", "purge");
 	audit_entry_set(&ae, "detail", detail);
 	audit_entry_actor(&ae, who);
 	int rc = audit_append(p->audit, &ae, 1, stderr);
+	p->by = audit_last_id(p->audit);
 	free(detail);
 	return rc;
 }

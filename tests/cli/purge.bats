@@ -169,6 +169,18 @@ a_day_of_work() {
 	echo "$output"
 	[ "$status" -eq 65 ]
 	[[ "$output" == *"entry 2 has personal columns that differ from those it was written with"* ]]
+	# Personal columns cleared by hand, passed off as purged by an entry
+	# that is no purge, or by itself: named.
+	cp keep.db "$db"
+	sqlite3 "$db" "UPDATE entries SET record_id = '', case_id = '', subject_key = '', personal_salt = '', purged = '3' WHERE id = 2"
+	run "$CSGW" -c "$A" audit verify
+	echo "$output"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"entry 2 "*"is marked purged by entry 3, which is not a purge: its personal columns were cleared by hand"* ]]
+	sqlite3 "$db" "UPDATE entries SET purged = '2' WHERE id = 2"
+	run "$CSGW" -c "$A" audit verify
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"entry 2 is marked purged by '2', which is no later entry"* ]]
 	cp keep.db "$db"
 	CSGW_NOW=$(months_ahead 85) "$CSGW" -c "$A" purge >/dev/null
 	"$CSGW" -c "$A" audit verify

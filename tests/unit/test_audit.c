@@ -312,30 +312,45 @@ static void purge_keeps_the_tree(void **state)
 	assert_int_equal(audit_verify_state(a, &before, stderr), 0);
 	assert_int_equal(before.purged, 0);
 
+	/* The purge's own entry first, saying which entries it clears. */
+	struct audit_entry pe = {0};
+	audit_entry_set(&pe, "direction", "registry");
+	audit_entry_set(&pe, "decision", "purge");
+	audit_entry_set(&pe, "detail", "unit; audit entries before 2020-01-01T00:00:00Z");
+	assert_int_equal(audit_append(a, &pe, 1, stderr), 0);
+	uint64_t by = audit_last_id(a);
+	assert_int_equal(by, 5);
+	assert_int_equal(audit_verify_state(a, &before, stderr), 0);
+
 	/* Counted, not changed, on a dry run. */
-	assert_int_equal(audit_purge(a, "2020-01-01T00:00:00Z", true, &purged, &kept, stderr), 0);
+	assert_int_equal(audit_purge(a, "2020-01-01T00:00:00Z", by, true, &purged, &kept, stderr),
+	                 0);
 	assert_int_equal(purged, 3);
 	assert_int_equal(kept, 0);
 	struct audit_query q = {.case_id = "CASE0001"};
 	assert_int_equal(audit_search(a, &q, count_row, &found, stderr), 0);
 	assert_int_equal(found, 4);
 
-	assert_int_equal(audit_purge(a, "2020-01-01T00:00:00Z", false, &purged, &kept, stderr), 0);
+	assert_int_equal(audit_purge(a, "2020-01-01T00:00:00Z", by, false, &purged, &kept, stderr),
+	                 0);
 	assert_int_equal(purged, 3);
 	assert_int_equal(audit_verify_state(a, &after, stderr), 0);
 	assert_string_equal(after.root, before.root);
-	assert_int_equal(after.entries, 4);
+	assert_int_equal(after.entries, 5);
 	assert_int_equal(after.purged, 3);
 	found = 0;
 	assert_int_equal(audit_search(a, &q, count_row, &found, stderr), 0);
 	assert_int_equal(found, 1); /* the younger entry keeps its case */
 	/* Again: nothing more has expired. */
-	assert_int_equal(audit_purge(a, "2020-01-01T00:00:00Z", false, &purged, &kept, stderr), 0);
+	assert_int_equal(audit_purge(a, "2020-01-01T00:00:00Z", by, false, &purged, &kept, stderr),
+	                 0);
 	assert_int_equal(purged, 0);
-	/* The log goes on after a purge. */
-	assert_int_equal(audit_append(a, e, 1, stderr), 0);
-	assert_int_equal(audit_verify_state(a, &after, stderr), 0);
-	assert_int_equal(after.entries, 5);
+	/* A purge that says it cleared older entries cannot vouch for a
+	 * younger one: clearing the 2026 entry with it is named. */
+	assert_int_equal(audit_purge(a, "2027-01-01T00:00:00Z", by, false, &purged, &kept, stderr),
+	                 0);
+	assert_int_equal(purged, 1);
+	assert_int_equal(audit_verify_state(a, &after, stderr), 1);
 
 	audit_close(a);
 	char cmd[128];
