@@ -653,6 +653,9 @@ static const struct key_rule partner_keys[] = {
     {"acknowledge", false, check_yes_no,
      "yes or no (default): the partner wants an A transaction for each request"},
     {"inbox_format", false, check_inbox_format, "xml or fixed, for this partner's deliveries"},
+    {"witness", false, check_yes_no,
+     "yes (default) or no: our receipts carry our audit log's head (no: a partner on a "
+     "release without it)"},
     {"cert", true, check_partner_cert, "the partner's signing certificate"},
     {NULL, false, NULL, NULL},
 };

@@ -69,8 +69,10 @@ int witness_each(const char *dir, const char *which, witness_note_fn *each, void
 	int rc = 0;
 
 	if (d == NULL) {
+		/* None kept yet; anything else must not pass for that. */
+		int none = errno == ENOENT;
 		free(sub);
-		return 0;
+		return none ? 0 : -1;
 	}
 	while ((de = readdir(d)) != NULL)
 		if (strlen(de->d_name) == 31 && strcmp(de->d_name + 20, ".checkpoint") == 0) {
@@ -103,7 +105,11 @@ int witness_newest(const char *dir, const char *which, struct audit_head *h, cha
                    size_t whylen)
 {
 	char *last = NULL;
-	witness_each(dir, which, remember_last, &last);
+	if (witness_each(dir, which, remember_last, &last) < 0) {
+		snprintf(why, whylen, "%s/%s: %s", dir, which, strerror(errno));
+		free(last);
+		return -1;
+	}
 	if (last == NULL)
 		return 1;
 	int rc = read_note(last, h, why, whylen);
@@ -149,18 +155,32 @@ enum witness_verdict witness_take_theirs(const char *dir, const char *origin, co
 	int got = witness_newest(dir, "theirs", &held, why, sizeof why);
 	if (got < 0) {
 		snprintf(said, saidlen, "cannot read the head we hold: %s", why);
-		return WITNESS_BAD;
+		return WITNESS_LOCAL;
 	}
 	if (got == 1) {
 		if (keep(dir, "theirs", &h, why, sizeof why) < 0) {
 			snprintf(said, saidlen, "%s", why);
-			return WITNESS_BAD;
+			return WITNESS_LOCAL;
 		}
 		snprintf(said, saidlen, "first head of its audit log kept (%" PRIu64 " entries)",
 		         h.size);
 		return WITNESS_FIRST;
 	}
 	digest_hex(held.root, MERKLE_HASH, hex);
+	/* An older head we kept, come late (a receipt sent again or
+	 * delayed): the same root is no news, another is a fork. */
+	struct audit_head seen;
+	char *seen_path = note_path(dir, "theirs", h.size);
+	int kept_before = h.size < held.size && read_note(seen_path, &seen, why, sizeof why) == 0;
+	free(seen_path);
+	if (kept_before && memcmp(seen.root, h.root, MERKLE_HASH) == 0) {
+		snprintf(said, saidlen,
+		         "an older head of its audit log (%" PRIu64
+		         " entries) that we hold; we hold "
+		         "%" PRIu64,
+		         h.size, held.size);
+		return WITNESS_SAME;
+	}
 	if (h.size < held.size) {
 		snprintf(said, saidlen,
 		         "its audit log is ROLLED BACK: it signed a head of %" PRIu64
@@ -192,7 +212,7 @@ enum witness_verdict witness_take_theirs(const char *dir, const char *origin, co
 		}
 		if (keep(dir, "theirs", &h, why, sizeof why) < 0) {
 			snprintf(said, saidlen, "%s", why);
-			return WITNESS_BAD;
+			return WITNESS_LOCAL;
 		}
 		snprintf(said, saidlen,
 		         "its audit log grew from %" PRIu64 " to %" PRIu64

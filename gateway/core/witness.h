@@ -35,6 +35,7 @@ enum witness_verdict {
 	WITNESS_UNPROVEN, /* newer, its proof from another head: not kept, waits for one */
 	WITNESS_BAD,      /* not a head signed by the partner: the receipt is not good */
 	WITNESS_FORK,     /* does not extend the head we hold: the partner is held */
+	WITNESS_LOCAL,    /* our own store failed: the receipt waits, taken next cycle */
 };
 
 /* Judges the partner's head 'rh' (checked with the partner's certificate

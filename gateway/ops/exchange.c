@@ -47,7 +47,8 @@ struct peer {
 	struct exchange *x;
 	const char *name;
 	const char *cls, *state, *purpose, *families;
-	bool receipts; /* the partner acknowledges with receipts, and we do */
+	bool receipts;      /* the partner acknowledges with receipts, and we do */
+	bool witness_heads; /* our receipts carry our audit head (conf witness) */
 	struct partner_link link;
 	bool link_loaded;
 	struct sftp_conn *c;
@@ -968,7 +969,8 @@ static int acknowledge(struct peer *p, const char *name, const char *sha, const 
 	} else {
 		r.accepted_count = records;
 	}
-	carry_heads(p, &r);
+	if (p->witness_heads)
+		carry_heads(p, &r);
 	snprintf(e.partner, sizeof e.partner, "%s", p->name);
 	snprintf(e.kind, sizeof e.kind, "receipt");
 	snprintf(e.family, sizeof e.family, "receipt");
@@ -1474,6 +1476,10 @@ static bool witnessed(struct peer *p, const struct receipt *r, const char *name)
 	} else {
 		enum witness_verdict v = witness_take_theirs(p->witness, p->origin, p->cert,
 		                                             &r->head, said, sizeof said);
+		if (v == WITNESS_LOCAL) {
+			say(p, LOG_ERR, "%s: kept in incoming for the next cycle: %s", name, said);
+			return false;
+		}
 		if (v == WITNESS_BAD) {
 			char *reason = xasprintf("signed by %s but %s", p->name, said);
 			quarantine_inbound(p, name, reason);
@@ -1538,8 +1544,6 @@ static void take_receipt(struct peer *p, const char *name, const char *path)
 		free(why);
 		goto out;
 	}
-	if (!witnessed(p, &r, name))
-		goto out;
 	if (find_sent(p, r.sha256, &e) < 0) {
 		char *why = xasprintf("a receipt for sha256 %s, which names no file we sent to %s",
 		                      r.sha256, p->name);
@@ -1554,6 +1558,9 @@ static void take_receipt(struct peer *p, const char *name, const char *path)
 		remove_incoming(p, name);
 		goto out;
 	}
+	/* After the repeat: a receipt sent again carries an older head. */
+	if (!witnessed(p, &r, name))
+		goto out;
 	/* The receipt goes with the entry, for whoever asks later. */
 	char *keep = spool_path(x->spool, &e, "receipt.xml");
 	char *keep_sig = signature_path(keep);
@@ -1785,6 +1792,8 @@ int exchange_partner(struct exchange *x, const char *partner, bool do_fetch,
 	p.families = setup_partner_value(s, partner, "families");
 	const char *receipts = setup_partner_value(s, partner, "receipts");
 	p.receipts = p.state != NULL && (receipts == NULL || strcmp(receipts, "no") != 0);
+	const char *heads = setup_partner_value(s, partner, "witness");
+	p.witness_heads = heads == NULL || strcmp(heads, "no") != 0;
 	if (p.cls == NULL || p.families == NULL) {
 		fprintf(stderr, "%s: [partner %s] needs class and families\n", setup_conf_name(s),
 		        partner);

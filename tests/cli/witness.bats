@@ -142,3 +142,19 @@ exchange_round() {
 	[[ "$output" == *"delivered to inbox/locate/"* ]]
 	[ "$(ls "$BSPOOL"/inbox/locate | grep -c '^CA-.*xml$')" -gt "$before" ]
 }
+
+@test "witness = no for a partner on an older release: our receipts carry no heads, theirs are still witnessed" {
+	a=$(pair_variant "$A" witness no partner)
+	batch_for "$BSPOOL/outgoing/CA" 2 1
+	"$CSGW" -c "$B" run --once >>"$BATS_TEST_TMPDIR/b.log" 2>&1 || true
+	"$CSGW" -c "$a" run --once >>"$BATS_TEST_TMPDIR/a.log" 2>&1 || true
+	# CA's receipt on the wire, for TX: no checkpoint records at all.
+	r=$(ls "$TO_TX"/*-receipt-*.xml | head -1)
+	xmllint --noout --schema "$CSGW_MAPPINGS/receipt/receipt.xsd" "$r"
+	! grep -q '<checkpoint>' "$r"
+	"$CSGW" -c "$B" run --once >>"$BATS_TEST_TMPDIR/b.log" 2>&1 || true
+	grep -q 'carries no head of CA.s audit log: not witnessed' "$BATS_TEST_TMPDIR/b.log"
+	! grep -E 'ALERT|HELD|QUARANTINED' "$BATS_TEST_TMPDIR/b.log"
+	run "$CSGW" -c "$B" status
+	[[ "$output" == *"nothing needs a person"* ]]
+}

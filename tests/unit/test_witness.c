@@ -107,12 +107,16 @@ static void verdicts(void **state)
 	grow("ca", a, 7, "A");
 	carried(a, 3, &rh);
 	assert_int_equal(judge(&rh, cert), WITNESS_EXTENDS);
+	struct receipt_head at7 = rh;
 	/* A proof from an older head we hold: true, but not from the newest. */
 	grow("ca", a, 10, "A");
 	carried(a, 3, &rh);
 	assert_int_equal(judge(&rh, cert), WITNESS_UNPROVEN);
 	carried(a, 7, &rh);
 	assert_int_equal(judge(&rh, cert), WITNESS_EXTENDS);
+	/* A receipt that comes late (sent again, or delayed) carries an
+	 * older head we kept: no news. */
+	assert_int_equal(judge(&at7, cert), WITNESS_SAME);
 	assert_false(witness_held(store, NULL, 0));
 
 	/* The same key signs a rewritten history: entries 1-10 replaced, then
@@ -130,6 +134,11 @@ static void verdicts(void **state)
 	struct audit *d = grow("same-size", NULL, 10, "D");
 	carried(d, 0, &rh);
 	assert_int_equal(judge(&rh, cert), WITNESS_FORK);
+	/* Older than the head we hold, of a size we kept, with another root. */
+	struct audit *e = grow("older-other", NULL, 7, "E");
+	carried(e, 0, &rh);
+	assert_int_equal(judge(&rh, cert), WITNESS_FORK);
+	audit_close(e);
 
 	/* A person lifts the hold: the next head is a first sight again. */
 	assert_int_equal(witness_release(store, why, sizeof why), 0);
