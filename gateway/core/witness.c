@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "core/merkle.h"
@@ -235,6 +236,22 @@ enum witness_verdict witness_take_theirs(const char *dir, const char *origin, co
 		return fork_found(dir, said, saidlen);
 	}
 	free(path);
+	/* Our receipts echo the head we hold; a partner that has had them for
+	 * days and still proves from elsewhere does not show that its log
+	 * extends what we saw. */
+	struct stat st;
+	char *held_path = note_path(dir, "theirs", held.size);
+	time_t since = stat(held_path, &st) == 0 ? st.st_mtime : time(NULL);
+	free(held_path);
+	long days = (long)((time(NULL) - since) / (24 * 60 * 60));
+	if (days >= WITNESS_PROVE_WITHIN_DAYS) {
+		snprintf(said, saidlen,
+		         "its audit log is NOT SHOWN to extend the head of %" PRIu64
+		         " entries we hold: for %ld days its heads came with proofs from other "
+		         "heads (this one from %" PRIu64 ")",
+		         held.size, days, rh->proof_from);
+		return fork_found(dir, said, saidlen);
+	}
 	snprintf(said, saidlen,
 	         "its head of %" PRIu64 " entries comes with a proof from %" PRIu64
 	         ", not from the %" PRIu64 " we hold; not adopted until one does",

@@ -28,11 +28,16 @@
 #include "core/audit.h"
 #include "core/receipt.h"
 
+/* How long a partner has to prove its log from the head of it we hold
+ * (our receipts echo it) before heads proven from elsewhere hold it. */
+#define WITNESS_PROVE_WITHIN_DAYS 7
+
 enum witness_verdict {
 	WITNESS_FIRST,    /* no head held before: this one is kept (first sight) */
 	WITNESS_EXTENDS,  /* proven to extend the head we hold: kept */
 	WITNESS_SAME,     /* the head we hold */
-	WITNESS_UNPROVEN, /* newer, its proof from another head: not kept, waits for one */
+	WITNESS_UNPROVEN, /* newer, its proof from another head: not kept, waits for one
+	                   * (a fork once the head we hold is WITNESS_PROVE_WITHIN_DAYS old) */
 	WITNESS_BAD,      /* not a head signed by the partner: the receipt is not good */
 	WITNESS_FORK,     /* does not extend the head we hold: the partner is held */
 	WITNESS_LOCAL,    /* our own store failed: the receipt waits, taken next cycle */

@@ -5,9 +5,12 @@
  */
 #include "unit.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/witness.h"
@@ -155,6 +158,20 @@ static void verdicts(void **state)
 	struct audit_head newest;
 	assert_int_equal(witness_newest(store, "ours", &newest, why, sizeof why), 0);
 	assert_int_equal(newest.size, 10);
+
+	/* Heads proven from another than the one we hold: waited for while it
+	 * is young, a hold once it has been held for a week. */
+	grow("forged", b, 16, "B");
+	carried(b, 10, &rh);
+	assert_int_equal(judge(&rh, cert), WITNESS_UNPROVEN);
+	char held_note[600];
+	snprintf(held_note, sizeof held_note, "%s/theirs/%020d.checkpoint", store, 14);
+	struct timespec week_ago[2] = {{.tv_sec = time(NULL) - 8 * 24 * 60 * 60},
+	                               {.tv_sec = time(NULL) - 8 * 24 * 60 * 60}};
+	assert_int_equal(utimensat(AT_FDCWD, held_note, week_ago, 0), 0);
+	assert_int_equal(judge(&rh, cert), WITNESS_FORK);
+	assert_true(witness_held(store, reason, sizeof reason));
+	assert_non_null(strstr(reason, "NOT SHOWN to extend the head of 14 entries"));
 
 	audit_close(a);
 	audit_close(b);
