@@ -96,33 +96,43 @@ static int frontier_parse(const char *t, struct merkle *m)
 	return total == m->size ? 0 : -1;
 }
 
-/* The canonical text of an entry: "column=value\n" for each column the
- * leaf covers (the later ones only when set: AUDIT_DB_OPTIONAL_FROM).
- * Built with memcpy: this runs once per entry on append and on verify. */
-static char *entry_text(const char *const v[AUDIT_DB_COLUMNS], size_t *len)
+/* "key=value\n" for each key that is not NULL (caller frees).  Built with
+ * memcpy: this runs once or twice per entry on append and on verify. */
+static char *lines_text(const char *const key[], const char *const value[], int n, size_t *len)
 {
-	size_t klen[AUDIT_DB_LEAF_COLUMNS], vlen[AUDIT_DB_LEAF_COLUMNS], n = 0;
-	for (int i = 0; i < AUDIT_DB_LEAF_COLUMNS; i++) {
-		vlen[i] = v[i] ? strlen(v[i]) : 0;
-		klen[i] =
-		    i >= AUDIT_DB_OPTIONAL_FROM && vlen[i] == 0 ? 0 : strlen(audit_db_columns[i]);
-		n += klen[i] ? klen[i] + vlen[i] + 2 : 0;
+	size_t klen[AUDIT_DB_COLUMNS], vlen[AUDIT_DB_COLUMNS], total = 0;
+	for (int i = 0; i < n; i++) {
+		klen[i] = key[i] ? strlen(key[i]) : 0;
+		vlen[i] = key[i] && value[i] ? strlen(value[i]) : 0;
+		total += key[i] ? klen[i] + vlen[i] + 2 : 0;
 	}
-	char *t = xmalloc(n + 1), *p = t;
-	for (int i = 0; i < AUDIT_DB_LEAF_COLUMNS; i++) {
-		if (klen[i] == 0)
+	char *t = xmalloc(total + 1), *p = t;
+	for (int i = 0; i < n; i++) {
+		if (key[i] == NULL)
 			continue;
-		memcpy(p, audit_db_columns[i], klen[i]);
+		memcpy(p, key[i], klen[i]);
 		p += klen[i];
 		*p++ = '=';
 		if (vlen[i])
-			memcpy(p, v[i], vlen[i]);
+			memcpy(p, value[i], vlen[i]);
 		p += vlen[i];
 		*p++ = '\n';
 	}
 	*p = '\0';
-	*len = n;
+	*len = total;
 	return t;
+}
+
+/* The canonical text of an entry: "column=value\n" for each column the
+ * leaf covers (the later ones only when set: AUDIT_DB_OPTIONAL_FROM). */
+static char *entry_text(const char *const v[AUDIT_DB_COLUMNS], size_t *len)
+{
+	const char *key[AUDIT_DB_LEAF_COLUMNS];
+	for (int i = 0; i < AUDIT_DB_LEAF_COLUMNS; i++)
+		key[i] = i >= AUDIT_DB_OPTIONAL_FROM && (v[i] == NULL || v[i][0] == '\0')
+		             ? NULL
+		             : audit_db_columns[i];
+	return lines_text(key, v, AUDIT_DB_LEAF_COLUMNS, len);
 }
 
 /* The personal columns: they can be cleared after their retention period
@@ -134,32 +144,15 @@ static const int personal_columns[] = {AUDIT_COL_RECORD_ID, AUDIT_COL_CASE_ID,
 #define SALT_BYTES 16
 
 /* "salt=SALT\nrecord_id=...\ncase_id=...\nsubject_key=...\n": what the
- * personal hash is the SHA-256 of (caller frees).  With memcpy: it runs
- * once per entry on append and on verify. */
+ * personal hash is the SHA-256 of (caller frees). */
 static char *personal_text(const char *const v[AUDIT_DB_COLUMNS], size_t *len)
 {
-	static const int cols[] = {AUDIT_COL_SALT, AUDIT_COL_RECORD_ID, AUDIT_COL_CASE_ID,
-	                           AUDIT_COL_SUBJECT_KEY};
-	const char *key[4];
-	size_t klen[4], vlen[4], n = 0;
-	for (int i = 0; i < 4; i++) {
-		key[i] = i == 0 ? "salt" : audit_db_columns[cols[i]];
-		klen[i] = strlen(key[i]);
-		vlen[i] = strlen(v[cols[i]]);
-		n += klen[i] + vlen[i] + 2;
-	}
-	char *t = xmalloc(n + 1), *p = t;
-	for (int i = 0; i < 4; i++) {
-		memcpy(p, key[i], klen[i]);
-		p += klen[i];
-		*p++ = '=';
-		memcpy(p, v[cols[i]], vlen[i]);
-		p += vlen[i];
-		*p++ = '\n';
-	}
-	*p = '\0';
-	*len = n;
-	return t;
+	const char *key[] = {"salt", audit_db_columns[AUDIT_COL_RECORD_ID],
+	                     audit_db_columns[AUDIT_COL_CASE_ID],
+	                     audit_db_columns[AUDIT_COL_SUBJECT_KEY]};
+	const char *value[] = {v[AUDIT_COL_SALT], v[AUDIT_COL_RECORD_ID], v[AUDIT_COL_CASE_ID],
+	                       v[AUDIT_COL_SUBJECT_KEY]};
+	return lines_text(key, value, 4, len);
 }
 
 static void personal_hash(const char *const v[AUDIT_DB_COLUMNS], char hex[2 * MERKLE_HASH + 1])
