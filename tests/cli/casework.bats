@@ -285,15 +285,6 @@ quick_locate() {
 	[ "$status" -eq 0 ]
 }
 
-# A: its partner TX stands in for the federal office (OCSE, no state);
-# TX's gateway then answers as the FPLS would, signing with its key.
-fpls_conf() {
-	local out=${A%.conf}-fpls.conf
-	sed -e 's/^\[partner TX\]/[partner OCSE]/' -e 's/^class = iv-d-agency/class = federal-office/' \
-		-e '/^state = 48/d' "$A" >"$out"
-	echo "$out"
-}
-
 @test "FPLS locate: the request is an FP record; answers per source matched, FTI marked" {
 	a=$(fpls_conf)
 	run "$CSGW" -c "$a" locate request --case CASE0010 --ssn 900-12-3460 --name "Doe, Jane" \

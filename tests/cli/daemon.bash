@@ -87,6 +87,16 @@ pair_variant() {
 	echo "$out"
 }
 
+# fpls_conf: a copy of A whose partner TX stands in for the federal
+# office (OCSE, no state); TX's gateway then answers as the FPLS would,
+# signing with its key.  Prints its path.
+fpls_conf() {
+	local out=${A%.conf}-fpls.conf
+	sed -e 's/^\[partner TX\]/[partner OCSE]/' -e 's/^class = iv-d-agency/class = federal-office/' \
+		-e '/^state = 48/d' "$A" >"$out"
+	echo "$out"
+}
+
 # gen_locate N FILE: a locate-request extract of N FP records made from the
 # sample's first FP record, each with its own case id, member id (M and
 # the record number, zero-filled) and SSN (area 900-999: test data).

@@ -29,14 +29,6 @@ months_ahead() {
 	date -u -d "+$1 months" +%Y-%m-%d
 }
 
-# A: its partner TX stands in for the federal office (OCSE, no state).
-fpls_conf() {
-	local out=${A%.conf}-fpls.conf
-	sed -e 's/^\[partner TX\]/[partner OCSE]/' -e 's/^class = iv-d-agency/class = federal-office/' \
-		-e '/^state = 48/d' "$A" >"$out"
-	echo "$out"
-}
-
 # What CA holds after a day of work: a locate batch TX acknowledged
 # (done/, family locate), TX's locate batch delivered to CA's inbox, and
 # the FPLS's answers to a caseworker's request (ledger and inbox).

@@ -21,6 +21,32 @@ static int count_row(void *ctx, int64_t id, const char *const values[AUDIT_DB_CO
 	return 0;
 }
 
+/* A new log in a fresh folder under /tmp, and its removal. */
+struct scratch {
+	char dir[32], db[64], cps[64];
+	struct audit_config cfg;
+};
+
+static struct audit *scratch_log(struct scratch *s)
+{
+	struct audit *a;
+	snprintf(s->dir, sizeof s->dir, "/tmp/csgw-audit-XXXXXX");
+	assert_non_null(mkdtemp(s->dir));
+	snprintf(s->db, sizeof s->db, "%s/audit.db", s->dir);
+	snprintf(s->cps, sizeof s->cps, "%s/cp", s->dir);
+	s->cfg = (struct audit_config){
+	    .db_path = s->db, .checkpoint_dir = s->cps, .origin = "csgw/06/audit"};
+	assert_int_equal(audit_open(&s->cfg, 1, &a, stderr), 0);
+	return a;
+}
+
+static void scratch_remove(const struct scratch *s)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* RFC 4231 test cases 1, 2 and 6 (a key longer than the block), in an
  * order that makes the cached key change, then come back. */
 static void hmac_is_rfc4231(void **state)
@@ -59,16 +85,13 @@ static void hmac_is_rfc4231(void **state)
 
 static void search_by_subject(void **state)
 {
-	char dir[] = "/tmp/csgw-audit-XXXXXX", db[64], cps[64], a_key[65], b_key[65];
+	char a_key[65], b_key[65];
 	struct audit *a;
 	int found = 0;
 	(void)state;
 
-	assert_non_null(mkdtemp(dir));
-	snprintf(db, sizeof db, "%s/audit.db", dir);
-	snprintf(cps, sizeof cps, "%s/cp", dir);
-	struct audit_config cfg = {.db_path = db, .checkpoint_dir = cps, .origin = "csgw/06/audit"};
-	assert_int_equal(audit_open(&cfg, 1, &a, stderr), 0);
+	struct scratch sc;
+	a = scratch_log(&sc);
 	audit_subject_key("0123456789abcdef", "900123456", a_key);
 	audit_subject_key("0123456789abcdef", "900654321", b_key);
 	assert_string_not_equal(a_key, b_key);
@@ -101,9 +124,7 @@ static void search_by_subject(void **state)
 	assert_int_equal(audit_append(a, e, 1, stderr), -1);
 
 	audit_close(a);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	scratch_remove(&sc);
 }
 
 /* Two processes append to one log (csgw run beside csgw locate): each
@@ -111,16 +132,12 @@ static void search_by_subject(void **state)
  * are refused as "damaged" and the whole log verifies. */
 static void two_writers(void **state)
 {
-	char dir[] = "/tmp/csgw-audit-XXXXXX", db[64], cps[64];
 	struct audit *a, *b;
 	(void)state;
 
-	assert_non_null(mkdtemp(dir));
-	snprintf(db, sizeof db, "%s/audit.db", dir);
-	snprintf(cps, sizeof cps, "%s/cp", dir);
-	struct audit_config cfg = {.db_path = db, .checkpoint_dir = cps, .origin = "csgw/06/audit"};
-	assert_int_equal(audit_open(&cfg, 1, &a, stderr), 0);
-	assert_int_equal(audit_open(&cfg, 1, &b, stderr), 0);
+	struct scratch sc;
+	a = scratch_log(&sc);
+	assert_int_equal(audit_open(&sc.cfg, 1, &b, stderr), 0);
 	struct audit_entry e = {0};
 	audit_entry_set(&e, "decision", "allow");
 	audit_entry_set(&e, "actor", "unit");
@@ -134,9 +151,7 @@ static void two_writers(void **state)
 	fclose(out);
 	audit_close(a);
 	audit_close(b);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	scratch_remove(&sc);
 }
 
 static void root_of_hex(const char *hex, unsigned char out[MERKLE_HASH])
@@ -152,17 +167,13 @@ static void root_of_hex(const char *hex, unsigned char out[MERKLE_HASH])
  * the log had at each size, for every pair of sizes. */
 static void consistency_from_the_log(void **state)
 {
-	char dir[] = "/tmp/csgw-audit-XXXXXX", db[64], cps[64];
 	unsigned char roots[13][MERKLE_HASH], proof[64][MERKLE_HASH];
 	unsigned count;
 	struct audit *a;
 	(void)state;
 
-	assert_non_null(mkdtemp(dir));
-	snprintf(db, sizeof db, "%s/audit.db", dir);
-	snprintf(cps, sizeof cps, "%s/cp", dir);
-	struct audit_config cfg = {.db_path = db, .checkpoint_dir = cps, .origin = "csgw/06/audit"};
-	assert_int_equal(audit_open(&cfg, 1, &a, stderr), 0);
+	struct scratch sc;
+	a = scratch_log(&sc);
 	for (int n = 1; n <= 12; n++) {
 		struct audit_entry e = {0};
 		char case_id[16];
@@ -188,9 +199,7 @@ static void consistency_from_the_log(void **state)
 	assert_int_equal(audit_consistency(a, 3, 13, proof, &count, err), -1);
 	fclose(err);
 	audit_close(a);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	scratch_remove(&sc);
 }
 
 struct tally {
@@ -219,15 +228,11 @@ static int total_row(void *ctx, const char *const keys[], long long count)
  * several words (a value with spaces never matches a single word). */
 static void counts_in_sql(void **state)
 {
-	char dir[] = "/tmp/csgw-audit-XXXXXX", db[64], cps[64];
 	struct audit *a;
 	(void)state;
 
-	assert_non_null(mkdtemp(dir));
-	snprintf(db, sizeof db, "%s/audit.db", dir);
-	snprintf(cps, sizeof cps, "%s/cp", dir);
-	struct audit_config cfg = {.db_path = db, .checkpoint_dir = cps, .origin = "csgw/06/audit"};
-	assert_int_equal(audit_open(&cfg, 1, &a, stderr), 0);
+	struct scratch sc;
+	a = scratch_log(&sc);
 	static const char *const rows[][3] = {
 	    {"2026-10-01T01:00:00Z", "allow", "TX"},  {"2026-10-01T02:00:00Z", "deny", "TX"},
 	    {"2026-10-02T01:00:00Z", "deny", "OCSE"}, {"2026-10-02T03:00:00Z", "deny", "TX"},
@@ -276,9 +281,7 @@ static void counts_in_sql(void **state)
 	assert_int_equal(audit_count(a, &q, &bad, tally_row, &t, err), -1);
 	fclose(err);
 	audit_close(a);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	scratch_remove(&sc);
 }
 
 /* A purge clears the personal columns and nothing else: the tree's root
@@ -286,18 +289,14 @@ static void counts_in_sql(void **state)
  * by case finds nothing any more. */
 static void purge_keeps_the_tree(void **state)
 {
-	char dir[] = "/tmp/csgw-audit-XXXXXX", db[64], cps[64];
 	struct audit *a;
 	struct audit_state before, after;
 	long long purged = -1, kept = -1;
 	int found = 0;
 	(void)state;
 
-	assert_non_null(mkdtemp(dir));
-	snprintf(db, sizeof db, "%s/audit.db", dir);
-	snprintf(cps, sizeof cps, "%s/cp", dir);
-	struct audit_config cfg = {.db_path = db, .checkpoint_dir = cps, .origin = "csgw/06/audit"};
-	assert_int_equal(audit_open(&cfg, 1, &a, stderr), 0);
+	struct scratch sc;
+	a = scratch_log(&sc);
 	struct audit_entry e[4] = {0};
 	for (int i = 0; i < 4; i++) {
 		audit_entry_set(&e[i], "time",
@@ -353,9 +352,7 @@ static void purge_keeps_the_tree(void **state)
 	assert_int_equal(audit_verify_state(a, &after, stderr), 1);
 
 	audit_close(a);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	scratch_remove(&sc);
 }
 
 int main(void)
