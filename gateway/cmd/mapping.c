@@ -20,8 +20,9 @@ static void list(const struct mapping_set *set)
 		printf("%-9s %s\n          namespace %s\n", f->name, f->title, f->ns);
 		for (size_t j = 0; j < f->nbatches; j++) {
 			const struct batch_type *b = &f->batches[j];
-			printf("          batch %-16s %s ... %s, records:", b->name, b->header->id,
-			       b->trailer->id);
+			printf("          batch %-16s %s ... %s, records:", b->name,
+			       b->header ? b->header->id : "(no header)",
+			       b->trailer ? b->trailer->id : "(no trailer)");
 			for (size_t k = 0; k < b->nrecords; k++)
 				printf(" %s", b->records[k]->id);
 			putchar('\n');

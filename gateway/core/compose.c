@@ -111,7 +111,7 @@ static size_t group_end(const struct compose *c, size_t lead)
 
 long compose_add_child(struct compose *c, size_t lead, const char *line)
 {
-	const struct record *r = mapping_record_of_line(c->bt->family, line);
+	const struct record *r = mapping_record_of_line(c->bt->family, line, strlen(line));
 	if (r == NULL || child_rank(c->records[lead], r) < 0 || strlen(line) != r->length)
 		return -1;
 	size_t at = group_end(c, lead);

@@ -349,7 +349,8 @@ static void check_families(struct checker *c, const struct ini_entry *e)
 	}
 	if (n == 0)
 		problem(c, e->line,
-		        "[%s] families: empty; expected one or more of fcr, locate, ndnh, referral",
+		        "[%s] families: empty; expected one or more of fcr, locate, ndnh, offset, "
+		        "referral",
 		        c->section);
 	free(copy);
 }

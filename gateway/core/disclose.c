@@ -155,7 +155,7 @@ static void decide_group(struct discloser *d)
 	if (d->ngroup == 0)
 		return;
 	for (size_t i = 0; i < d->ngroup; i++)
-		recs[i] = mapping_record_of_line(d->bt->family, d->group[i]);
+		recs[i] = mapping_batch_record_of_line(d->bt, d->group[i], strlen(d->group[i]));
 	struct policy_record rec = {.family = d->bt->family,
 	                            .records = recs,
 	                            .lines = (const char *const *)d->group,
@@ -231,7 +231,7 @@ static void scan_group(struct discloser *d)
 	if (d->ngroup == 0)
 		return;
 	for (size_t i = 0; i < d->ngroup; i++)
-		recs[i] = mapping_record_of_line(d->bt->family, d->group[i]);
+		recs[i] = mapping_batch_record_of_line(d->bt, d->group[i], strlen(d->group[i]));
 	struct policy_record rec = {.family = d->bt->family,
 	                            .records = recs,
 	                            .lines = (const char *const *)d->group,
@@ -288,7 +288,7 @@ static int take_line(void *ctx, const char *line, size_t len)
 		d->failed = true;
 		return -1;
 	}
-	const struct record *r = mapping_record_of_line(d->bt->family, line);
+	const struct record *r = mapping_batch_record_of_line(d->bt, line, len);
 	if (r == d->bt->header) {
 		const struct field *f = mapping_field(r, "batchNumber");
 		if (f)

@@ -167,12 +167,12 @@ static void open_group(struct mapper *m, const struct record *rec, unsigned long
 }
 
 /* Index of the child of the open group with this id, or -1. */
-static long child_slot(const struct group *g, const char *id)
+static long child_slot(const struct group *g, const char *line, size_t len)
 {
 	if (g->lead == NULL)
 		return -1;
 	for (size_t k = 0; k < g->lead->nchildren; k++)
-		if (memcmp(g->lead->children[k].record->id, id, 2) == 0)
+		if (mapping_line_is(g->lead->children[k].record, line, len))
 			return (long)k;
 	return -1;
 }
@@ -223,7 +223,7 @@ static void expected_ids(const struct mapper *m, char *buf, size_t size)
 			                      m->group.lead->children[k].record->id);
 	for (size_t i = 0; i < m->bt->nrecords && o < size; i++)
 		o += (size_t)snprintf(buf + o, size - o, "%s ", m->bt->records[i]->id);
-	if (o < size)
+	if (o < size && m->bt->trailer)
 		snprintf(buf + o, size - o, "or trailer %s", m->bt->trailer->id);
 }
 
@@ -244,9 +244,9 @@ static void map_line(struct mapper *m, const char *line, size_t len)
 		problem_at(m, NULL, 0, "line of %zu characters is too short for a record id", len);
 		return;
 	}
-	if (!m->header_seen) {
+	if (!m->header_seen && m->bt->header) {
 		m->header_seen = true;
-		if (memcmp(line, m->bt->header->id, 2) == 0) {
+		if (mapping_line_is(m->bt->header, line, len)) {
 			rec = m->bt->header;
 		} else {
 			problem_at(m, NULL, 0,
@@ -260,18 +260,17 @@ static void map_line(struct mapper *m, const char *line, size_t len)
 		           printable_id(line, len, idbuf));
 		return;
 	}
-	if (rec == NULL && memcmp(line, m->bt->trailer->id, 2) == 0) {
+	if (rec == NULL && m->bt->trailer && mapping_line_is(m->bt->trailer, line, len)) {
 		close_group(m);
 		rec = m->bt->trailer;
 		m->trailer_seen = true;
 	}
-	if (rec == NULL && (slot = child_slot(&m->group, line)) >= 0) {
+	if (rec == NULL && (slot = child_slot(&m->group, line, len)) >= 0) {
 		rec = m->group.lead->children[slot].record;
 		depth = 2;
 	}
 	if (rec == NULL) {
-		char id[3] = {line[0], line[1], '\0'};
-		const struct record *r = mapping_record(fam, id);
+		const struct record *r = mapping_batch_record_of_line(m->bt, line, len);
 		if (r && is_batch_record(m->bt, r)) {
 			close_group(m);
 			rec = r;
@@ -391,11 +390,12 @@ enum map_status map_to_xml(const struct batch_type *bt, const char *input, const
 		fprintf(rep->out, "%s: read error: %s\n", input, strerror(lr.error));
 		status = MAP_IO_ERROR;
 	} else if (lr.lineno == 0) {
-		report_problem(rep, 1, 0, NULL, "empty file; expected a header record %s",
-		               bt->header->id);
+		report_problem(rep, 1, 0, NULL, "empty file; expected %s record %s",
+		               bt->header ? "a header" : "a",
+		               (bt->header ? bt->header : bt->records[0])->id);
 	} else if (!report_full(rep)) {
 		close_group(&m);
-		if (!m.trailer_seen) {
+		if (!m.trailer_seen && bt->trailer) {
 			report_problem(rep, m.line, 0, NULL,
 			               "missing trailer: the file ends without a %s record",
 			               bt->trailer->id);

@@ -82,10 +82,40 @@ const struct field *mapping_field(const struct record *rec, const char *name)
 	return NULL;
 }
 
-const struct record *mapping_record_of_line(const struct family *fam, const char *line)
+bool mapping_line_is(const struct record *rec, const char *line, size_t len)
 {
-	char id[3] = {line[0], line[1], '\0'};
-	return mapping_record(fam, id);
+	for (size_t i = 0; i < rec->nfields; i++) {
+		const struct field *f = &rec->fields[i];
+		if (f->type == FIELD_LITERAL &&
+		    (f->at - 1 + f->len > len || memcmp(line + f->at - 1, f->literal, f->len) != 0))
+			return false;
+	}
+	return true;
+}
+
+const struct record *mapping_record_of_line(const struct family *fam, const char *line, size_t len)
+{
+	for (size_t i = 0; i < fam->nrecords; i++)
+		if (fam->records[i].keyed && mapping_line_is(&fam->records[i], line, len))
+			return &fam->records[i];
+	return fam->unkeyed;
+}
+
+const struct record *mapping_batch_record_of_line(const struct batch_type *bt, const char *line,
+                                                  size_t len)
+{
+	if (bt->header && bt->header->keyed && mapping_line_is(bt->header, line, len))
+		return bt->header;
+	if (bt->trailer && bt->trailer->keyed && mapping_line_is(bt->trailer, line, len))
+		return bt->trailer;
+	for (size_t i = 0; i < bt->nrecords; i++)
+		if (bt->records[i]->keyed && mapping_line_is(bt->records[i], line, len))
+			return bt->records[i];
+	const struct family *fam = bt->family; /* the children of the batch's records */
+	for (size_t i = 0; i < fam->nrecords; i++)
+		if (fam->records[i].keyed && mapping_line_is(&fam->records[i], line, len))
+			return &fam->records[i];
+	return bt->unkeyed;
 }
 
 bool mapping_batch_has_record(const struct batch_type *bt, const struct record *rec)

@@ -1,7 +1,7 @@
 /*
  * mapping.h - the in-memory model of a mapping definition (mappings/).
  *
- * A mapping set holds every family (fcr, locate, ndnh, referral, receipt),
+ * A mapping set holds every family (fcr, locate, ndnh, offset, referral, receipt),
  * the character sets and the code lists.  It is built by core/mapping_load.c
  * from the data files and is read-only afterwards: the map, unmap and
  * validate engines and the XSD generator only read it.
@@ -72,16 +72,18 @@ struct record {
 	struct child *children;
 	size_t nchildren;
 	bool has_counts; /* some field counts children */
+	bool keyed;      /* has literal fields: a line is this record when they are there */
 	unsigned line;
 };
 
 struct batch_type {
 	char *name; /* the TYPE of 'csgw map TYPE' */
 	char *element;
-	const struct record *header;
-	const struct record *trailer;
+	const struct record *header;  /* NULL: the file has none */
+	const struct record *trailer; /* NULL: the file has none */
 	const struct record **records;
 	size_t nrecords;
+	const struct record *unkeyed; /* the data record without literals, if any */
 	const struct family *family;
 };
 
@@ -94,6 +96,7 @@ struct family {
 	size_t nrecords;
 	struct batch_type *batches;
 	size_t nbatches;
+	const struct record *unkeyed; /* the family's only record without literals */
 };
 
 struct mapping_set {
@@ -114,8 +117,16 @@ const struct batch_type *mapping_batch(const struct mapping_set *, const char *t
 const struct batch_type *mapping_batch_by_element(const struct family *, const char *element);
 const struct record *mapping_record(const struct family *, const char *id);
 const struct field *mapping_field(const struct record *, const char *name);
-/* The record a fixed-width line is, by its id in positions 1-2. */
-const struct record *mapping_record_of_line(const struct family *, const char *line);
+/* Whether a fixed-width line is of record 'rec': every literal field of
+ * the record is there (a record without literals matches any line). */
+bool mapping_line_is(const struct record *, const char *line, size_t len);
+/* The record a fixed-width line is: the keyed record whose literals it
+ * has (most layouts key on an id in positions 1-2), else the one record
+ * without literals; NULL when none.  The batch form knows which record
+ * without literals a line of that batch is. */
+const struct record *mapping_record_of_line(const struct family *, const char *line, size_t len);
+const struct record *mapping_batch_record_of_line(const struct batch_type *, const char *line,
+                                                  size_t len);
 /* Whether a record is one of the batch type's data records. */
 bool mapping_batch_has_record(const struct batch_type *, const struct record *);
 const struct charset *mapping_charset(const struct mapping_set *, const char *name);

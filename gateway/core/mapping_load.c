@@ -297,11 +297,14 @@ static void load_record(struct loader *ld, const struct xml_elem *n, struct reco
 	if (next != rec->length + 1)
 		problem(ld, rec->line, "record %s: fields end at %u; expected the record length %u",
 		        rec->id, next - 1, rec->length);
-	if (rec->nfields == 0 || rec->fields[0].type != FIELD_LITERAL || rec->fields[0].at != 1 ||
-	    strcmp(rec->fields[0].literal ? rec->fields[0].literal : "", rec->id) != 0)
-		problem(ld, rec->line,
-		        "record %s: the first field must be the literal record id %s", rec->id,
-		        rec->id);
+	for (size_t i = 0; i < rec->nfields; i++)
+		rec->keyed |= rec->fields[i].type == FIELD_LITERAL;
+	/* Where a layout has an id in positions 1-2, it is the record's id. */
+	const struct field *first = rec->nfields ? &rec->fields[0] : NULL;
+	if (first && first->type == FIELD_LITERAL && first->len == 2 &&
+	    strcmp(first->literal ? first->literal : "", rec->id) != 0)
+		problem(ld, rec->line, "record %s: its literal id in positions 1-2 must be %s",
+		        rec->id, rec->id);
 }
 
 /* Second pass, once every record of the family exists. */
@@ -399,13 +402,29 @@ static void load_batch(struct loader *ld, struct family *fam, const struct xml_e
 	b->family = fam;
 	b->name = attr_dup(n, "type");
 	b->element = attr_dup(n, "element");
-	b->header = batch_record(ld, fam, line, b->name, header);
-	b->trailer = batch_record(ld, fam, line, b->name, trailer);
+	b->header = header ? batch_record(ld, fam, line, b->name, header) : NULL;
+	b->trailer = trailer ? batch_record(ld, fam, line, b->name, trailer) : NULL;
+	if ((b->header && !b->header->keyed) || (b->trailer && !b->trailer->keyed))
+		problem(ld, line, "batch %s: a header or trailer needs a literal to be told apart",
+		        b->name);
 	b->records = xcalloc(nids, sizeof *b->records);
 	for (size_t i = 0; i < nids; i++) {
-		b->records[b->nrecords] = batch_record(ld, fam, line, b->name, ids[i]);
-		if (b->records[b->nrecords])
-			b->nrecords++;
+		const struct record *r = batch_record(ld, fam, line, b->name, ids[i]);
+		if (r == NULL)
+			continue;
+		b->records[b->nrecords++] = r;
+		if (r->keyed)
+			continue;
+		/* Lines are told apart by literals: one record may go without. */
+		if (b->unkeyed)
+			problem(ld, line,
+			        "batch %s: records %s and %s both have no literal, so their lines "
+			        "cannot be told apart",
+			        b->name, b->unkeyed->id, r->id);
+		if (r->nchildren)
+			problem(ld, line, "batch %s: record %s has children but no literal",
+			        b->name, r->id);
+		b->unkeyed = r;
 	}
 	if (mapping_batch(ld->set, b->name) != b)
 		problem(ld, line, "batch type %s is defined twice", b->name);
@@ -465,6 +484,12 @@ static void load_family(struct loader *ld, const struct xml_elem *root, const ch
 			load_batch(ld, fam, n, &fam->batches[fam->nbatches++]);
 	}
 	check_nesting(ld, fam);
+	size_t unkeyed = 0;
+	for (size_t i = 0; i < fam->nrecords; i++)
+		if (!fam->records[i].keyed && unkeyed++ == 0)
+			fam->unkeyed = &fam->records[i];
+	if (unkeyed > 1) /* then only a batch tells them apart */
+		fam->unkeyed = NULL;
 }
 
 static char *path_join(const char *a, const char *b, const char *c)

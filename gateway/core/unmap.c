@@ -341,7 +341,7 @@ static void start_in_root(struct reader *r, unsigned long line, const char *loca
 		push(r, FRAME_SKIP, line);
 		return;
 	}
-	if (!r->header_done) {
+	if (!r->header_done && bt->header) {
 		r->header_done = true;
 		if (strcmp(local, bt->header->element) == 0) {
 			push_record(r, bt->header, line, false);
@@ -352,7 +352,7 @@ static void start_in_root(struct reader *r, unsigned long line, const char *loca
 	}
 	if ((rec = body_record(bt, local)) != NULL) {
 		push_record(r, rec, line, true);
-	} else if (strcmp(local, bt->trailer->element) == 0) {
+	} else if (bt->trailer && strcmp(local, bt->trailer->element) == 0) {
 		r->trailer_done = true;
 		push_record(r, bt->trailer, line, false);
 	} else {
@@ -361,8 +361,11 @@ static void start_in_root(struct reader *r, unsigned long line, const char *loca
 		for (size_t i = 0; i < bt->nrecords && o < sizeof want; i++)
 			o += (size_t)snprintf(want + o, sizeof want - o, "<%s>, ",
 			                      bt->records[i]->element);
-		problem(r, line, "unexpected element <%s>; expected %sor <%s>", local, want,
-		        bt->trailer->element);
+		if (o >= 2 && o < sizeof want && bt->trailer == NULL)
+			want[o - 2] = '\0'; /* no trailer to name last */
+		problem(r, line, "unexpected element <%s>; expected %s%s%s%s", local, want,
+		        bt->trailer ? "or <" : "", bt->trailer ? bt->trailer->element : "",
+		        bt->trailer ? ">" : "");
 		push(r, FRAME_SKIP, line);
 	}
 }
@@ -563,11 +566,11 @@ static int on_end(void *ctx, long line)
 		end_record(r, f, (unsigned long)line);
 		break;
 	case FRAME_ROOT:
-		if (!r->header_done)
+		if (!r->header_done && r->bt->header)
 			problem(r, (unsigned long)line,
 			        "missing <%s>: the batch must start with its header",
 			        r->bt->header->element);
-		if (!r->trailer_done)
+		if (!r->trailer_done && r->bt->trailer)
 			problem(r, (unsigned long)line,
 			        "missing <%s>: the batch must end with its trailer",
 			        r->bt->trailer->element);

@@ -259,15 +259,17 @@ int xsd_write(const struct family *fam, FILE *out)
 		        "%s</xs:documentation></xs:annotation>\n",
 		        bt->name);
 		fputs("    <xs:complexType>\n      <xs:sequence>\n", out);
-		fprintf(out, "        <xs:element name=\"%s\" type=\"record-%s\"/>\n",
-		        bt->header->element, bt->header->id);
+		if (bt->header)
+			fprintf(out, "        <xs:element name=\"%s\" type=\"record-%s\"/>\n",
+			        bt->header->element, bt->header->id);
 		fputs("        <xs:choice minOccurs=\"0\" maxOccurs=\"unbounded\">\n", out);
 		for (size_t i = 0; i < bt->nrecords; i++)
 			fprintf(out, "          <xs:element name=\"%s\" type=\"record-%s\"/>\n",
 			        bt->records[i]->element, bt->records[i]->id);
 		fputs("        </xs:choice>\n", out);
-		fprintf(out, "        <xs:element name=\"%s\" type=\"record-%s\"/>\n",
-		        bt->trailer->element, bt->trailer->id);
+		if (bt->trailer)
+			fprintf(out, "        <xs:element name=\"%s\" type=\"record-%s\"/>\n",
+			        bt->trailer->element, bt->trailer->id);
 		fputs("      </xs:sequence>\n    </xs:complexType>\n  </xs:element>\n", out);
 	}
 	for (size_t i = 0; i < fam->nrecords; i++)

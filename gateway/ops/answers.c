@@ -176,7 +176,7 @@ static int show_response(void *ctx, const struct ledger_response *resp)
 
 	for (char *l = strtok_r(copy, "\n", &save); l && n < POLICY_MAX_LINES;
 	     l = strtok_r(NULL, "\n", &save)) {
-		const struct record *r = fam ? mapping_record_of_line(fam, l) : NULL;
+		const struct record *r = fam ? mapping_record_of_line(fam, l, strlen(l)) : NULL;
 		if (r && strlen(l) == r->length)
 			recs[n] = r, lines[n++] = l;
 	}

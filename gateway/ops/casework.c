@@ -510,7 +510,8 @@ static void subject_of(struct inbound *in, struct ledger_request *r)
 {
 	for (const char *line = in->group; *line;) {
 		const char *end = strchr(line, '\n');
-		const struct record *rec = mapping_record_of_line(in->fam, line);
+		const struct record *rec = mapping_record_of_line(
+		    in->fam, line, end ? (size_t)(end - line) : strlen(line));
 		const struct field *f =
 		    rec && strcmp(rec->id, "NI") == 0 ? mapping_field(rec, "ssn") : NULL;
 		if (f && !field_is_blank(f, line + f->at - 1)) {
@@ -795,7 +796,7 @@ static bool is_edge(const struct family *fam, const struct record *r)
 static int on_line(void *ctx, const char *line, size_t len)
 {
 	struct inbound *in = ctx;
-	const struct record *r = mapping_record_of_line(in->fam, line);
+	const struct record *r = mapping_record_of_line(in->fam, line, len);
 
 	if (in->write_fixed &&
 	    (out_write(&in->fixed, line, len) < 0 || out_write(&in->fixed, "\n", 1) < 0))

@@ -102,6 +102,11 @@ int disclosure_prepare(const struct setup *s, struct disclosure_ask *x, struct p
 
 /* The first pass over the batch, which a <most-recent> limit needs (the
  * records of one person may be anywhere in it); NULL when none may apply. */
+static const struct record *line_record(const struct batch_type *bt, const char *line)
+{
+	return mapping_batch_record_of_line(bt, line, strlen(line));
+}
+
 static struct policy_batch *scan_batch(const struct policy *p, const struct disclosure_ask *x,
                                        const struct batch_type *bt, const struct batch_lines *lines)
 {
@@ -111,12 +116,11 @@ static struct policy_batch *scan_batch(const struct policy *p, const struct disc
 	for (size_t i = 0; i < lines->n; i++) {
 		const struct record *recs[POLICY_MAX_LINES];
 		size_t n = 0;
-		if (!mapping_batch_has_record(bt,
-		                              mapping_record_of_line(bt->family, lines->line[i])))
+		if (!mapping_batch_has_record(bt, line_record(bt, lines->line[i])))
 			continue;
-		recs[n++] = mapping_record_of_line(bt->family, lines->line[i]);
+		recs[n++] = line_record(bt, lines->line[i]);
 		for (size_t k = i + 1; k < lines->n && n < POLICY_MAX_LINES; k++) {
-			const struct record *r = mapping_record_of_line(bt->family, lines->line[k]);
+			const struct record *r = line_record(bt, lines->line[k]);
 			if (mapping_batch_has_record(bt, r) || r == bt->trailer)
 				break;
 			recs[n++] = r;
@@ -160,15 +164,13 @@ int disclosure_explain(struct setup *s, const struct policy *p, struct disclosur
 	unsigned long number = 0, shown = 0;
 	batch = scan_batch(p, x, bt, &lines);
 	for (size_t i = 0; i < lines.n; i++) {
-		if (!mapping_batch_has_record(bt,
-		                              mapping_record_of_line(bt->family, lines.line[i])))
+		if (!mapping_batch_has_record(bt, line_record(bt, lines.line[i])))
 			continue;
 		number++;
 		size_t end = i + 1;
 		while (end < lines.n &&
-		       !mapping_batch_has_record(
-		           bt, mapping_record_of_line(bt->family, lines.line[end])) &&
-		       strncmp(lines.line[end], bt->trailer->id, 2) != 0)
+		       !mapping_batch_has_record(bt, line_record(bt, lines.line[end])) &&
+		       line_record(bt, lines.line[end]) != bt->trailer)
 			end++;
 		if (x->only && number != x->only)
 			continue;
@@ -181,7 +183,7 @@ int disclosure_explain(struct setup *s, const struct policy *p, struct disclosur
 		const struct record *recs[POLICY_MAX_LINES];
 		size_t n = 0;
 		for (size_t k = i; k < end; k++)
-			recs[n++] = mapping_record_of_line(bt->family, lines.line[k]);
+			recs[n++] = line_record(bt, lines.line[k]);
 		struct policy_record rec = {.family = bt->family,
 		                            .records = recs,
 		                            .lines = (const char *const *)&lines.line[i],

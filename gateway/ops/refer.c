@@ -46,7 +46,7 @@ struct given {
 static int given_line(void *ctx, const char *line, size_t len)
 {
 	struct given *g = ctx;
-	const struct record *r = mapping_record_of_line(g->fam, line);
+	const struct record *r = mapping_record_of_line(g->fam, line, len);
 	if (r == NULL || strcmp(r->id, "RH") == 0 || strcmp(r->id, "RT") == 0)
 		return 0;
 	if (strcmp(r->id, "TH") == 0) {

@@ -145,6 +145,10 @@ agree() {
 	agree ndnh main
 }
 
+@test "offset: csgw validate and xmllint --schema agree on every mutant" {
+	agree offset main
+}
+
 @test "receipt: csgw validate and xmllint --schema agree on every mutant" {
 	agree receipt main
 }

@@ -266,3 +266,43 @@ refused_with() {
 	[[ "$output" == *"(caseData): is one too many: at most 1 per TH"* ]]
 	assert_nothing_written . out.xml
 }
+
+# Federal Offset Program files carry no record id: positions 1-2 hold the
+# state, and a control record has CTL where data records have a local code.
+
+@test "offset: a submission without header or trailer maps, and a bad value names its field" {
+	cp "$DATA/offset-submission.txt" sub.txt
+	run csgw_test map offset-submission sub.txt -o sub.xml
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"5 records (CS 5)"* ]]
+	set_field sub.txt 2 73 "Q"
+	set_field sub.txt 3 177 "XYZ"
+	run csgw_test map offset-submission sub.txt -o out.xml
+	echo "$output"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"sub.txt:2: record 2 (caseSubmission): field transactionType (positions 73-73): value 'Q' is not a code of list 'offset-transaction'"* ]]
+	[[ "$output" == *"sub.txt:3: record 3 (caseSubmission): field exclusion1 (positions 177-179): value 'XYZ' is not a code of list 'offset-exclusion'"* ]]
+	assert_nothing_written . out.xml
+}
+
+@test "offset: the control record is told by CTL, must come last, and its counts are checked" {
+	cp "$DATA/offset-collections.txt" col.txt
+	# the control record first: data after it is refused
+	{ tail -n 1 col.txt; head -n 2 col.txt; } >moved.txt
+	run csgw_test map offset-collections moved.txt -o out.xml
+	echo "$output"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"moved.txt:2: record"*"after the trailer; expected the end of the file"* ]]
+	# a collection record dropped: the control record's count disagrees
+	sed 1d col.txt >short.txt
+	run csgw_test map offset-collections short.txt -o out.xml
+	echo "$output"
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"recordCount says 2"* ]]
+	# no control record at all
+	head -n 2 col.txt >none.txt
+	run csgw_test map offset-collections none.txt -o out.xml
+	[ "$status" -eq 65 ]
+	[[ "$output" == *"missing trailer: the file ends without a CC record"* ]]
+	assert_nothing_written . out.xml
+}

@@ -30,9 +30,10 @@ broken_with() {
 @test "mapping list names every family, its namespace and batch types" {
 	run "$CSGW" mapping list
 	[ "$status" -eq 0 ]
-	for f in fcr locate ndnh referral receipt; do
+	for f in fcr locate ndnh offset referral receipt; do
 		[[ "$output" == *"namespace urn:csgw:$f:v1"* ]]
 	done
+	[[ "$output" == *"batch offset-submission (no header) ... (no trailer), records: CS"* ]]
 	[[ "$output" == *"batch ndnh-report      H4 ... T4, records: W4 QW UI"* ]]
 }
 
@@ -79,6 +80,18 @@ broken_with() {
 	cp "$CSGW_MAPPINGS/codes/codes.xml" maps/codes/codes.xml
 	sed -i '0,/<child record="PT"/s//<child record="PX"/' maps/referral/referral.map.xml
 	broken_with "child record PX is not defined"
+}
+
+@test "records are told apart by their literals: one record of a batch may have none" {
+	# the control record without its CTL: two records without literals
+	sed -i 's|<field at="3" len="3" type="literal" value="CTL"/>|<field name="notCtl" at="3" len="3" type="text" category="control" charset="alnum"/>|' maps/offset/offset.map.xml
+	broken_with "batch offset-rejects: a header or trailer needs a literal to be told apart"
+	cp "$CSGW_MAPPINGS/offset/offset.map.xml" maps/offset/offset.map.xml
+	sed -i 's|records="RJ"|records="RJ CS"|' maps/offset/offset.map.xml
+	broken_with "batch offset-rejects: records RJ and CS both have no literal, so their lines cannot be told apart"
+	cp "$CSGW_MAPPINGS/offset/offset.map.xml" maps/offset/offset.map.xml
+	sed -i 's|<field at="1" len="2" type="literal" value="W4"/>|<field at="1" len="2" type="literal" value="WX"/>|' maps/ndnh/ndnh.map.xml
+	broken_with "record W4: its literal id in positions 1-2 must be W4"
 }
 
 @test "a new field needs only a data edit: no rebuild" {

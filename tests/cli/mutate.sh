@@ -55,7 +55,9 @@ function attr(s, a) {
 }
 function tag(s) { sub(/^[ \t]*<\/?/, "", s); sub(/[ >].*/, "", s); return s }
 FNR == NR {   # the mapping
-	if ($0 ~ /<record /) {
+	if ($0 ~ /<batch /) {   # which records head and end a batch (none: a data record)
+		bhead[attr($0, "element")] = attr($0, "header"); btrail[attr($0, "element")] = attr($0, "trailer")
+	} else if ($0 ~ /<record /) {
 		el = attr($0, "element"); id[el] = attr($0, "id"); element_of[id[el]] = el
 	} else if ($0 ~ /<child /) {
 		nch++; ch_lead[nch] = el; ch_id[nch] = attr($0, "record"); ch_max[nch] = attr($0, "max")
@@ -90,7 +92,8 @@ END {
 		if (r_depth[r] == 2) last = r
 	}
 	for (r = 1; r <= nrec; r++) {
-		role[r] = r_depth[r] == 1 ? "root" : r_depth[r] > 2 ? "child" : r == first ? "header" : r == last ? "trailer" : "data"
+		is_id = id[r_el[r]]
+		role[r] = r_depth[r] == 1 ? "root" : r_depth[r] > 2 ? "child" : r == first && is_id == bhead[r_el[1]] ? "header" : r == last && is_id == btrail[r_el[1]] ? "trailer" : "data"
 		printf "%d\t%s\t%s\t%s\t%d\t%d\t%d\n", r, role[r], r_el[r], id[r_el[r]], r_start[r], r_end[r], r_parent[r] > RECORDS
 	}
 	for (i = 1; i <= n; i++) {
@@ -204,6 +207,8 @@ trailer_start=$(awk -F '\t' '$2 == "trailer" { print $5; exit }' "$records")
 trailer_end=$(awk -F '\t' '$2 == "trailer" { print $6; exit }' "$records")
 data_start=$(awk -F '\t' '$2 == "data" { print $5; exit }' "$records")
 data_end=$(awk -F '\t' '$2 == "data" { print $6; exit }' "$records")
+has_trailer=${trailer_start:+yes}
+trailer_start=${trailer_start:-$(rec 1 6)} # no trailer: "before the trailer" is before the root ends
 
 # --- structure of records --------------------------------------------------
 
@@ -212,9 +217,9 @@ l=$(pick 'role == "data" && req && counts == ""')
 l=$(pick 'role == "data" && !req')
 [ -z "$l" ] || delete_lines "$l" "$l" | emit delete-optional-field "optional <$(name_of "$l")> (line $l) deleted"
 l=$(pick 'role == "header" && req')
-delete_lines "$l" "$l" | emit delete-header-field "header <$(name_of "$l")> (line $l) deleted"
+[ -z "$l" ] || delete_lines "$l" "$l" | emit delete-header-field "header <$(name_of "$l")> (line $l) deleted"
 l=$(pick 'role == "trailer"')
-delete_lines "$l" "$l" | emit delete-trailer-field "trailer <$(name_of "$l")> (line $l) deleted"
+[ -z "$l" ] || delete_lines "$l" "$l" | emit delete-trailer-field "trailer <$(name_of "$l")> (line $l) deleted"
 
 # The first two adjacent fields of one record, swapped.
 l=$(awk -F '\t' 'prev != "" && $1 == prev + 1 && $4 == inst { print prev; exit } { prev = $1; inst = $4 }' "$fields")
@@ -261,9 +266,12 @@ if [ "$n" -ge 2 ]; then
 	move_lines "$data_start" "$data_end" "$trailer_start" |
 		emit data-records-reordered "the first data record (lines $data_start-$data_end) moved before the trailer"
 fi
-delete_lines "$(rec 2 5)" "$header_end" | emit header-missing "the header deleted"
-move_lines "$trailer_start" "$trailer_end" "$data_start" | emit trailer-first "the trailer moved before the data records"
-insert_after "$header_end" "$(sed -n "$(rec 2 5),${header_end}p" "$src")" | emit header-twice "a second header"
+if [ -n "$header_end" ]; then
+	delete_lines "$(rec 2 5)" "$header_end" | emit header-missing "the header deleted"
+	insert_after "$header_end" "$(sed -n "$(rec 2 5),${header_end}p" "$src")" | emit header-twice "a second header"
+fi
+[ -z "$has_trailer" ] ||
+	move_lines "$trailer_start" "$trailer_end" "$data_start" | emit trailer-first "the trailer moved before the data records"
 replace_line "$root_line" "<$root xmlns=\"$ns\"/>" | sed "$((root_line + 1)),\$d" | emit empty-root "an empty root element"
 
 # --- the root element ------------------------------------------------------
