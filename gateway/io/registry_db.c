@@ -36,7 +36,18 @@ int registry_db_open(const char *path, bool create, struct registry_db **out, ch
 	    "PRIMARY KEY(subject_key, case_id, flag));"
 	    "CREATE TABLE IF NOT EXISTS cases(case_id TEXT PRIMARY KEY, enforcement TEXT NOT "
 	    "NULL, state_owed_arrears INTEGER NOT NULL, updated TEXT NOT NULL, actor TEXT NOT "
-	    "NULL);";
+	    "NULL);"
+	    "CREATE TABLE IF NOT EXISTS remedies(case_id TEXT NOT NULL, remedy TEXT NOT NULL, "
+	    "since TEXT NOT NULL, released TEXT NOT NULL DEFAULT '', actor TEXT NOT NULL, "
+	    "PRIMARY KEY(case_id, remedy));";
+	/* Case facts added later: a registry made before gets the columns. */
+	static const char *const added[] = {
+	    "opened_by TEXT NOT NULL DEFAULT ''",
+	    "assistance TEXT NOT NULL DEFAULT ''",
+	    "arrears_family INTEGER NOT NULL DEFAULT 0",
+	    "arrears_state INTEGER NOT NULL DEFAULT 0",
+	    "payment_processing TEXT NOT NULL DEFAULT 'open'",
+	};
 
 	*out = NULL;
 	r->path = xstrdup(path);
@@ -53,6 +64,15 @@ int registry_db_open(const char *path, bool create, struct registry_db **out, ch
 	if (sqlite3_exec(r->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
 		fail(r, "cannot set up", why, whylen);
 		goto fail;
+	}
+	for (size_t i = 0; i < sizeof added / sizeof *added; i++) {
+		char *sql = xasprintf("ALTER TABLE cases ADD COLUMN %s", added[i]);
+		int rc = sqlite3_exec(r->db, sql, NULL, NULL, NULL);
+		free(sql);
+		if (rc != SQLITE_OK && strstr(sqlite3_errmsg(r->db), "duplicate column") == NULL) {
+			fail(r, "cannot add the case facts", why, whylen);
+			goto fail;
+		}
 	}
 	*out = r;
 	return 0;
@@ -144,12 +164,25 @@ int registry_protections(struct registry_db *r, const char *subject_key, const c
 int registry_case_set(struct registry_db *r, const char *case_id, const struct registry_case *c,
                       char *why, size_t whylen)
 {
-	const char *v[] = {case_id, c->enforcement, c->state_owed_arrears ? "1" : "0", c->updated,
-	                   c->actor};
+	char family[32], state[32];
+	snprintf(family, sizeof family, "%lld", c->arrears_family);
+	snprintf(state, sizeof state, "%lld", c->arrears_state);
+	const char *v[] = {case_id,
+	                   c->enforcement,
+	                   c->state_owed_arrears ? "1" : "0",
+	                   c->updated,
+	                   c->actor,
+	                   c->opened_by,
+	                   c->assistance,
+	                   family,
+	                   state,
+	                   c->payment_processing[0] ? c->payment_processing : "open"};
 	sqlite3_stmt *st = prepare(r,
 	                           "INSERT OR REPLACE INTO cases(case_id, enforcement, "
-	                           "state_owed_arrears, updated, actor) VALUES(?, ?, ?, ?, ?)",
-	                           v, 5, why, whylen);
+	                           "state_owed_arrears, updated, actor, opened_by, assistance, "
+	                           "arrears_family, arrears_state, payment_processing) "
+	                           "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	                           v, 10, why, whylen);
 	if (st == NULL)
 		return -1;
 	int rc = sqlite3_step(st);
@@ -162,8 +195,9 @@ int registry_case_get(struct registry_db *r, const char *case_id, struct registr
 {
 	const char *v[] = {case_id};
 	sqlite3_stmt *st = prepare(r,
-	                           "SELECT enforcement, state_owed_arrears, updated, actor FROM "
-	                           "cases WHERE case_id = ?",
+	                           "SELECT enforcement, state_owed_arrears, updated, actor, "
+	                           "opened_by, assistance, arrears_family, arrears_state, "
+	                           "payment_processing FROM cases WHERE case_id = ?",
 	                           v, 1, why, whylen);
 	if (st == NULL)
 		return -1;
@@ -174,11 +208,51 @@ int registry_case_get(struct registry_db *r, const char *case_id, struct registr
 		c->state_owed_arrears = sqlite3_column_int(st, 1) != 0;
 		snprintf(c->updated, sizeof c->updated, "%s", column(st, 2));
 		snprintf(c->actor, sizeof c->actor, "%s", column(st, 3));
+		snprintf(c->opened_by, sizeof c->opened_by, "%s", column(st, 4));
+		snprintf(c->assistance, sizeof c->assistance, "%s", column(st, 5));
+		c->arrears_family = sqlite3_column_int64(st, 6);
+		c->arrears_state = sqlite3_column_int64(st, 7);
+		snprintf(c->payment_processing, sizeof c->payment_processing, "%s", column(st, 8));
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_ROW)
 		return 0;
 	return rc == SQLITE_DONE ? 1 : fail(r, "cannot read the case", why, whylen);
+}
+
+int registry_remedy_set(struct registry_db *r, const char *case_id, const char *remedy,
+                        const char *since, const char *released, const char *actor, char *why,
+                        size_t whylen)
+{
+	const char *v[] = {case_id, remedy, since, released, actor};
+	sqlite3_stmt *st = prepare(r,
+	                           "INSERT INTO remedies(case_id, remedy, since, released, actor) "
+	                           "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(case_id, remedy) DO "
+	                           "UPDATE SET released = ?4, actor = ?5, since = CASE WHEN ?4 = "
+	                           "'' THEN ?3 ELSE since END",
+	                           v, 5, why, whylen);
+	if (st == NULL)
+		return -1;
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(r, "cannot record the remedy", why, whylen);
+}
+
+int registry_remedies(struct registry_db *r, const char *case_id, registry_remedy_fn *fn, void *ctx,
+                      char *why, size_t whylen)
+{
+	const char *v[] = {case_id};
+	sqlite3_stmt *st = prepare(r,
+	                           "SELECT remedy, since, released, actor FROM remedies WHERE "
+	                           "case_id = ? ORDER BY remedy",
+	                           v, 1, why, whylen);
+	int rc;
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(ctx, column(st, 0), column(st, 1), column(st, 2), column(st, 3));
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(r, "cannot read the remedies", why, whylen);
 }
 
 int registry_read_all(struct registry_db *r, registry_protection_fn *pfn, registry_case_fn *cfn,

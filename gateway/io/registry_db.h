@@ -2,7 +2,8 @@
  * registry_db.h - what the state tells the gateway about people and cases
  * (SQLite): protections (family violence indicator, nondisclosure finding,
  * protective order) keyed by a subject's keyed hash and a case id ("" for
- * every case of that person), and each case's enforcement status.  The
+ * every case of that person), each case's enforcement status and the
+ * facts its closure turns on, and the state remedies in force on it.  The
  * disclosure policy reads both; csgw protect and csgw case write them.
  * No SSN is stored, only the subject key (core/audit.h).
  *
@@ -39,6 +40,11 @@ struct registry_case {
 	char enforcement[8]; /* "open" or "closed" */
 	bool state_owed_arrears;
 	char updated[32], actor[64];
+	/* Who applied for services (core/closure.h closure_openers); "" unknown. */
+	char opened_by[24];
+	char assistance[12];                     /* none, tanf, medicaid; "" unknown */
+	long long arrears_family, arrears_state; /* whole dollars */
+	char payment_processing[8];              /* open or closed */
 };
 
 int registry_case_set(struct registry_db *, const char *case_id, const struct registry_case *,
@@ -46,6 +52,16 @@ int registry_case_set(struct registry_db *, const char *case_id, const struct re
 /* 0 and *c, 1 when the registry does not know the case, -1. */
 int registry_case_get(struct registry_db *, const char *case_id, struct registry_case *, char *why,
                       size_t whylen);
+
+/* A state remedy of a case (license-suspension, bank-lien): in force
+ * since 'since', released at 'released' ("" while in force). */
+int registry_remedy_set(struct registry_db *, const char *case_id, const char *remedy,
+                        const char *since, const char *released, const char *actor, char *why,
+                        size_t whylen);
+typedef void registry_remedy_fn(void *ctx, const char *remedy, const char *since,
+                                const char *released, const char *actor);
+int registry_remedies(struct registry_db *, const char *case_id, registry_remedy_fn *, void *ctx,
+                      char *why, size_t whylen);
 
 /* Every protection and every case, read in one transaction (one
  * consistent state of the registry). */
