@@ -6,6 +6,7 @@
  * and citation (ops/disclosure.h).  protect and case feed the registry the
  * policy reads (ops/case.h).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 
 #include "cmd/cmd.h"
 #include "core/caller.h"
+#include "core/closure.h"
 #include "core/policy.h"
 #include "core/retention.h"
 #include "core/ssn.h"
@@ -81,16 +83,32 @@ static const char protect_usage[] =
     "list the supervisor or compliance role.\n";
 
 static const char case_usage[] =
-    "usage: csgw [-c FILE] case set CASE --enforcement open|closed [--reason TEXT]\n"
+    "usage: csgw [-c FILE] case set CASE [--enforcement open|closed] [--reason TEXT]\n"
+    "                 [--requested-by PARTY] [--opened-by PARTY]\n"
+    "                 [--assistance none|tanf|medicaid] [--arrears-family DOLLARS]\n"
+    "                 [--arrears-state DOLLARS] [--payment-processing open|closed]\n"
+    "                 [--remedy license-suspension|bank-lien]\n"
     "                 [--state-owed-arrears | --no-state-owed-arrears]\n"
     "       csgw [-c FILE] case show CASE\n"
     "\n"
-    "Records a case's enforcement status. With enforcement closed, no\n"
-    "enforcement transaction for the case leaves the gateway; collection and\n"
-    "payment processing go on, and federal tax refund offset only while\n"
-    "past-due support owed to the state remains (--state-owed-arrears).\n"
-    "Closing sends each partner state with transactions on the case an MSC\n"
-    "transaction with status change C (csgw run delivers it).\n"
+    "Records a case's facts: who opened it (PARTY: custodial-party,\n"
+    "noncustodial-parent, other-state, court, tanf-referral, medicaid-referral),\n"
+    "current cash assistance or Medicaid, arrears owed to the family and to the\n"
+    "state, state remedies in force. With enforcement closed, no enforcement\n"
+    "transaction for the case leaves the gateway; collection and payment\n"
+    "processing go on, and the federal tax refund offset only while past-due\n"
+    "support is owed to the state.\n"
+    "A closure asked by a party (--requested-by) is refused (exit 77, logged)\n"
+    "unless that party opened the case; any closure is refused while the case\n"
+    "has current cash assistance or Medicaid. An accepted closure queues, whole\n"
+    "or not at all: the Federal Offset Program records that release the case's\n"
+    "certifications (a delete; for TANF arrears owed to the state, every remedy\n"
+    "but the tax refund offset excluded), an MSC status change C for each\n"
+    "partner state on the case, and a release notice of license suspensions and\n"
+    "bank liens in SPOOL/inbox/release/ for the state system.\n"
+    "Payment processing closes only at the request of a court or an agency\n"
+    "(--requested-by court|agency). show lists the facts, the passport denial\n"
+    "threshold ($2,500) and every remedy, in force or released, with dates.\n"
     "Each change is an audit log entry; closing needs --reason, kept in it.\n"
     "Run by a person: set needs the supervisor role, show the caseworker or\n"
     "supervisor role.\n";
@@ -492,6 +510,79 @@ out:
 	return rc;
 }
 
+/* --requested-by and --opened-by: a party the law names. */
+static int party_option(const char *option, const char *arg, bool agency_too)
+{
+	if (closure_is_opener(arg) || (agency_too && strcmp(arg, "agency") == 0))
+		return 0;
+	fprintf(stderr, "csgw: --%s '%s': expected one of", option, arg);
+	for (size_t i = 0; closure_openers[i]; i++)
+		fprintf(stderr, " %s", closure_openers[i]);
+	fprintf(stderr, "%s\n", agency_too ? " agency" : "");
+	return EX_USAGE;
+}
+
+static int choice_option(const char *option, const char *arg, const char *const *choices)
+{
+	for (size_t i = 0; choices[i]; i++)
+		if (strcmp(arg, choices[i]) == 0)
+			return 0;
+	fprintf(stderr, "csgw: --%s '%s': expected", option, arg);
+	for (size_t i = 0; choices[i]; i++)
+		fprintf(stderr, "%s %s", i ? "," : "", choices[i]);
+	fputc('\n', stderr);
+	return EX_USAGE;
+}
+
+static int dollars_option(const char *option, const char *arg, long long *out)
+{
+	char *end = NULL;
+	errno = 0;
+	long long v = strtoll(arg, &end, 10);
+	if (errno || end == arg || *end || v < 0 || v > 99999999) {
+		fprintf(stderr, "csgw: --%s '%s': expected whole dollars, 0 to 99999999\n", option,
+		        arg);
+		return EX_USAGE;
+	}
+	*out = v;
+	return 0;
+}
+
+static void print_remedy(void *ctx, const char *remedy, const char *since, const char *released)
+{
+	unsigned *rows = ctx;
+	if ((*rows)++ == 0)
+		printf("remedies:\n");
+	if (released[0])
+		printf("  %-48s since %s, released %s\n", remedy, since, released);
+	else
+		printf("  %-48s since %s, in force\n", remedy, since);
+}
+
+static void print_case(struct setup *s, const char *case_id, const struct registry_case *now,
+                       bool full)
+{
+	printf("case %s: enforcement %s%s (set %s by %s)\n", case_id, now->enforcement,
+	       now->state_owed_arrears ? ", past-due support owed to the state remains" : "",
+	       now->updated, now->actor);
+	if (!full)
+		return;
+	printf("opened by: %s\ncurrent assistance: %s\n",
+	       now->opened_by[0] ? now->opened_by : "(not recorded)",
+	       now->assistance[0] ? now->assistance : "(not recorded)");
+	printf("arrears: $%lld owed to the family, $%lld owed to the state\n", now->arrears_family,
+	       now->arrears_state);
+	printf("passport denial threshold: $%lld combined, %s $%d\n",
+	       now->arrears_family + now->arrears_state,
+	       closure_passport_due(now) ? "over" : "not over", PASSPORT_THRESHOLD_DOLLARS);
+	printf("payment processing: %s\n",
+	       now->payment_processing[0] ? now->payment_processing : "open");
+	unsigned rows = 0;
+	case_remedies(s, case_id, now, print_remedy, &rows);
+	if (rows == 0)
+		printf("remedies: none recorded\n");
+}
+
 int cmd_case(struct globals *g, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -499,10 +590,22 @@ int cmd_case(struct globals *g, int argc, char **argv)
 	    {"state-owed-arrears", no_argument, NULL, 'o'},
 	    {"no-state-owed-arrears", no_argument, NULL, 'n'},
 	    {"reason", required_argument, NULL, 'r'},
+	    {"requested-by", required_argument, NULL, 'q'},
+	    {"opened-by", required_argument, NULL, 'b'},
+	    {"assistance", required_argument, NULL, 'a'},
+	    {"arrears-family", required_argument, NULL, 'f'},
+	    {"arrears-state", required_argument, NULL, 's'},
+	    {"payment-processing", required_argument, NULL, 'p'},
+	    {"remedy", required_argument, NULL, 'm'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *enforcement = NULL, *reason = NULL;
-	int owed = -1, c, rc = 0;
+	static const char *const open_closed[] = {"open", "closed", NULL};
+	static const char *const assistance[] = {"none", "tanf", "medicaid", NULL};
+	static const char *const remedies[] = {"license-suspension", "bank-lien", NULL};
+	struct case_change change = {
+	    .state_owed_arrears = -1, .arrears_family = -1, .arrears_state = -1};
+	int c, rc = 0;
+	bool any = false;
 	struct setup s;
 
 	if (cmd_want_help(argc, argv, case_usage))
@@ -515,51 +618,80 @@ int cmd_case(struct globals *g, int argc, char **argv)
 	}
 	optind = 0; /* 0, not 1: GNU getopt then resets its state */
 	while (rc == 0 && (c = getopt_long(argc - 1, argv + 1, "", options, NULL)) != -1) {
+		any = any || c != 'r';
 		switch (c) {
 		case 'e':
-			enforcement = optarg;
-			if (strcmp(optarg, "open") != 0 && strcmp(optarg, "closed") != 0) {
-				fprintf(stderr,
-				        "csgw: --enforcement '%s': expected open or closed\n",
-				        optarg);
-				rc = EX_USAGE;
-			}
+			change.enforcement = optarg;
+			rc = choice_option("enforcement", optarg, open_closed);
 			break;
 		case 'o':
-			owed = 1;
+			change.state_owed_arrears = 1;
 			break;
 		case 'n':
-			owed = 0;
+			change.state_owed_arrears = 0;
 			break;
 		case 'r':
-			reason = optarg;
+			change.reason = optarg;
 			rc = reason_option(optarg);
+			break;
+		case 'q':
+			change.requested_by = optarg;
+			rc = party_option("requested-by", optarg, true);
+			break;
+		case 'b':
+			change.opened_by = optarg;
+			rc = party_option("opened-by", optarg, false);
+			break;
+		case 'a':
+			change.assistance = optarg;
+			rc = choice_option("assistance", optarg, assistance);
+			break;
+		case 'f':
+			rc = dollars_option("arrears-family", optarg, &change.arrears_family);
+			break;
+		case 's':
+			rc = dollars_option("arrears-state", optarg, &change.arrears_state);
+			break;
+		case 'p':
+			change.payment_processing = optarg;
+			rc = choice_option("payment-processing", optarg, open_closed);
+			break;
+		case 'm':
+			change.remedy = optarg;
+			rc = choice_option("remedy", optarg, remedies);
 			break;
 		default:
 			rc = EX_USAGE;
 		}
 	}
-	if (rc == 0 && (optind + 1 != argc - 1 || (show && (enforcement || owed >= 0)) ||
-	                (!show && !enforcement))) {
+	if (rc == 0 &&
+	    (optind + 1 != argc - 1 || (show && (any || change.reason)) || (!show && !any))) {
 		fputs(case_usage, stderr);
 		rc = EX_USAGE;
 	}
-	if (rc == 0 && enforcement && strcmp(enforcement, "closed") == 0 && reason == NULL) {
-		fputs("csgw: case set --enforcement closed: --reason TEXT is needed (why the case "
-		      "closes, 45 CFR 303.11; it is kept in the audit log)\n",
+	bool closing = change.enforcement && strcmp(change.enforcement, "closed") == 0;
+	if (rc == 0 &&
+	    (closing ||
+	     (change.payment_processing && strcmp(change.payment_processing, "closed") == 0)) &&
+	    change.reason == NULL) {
+		fputs("csgw: case set: closing needs --reason TEXT (why the case closes, 45 CFR "
+		      "303.11; it is kept in the audit log)\n",
 		      stderr);
 		rc = EX_USAGE;
 	}
 	if (rc)
 		return rc;
+	if (change.requested_by && strcmp(change.requested_by, "agency") == 0 &&
+	    change.payment_processing == NULL)
+		change.requested_by = NULL; /* the agency's own closure */
 	const char *case_id = argv[optind + 1];
 	if ((rc = case_id_option(case_id)) != 0)
 		return rc;
 	if ((rc = cmd_setup(g, true, &s)) != 0)
 		return rc;
+	change.case_id = case_id;
 	struct registry_case now;
 	bool known = true, stands = false;
-	const struct case_change change = {case_id, enforcement, owed, reason};
 	if (show)
 		stands = (rc = case_show(&s, case_id, &now, &known)) == 0;
 	else
@@ -567,9 +699,7 @@ int cmd_case(struct globals *g, int argc, char **argv)
 	if (stands && !known)
 		printf("case %s: not in the registry (enforcement open)\n", case_id);
 	else if (stands)
-		printf("case %s: enforcement %s%s (set %s by %s)\n", case_id, now.enforcement,
-		       now.state_owed_arrears ? ", past-due support owed to the state remains" : "",
-		       now.updated, now.actor);
+		print_case(&s, case_id, &now, show);
 	setup_free(&s);
 	return rc;
 }

@@ -29,6 +29,7 @@
 #include "core/spool.h"
 #include "io/fs.h"
 #include "ops/casework.h"
+#include "ops/closing.h"
 #include "ops/exchange.h"
 #include "ops/purge.h"
 #include "util/alloc.h"
@@ -385,6 +386,7 @@ static int serve(struct daemon *d)
 			reload(d);
 		}
 		drain_events(d);
+		closing_recover(&d->x); /* a closure killed after its entry: finish it */
 		time_t now = time(NULL), next = now + 60;
 		if (now >= d->next_purge) {
 			/* Once a day; a purge that failed (said why) again in an hour. */
@@ -491,6 +493,8 @@ int cmd_run(struct globals *g, int argc, char **argv)
 	unsigned swept = spool_sweep(d->x.spool);
 	if (swept)
 		printf("csgw run: removed %u temporary file(s) left by an earlier run\n", swept);
+	if (closing_recover(&d->x) > 0)
+		printf("csgw run: finished or removed case closures an earlier process left\n");
 	if ((rc = load_partners(d, d->s, d->x.spool, d->p, &d->np)) != 0)
 		goto out;
 	if (once) {

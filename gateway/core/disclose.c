@@ -417,6 +417,13 @@ static FILE *temp_beside(const char *output, bool unlinked, char **path)
 	return f;
 }
 
+/* A batch without a trailer ends its last record at the end of the file. */
+static void end_of_batch(struct discloser *d, enum map_status st)
+{
+	if (st == MAP_OK && !d->failed && d->bt && d->bt->trailer == NULL)
+		end_group(d);
+}
+
 /* The lines of a checked fixed-width extract, to take_line as unmap_read
  * would give them from its XML. */
 static enum map_status read_fixed(const struct batch_type *bt, const char *input,
@@ -469,6 +476,7 @@ enum disclose_status disclose_batch(const struct disclose_plan *plan, const char
 	enum map_status st = plan->fixed ? read_fixed(plan->fixed, input, &d, &reading)
 	                                 : unmap_read(plan->set, input, plan->test_env, NULL, rep,
 	                                              take_line, &d, &reading);
+	end_of_batch(&d, st);
 	if (st == MAP_OK && !d.failed && d.scanning) {
 		/* The second pass decides, from the lines the first one staged:
 		 * the records of one person may be anywhere in the batch. */
@@ -477,8 +485,10 @@ enum disclose_status disclose_batch(const struct disclose_plan *plan, const char
 		if (fflush(d.raw) != 0) {
 			d.write_error = errno;
 			d.failed = true;
-		} else
+		} else {
 			st = read_fixed(d.bt, d.raw_path, &d, &reading);
+			end_of_batch(&d, st);
+		}
 	}
 	if (d.failed) {
 		if (plan->registry_failed && *plan->registry_failed)
@@ -495,16 +505,19 @@ enum disclose_status disclose_batch(const struct disclose_plan *plan, const char
 		status = st == MAP_NO_INPUT ? DISCLOSE_NO_INPUT : DISCLOSE_BAD_DATA;
 		goto out;
 	}
-	if (d.bt == NULL || d.trailer == NULL) { /* unmap_read says OK only with both */
+	if (d.bt == NULL || (d.bt->trailer && d.trailer == NULL)) { /* unmap_read checks both */
 		fprintf(err, "csgw: %s: no batch header or trailer; nothing disclosed\n", input);
 		goto out;
 	}
 	/* The output is staged under a hidden name and published only once
 	 * every decision is in the log: nothing appears unlogged. */
 	if (out->allowed + out->redacted + out->notices > 0) {
-		counts_check_trailer(d.bt->trailer, d.trailer, &d.kept, set_count, d.trailer);
-		fwrite(d.trailer, 1, d.bt->trailer->length, d.fixed);
-		fputc('\n', d.fixed);
+		if (d.trailer) {
+			counts_check_trailer(d.bt->trailer, d.trailer, &d.kept, set_count,
+			                     d.trailer);
+			fwrite(d.trailer, 1, d.bt->trailer->length, d.fixed);
+			fputc('\n', d.fixed);
+		}
 		FILE *staged = temp_beside(output, false, &staged_path);
 		if (staged)
 			fclose(staged);

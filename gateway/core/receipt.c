@@ -411,7 +411,8 @@ enum map_status receipt_batch_facts(const struct mapping_set *set, const char *i
 	if (st == MAP_OK && header && counts.batch && counts.batch->header &&
 	    strlen(header) >= counts.batch->header->length)
 		get(counts.batch->header, header, "batchNumber", batch, 7);
-	if (st == MAP_OK && batch[0] == '\0') {
+	/* A file type without a header (an offset submission) has no number. */
+	if (st == MAP_OK && batch[0] == '\0' && counts.batch && counts.batch->header) {
 		report_problem(rep, 0, 0, NULL, "its header has no batchNumber");
 		st = MAP_BAD_DATA;
 	}

@@ -5,8 +5,8 @@
  *
  * Each change is made together with its audit entry, which names the
  * caller and keeps their reason: a change whose entry cannot be written
- * is undone.  Closing a case's enforcement tells the partner states on
- * the case (ops/casework.h casework_case_closed).
+ * is undone.  Closing a case's enforcement releases its remedies and
+ * tells the partner states on the case (ops/closing.h).
  *
  * Functions return 0, or a sysexits.h code after printing one line to
  * stderr saying why.
@@ -39,19 +39,33 @@ int protect_list(struct setup *, const char *ssn_digits, const char *case_id,
 
 struct case_change {
 	const char *case_id;
-	const char *enforcement; /* open or closed */
-	int state_owed_arrears;  /* 1, 0, -1: unchanged */
-	const char *reason;      /* kept in the audit entry; needed to close */
+	const char *enforcement;  /* open or closed; NULL: unchanged */
+	int state_owed_arrears;   /* 1, 0, -1: unchanged */
+	const char *reason;       /* kept in the audit entry; needed to close */
+	const char *requested_by; /* the party who asks a closure; NULL: the agency */
+	const char *opened_by;    /* core/closure.h closure_openers; NULL: unchanged */
+	const char *assistance;   /* none, tanf, medicaid; NULL: unchanged */
+	long long arrears_family, arrears_state; /* whole dollars; -1: unchanged */
+	const char *payment_processing;          /* open or closed; NULL: unchanged */
+	const char *remedy; /* a state remedy now in force: license-suspension, bank-lien */
 };
 
-/* The case as it now stands in *now, and *stands once the change is
- * recorded and logged: a closure the partner states could not be told of
- * (an exit code, said why) still stands. */
+/* Records the case's facts, then closes its enforcement when asked
+ * (ops/closing.h: the releases it queues, whole or not at all).  *now is
+ * the case as it stands, *stands whether the change was made.  A closure
+ * or payment processing closure the law does not allow is EX_NOPERM,
+ * logged. */
 int case_set(const struct caller *, struct setup *, const struct case_change *,
              struct registry_case *now, bool *stands);
 
 /* The case in *now, *known false when the registry does not know it (its
  * enforcement is then open). */
 int case_show(struct setup *, const char *case_id, struct registry_case *now, bool *known);
+
+/* The remedies of a case, in force and released, each through 'fn':
+ * the Federal Offset Program's (by certification) and the state's. */
+typedef void case_remedy_fn(void *ctx, const char *remedy, const char *since, const char *released);
+int case_remedies(struct setup *, const char *case_id, const struct registry_case *,
+                  case_remedy_fn *fn, void *ctx);
 
 #endif

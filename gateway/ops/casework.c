@@ -174,18 +174,14 @@ static void explain(struct exchange *x, const struct compose *c, const char *par
 	x->reg.snap = NULL;
 }
 
-int casework_submit(struct exchange *x, struct compose *c, const char *partner, const char *purpose,
-                    const char *label, char entry[SPOOL_ID_MAX])
+int casework_stage(struct exchange *x, struct compose *c, const char *partner, const char *purpose,
+                   const char *label, const char *stage, struct spool_entry *e)
 {
-	char *stage = spool_stage(x->spool), *src = NULL, *out = NULL, *problems = NULL;
+	char *src = NULL, *out = NULL, *problems = NULL;
 	struct disclose_counts n = {0};
 	struct batch_counts counts = {0};
 	int rc = EX_IOERR;
 
-	if (stage == NULL) {
-		fprintf(stderr, "csgw: cannot stage in %s: %s\n", x->spool, strerror(errno));
-		return EX_CANTCREAT;
-	}
 	src = xasprintf("%s/source", stage);
 	out = xasprintf("%s/disclosed.xml", stage);
 	/* Durable like every file of an entry (temp, fsync, rename). */
@@ -229,29 +225,42 @@ int casework_submit(struct exchange *x, struct compose *c, const char *partner, 
 		        problems && *problems ? problems : "see above");
 		goto out;
 	}
-	struct spool_entry e = {.records = n.records - n.denied};
-	snprintf(e.partner, sizeof e.partner, "%s", partner);
-	snprintf(e.kind, sizeof e.kind, "batch");
-	snprintf(e.type, sizeof e.type, "%s", c->bt->name);
-	snprintf(e.family, sizeof e.family, "%s", n.family);
-	snprintf(e.batch, sizeof e.batch, "%s", n.batch);
-	snprintf(e.source, sizeof e.source, "%s", label);
-	if (spool_submit(x->spool, &e, stage) < 0) {
-		fprintf(stderr, "csgw: %s: cannot queue it in %s: %s\n", label, x->spool,
-		        strerror(errno));
-		goto out;
-	}
-	snprintf(entry, SPOOL_ID_MAX, "%s", e.id);
-	free(stage);
-	stage = NULL;
+	*e = (struct spool_entry){.records = n.records - n.denied};
+	snprintf(e->partner, sizeof e->partner, "%s", partner);
+	snprintf(e->kind, sizeof e->kind, "batch");
+	snprintf(e->type, sizeof e->type, "%s", c->bt->name);
+	snprintf(e->family, sizeof e->family, "%s", n.family);
+	snprintf(e->batch, sizeof e->batch, "%s", n.batch);
+	snprintf(e->source, sizeof e->source, "%s", label);
 	rc = 0;
 out:
-	spool_unstage(stage);
-	free(stage);
 	free(src);
 	free(out);
 	free(problems);
 	batch_counts_free(&counts);
+	return rc;
+}
+
+int casework_submit(struct exchange *x, struct compose *c, const char *partner, const char *purpose,
+                    const char *label, char entry[SPOOL_ID_MAX])
+{
+	char *stage = spool_stage(x->spool);
+	struct spool_entry e;
+	if (stage == NULL) {
+		fprintf(stderr, "csgw: cannot stage in %s: %s\n", x->spool, strerror(errno));
+		return EX_CANTCREAT;
+	}
+	int rc = casework_stage(x, c, partner, purpose, label, stage, &e);
+	if (rc == 0 && spool_submit(x->spool, &e, stage) < 0) {
+		fprintf(stderr, "csgw: %s: cannot queue it in %s: %s\n", label, x->spool,
+		        strerror(errno));
+		rc = EX_IOERR;
+	}
+	if (rc == 0)
+		snprintf(entry, SPOOL_ID_MAX, "%s", e.id);
+	else
+		spool_unstage(stage);
+	free(stage);
 	return rc;
 }
 
@@ -290,75 +299,6 @@ int casework_remember_txn(struct exchange *x, const struct casework_txn *t, cons
 	         strcmp(t->action, "R") == 0 ? "pending" : "sent");
 	snprintf(r->entry, sizeof r->entry, "%s", entry);
 	return casework_remember(x, r);
-}
-
-struct case_partners {
-	char (*names)[64];
-	char (*cases)[32]; /* the partner's case id, when known */
-	size_t n;
-};
-
-static int add_partner(void *ctx, const struct ledger_request *r)
-{
-	struct case_partners *cp = ctx;
-	if (strcmp(r->kind, "referral") != 0)
-		return 0;
-	for (size_t i = 0; i < cp->n; i++)
-		if (strcmp(cp->names[i], r->partner) == 0)
-			return 0;
-	cp->names = xreallocarray(cp->names, cp->n + 1, sizeof *cp->names);
-	cp->cases = xreallocarray(cp->cases, cp->n + 1, sizeof *cp->cases);
-	snprintf(cp->names[cp->n], sizeof cp->names[cp->n], "%s", r->partner);
-	snprintf(cp->cases[cp->n], sizeof cp->cases[cp->n], "%s",
-	         strcmp(r->direction, "in") == 0 ? r->case_id : r->other_case);
-	cp->n++;
-	return 0;
-}
-
-int casework_case_closed(const struct caller *who, struct setup *s, const char *case_id)
-{
-	struct exchange x;
-	struct case_partners cp = {0};
-	struct ledger_filter f = {.case_id = case_id};
-	char why[1024];
-	int rc = exchange_open(s, who, stderr, NULL, &x);
-
-	if (rc == 0 && ledger_requests(x.ledger, &f, add_partner, &cp, why, sizeof why) < 0) {
-		fprintf(stderr, "csgw: %s\n", why);
-		rc = EX_IOERR;
-	}
-	for (size_t i = 0; rc == 0 && i < cp.n; i++) {
-		static const char *const fields[] = {"information.statusChange=C"};
-		struct casework_txn t = {
-		    .partner = cp.names[i],
-		    .function = "MSC",
-		    .action = "U",
-		    .reason = "GSCLO",
-		    .case_id = case_id,
-		    .other_case = cp.cases[i][0] ? cp.cases[i] : NULL,
-		    .fields = fields,
-		    .nfields = 1,
-		};
-		struct compose c = {0};
-		char serial[13], entry[SPOOL_ID_MAX];
-		char *label = xasprintf("closure of case %s for %s", case_id, cp.names[i]);
-		const char *purpose = exchange_purpose(s, cp.names[i]);
-		rc = casework_transaction(&x, &t, &c, serial);
-		if (rc == 0)
-			rc = casework_submit(&x, &c, cp.names[i], purpose, label, entry);
-		if (rc == 0) {
-			struct ledger_request r = {0};
-			rc = casework_remember_txn(&x, &t, serial, purpose, entry, &r);
-			printf("case %s: closure (MSC U GSCLO, serial %s) queued for %s as %s\n",
-			       case_id, serial, cp.names[i], entry);
-		}
-		free(label);
-		compose_free(&c);
-	}
-	free(cp.names);
-	free(cp.cases);
-	exchange_close(&x);
-	return rc;
 }
 
 /* ---- inbound ---- */

@@ -44,6 +44,12 @@ int casework_batch_number(struct exchange *, const char *partner, const char *fa
 int casework_submit(struct exchange *, struct compose *, const char *partner, const char *purpose,
                     const char *label, char entry[SPOOL_ID_MAX]);
 
+/* What casework_submit does but the queueing: the batch checked and
+ * decided in folder 'stage' (which must exist), *e the entry to give
+ * spool_submit() with it.  Same returns. */
+int casework_stage(struct exchange *, struct compose *, const char *partner, const char *purpose,
+                   const char *label, const char *stage, struct spool_entry *e);
+
 /* An interstate transaction to build (csgw refer, locate, case). */
 struct casework_txn {
 	const char *partner; /* a [partner] with a state */
@@ -69,11 +75,6 @@ int casework_remember(struct exchange *, struct ledger_request *);
  * subject already. */
 int casework_remember_txn(struct exchange *, const struct casework_txn *t, const char *serial,
                           const char *purpose, const char *entry, struct ledger_request *r);
-
-/* A case's enforcement was closed: each partner state with interstate
- * transactions on it gets an MSC transaction with status change C.  0, or
- * an exit code after printing why (the closure itself stands). */
-int casework_case_closed(const struct caller *, struct setup *, const char *case_id);
 
 /* --name "LAST, FIRST [MIDDLE]" as "ELEMENT.lastName=..." assignments in
  * upper case (out[2] NULL without a middle name; caller frees).  0 or

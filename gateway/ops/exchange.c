@@ -31,6 +31,7 @@
 #include "io/digest.h"
 #include "io/fs.h"
 #include "io/ledger_db.h"
+#include "ops/offset.h"
 #include "util/alloc.h"
 #include "util/crash.h"
 #include "util/log.h"
@@ -524,6 +525,21 @@ enum disclose_status exchange_decide(struct exchange *x, const char *partner, co
 	return st;
 }
 
+/* What an offset batch certifies, for a closure to release later
+ * (ops/offset.h).  0, or -1 when it waits for the next cycle (said why). */
+static int remember_offset(struct peer *p, const struct spool_entry *e, const char *family,
+                           const char *decided)
+{
+	char why[512];
+	if (strcmp(family, "offset") != 0 ||
+	    offset_remember(p->x->s, p->x->spool, decided, why, sizeof why) == 0)
+		return 0;
+	say(p, LOG_ERR, "%s: cannot record what it certifies: %s; tried again next cycle", e->id,
+	    why);
+	later(p);
+	return -1;
+}
+
 /* Decides the entry's batch into 'out' (disclosed.xml) and fills in its
  * family, batch and record count.  0, or -1 when it went to quarantine or
  * waits for the next cycle (said why). */
@@ -553,6 +569,8 @@ static int decide_entry(struct peer *p, struct spool_entry *e, const char *out)
 			free(r);
 			return -1;
 		}
+		if (remember_offset(p, e, bt->family->name, out) < 0)
+			return -1;
 		snprintf(e->family, sizeof e->family, "%s", bt->family->name);
 		snprintf(e->batch, sizeof e->batch, "%s", batch);
 		e->records = records;
@@ -573,6 +591,8 @@ static int decide_entry(struct peer *p, struct spool_entry *e, const char *out)
 			              n.family, p->name, p->families);
 			break;
 		}
+		if (remember_offset(p, e, n.family, out) < 0)
+			break;
 		snprintf(e->family, sizeof e->family, "%s", n.family);
 		snprintf(e->batch, sizeof e->batch, "%s", n.batch);
 		e->records = n.records - n.denied;

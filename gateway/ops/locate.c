@@ -14,19 +14,6 @@
 #include "util/alloc.h"
 #include "util/ini.h"
 
-/* The FPLS: the partner of class federal-office that takes locate. */
-static const char *fpls_partner(const struct setup *s)
-{
-	for (size_t i = 0; s->conf.ini && i < s->conf.ini->nsections; i++) {
-		const char *sec = s->conf.ini->sections[i].name;
-		const char *cls = conf_value(&s->conf, sec, "class");
-		if (strncmp(sec, "partner ", 8) == 0 && cls && strcmp(cls, "federal-office") == 0 &&
-		    conf_list_has(conf_value(&s->conf, sec, "families"), "locate"))
-			return sec + 8;
-	}
-	return NULL;
-}
-
 /* What a locate request is, beside the decisions on what it discloses:
  * who asked for whom and how it ended (refused, or made under an order).
  * One audit entry. */
@@ -114,7 +101,7 @@ int locate_request(const struct caller *who, struct setup *s, const struct locat
 	if (rc)
 		return rc;
 	audit_subject_key(x.reg.key, digits, subject);
-	if (partner == NULL && (partner = fpls_partner(s)) == NULL) {
+	if (partner == NULL && (partner = setup_federal_partner(s, "locate")) == NULL) {
 		fprintf(stderr,
 		        "csgw: no [partner] of class federal-office takes locate in %s; name "
 		        "one with --partner\n",

@@ -18,6 +18,7 @@
 #include "io/ledger_db.h"
 #include "io/secret.h"
 #include "util/alloc.h"
+#include "util/ini.h"
 
 int setup_load(const char *conf_file, const char *environment, const char *mappings,
                bool conf_required, struct setup *s)
@@ -143,6 +144,18 @@ int setup_lock_partner(const struct setup *s, const char *name, int *fd)
 	free(path);
 	free(spool);
 	return rc;
+}
+
+const char *setup_federal_partner(const struct setup *s, const char *family)
+{
+	for (size_t i = 0; s->conf.ini && i < s->conf.ini->nsections; i++) {
+		const char *sec = s->conf.ini->sections[i].name;
+		const char *cls = conf_value(&s->conf, sec, "class");
+		if (strncmp(sec, "partner ", 8) == 0 && cls && strcmp(cls, "federal-office") == 0 &&
+		    conf_list_has(conf_value(&s->conf, sec, "families"), family))
+			return sec + 8;
+	}
+	return NULL;
 }
 
 char *setup_db_path(const struct setup *s, const char *key, const char *name)

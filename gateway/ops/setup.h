@@ -39,6 +39,10 @@ const char *setup_conf_name(const struct setup *);
 const char *setup_partner_value(const struct setup *, const char *partner, const char *key);
 char *setup_partner_path(const struct setup *, const char *partner, const char *key);
 
+/* The partner of class federal-office that takes 'family' (the FPLS for
+ * locate, OCSE's offset program for offset); NULL when none. */
+const char *setup_federal_partner(const struct setup *, const char *family);
+
 /* The database of [gateway] 'key', else 'name' beside audit_db; NULL when
  * neither is configured (caller frees). */
 char *setup_db_path(const struct setup *, const char *key, const char *name);

@@ -148,3 +148,21 @@ wait_for() {
 	echo "# never: $1" >&2
 	return 1
 }
+
+# offset_conf: a copy of A with a second partner, OCSE (class
+# federal-office), that takes the offset family; its remote folders are
+# remote/ocse-in and remote/ocse-out of the pair's sshd.
+offset_conf() {
+	local out=${A%.conf}-offset.conf
+	mkdir -p "$PSSHD/remote/ocse-in" "$PSSHD/remote/ocse-out"
+	{
+		cat "$A"
+		echo
+		sed -n '/^\[partner TX\]/,$p' "$A" | sed -e 's/^\[partner TX\]/[partner OCSE]/' \
+			-e 's/^class = .*/class = federal-office/' -e '/^state = /d' \
+			-e 's/^families = .*/families = offset/' \
+			-e "s|^remote_inbox = .*|remote_inbox = $PSSHD/remote/ocse-in|" \
+			-e "s|^remote_outbox = .*|remote_outbox = $PSSHD/remote/ocse-out|"
+	} >"$out"
+	echo "$out"
+}
