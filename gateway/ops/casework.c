@@ -307,6 +307,7 @@ struct inbound {
 	struct exchange *x;
 	const char *partner, *family, *target;
 	const struct family *fam;
+	const struct batch_type *bt;
 	char *group; /* the record's lines, '\n' after each */
 	size_t glen;
 	const struct record *lead;
@@ -314,6 +315,7 @@ struct inbound {
 	char header_batch[16];          /* the batch number of the header read last */
 	/* Federal acknowledgements (FD, FS, R4) of one of our batches. */
 	char acked[16];
+	bool offset_answer; /* an offset reject file: it answers our latest offset batch */
 	unsigned long ack_records, ack_rejected, ack_held;
 	char *ack_details; /* one line per rejected record or batch error */
 	size_t ack_len;
@@ -627,11 +629,63 @@ static void ndnh_control(struct inbound *in)
 		         error[0] ? "; batch error code " : "", error);
 }
 
+/* A rejected offset submission (RJ): up to three error codes; a record
+ * with a warning code only was accepted.  No SSN in what is kept. */
+static void offset_reject(struct inbound *in)
+{
+	char case_id[32], type[4], tx[4], codes[64] = "", warning[8];
+	value(in->lead, in->group, "caseId", case_id, sizeof case_id);
+	value(in->lead, in->group, "caseType", type, sizeof type);
+	value(in->lead, in->group, "transactionType", tx, sizeof tx);
+	value(in->lead, in->group, "warningCode", warning, sizeof warning);
+	for (int i = 1; i <= 3; i++) {
+		char name[16], code[8];
+		snprintf(name, sizeof name, "errorCode%d", i);
+		value(in->lead, in->group, name, code, sizeof code);
+		if (code[0]) {
+			size_t o = strlen(codes);
+			snprintf(codes + o, sizeof codes - o, "%s%s", o ? " " : "", code);
+		}
+	}
+	ack_line(in, "RJ case %s type %s transaction %s:%s%s%s%s", case_id[0] ? case_id : "(none)",
+	         type, tx, codes[0] ? " error " : "", codes, warning[0] ? " warning " : "",
+	         warning);
+}
+
+/* The reject control record (RC, CTL): the counts of OCSE's run. */
+static void offset_control(struct inbound *in, const struct record *r, const char *line)
+{
+	static const char *const names[] = {"tanfAccepted", "tanfRejected", "nonTanfAccepted",
+	                                    "nonTanfRejected"};
+	unsigned long v[4];
+	for (int i = 0; i < 4; i++) {
+		char n[16];
+		value(r, line, names[i], n, sizeof n);
+		v[i] = strtoul(n, NULL, 10);
+	}
+	in->offset_answer = true;
+	snprintf(in->acked, sizeof in->acked, "(no number)"); /* FOP files have none */
+	in->ack_records += v[0] + v[1] + v[2] + v[3];
+	in->ack_rejected += v[1] + v[3];
+}
+
+/* Offset files carry no batch number: a reject file answers the latest
+ * offset batch sent to the partner that no reject file answered yet. */
+static bool offset_answered(struct exchange *x, const struct spool_entry *e)
+{
+	char *marker = spool_path(x->spool, e, "offset-answered");
+	bool answered = access(marker, F_OK) == 0;
+	free(marker);
+	return answered;
+}
+
 /* Our entry for the batch a federal acknowledgement answers: done, or
  * held with the federal codes when records were rejected. */
 static void settle_federal(struct inbound *in)
 {
-	const char *family = strcmp(in->family, "ndnh") == 0 ? "ndnh" : "fcr";
+	const char *family = in->offset_answer                 ? "offset"
+	                     : strcmp(in->family, "ndnh") == 0 ? "ndnh"
+	                                                       : "fcr";
 	static const enum spool_state where[] = {SPOOL_SENT, SPOOL_DONE, SPOOL_HOLD};
 	struct exchange *x = in->x;
 	struct spool_entry found = {0};
@@ -643,8 +697,9 @@ static void settle_federal(struct inbound *in)
 		spool_list(x->spool, where[w], &e, &n);
 		for (size_t i = n; i-- > 0 && !have;)
 			if (strcmp(e[i].partner, in->partner) == 0 &&
-			    strcmp(e[i].family, family) == 0 &&
-			    strcmp(e[i].batch, in->acked) == 0 && strcmp(e[i].kind, "batch") == 0)
+			    strcmp(e[i].family, family) == 0 && strcmp(e[i].kind, "batch") == 0 &&
+			    (in->offset_answer ? !offset_answered(x, &e[i])
+			                       : strcmp(e[i].batch, in->acked) == 0))
 				found = e[i], have = true;
 		free(e);
 	}
@@ -663,6 +718,12 @@ static void settle_federal(struct inbound *in)
 	char *path = spool_path(x->spool, &found, name);
 	if (fs_write_text(path, in->ack_details ? in->ack_details : "accepted\n") < 0)
 		in->failed = -1;
+	if (in->offset_answer) {
+		free(path);
+		path = spool_path(x->spool, &found, "offset-answered");
+		if (in->failed == 0 && fs_write_text(path, in->target) < 0)
+			in->failed = -1;
+	}
 	free(path);
 	free(name);
 	if (in->failed)
@@ -707,6 +768,8 @@ static void flush_group(struct inbound *in)
 		fcr_ack(in);
 	else if (strcmp(in->family, "ndnh") == 0 && strcmp(in->lead->id, "R4") == 0)
 		ndnh_control(in);
+	else if (strcmp(in->family, "offset") == 0 && strcmp(in->lead->id, "RJ") == 0)
+		offset_reject(in);
 out:
 	in->lead = NULL;
 	in->glen = 0;
@@ -736,7 +799,7 @@ static bool is_edge(const struct family *fam, const struct record *r)
 static int on_line(void *ctx, const char *line, size_t len)
 {
 	struct inbound *in = ctx;
-	const struct record *r = mapping_record_of_line(in->fam, line, len);
+	const struct record *r = mapping_batch_record_of_line(in->bt, line, len);
 
 	if (in->write_fixed &&
 	    (out_write(&in->fixed, line, len) < 0 || out_write(&in->fixed, "\n", 1) < 0))
@@ -748,6 +811,8 @@ static int on_line(void *ctx, const char *line, size_t len)
 		/* A header, trailer or data record ends the record before. */
 		flush_group(in);
 		if (!lead) {
+			if (strcmp(r->id, "RC") == 0 && strcmp(in->family, "offset") == 0)
+				offset_control(in, r, line);
 			if (mapping_field(r, "batchNumber"))
 				value(r, line, "batchNumber", in->header_batch,
 				      sizeof in->header_batch);
@@ -766,7 +831,7 @@ static int on_line(void *ctx, const char *line, size_t len)
 /* A batch whose records answer or ask something of ours. */
 static bool worth_reading(const struct batch_type *bt)
 {
-	static const char *const ids[] = {"FF", "FN", "TH", "FD", "FS", "R4"};
+	static const char *const ids[] = {"FF", "FN", "TH", "FD", "FS", "R4", "RJ"};
 	for (size_t i = 0; i < bt->nrecords; i++)
 		for (size_t k = 0; k < sizeof ids / sizeof *ids; k++)
 			if (strcmp(bt->records[i]->id, ids[k]) == 0)
@@ -783,6 +848,7 @@ int casework_inbound(struct exchange *x, const char *partner, const struct batch
 	if (format == NULL)
 		format = conf_value(&x->s->conf, "gateway", "inbox_format");
 	in.fam = bt->family;
+	in.bt = bt;
 	bool match = worth_reading(bt);
 	bool fixed = format && strcmp(format, "fixed") == 0;
 	if (in.fam == NULL || (!match && !fixed))

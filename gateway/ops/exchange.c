@@ -582,10 +582,10 @@ static int decide_entry(struct peer *p, struct spool_entry *e, const char *out)
 	switch (exchange_decide(x, p->name, p->purpose, xml, fixed, out, &n, &problems)) {
 	case DISCLOSE_OK:
 		say(p, LOG_INFO,
-		    "%s: %s batch %s for %s: %lu records, %lu allowed, %lu redacted, %lu denied, "
+		    "%s: %s batch%s%s for %s: %lu records, %lu allowed, %lu redacted, %lu denied, "
 		    "%lu prohibited; each decision logged",
-		    e->id, n.family, n.batch, p->name, n.records, n.allowed, n.redacted, n.denied,
-		    n.prohibited);
+		    e->id, n.family, n.batch[0] ? " " : "", n.batch, p->name, n.records, n.allowed,
+		    n.redacted, n.denied, n.prohibited);
 		if (!conf_list_has(p->families, n.family)) {
 			r = xasprintf("%s is a %s batch; partner %s takes only: %s", e->source,
 			              n.family, p->name, p->families);
@@ -1288,7 +1288,7 @@ static void deliver(struct peer *p, const char *name, const char *sha, const str
 		keep[0] = '\0';
 	}
 	snprintf(bkey, sizeof bkey, "%s-%s", family, batch);
-	if (marker_write(p, bkey, sha) < 0 ||
+	if ((batch[0] && marker_write(p, bkey, sha) < 0) || /* an offset file has no number */
 	    inbox_name(p, inbox, name, keep, target, sizeof target) < 0)
 		goto failed;
 	snprintf(facts, sizeof facts, "%s %s %lu\t%s\t%s", family, batch, records, target, name);
@@ -1306,8 +1306,8 @@ static void deliver(struct peer *p, const char *name, const char *sha, const str
 		goto failed;
 	crash_point("moved-in");
 	p->cy->delivered++;
-	say(p, LOG_INFO, "%s: delivered to inbox/%s/%s (%s batch %s, %lu records, sha256 %s)", name,
-	    family, target, family, batch, records, sha);
+	say(p, LOG_INFO, "%s: delivered to inbox/%s/%s (%s batch%s%s, %lu records, sha256 %s)",
+	    name, family, target, family, batch[0] ? " " : "", batch, records, sha);
 	delivered(p, name, sha, family, batch, records, target);
 	goto out;
 failed:
@@ -1394,7 +1394,7 @@ static void take_file(struct peer *p, const char *name, const char *path, const 
 	 * bytes, same number) must not get it delivered twice. */
 	snprintf(key, sizeof key, "%s-%s", family, batch);
 	char prior[80];
-	if (marker_read(p, key, prior, sizeof prior) == 0 && strcmp(prior, sha) != 0) {
+	if (batch[0] && marker_read(p, key, prior, sizeof prior) == 0 && strcmp(prior, sha) != 0) {
 		char *why = xasprintf("%s batch %s was delivered before with other content (sha256 "
 		                      "%s); this copy needs a person",
 		                      family, batch, prior);

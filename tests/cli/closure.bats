@@ -200,3 +200,46 @@ close_crashing() {
 		[[ "$output" == *"enforcement closed"* ]]
 	done
 }
+
+# from_ocse TYPE FILE: an OCSE return file of TYPE, as XML signed by the
+# partner's certificate, in OCSE's remote outbox.
+from_ocse() {
+	csgw_test map "$1" "$2" -o "$BATS_TEST_TMPDIR/$1.xml" >/dev/null
+	"$CSGW" -c "$B" sign "$BATS_TEST_TMPDIR/$1.xml" >/dev/null
+	mv "$BATS_TEST_TMPDIR/$1.xml" "$BATS_TEST_TMPDIR/$1.xml.p7s" "$PSSHD/remote/ocse-out/"
+}
+
+@test "OCSE's reject file holds the offset batch it answers, a clean one settles it; collections reach the inbox" {
+	certified_case
+	sent=$(grep -l '^family=offset' "$ASPOOL"/done/*/meta | xargs dirname | xargs basename)
+	from_ocse offset-rejects "$DATA/offset-rejects.txt"
+	run "$CSGW" -c "$C" run --once --partner OCSE
+	echo "$output"
+	[[ "$output" == *"$sent: offset batch (no number): 1 of 5 records rejected; held for a person"* ]]
+	[ -d "$ASPOOL/hold/$sent" ]
+	grep -q "RJ case CS2026000103 type N transaction M: error 40" "$ASPOOL/hold/$sent/reason"
+	grep -q "RJ case CS2026000101 type N transaction A: warning 47" "$ASPOOL/hold/$sent/reason"
+	! grep -q 90011 "$ASPOOL/hold/$sent/reason"
+	ls "$ASPOOL"/inbox/offset/*.xml
+	# a clean run answers the next batch, which is then settled
+	drop "$ASPOOL" OCSE/offset-submission cert.txt again.txt
+	run "$CSGW" -c "$C" run --once --partner OCSE
+	for m in "$ASPOOL"/done/*/meta; do
+		d=$(dirname "$m")
+		if grep -q '^family=offset' "$m" && [ ! -e "$d/offset-answered" ]; then
+			again=$(basename "$d")
+		fi
+	done
+	awk 'NR == 3 { $0 = substr($0, 1, 5) "000000001000000000000000001000000000000000000000000000" substr($0, 60) } { print }' \
+		"$DATA/offset-rejects.txt" | sed -n 3p >clean.txt
+	from_ocse offset-rejects clean.txt
+	run "$CSGW" -c "$C" run --once --partner OCSE
+	echo "$output"
+	[[ "$output" == *"$again: offset batch (no number) acknowledged: 2 records, none rejected"* ]]
+	[ -f "$ASPOOL/done/$again/offset-answered" ]
+	# collection and adjustment records: for the state's distribution
+	from_ocse offset-collections "$DATA/offset-collections.txt"
+	run "$CSGW" -c "$C" run --once --partner OCSE
+	[ "$status" -eq 0 ]
+	grep -l "urn:csgw:offset:v1" "$ASPOOL"/inbox/offset/*.xml | xargs grep -l "<collection>"
+}

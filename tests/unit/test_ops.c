@@ -139,7 +139,12 @@ static void case_set_then_show(void **state)
 	assert_false(known);
 	assert_string_equal(now.enforcement, "open");
 
-	struct case_change close = {"C0001", "closed", 1, "support order terminated"};
+	struct case_change close = {.case_id = "C0001",
+	                            .enforcement = "closed",
+	                            .state_owed_arrears = 1,
+	                            .reason = "support order terminated",
+	                            .arrears_family = -1,
+	                            .arrears_state = -1};
 	assert_int_equal(case_set(&alice, &s, &close, &now, &stands), 0);
 	assert_true(stands);
 	assert_int_equal(case_show(&s, "C0001", &now, &known), 0);
