@@ -8,8 +8,8 @@
 # (certs/init-dev.sh: a development PKI, NOT for production), spool,
 # registry, ledger and audit log, all under demo-out/ (git-ignored):
 #
-#   1. CA's batch jobs drop an FCR registration extract and an NDNH new
-#      hire report; a CA caseworker, a real Unix account made for the demo,
+#   1. CA's batch jobs drop an FCR registration extract, an NDNH new
+#      hire report and a Federal Offset Program certification; a CA caseworker, a real Unix account made for the demo,
 #      asks TX where two parents are (one of them protected by a family
 #      violence indicator in CA) and refers an enforcement case to TX: as
 #      themselves, through CA's running daemon (its control socket);
@@ -19,8 +19,12 @@
 #      quick locates;
 #   4. CA's daemon takes the answers and the receipts; the caseworker reads
 #      them: one address, and one "disclosure prohibited, court only";
-#   5. CA closes enforcement on the case: TX is told (MSC), and a new
-#      enforcement transaction is refused by the policy;
+#   5. the noncustodial parent asks CA to close the case and is refused
+#      (only the opener may ask); the custodial party, who opened it, asks:
+#      the offset delete (which ends the passport denial) goes to OCSE, TX
+#      is told (MSC), the license suspension's release goes to CA's own
+#      inbox, and a new enforcement transaction is refused by the policy;
+#      CA closes a TANF case whose federal tax refund offset continues;
 #   6. both sides' status and audit verify; CA's compliance officer (a
 #      second account) verifies and searches the log, which names the
 #      caseworker in every entry their requests caused;
@@ -186,7 +190,7 @@ partner() {
 
 	EOF
 	partner ca06 TX iv-d-agency 48 tx48 to-tx to-ca "locate referral"
-	partner ca06 OCSE federal-office "" ocse federal-in federal-out "fcr locate ndnh"
+	partner ca06 OCSE federal-office "" ocse federal-in federal-out "fcr locate ndnh offset"
 } >ca06.conf
 {
 	gateway tx48 48
@@ -198,12 +202,18 @@ tx check-config
 cp ca06.conf "$people/ca06.conf"
 chmod 644 "$people/ca06.conf"
 
-say "1. CA's batch jobs drop an FCR registration extract and an NDNH new hire report for OCSE"
-for t in fcr-input ndnh-report; do
+say "1. CA's batch jobs drop an FCR registration, NDNH new hires and offset certifications for OCSE"
+# The offset sample's first two cases as CA0003 (non-TANF, over the passport
+# threshold) and CA0004 (TANF, arrears owed to the state).
+sed -n 1,2p "$top/tests/data/offset-submission.txt" |
+	sed -e 's/CS2026000101/CA0003      /' -e 's/CS2026000102/CA0004      /' >offset-submission.txt
+for t in fcr-input ndnh-report offset-submission; do
+	src=$top/tests/data/$t.txt
+	[ "$t" != offset-submission ] || src=$out/offset-submission.txt
 	mkdir -p "ca06-spool/outgoing/OCSE/$t"
-	cp "$top/tests/data/$t.txt" "ca06-spool/outgoing/OCSE/$t/.$t.tmp"
+	cp "$src" "ca06-spool/outgoing/OCSE/$t/.$t.tmp"
 	mv "ca06-spool/outgoing/OCSE/$t/.$t.tmp" "ca06-spool/outgoing/OCSE/$t/$t.txt"
-	echo "  ca06-spool/outgoing/OCSE/$t/$t.txt ($(wc -l <"$top/tests/data/$t.txt") fixed-width lines)"
+	echo "  ca06-spool/outgoing/OCSE/$t/$t.txt ($(wc -l <"$src") fixed-width lines)"
 done
 
 say "1. CA recorded a family violence indicator for a parent; CA's daemon starts"
@@ -226,7 +236,7 @@ as $CW protect remove --ssn 906-54-3210 --flag family-violence --reason "asked b
 
 say "2. CA's daemon: every record decided and logged, signed, sent (csgw run)"
 for _ in $(seq 100); do
-	[ "$(find sftp/remote/to-tx sftp/remote/federal-in -name '*.xml' | wc -l)" -ge 5 ] && break
+	[ "$(find sftp/remote/to-tx sftp/remote/federal-in -name '*.xml' | wc -l)" -ge 6 ] && break
 	sleep 0.1
 done
 daemon_stop
@@ -261,8 +271,21 @@ as $CW locate show L-000001
 as $CW locate show L-000002
 daemon_stop
 
-say "5. CA closes enforcement on case CA0003: TX is told (MSC), and enforcement stops"
-ca case set CA0003 --enforcement closed --reason "obligation paid in full"
+say "5. CA's registry: who opened each case, assistance, arrears, remedies in force"
+ca case set CA0003 --opened-by custodial-party --assistance none --arrears-family 3100 \
+	--remedy license-suspension
+ca case set CA0004 --opened-by tanf-referral --assistance none --arrears-state 1200
+ca case show CA0003
+say "5. the noncustodial parent asks to close CA0003: only the party who opened it may"
+ca case set CA0003 --enforcement closed --requested-by noncustodial-parent \
+	--reason "parent asks to end enforcement"
+say "5. the custodial party, who opened it, asks: every remedy is released, TX is told (MSC)"
+ca case set CA0003 --enforcement closed --requested-by custodial-party \
+	--reason "custodial party asked to close; obligation paid"
+sed 's/^/  /' ca06-spool/inbox/release/closure-CA0003-*.txt
+say "5. CA closes TANF case CA0004 (assistance ended): the tax refund offset continues"
+ca case set CA0004 --enforcement closed --reason "cash assistance ended"
+say "5. enforcement stops for CA0003"
 printf '$ csgw -c ca06.conf refer --to TX --function ENF --action M --reason FRINF --case CA0003\n'
 if "$csgw" -c ca06.conf refer --to TX --function ENF --action M --reason FRINF --case CA0003 \
 	>refused.txt 2>&1; then
@@ -273,6 +296,9 @@ sed 's/^/  /' refused.txt
 echo "  (exit 77: refused by the policy)"
 cycle ca06.conf
 cycle tx48.conf
+say "5. what OCSE now holds for CA0003 and CA0004 (offset delete and exclusions sent)"
+ca case show CA0003
+ca case show CA0004
 
 say "6. where each side stands (csgw status) and its audit log (csgw audit verify)"
 ca status || true

@@ -545,6 +545,26 @@ static void describe(const struct closure_plan *plan, const struct plan *p, char
 		         p->release[0] ? " release of " : "", p->release);
 }
 
+/* What the records to OCSE do, for the person who closed the case. */
+static void say_offsets(const char *case_id, const struct closure_plan *plan,
+                        const struct registry_case *c)
+{
+	for (size_t i = 0; i < plan->noffset; i++) {
+		const struct closure_offset *o = &plan->offset[i];
+		const char *type = o->case_type == 'A' ? "TANF" : "non-TANF";
+		if (o->transaction == 'D')
+			printf("case %s: to OCSE: D, delete of the %s certification: every offset "
+			       "remedy released%s\n",
+			       case_id, type,
+			       closure_passport_due(c) ? ", the passport denial with it" : "");
+		else
+			printf(
+			    "case %s: to OCSE: R, the %s certification excluded from every remedy "
+			    "but the federal tax refund offset\n",
+			    case_id, type);
+	}
+}
+
 int closing_run(const struct caller *who, struct setup *s, const struct closing_request *rq,
                 const struct registry_case *before, struct registry_case *now)
 {
@@ -639,6 +659,7 @@ int closing_run(const struct caller *who, struct setup *s, const struct closing_
 		} else {
 			crash_point("closure-logged");
 			rc = finish(&x, dir, id, now);
+			say_offsets(rq->case_id, &plan, before);
 			if (plan.tax_offset_continues)
 				printf(
 				    "case %s: the federal tax refund offset continues for past-due "
