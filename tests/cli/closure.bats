@@ -243,3 +243,22 @@ from_ocse() {
 	[ "$status" -eq 0 ]
 	grep -l "urn:csgw:offset:v1" "$ASPOOL"/inbox/offset/*.xml | xargs grep -l "<collection>"
 }
+
+@test "the policy denies a new offset certification for a closed case, and lets its delete go" {
+	"$CSGW" -c "$C" case set CS2026000301 --opened-by court --assistance none --arrears-family 900
+	run "$CSGW" -c "$C" case set CS2026000301 --enforcement closed --reason "order terminated"
+	[ "$status" -eq 0 ]
+	sed -n 1p "$DATA/offset-submission.txt" | sed "s/CS2026000101/CS2026000301/" >add.txt
+	sed 's/\(.\{72\}\)A/\1D/' add.txt >delete.txt
+	for t in add delete; do
+		csgw_test map offset-submission $t.txt -o $t.xml
+	done
+	run "$CSGW" -c "$C" policy explain add.xml --partner OCSE --purpose child-support
+	echo "$output"
+	[[ "$output" == *"decision: deny, rule L-OFFSET-CERTIFICATION-CLOSED (45 CFR 303.11; 45 CFR 303.72"* ]]
+	run "$CSGW" -c "$C" policy explain delete.xml --partner OCSE --purpose child-support
+	echo "$output"
+	[[ "$output" == *"decision: allow"* ]]
+	[[ "$output" != *"L-OFFSET-CERTIFICATION-CLOSED"* ]]
+	[[ "$output" == *"arrearageAmount"*"allow    G-FEDERAL-OFFSET"* ]]
+}
