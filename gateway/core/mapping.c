@@ -84,10 +84,9 @@ const struct field *mapping_field(const struct record *rec, const char *name)
 
 bool mapping_line_is(const struct record *rec, const char *line, size_t len)
 {
-	for (size_t i = 0; i < rec->nfields; i++) {
-		const struct field *f = &rec->fields[i];
-		if (f->type == FIELD_LITERAL &&
-		    (f->at - 1 + f->len > len || memcmp(line + f->at - 1, f->literal, f->len) != 0))
+	for (size_t i = 0; i < rec->nkeys; i++) {
+		const struct field *f = rec->keys[i];
+		if (f->at - 1 + f->len > len || memcmp(line + f->at - 1, f->literal, f->len) != 0)
 			return false;
 	}
 	return true;
@@ -178,6 +177,7 @@ static void record_free(struct record *rec)
 		free(f->counts);
 	}
 	free(rec->fields);
+	free(rec->keys);
 	free(rec->children);
 	free(rec->id);
 	free(rec->element);

@@ -73,6 +73,8 @@ struct record {
 	size_t nchildren;
 	bool has_counts; /* some field counts children */
 	bool keyed;      /* has literal fields: a line is this record when they are there */
+	const struct field **keys; /* those literal fields (nkeys), for the lookup per line */
+	size_t nkeys;
 	unsigned line;
 };
 

@@ -298,7 +298,11 @@ static void load_record(struct loader *ld, const struct xml_elem *n, struct reco
 		problem(ld, rec->line, "record %s: fields end at %u; expected the record length %u",
 		        rec->id, next - 1, rec->length);
 	for (size_t i = 0; i < rec->nfields; i++)
-		rec->keyed |= rec->fields[i].type == FIELD_LITERAL;
+		if (rec->fields[i].type == FIELD_LITERAL) {
+			rec->keys = xreallocarray(rec->keys, rec->nkeys + 1, sizeof *rec->keys);
+			rec->keys[rec->nkeys++] = &rec->fields[i];
+		}
+	rec->keyed = rec->nkeys > 0;
 	/* Where a layout has an id in positions 1-2, it is the record's id. */
 	const struct field *first = rec->nfields ? &rec->fields[0] : NULL;
 	if (first && first->type == FIELD_LITERAL && first->len == 2 &&
