@@ -205,14 +205,6 @@ static const char *printable_id(const char *line, size_t len, char *buf)
 	return buf;
 }
 
-static bool is_batch_record(const struct batch_type *bt, const struct record *rec)
-{
-	for (size_t i = 0; i < bt->nrecords; i++)
-		if (bt->records[i] == rec)
-			return true;
-	return false;
-}
-
 static void expected_ids(const struct mapper *m, char *buf, size_t size)
 {
 	size_t o = 0;
@@ -270,8 +262,8 @@ static void map_line(struct mapper *m, const char *line, size_t len)
 		depth = 2;
 	}
 	if (rec == NULL) {
-		const struct record *r = mapping_batch_record_of_line(m->bt, line, len);
-		if (r && is_batch_record(m->bt, r)) {
+		const struct record *r = mapping_batch_data_record(m->bt, line, len);
+		if (r) {
 			close_group(m);
 			rec = r;
 		} else {

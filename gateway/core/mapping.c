@@ -86,7 +86,12 @@ bool mapping_line_is(const struct record *rec, const char *line, size_t len)
 {
 	for (size_t i = 0; i < rec->nkeys; i++) {
 		const struct field *f = rec->keys[i];
-		if (f->at - 1 + f->len > len || memcmp(line + f->at - 1, f->literal, f->len) != 0)
+		const char *at = line + f->at - 1;
+		if (f->at - 1 + f->len > len)
+			return false;
+		/* Most keys are a two-character id: no call for those. */
+		if (f->len == 2 ? at[0] != f->literal[0] || at[1] != f->literal[1]
+		                : memcmp(at, f->literal, f->len) != 0)
 			return false;
 	}
 	return true;
@@ -100,6 +105,15 @@ const struct record *mapping_record_of_line(const struct family *fam, const char
 	return fam->unkeyed;
 }
 
+const struct record *mapping_batch_data_record(const struct batch_type *bt, const char *line,
+                                               size_t len)
+{
+	for (size_t i = 0; i < bt->nrecords; i++)
+		if (bt->records[i]->keyed && mapping_line_is(bt->records[i], line, len))
+			return bt->records[i];
+	return bt->unkeyed;
+}
+
 const struct record *mapping_batch_record_of_line(const struct batch_type *bt, const char *line,
                                                   size_t len)
 {
@@ -107,9 +121,9 @@ const struct record *mapping_batch_record_of_line(const struct batch_type *bt, c
 		return bt->header;
 	if (bt->trailer && bt->trailer->keyed && mapping_line_is(bt->trailer, line, len))
 		return bt->trailer;
-	for (size_t i = 0; i < bt->nrecords; i++)
-		if (bt->records[i]->keyed && mapping_line_is(bt->records[i], line, len))
-			return bt->records[i];
+	const struct record *r = mapping_batch_data_record(bt, line, len);
+	if (r != bt->unkeyed)
+		return r;
 	const struct family *fam = bt->family; /* the children of the batch's records */
 	for (size_t i = 0; i < fam->nrecords; i++)
 		if (fam->records[i].keyed && mapping_line_is(&fam->records[i], line, len))

@@ -129,6 +129,9 @@ bool mapping_line_is(const struct record *, const char *line, size_t len);
 const struct record *mapping_record_of_line(const struct family *, const char *line, size_t len);
 const struct record *mapping_batch_record_of_line(const struct batch_type *, const char *line,
                                                   size_t len);
+/* Only among the batch's data records (not header, trailer or child). */
+const struct record *mapping_batch_data_record(const struct batch_type *, const char *line,
+                                               size_t len);
 /* Whether a record is one of the batch type's data records. */
 bool mapping_batch_has_record(const struct batch_type *, const struct record *);
 const struct charset *mapping_charset(const struct mapping_set *, const char *name);
