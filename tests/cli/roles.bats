@@ -407,6 +407,26 @@ for row in csv.DictReader(sys.stdin): print(row[sys.argv[1]])' "$1"
 	[ "$status" -eq 0 ]
 }
 
+@test "a supervisor closes a case as themselves: a non-opener's request refused and logged under their name" {
+	run as "$SUP" case set CW0007 --opened-by court --assistance none --arrears-family 600
+	[ "$status" -eq 0 ]
+	run as "$CW" case set CW0007 --enforcement closed --requested-by court --reason "court asked"
+	[ "$status" -eq 77 ]
+	run as "$SUP" case set CW0007 --enforcement closed --requested-by noncustodial-parent \
+		--reason "parent asked by letter"
+	echo "$output"
+	[ "$status" -eq 77 ]
+	[[ "$output" == *"closure refused: only the party who opened the case (court) may ask"* ]]
+	audit_csv --actor "$SUP" --decision closure-refused | grep -q "CW0007"
+	run as "$SUP" case set CW0007 --enforcement closed --requested-by court \
+		--reason "court ended the order"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	audit_csv --actor "$SUP" --decision enforcement-closed | grep -q "CW0007.*requested by court"
+	run as "$CW" case show CW0007
+	[[ "$output" == *"enforcement closed"*"by $SUP"* ]]
+}
+
 @test "the control socket answers garbage with an error and keeps serving" {
 	local kind sock=$GW/run/control.sock
 	for kind in oversized truncated garbled version no-fds many-fds bad-file empty; do
