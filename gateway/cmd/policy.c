@@ -679,6 +679,16 @@ int cmd_case(struct globals *g, int argc, char **argv)
 		      stderr);
 		rc = EX_USAGE;
 	}
+	/* A closure is judged on the facts as they stood: who opened the case
+	 * and its assistance are not changed by the command that closes it. */
+	if (rc == 0 && closing &&
+	    (change.opened_by || change.assistance || change.payment_processing)) {
+		fputs(
+		    "csgw: case set: record --opened-by, --assistance and --payment-processing in "
+		    "a command of their own, not with the closure they decide\n",
+		    stderr);
+		rc = EX_USAGE;
+	}
 	if (rc)
 		return rc;
 	if (change.requested_by && strcmp(change.requested_by, "agency") == 0 &&

@@ -51,7 +51,9 @@ static bool closure_refused(const struct registry_case *c, const char *requested
 		return refused(p, CLOSURE_ASSISTANCE,
 		               "45 CFR 303.11; 42 U.S.C. 654(4); DOMAIN.md 5.7");
 	}
-	if (requested_by == NULL || strcmp(requested_by, c->opened_by) == 0)
+	/* A referral opens a case but is no party who may ask to close it. */
+	bool party = requested_by && strstr(requested_by, "referral") == NULL;
+	if (requested_by == NULL || (party && strcmp(requested_by, c->opened_by) == 0))
 		return false;
 	if (c->opened_by[0] == '\0' || strstr(c->opened_by, "referral"))
 		snprintf(p->why, sizeof p->why,
@@ -87,7 +89,8 @@ void closure_plan(const struct closure_case *k, const char *requested_by, struct
 		o->case_type = c->case_type;
 		/* Past-due support owed to the state for cash assistance keeps
 		 * the tax refund offset, and only that (DOMAIN.md 5.7). */
-		if (c->case_type == 'A' && k->facts->arrears_state > 0) {
+		if (c->case_type == 'A' &&
+		    (k->facts->state_owed_arrears || k->facts->arrears_state > 0)) {
 			o->transaction = 'R';
 			for (size_t r = 0; r < OFFSET_REMEDIES; r++)
 				o->excluded[r] = r != TAX;

@@ -289,7 +289,7 @@ static int take_line(void *ctx, const char *line, size_t len)
 		return -1;
 	}
 	const struct record *r = mapping_batch_record_of_line(d->bt, line, len);
-	if (r == d->bt->header) {
+	if (r && r == d->bt->header) {
 		const struct field *f = mapping_field(r, "batchNumber");
 		if (f)
 			value_of(f, line, d->out->batch, sizeof d->out->batch);
@@ -297,7 +297,7 @@ static int take_line(void *ctx, const char *line, size_t len)
 		d->header = xmemdup(line, len);
 		if (!d->scanning)
 			write_line(d, r, line);
-	} else if (r == d->bt->trailer) {
+	} else if (r && r == d->bt->trailer) {
 		end_group(d);
 		if (!d->scanning)
 			d->trailer = xmemdup(line, len);

@@ -124,10 +124,12 @@ const struct record *mapping_batch_record_of_line(const struct batch_type *bt, c
 	const struct record *r = mapping_batch_data_record(bt, line, len);
 	if (r != bt->unkeyed)
 		return r;
-	const struct family *fam = bt->family; /* the children of the batch's records */
-	for (size_t i = 0; i < fam->nrecords; i++)
-		if (fam->records[i].keyed && mapping_line_is(&fam->records[i], line, len))
-			return &fam->records[i];
+	for (size_t i = 0; i < bt->nrecords; i++) /* the children of the batch's records */
+		for (size_t k = 0; k < bt->records[i]->nchildren; k++) {
+			const struct record *c = bt->records[i]->children[k].record;
+			if (c->keyed && mapping_line_is(c, line, len))
+				return c;
+		}
 	return bt->unkeyed;
 }
 

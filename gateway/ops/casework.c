@@ -303,6 +303,13 @@ int casework_remember_txn(struct exchange *x, const struct casework_txn *t, cons
 
 /* ---- inbound ---- */
 
+/* A record OCSE rejected, as people read it (no SSN). */
+struct offset_rj {
+	char case_id[16];
+	bool error; /* else a warning only: accepted */
+	char line[160];
+};
+
 struct inbound {
 	struct exchange *x;
 	const char *partner, *family, *target;
@@ -315,7 +322,9 @@ struct inbound {
 	char header_batch[16];          /* the batch number of the header read last */
 	/* Federal acknowledgements (FD, FS, R4) of one of our batches. */
 	char acked[16];
-	bool offset_answer; /* an offset reject file: it answers our latest offset batch */
+	bool offset_answer;   /* an offset reject file (its control record read) */
+	struct offset_rj *rj; /* the rejected records of an offset reject file */
+	size_t nrj;
 	unsigned long ack_records, ack_rejected, ack_held;
 	char *ack_details; /* one line per rejected record or batch error */
 	size_t ack_len;
@@ -647,9 +656,13 @@ static void offset_reject(struct inbound *in)
 			snprintf(codes + o, sizeof codes - o, "%s%s", o ? " " : "", code);
 		}
 	}
-	ack_line(in, "RJ case %s type %s transaction %s:%s%s%s%s", case_id[0] ? case_id : "(none)",
-	         type, tx, codes[0] ? " error " : "", codes, warning[0] ? " warning " : "",
-	         warning);
+	in->rj = xreallocarray(in->rj, in->nrj + 1, sizeof *in->rj);
+	struct offset_rj *r = &in->rj[in->nrj++];
+	snprintf(r->case_id, sizeof r->case_id, "%.15s", case_id);
+	r->error = codes[0] != '\0';
+	snprintf(r->line, sizeof r->line, "RJ case %s type %s transaction %s:%s%s%s%s",
+	         case_id[0] ? case_id : "(none)", type, tx, codes[0] ? " error " : "", codes,
+	         warning[0] ? " warning " : "", warning);
 }
 
 /* The reject control record (RC, CTL): the counts of OCSE's run. */
@@ -664,28 +677,102 @@ static void offset_control(struct inbound *in, const struct record *r, const cha
 		v[i] = strtoul(n, NULL, 10);
 	}
 	in->offset_answer = true;
-	snprintf(in->acked, sizeof in->acked, "(no number)"); /* FOP files have none */
 	in->ack_records += v[0] + v[1] + v[2] + v[3];
 	in->ack_rejected += v[1] + v[3];
 }
 
-/* Offset files carry no batch number: a reject file answers the latest
- * offset batch sent to the partner that no reject file answered yet. */
-static bool offset_answered(struct exchange *x, const struct spool_entry *e)
+/* One offset batch a reject file answers: held when a rejected record
+ * (an error code) is one of its cases, else done.  A marker keeps it from
+ * being answered twice. */
+static void answer_offset(struct inbound *in, struct spool_entry *e)
 {
-	char *marker = spool_path(x->spool, e, "offset-answered");
-	bool answered = access(marker, F_OK) == 0;
-	free(marker);
-	return answered;
+	struct exchange *x = in->x;
+	char *xml_path = spool_path(x->spool, e, e->file); /* the batch as sent */
+	char *answered = spool_path(x->spool, e, "offset-answered");
+	char *xml = NULL, *details = xstrdup("");
+	size_t len = 0;
+	unsigned long rejected = 0;
+	FILE *f = fs_read_regular(xml_path);
+	if (f == NULL || getdelim(&xml, &len, '\0', f) < 0)
+		in->failed = -1;
+	if (f)
+		fclose(f);
+	for (size_t i = 0; !in->failed && i < in->nrj; i++) {
+		char tag[48];
+		snprintf(tag, sizeof tag, "<caseId>%s</caseId>", in->rj[i].case_id);
+		if (!in->rj[i].case_id[0] || strstr(xml, tag) == NULL)
+			continue;
+		rejected += in->rj[i].error;
+		char *more = xasprintf("%s%s%s", details, details[0] ? " | " : "", in->rj[i].line);
+		free(details);
+		details = more;
+	}
+	if (!in->failed && fs_write_text(answered, in->target) < 0)
+		in->failed = -1;
+	if (in->failed) {
+		snprintf(in->why, sizeof in->why, "%s: %s", e->id, strerror(errno));
+	} else if (rejected > 0) {
+		char *reason =
+		    xasprintf("%s rejected %lu of the %lu records of offset batch %s (%s): %s",
+		              in->partner, rejected, e->records, e->id, in->target, details);
+		if (e->state != SPOOL_HOLD && spool_move(x->spool, e, SPOOL_HOLD, reason) < 0)
+			in->failed = -1;
+		say(in, LOG_WARNING,
+		    "%s: offset batch: %lu of %lu records rejected; held for a person "
+		    "(csgw queue show %s)",
+		    e->id, rejected, e->records, e->id);
+		free(reason);
+	} else {
+		if (e->state == SPOOL_SENT && spool_move(x->spool, e, SPOOL_DONE, "") < 0)
+			in->failed = -1;
+		say(in, LOG_INFO, "%s: offset batch acknowledged: %lu records, none rejected%s%s",
+		    e->id, e->records, details[0] ? "; " : "", details);
+	}
+	free(xml);
+	free(details);
+	free(answered);
+	free(xml_path);
+}
+
+/* FOP files carry no batch number, and one OCSE run answers everything
+ * submitted since the last: a reject file answers every offset batch sent
+ * to the partner that no reject file answered yet. */
+static void settle_offset(struct inbound *in)
+{
+	static const enum spool_state where[] = {SPOOL_SENT, SPOOL_DONE, SPOOL_HOLD};
+	struct exchange *x = in->x;
+	unsigned answered = 0;
+	for (size_t w = 0; w < 3 && !in->failed; w++) {
+		struct spool_entry *e = NULL;
+		size_t n = 0;
+		spool_list(x->spool, where[w], &e, &n);
+		for (size_t i = 0; i < n && !in->failed; i++) {
+			char *marker = spool_path(x->spool, &e[i], "offset-answered");
+			bool done = access(marker, F_OK) == 0;
+			free(marker);
+			if (!done && strcmp(e[i].partner, in->partner) == 0 &&
+			    strcmp(e[i].family, "offset") == 0 && strcmp(e[i].kind, "batch") == 0) {
+				answer_offset(in, &e[i]);
+				answered++;
+			}
+		}
+		free(e);
+	}
+	if (answered == 0 && !in->failed) {
+		say(in, LOG_WARNING,
+		    "WARN: answers offset batches, but none we sent to %s waits for an answer; "
+		    "kept "
+		    "as unmatched",
+		    in->partner);
+		record_response(in, "", "ACK", "", "offset");
+	}
 }
 
 /* Our entry for the batch a federal acknowledgement answers: done, or
  * held with the federal codes when records were rejected. */
 static void settle_federal(struct inbound *in)
 {
-	const char *family = in->offset_answer                 ? "offset"
-	                     : strcmp(in->family, "ndnh") == 0 ? "ndnh"
-	                                                       : "fcr";
+	const char *family = strcmp(in->family, "ndnh") == 0 ? "ndnh" : "fcr";
 	static const enum spool_state where[] = {SPOOL_SENT, SPOOL_DONE, SPOOL_HOLD};
 	struct exchange *x = in->x;
 	struct spool_entry found = {0};
@@ -698,8 +785,7 @@ static void settle_federal(struct inbound *in)
 		for (size_t i = n; i-- > 0 && !have;)
 			if (strcmp(e[i].partner, in->partner) == 0 &&
 			    strcmp(e[i].family, family) == 0 && strcmp(e[i].kind, "batch") == 0 &&
-			    (in->offset_answer ? !offset_answered(x, &e[i])
-			                       : strcmp(e[i].batch, in->acked) == 0))
+			    strcmp(e[i].batch, in->acked) == 0)
 				found = e[i], have = true;
 		free(e);
 	}
@@ -718,12 +804,6 @@ static void settle_federal(struct inbound *in)
 	char *path = spool_path(x->spool, &found, name);
 	if (fs_write_text(path, in->ack_details ? in->ack_details : "accepted\n") < 0)
 		in->failed = -1;
-	if (in->offset_answer) {
-		free(path);
-		path = spool_path(x->spool, &found, "offset-answered");
-		if (in->failed == 0 && fs_write_text(path, in->target) < 0)
-			in->failed = -1;
-	}
 	free(path);
 	free(name);
 	if (in->failed)
@@ -878,6 +958,9 @@ int casework_inbound(struct exchange *x, const char *partner, const struct batch
 		in.failed = -1;
 	if (in.failed == 0 && in.acked[0])
 		settle_federal(&in);
+	if (in.failed == 0 && in.offset_answer)
+		settle_offset(&in);
+	free(in.rj);
 	registry_snapshot_free(in.snap);
 	free(in.ack_details);
 	if (in.write_fixed && (in.failed || out_commit(&in.fixed) < 0)) {

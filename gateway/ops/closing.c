@@ -1,8 +1,10 @@
 /*
  * closing.c - a case closure, whole or not at all (closing.h).
  *
- * SPOOL/closing/ID.part/ while it is staged, SPOOL/closing/ID/ once it is:
- *   lock      held by the closing process (recovery leaves a live one be)
+ * SPOOL/closing/lock is held by whoever stages, commits, finishes or
+ * recovers a closure: one at a time, so none is finished twice or judged on
+ * a case another is closing.  SPOOL/closing/ID.part/ while a closure is
+ * staged, SPOOL/closing/ID/ once it is:
  *   plan      case, who asked and closed it, the remedies to release
  *   N/        a staged spool entry (source, disclosed.xml), N.entry its meta
  *   N.id      the queue entry it became
@@ -32,7 +34,7 @@
 #include "util/alloc.h"
 #include "util/crash.h"
 
-#define MAX_PARTS 32
+#define MAX_PARTS 64
 
 static void now_text(char *out, size_t size, const char *format)
 {
@@ -282,7 +284,13 @@ static int stage_msc(struct staging *g, const char *case_id)
 		fprintf(stderr, "csgw: %s\n", why);
 		rc = EX_IOERR;
 	}
-	for (size_t i = 0; rc == 0 && i < cp.n && g->parts < MAX_PARTS; i++) {
+	if (g->parts + cp.n > MAX_PARTS) {
+		fprintf(stderr,
+		        "csgw: case %s: %zu partner states to tell; csgw tells at most %d\n",
+		        case_id, cp.n, MAX_PARTS - 1);
+		rc = EX_SOFTWARE;
+	}
+	for (size_t i = 0; rc == 0 && i < cp.n; i++) {
 		struct part p = {0};
 		struct compose c = {0};
 		snprintf(p.e.partner, sizeof p.e.partner, "%s", cp.names[i]);
@@ -345,7 +353,13 @@ static int log_closure(struct exchange *x, const struct caller *who, const char 
 	audit_entry_set(&e, "detail", detail);
 	if (audit_append(x->audit, &e, 1, stderr) < 0)
 		return EX_IOERR;
-	return audit_checkpoint(x->audit, stderr) < 0 ? EX_IOERR : 0;
+	/* The entry is in: a checkpoint not signed now is signed by the
+	 * next one, which covers it. */
+	if (audit_checkpoint(x->audit, stderr) < 0)
+		fprintf(stderr,
+		        "csgw: warning: the closure is logged, but no checkpoint was signed "
+		        "over it now; the next checkpoint covers it\n");
+	return 0;
 }
 
 struct found {
@@ -447,7 +461,10 @@ static int finish(struct exchange *x, const char *dir, const char *id, struct re
 		if (rc == 0 && part.serial[0]) {
 			struct ledger_request r = {0};
 			struct casework_txn t = msc_txn(p.case_id, &part);
-			if (ledger_request_get(x->ledger, part.serial, &r, why, sizeof why) == 1)
+			int known = ledger_request_get(x->ledger, part.serial, &r, why, sizeof why);
+			if (known < 0)
+				fprintf(stderr, "csgw: %s\n", why), rc = EX_IOERR;
+			else if (known == 1)
 				rc = casework_remember_txn(x, &t, part.serial, part.purpose, entry,
 				                           &r);
 			printf("case %s: closure (MSC U GSCLO, serial %s) queued for %s as %s\n",
@@ -475,41 +492,60 @@ static int finish(struct exchange *x, const char *dir, const char *id, struct re
 	return rc;
 }
 
-int closing_recover(struct exchange *x)
+/* The lock every closure and recovery holds; -1 when another holds it
+ * (for 'wait' seconds). */
+static int closing_lock(const char *root, int wait)
 {
-	char *root = xasprintf("%s/closing", x->spool);
+	char *path = xasprintf("%s/lock", root);
+	int fd = fs_make_dir(root) < 0 ? -1 : fs_lock(path);
+	for (int tries = 0; fd < 0 && errno == EWOULDBLOCK && tries < wait * 10; tries++) {
+		usleep(100 * 1000);
+		fd = fs_lock(path);
+	}
+	free(path);
+	return fd;
+}
+
+/* Under the lock: a staged closure (ID.part) was given up by its process;
+ * a complete one is finished when its entry is in the log, else removed. */
+static int recover_locked(struct exchange *x, const char *root)
+{
 	DIR *d = opendir(root);
 	struct dirent *de;
 	int done = 0;
-	if (d == NULL) {
-		free(root);
+	if (d == NULL)
 		return 0;
-	}
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
+		if (strncmp(de->d_name, "closure-", 8) != 0)
 			continue;
-		char *dir = xasprintf("%s/%s", root, de->d_name), *lock = xasprintf("%s/lock", dir);
-		int fd = fs_lock(lock);
+		char *dir = xasprintf("%s/%s", root, de->d_name);
 		size_t n = strlen(de->d_name);
 		bool staged = n > 5 && strcmp(de->d_name + n - 5, ".part") == 0;
-		if (fd >= 0) { /* its process is gone */
-			struct plan p;
-			memset(&p, 0, sizeof p);
-			char *plan_path = xasprintf("%s/plan", dir);
-			int logged = staged || read_pairs(plan_path, plan_pair, &p) < 0
-			                 ? 0
-			                 : closure_logged(x, p.case_id, de->d_name);
-			free(plan_path);
-			if (logged == 1 && finish(x, dir, de->d_name, NULL) == 0)
-				done++;
-			else if (logged == 0)
-				remove_closure(dir), done++;
-			close(fd);
-		}
-		free(lock);
+		struct plan p;
+		memset(&p, 0, sizeof p);
+		char *plan_path = xasprintf("%s/plan", dir);
+		int logged = staged || read_pairs(plan_path, plan_pair, &p) < 0
+		                 ? 0
+		                 : closure_logged(x, p.case_id, de->d_name);
+		free(plan_path);
+		if (logged == 1 && finish(x, dir, de->d_name, NULL) == 0)
+			done++;
+		else if (logged == 0)
+			remove_closure(dir), done++;
 		free(dir);
 	}
 	closedir(d);
+	return done;
+}
+
+int closing_recover(struct exchange *x)
+{
+	char *root = xasprintf("%s/closing", x->spool);
+	int done = 0, fd = access(root, F_OK) == 0 ? closing_lock(root, 0) : -1;
+	if (fd >= 0) {
+		done = recover_locked(x, root);
+		close(fd);
+	}
 	free(root);
 	return done;
 }
@@ -575,7 +611,29 @@ int closing_run(const struct caller *who, struct setup *s, const struct closing_
 	int rc = exchange_open(s, who, stderr, NULL, &x);
 	if (rc)
 		return rc;
-	closing_recover(&x);
+	char *root = xasprintf("%s/closing", x.spool);
+	int lock_fd = closing_lock(root, 10);
+	if (lock_fd < 0) {
+		fprintf(stderr, "csgw: case %s: another case closure is under way; try again\n",
+		        rq->case_id);
+		free(root);
+		exchange_close(&x);
+		return EX_TEMPFAIL;
+	}
+	recover_locked(&x, root);
+	/* As it stands now: a closure finished just now, or by another. */
+	struct registry_case facts = *before;
+	if (x.reg.db && registry_case_get(x.reg.db, rq->case_id, &facts, why, sizeof why) < 0) {
+		fprintf(stderr, "csgw: %s\n", why);
+		rc = EX_IOERR;
+		goto out;
+	}
+	if (strcmp(facts.enforcement, "closed") == 0) {
+		*now = facts;
+		printf("case %s: enforcement already closed\n", rq->case_id);
+		goto out;
+	}
+	before = &facts;
 
 	struct closure_case k = {.facts = before};
 	struct offset_cert certs[2];
@@ -620,11 +678,8 @@ int closing_run(const struct caller *who, struct setup *s, const struct closing_
 	         plan.release_license ? "license-suspension" : "",
 	         plan.release_license && plan.release_lien ? " " : "",
 	         plan.release_lien ? "bank-lien" : "");
-	char *root = xasprintf("%s/closing", x.spool);
 	char *part = xasprintf("%s/%s.part", root, id), *dir = xasprintf("%s/%s", root, id);
-	char *lock = xasprintf("%s/lock", part);
-	int lock_fd = -1;
-	if (fs_make_dir(part) < 0 || (lock_fd = fs_lock(lock)) < 0) {
+	if (fs_make_dir(part) < 0) {
 		fprintf(stderr, "csgw: cannot stage the closure in %s: %s\n", part,
 		        strerror(errno));
 		rc = EX_CANTCREAT;
@@ -658,7 +713,14 @@ int closing_run(const struct caller *who, struct setup *s, const struct closing_
 			remove_closure(dir);
 		} else {
 			crash_point("closure-logged");
-			rc = finish(&x, dir, id, now);
+			if (finish(&x, dir, id, now) != 0) {
+				/* Committed: csgw run finishes it (closing_recover). */
+				fprintf(stderr,
+				        "csgw: case %s: the closure is logged; what it releases is "
+				        "queued by the next csgw run cycle\n",
+				        rq->case_id);
+				rc = EX_TEMPFAIL;
+			}
 			say_offsets(rq->case_id, &plan, before);
 			if (plan.tax_offset_continues)
 				printf(
@@ -667,10 +729,10 @@ int closing_run(const struct caller *who, struct setup *s, const struct closing_
 				    rq->case_id);
 		}
 	}
-	if (lock_fd >= 0)
-		close(lock_fd);
-	free(lock), free(part), free(dir), free(root), free(id);
+	free(part), free(dir), free(id);
 out:
+	close(lock_fd);
+	free(root);
 	exchange_close(&x);
 	return rc;
 }

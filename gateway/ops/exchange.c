@@ -532,7 +532,7 @@ static int remember_offset(struct peer *p, const struct spool_entry *e, const ch
 {
 	char why[512];
 	if (strcmp(family, "offset") != 0 ||
-	    offset_remember(p->x->s, p->x->spool, decided, why, sizeof why) == 0)
+	    offset_remember(p->x->s, p->x->spool, e->id, decided, why, sizeof why) == 0)
 		return 0;
 	say(p, LOG_ERR, "%s: cannot record what it certifies: %s; tried again next cycle", e->id,
 	    why);

@@ -78,6 +78,8 @@ static int held_read(const struct record *r, const char *spool, const char *case
 			snprintf(h->since, sizeof h->since, "%.31s", buf + 6);
 		else if (strncmp(buf, "released=", 9) == 0)
 			snprintf(h->released, sizeof h->released, "%.31s", buf + 9);
+		else if (strncmp(buf, "by=", 3) == 0)
+			snprintf(h->by, sizeof h->by, "%.47s", buf + 3);
 		else if (strncmp(buf, "line=", 5) == 0)
 			snprintf(h->line, sizeof h->line, "%.511s", buf + 5);
 	}
@@ -109,7 +111,8 @@ static int held_read(const struct record *r, const char *spool, const char *case
 static int held_write(const char *spool, const struct offset_held *h, char *why, size_t whylen)
 {
 	char *path = held_path(spool, h->case_id, h->cert.case_type);
-	char *text = xasprintf("since=%s\nreleased=%s\nline=%s\n", h->since, h->released, h->line);
+	char *text = xasprintf("since=%s\nreleased=%s\nby=%s\nline=%s\n", h->since, h->released,
+	                       h->by, h->line);
 	int rc = fs_make_parent(path) < 0 || fs_write_text(path, text) < 0 ? -1 : 0;
 	if (rc < 0)
 		snprintf(why, whylen, "%s: cannot write: %s", path, strerror(errno));
@@ -121,7 +124,7 @@ static int held_write(const char *spool, const struct offset_held *h, char *why,
 struct remembering {
 	const struct setup *s;
 	const struct record *cs;
-	const char *spool;
+	const char *spool, *entry;
 	char *why;
 	size_t whylen;
 	int rc;
@@ -147,14 +150,21 @@ static int remember_line(void *ctx, const char *line, size_t len)
 		m->rc = -1;
 		return -1;
 	}
+	if (had == 0 && strcmp(m->entry, h.by) < 0)
+		return 0; /* an older batch, prepared again after a newer one */
+	/* Ours only: a case id csgw case could never name is not kept. */
+	if (strspn(case_id, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != strlen(case_id))
+		return 0;
 	char incoming[OFFSET_LINE_MAX];
 	snprintf(incoming, sizeof incoming, "%.*s", (int)len, line);
 	if (had == 1 || h.cert.released || tx[0] == 'A') {
 		if (tx[0] == 'D')
 			return 0; /* nothing held to release */
+		bool again = had == 0 && !h.cert.released && strcmp(h.by, m->entry) == 0;
 		snprintf(h.case_id, sizeof h.case_id, "%s", case_id);
 		h.cert.case_type = type[0];
-		now_text(h.since, sizeof h.since);
+		if (!again) /* the same batch prepared again keeps its date */
+			now_text(h.since, sizeof h.since);
 		h.released[0] = '\0';
 		snprintf(h.line, sizeof h.line, "%s", incoming);
 	} else if (tx[0] == 'D') {
@@ -180,6 +190,7 @@ static int remember_line(void *ctx, const char *line, size_t len)
 	} else {
 		return 0; /* C, S, U: nothing a closure needs changes */
 	}
+	snprintf(h.by, sizeof h.by, "%s", m->entry);
 	if (held_write(m->spool, &h, m->why, m->whylen) < 0) {
 		m->rc = -1;
 		return -1;
@@ -187,10 +198,10 @@ static int remember_line(void *ctx, const char *line, size_t len)
 	return 0;
 }
 
-int offset_remember(const struct setup *s, const char *spool, const char *xml_path, char *why,
-                    size_t whylen)
+int offset_remember(const struct setup *s, const char *spool, const char *entry,
+                    const char *xml_path, char *why, size_t whylen)
 {
-	struct remembering m = {s, submission_record(s, why, whylen), spool, why, whylen, 0};
+	struct remembering m = {s, submission_record(s, why, whylen), spool, entry, why, whylen, 0};
 	struct batch_counts counts = {0};
 	char *problems = NULL;
 	size_t plen = 0;

@@ -27,15 +27,17 @@ struct offset_held {
 	struct offset_cert cert;
 	char case_id[16];
 	char since[32], released[32]; /* released "": in force */
+	char by[48];                  /* the queue entry that changed it last */
 	char line[OFFSET_LINE_MAX];   /* the Case Submission record, fixed width */
 };
 
-/* Records what the offset-submission batch at xml_path certifies: an add
- * starts a certification, a modify, replace, name, address or local code
- * change updates its record, a delete releases it.  Idempotent (a batch
- * prepared again changes nothing more). */
-int offset_remember(const struct setup *, const char *spool, const char *xml_path, char *why,
-                    size_t whylen);
+/* Records what the offset-submission batch at xml_path (of queue entry
+ * 'entry') certifies: an add starts a certification, a modify, replace,
+ * name, address or local code change updates its record, a delete
+ * releases it.  Idempotent, and a batch older than the one that changed a
+ * certification last (by entry id) changes nothing of it. */
+int offset_remember(const struct setup *, const char *spool, const char *entry,
+                    const char *xml_path, char *why, size_t whylen);
 
 /* The certifications of a case (at most one per case type), in *held. */
 int offset_held_of(const struct setup *, const char *spool, const char *case_id,

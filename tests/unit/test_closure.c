@@ -24,37 +24,46 @@ struct row {
 	const char *records; /* "D N; R A ADM RET ..." */
 	bool tax_continues, release_license, release_lien;
 	const char *why_has;
+	bool owed_flag; /* state-owed arrears recorded as the flag only (older cases) */
 };
 
 static const struct row rows[] = {
     {"opener asks, non-TANF: delete", "custodial-party", "none", 3100, 0, "N", "custodial-party",
-     false, false, CLOSURE_OK, "D N", false, false, false, NULL},
+     false, false, CLOSURE_OK, "D N", false, false, false, NULL, false},
     {"noncustodial parent asks: refused, told of an attorney", "custodial-party", "none", 3100, 0,
      "N", "noncustodial-parent", false, false, CLOSURE_NOT_OPENER, "", false, false, false,
-     "a private attorney can advise"},
+     "a private attorney can advise", false},
     {"another state asks a case the custodial party opened: refused", "custodial-party", "none", 0,
      0, "", "other-state", false, false, CLOSURE_NOT_OPENER, "", false, false, false,
-     "only the party who opened the case (custodial-party)"},
+     "only the party who opened the case (custodial-party)", false},
     {"a party asks a case a TANF referral opened: refused", "tanf-referral", "none", 0, 0, "",
      "custodial-party", false, false, CLOSURE_NOT_OPENER, "", false, false, false,
-     "opened by a referral"},
+     "opened by a referral", false},
     {"the agency closes a case a referral opened", "tanf-referral", "none", 0, 0, "", NULL, false,
-     false, CLOSURE_OK, "", false, false, false, NULL},
+     false, CLOSURE_OK, "", false, false, false, NULL, false},
     {"current cash assistance: refused even to the opener", "custodial-party", "tanf", 0, 900, "A",
      "custodial-party", false, false, CLOSURE_ASSISTANCE, "", false, false, false,
-     "current cash assistance (TANF)"},
+     "current cash assistance (TANF)", false},
     {"current Medicaid: refused to the agency too", "medicaid-referral", "medicaid", 0, 0, "N",
-     NULL, false, false, CLOSURE_ASSISTANCE, "", false, false, false, "current Medicaid"},
+     NULL, false, false, CLOSURE_ASSISTANCE, "", false, false, false, "current Medicaid", false},
     {"TANF arrears owed to the state: tax refund offset stays, all else excluded",
      "custodial-party", "none", 0, 1200, "A", "custodial-party", false, false, CLOSURE_OK,
-     "R A ADM RET VEN SAL PAS FIN INS DCK", true, false, false, NULL},
+     "R A ADM RET VEN SAL PAS FIN INS DCK", true, false, false, NULL, false},
     {"TANF and non-TANF arrears: non-TANF deleted, TANF keeps TAX", "custodial-party", "none", 3100,
      1200, "AN", "custodial-party", true, true, CLOSURE_OK,
-     "R A ADM RET VEN SAL PAS FIN INS DCK; D N", true, true, true, NULL},
+     "R A ADM RET VEN SAL PAS FIN INS DCK; D N", true, true, true, NULL, false},
     {"TANF certification, nothing owed to the state: deleted", "custodial-party", "none", 3100, 0,
-     "AN", NULL, false, true, CLOSURE_OK, "D A; D N", false, false, true, NULL},
+     "AN", NULL, false, true, CLOSURE_OK, "D A; D N", false, false, true, NULL, false},
+    {"state-owed arrears recorded as the flag only: TAX still stays", "custodial-party", "none", 0,
+     0, "A", NULL, false, false, CLOSURE_OK, "R A ADM RET VEN SAL PAS FIN INS DCK", true, false,
+     false, NULL, true},
+    {"a referral cannot ask, even the one that opened the case", "tanf-referral", "none", 0, 0, "",
+     "tanf-referral", false, false, CLOSURE_NOT_OPENER, "", false, false, false,
+     "opened by a referral", false},
+    {"the noncustodial parent who opened the case may ask", "noncustodial-parent", "none", 900, 0,
+     "N", "noncustodial-parent", false, false, CLOSURE_OK, "D N", false, false, false, NULL, false},
     {"license and lien, no certification", "court", "none", 0, 0, "", "court", true, false,
-     CLOSURE_OK, "", false, true, false, NULL},
+     CLOSURE_OK, "", false, true, false, NULL, false},
 };
 
 static void plan_text(const struct closure_plan *p, char *out, size_t size)
@@ -81,6 +90,7 @@ static void every_row(void **state)
 		snprintf(c.assistance, sizeof c.assistance, "%s", w->assistance);
 		c.arrears_family = w->arrears_family;
 		c.arrears_state = w->arrears_state;
+		c.state_owed_arrears = w->owed_flag;
 		struct offset_cert certs[2];
 		size_t n = 0;
 		for (const char *t = w->certs; *t; t++)
