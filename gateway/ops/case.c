@@ -194,9 +194,10 @@ int case_set(const struct caller *who, struct setup *s, const struct case_change
 	if ((rc = case_get(&reg, c->case_id, now)) > 1)
 		goto out;
 	rc = 0;
-	struct registry_case before = *now;
-	bool closing = c->enforcement && strcmp(c->enforcement, "closed") == 0 &&
-	               strcmp(before.enforcement, "closed") != 0;
+	struct registry_case before =
+	    *now; /* Asked again for a closed case, the closure still finishes one a
+	           * kill left midway (closing_run recovers first). */
+	bool closing = c->enforcement && strcmp(c->enforcement, "closed") == 0;
 	bool pp_closing = c->payment_processing && strcmp(c->payment_processing, "closed") == 0 &&
 	                  strcmp(before.payment_processing, "closed") != 0;
 	struct change_log log = {NULL, NULL};
