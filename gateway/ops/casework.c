@@ -20,6 +20,7 @@
 #include "core/map.h"
 #include "core/unmap.h"
 #include "io/fs.h"
+#include "ops/offset.h"
 #include "util/alloc.h"
 #include "util/log.h"
 
@@ -305,7 +306,7 @@ int casework_remember_txn(struct exchange *x, const struct casework_txn *t, cons
 
 /* A record OCSE rejected, as people read it (no SSN). */
 struct offset_rj {
-	char case_id[16];
+	char case_id[16], type, tx;
 	bool error; /* else a warning only: accepted */
 	char line[160];
 };
@@ -660,6 +661,8 @@ static void offset_reject(struct inbound *in)
 	struct offset_rj *r = &in->rj[in->nrj++];
 	snprintf(r->case_id, sizeof r->case_id, "%.15s", case_id);
 	r->error = codes[0] != '\0';
+	r->type = type[0];
+	r->tx = tx[0];
 	snprintf(r->line, sizeof r->line, "RJ case %s type %s transaction %s:%s%s%s%s",
 	         case_id[0] ? case_id : "(none)", type, tx, codes[0] ? " error " : "", codes,
 	         warning[0] ? " warning " : "", warning);
@@ -703,6 +706,11 @@ static void answer_offset(struct inbound *in, struct spool_entry *e)
 		if (!in->rj[i].case_id[0] || strstr(xml, tag) == NULL)
 			continue;
 		rejected += in->rj[i].error;
+		/* What OCSE holds is not what we sent: the certification says so. */
+		if (in->rj[i].error &&
+		    offset_rejected(x->s, x->spool, e->id, in->rj[i].case_id, in->rj[i].type,
+		                    in->rj[i].tx, in->why, sizeof in->why) < 0)
+			in->failed = -1;
 		char *more = xasprintf("%s%s%s", details, details[0] ? " | " : "", in->rj[i].line);
 		free(details);
 		details = more;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/field.h"
 #include "core/mapping.h"
@@ -222,6 +223,29 @@ int offset_remember(const struct setup *s, const char *spool, const char *entry,
 	free(problems);
 	batch_counts_free(&counts);
 	return m.rc;
+}
+
+int offset_rejected(const struct setup *s, const char *spool, const char *entry,
+                    const char *case_id, char type, char tx, char *why, size_t whylen)
+{
+	const struct record *r = submission_record(s, why, whylen);
+	struct offset_held h;
+	int had = r ? held_read(r, spool, case_id, type, &h, why, whylen) : -1;
+	if (had != 0 || strcmp(h.by, entry) != 0)
+		return had < 0 ? -1 : 0;
+	if (tx == 'A') {
+		char *path = held_path(spool, case_id, type);
+		int rc = unlink(path) < 0 && errno != ENOENT ? -1 : 0;
+		if (rc < 0)
+			snprintf(why, whylen, "%s: cannot remove: %s", path, strerror(errno));
+		free(path);
+		return rc;
+	}
+	if (tx == 'D' && h.released[0]) {
+		h.released[0] = '\0';
+		return held_write(spool, &h, why, whylen);
+	}
+	return 0;
 }
 
 int offset_held_of(const struct setup *s, const char *spool, const char *case_id,

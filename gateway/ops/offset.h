@@ -39,6 +39,13 @@ struct offset_held {
 int offset_remember(const struct setup *, const char *spool, const char *entry,
                     const char *xml_path, char *why, size_t whylen);
 
+/* OCSE rejected transaction 'tx' of a case and type, sent in queue entry
+ * 'entry': an add that never took is forgotten, a delete that did not take
+ * leaves the certification in force; only while that entry is the one
+ * that changed it last. */
+int offset_rejected(const struct setup *, const char *spool, const char *entry, const char *case_id,
+                    char type, char tx, char *why, size_t whylen);
+
 /* The certifications of a case (at most one per case type), in *held. */
 int offset_held_of(const struct setup *, const char *spool, const char *case_id,
                    struct offset_held held[2], size_t *n, char *why, size_t whylen);

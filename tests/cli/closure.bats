@@ -226,15 +226,21 @@ from_ocse() {
 	certified_case CS2026000401
 	first=$(grep -l 'offset-submission.txt' "$ASPOOL"/done/*/meta | xargs dirname | xargs basename)
 	second=$(grep -l 'cert.txt' "$ASPOOL"/done/*/meta | xargs dirname | xargs basename)
-	# The run rejected CS2026000103's modify (error 40), warned on ...101.
-	from_ocse offset-rejects "$DATA/offset-rejects.txt"
+	# The run rejected CS2026000103's modify (error 40) and ...101's add
+	# (error 05 beside its warning 47); the add never took.
+	cp "$DATA/offset-rejects.txt" rejects.txt
+	set_field rejects.txt 1 75 "05"
+	[ -f "$ASPOOL/certified/CS2026000101.N" ]
+	from_ocse offset-rejects rejects.txt
 	run "$CSGW" -c "$C" run --once --partner OCSE
 	echo "$output"
-	[[ "$output" == *"$first: offset batch: 1 of 5 records rejected; held for a person"* ]]
+	[[ "$output" == *"$first: offset batch: 2 of 5 records rejected; held for a person"* ]]
+	[ ! -e "$ASPOOL/certified/CS2026000101.N" ]
+	[ -f "$ASPOOL/certified/CS2026000102.A" ]
 	[[ "$output" == *"$second: offset batch acknowledged: 2 records, none rejected"* ]]
 	[ -d "$ASPOOL/hold/$first" ]
 	grep -q "RJ case CS2026000103 type N transaction M: error 40" "$ASPOOL/hold/$first/reason"
-	grep -q "RJ case CS2026000101 type N transaction A: warning 47" "$ASPOOL/hold/$first/reason"
+	grep -q "RJ case CS2026000101 type N transaction A: error 05 warning 47" "$ASPOOL/hold/$first/reason"
 	! grep -q 90011 "$ASPOOL/hold/$first/reason"
 	[ -f "$ASPOOL/done/$second/offset-answered" ]
 	ls "$ASPOOL"/inbox/offset/*.xml
