@@ -1322,9 +1322,24 @@ int audit_consistency(struct audit *a, uint64_t from, uint64_t to,
 
 void audit_subject_key(const char *key, const char ssn[9], char hex[65])
 {
+	/* The last one asked, remembered: deciding a record and logging it ask
+	 * for the same subjects one after the other. */
+	static char last_key[256], last_ssn[9], last_hex[65];
+	size_t keylen = strlen(key);
 	unsigned char md[DIGEST_SHA256_LEN];
-	digest_hmac_sha256(key, strlen(key), ssn, 9, md);
+
+	if (last_hex[0] && keylen < sizeof last_key && memcmp(last_ssn, ssn, 9) == 0 &&
+	    strcmp(last_key, key) == 0) {
+		memcpy(hex, last_hex, 65);
+		return;
+	}
+	digest_hmac_sha256(key, keylen, ssn, 9, md);
 	digest_hex(md, sizeof md, hex);
+	if (keylen < sizeof last_key) {
+		memcpy(last_key, key, keylen + 1);
+		memcpy(last_ssn, ssn, 9);
+		memcpy(last_hex, hex, 65);
+	}
 }
 
 static struct audit_db_filter filter_of(const struct audit_query *q)

@@ -41,6 +41,7 @@ struct discloser {
 	const struct batch_counts *reading; /* unmap's, for the batch type */
 	const struct batch_type *bt;
 	const char *output;
+	struct policy_compiled *policy; /* compiled for the batch's family */
 	FILE *fixed, *pending, *err;
 	/* Two passes, when a <most-recent> limit may judge the batch: the first
 	 * only stages its lines in 'raw' and tells 'batch' about each record,
@@ -164,7 +165,7 @@ static void decide_group(struct discloser *d)
 	                            .header_line = d->header,
 	                            .batch = d->batch,
 	                            .number = d->recno + 1};
-	policy_decide(d->plan->policy, d->plan->request, &rec, &dec);
+	policy_decide_compiled(d->policy, &rec, &dec);
 	if (d->plan->registry_failed && *d->plan->registry_failed) {
 		d->failed = true;
 		goto out;
@@ -279,6 +280,7 @@ static int take_line(void *ctx, const char *line, size_t len)
 		d->kept.nrecords = d->bt->family->nrecords;
 		d->kept.by_record = xcalloc(d->kept.nrecords, sizeof *d->kept.by_record);
 		snprintf(d->out->family, sizeof d->out->family, "%s", d->bt->family->name);
+		d->policy = policy_compile(d->plan->policy, d->plan->request, d->bt->family);
 		start_scan(d);
 		if (d->failed)
 			return -1;
@@ -569,6 +571,7 @@ out:
 		unlink(d.raw_path);
 	free(d.raw_path);
 	policy_batch_free(d.batch);
+	policy_compiled_free(d.policy);
 	if (staged_path && status != DISCLOSE_OK)
 		unlink(staged_path);
 	free(fixed_path);

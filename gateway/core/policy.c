@@ -86,21 +86,184 @@ const struct policy_source *policy_notice_record(const struct policy *p, const c
 	return NULL;
 }
 
-/* Whether line i of the record shows the source's field with one of its values. */
-static bool source_matches(const struct policy_source *s, const struct policy_record *rec, size_t i)
+/* A tri-state condition (-1: any) against what holds. */
+static bool tri(int want, bool have)
 {
-	if (strcmp(s->family, rec->family->name) != 0 ||
-	    !policy_words_has(&s->record, rec->records[i]->id))
-		return false;
-	const struct field *f = mapping_field(rec->records[i], s->field);
-	if (f == NULL)
-		return false;
+	return want < 0 || (want != 0) == have;
+}
+
+/* ---- the policy compiled for one request and family ---- */
+
+/* A kind, flag or provenance source that a record type can show: its field
+ * resolved. */
+struct compiled_source {
+	const struct policy_source *s;
+	const struct field *f;
+};
+
+struct compiled_record {
+	unsigned *tags; /* per field: the request's extra categories for it */
+	struct compiled_source *kinds, *flags, *provenance;
+	size_t nkinds, nflags, nprovenance;
+	const struct field **case_fields; /* per policy case field; NULL: not in it */
+	const struct field *entry_date;   /* as a header: its <entry-date> field */
+};
+
+/* A limit that the request does not rule out, and which of its <when>s
+ * the request lets hold (the record decides the rest). */
+struct compiled_limit {
+	size_t l; /* index in policy->limits */
+	bool *request_holds;
+};
+
+struct policy_compiled {
+	const struct policy *p;
+	const struct policy_request *req;
+	const struct family *family;
+	const struct policy_class *cls;
+	bool purpose_known, purpose_authorized;
+	struct compiled_limit *limits;
+	size_t nlimits;
+	const struct policy_rule **grants; /* the class's, for the purpose, in order */
+	size_t ngrants;
+	struct compiled_record *records; /* per record of the family */
+	unsigned control, bare;          /* category bits */
+};
+
+/* Whether the source's field, in this line, holds one of its values. */
+static bool source_value_holds(const struct compiled_source *cs, const char *line)
+{
 	const char *v;
-	size_t n = field_trimmed(f, rec->lines[i], &v);
-	for (size_t k = 0; k < s->values.n; k++)
-		if (strlen(s->values.w[k]) == n && memcmp(s->values.w[k], v, n) == 0)
+	size_t n = field_trimmed(cs->f, line, &v);
+	for (size_t k = 0; k < cs->s->values.n; k++)
+		if (strlen(cs->s->values.w[k]) == n && memcmp(cs->s->values.w[k], v, n) == 0)
 			return true;
 	return false;
+}
+
+/* The sources of the family that a record of type r can show. */
+static struct compiled_source *compile_sources(const struct policy_source *s, size_t n,
+                                               const struct family *fam, const struct record *r,
+                                               size_t *count)
+{
+	struct compiled_source *out = xcalloc(n ? n : 1, sizeof *out);
+	*count = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct field *f = mapping_field(r, s[i].field);
+		if (strcmp(s[i].family, fam->name) == 0 && policy_words_has(&s[i].record, r->id) &&
+		    f != NULL)
+			out[(*count)++] = (struct compiled_source){&s[i], f};
+	}
+	return out;
+}
+
+static void compile_record(struct policy_compiled *c, const struct record *r,
+                           struct compiled_record *cr)
+{
+	const struct policy *p = c->p;
+	const struct policy_request *req = c->req;
+
+	cr->tags = xcalloc(r->nfields ? r->nfields : 1, sizeof *cr->tags);
+	for (size_t k = 0; k < r->nfields; k++)
+		for (size_t t = 0; r->fields[k].name && t < req->ntags; t++)
+			if (strcmp(req->tag_field[t], r->fields[k].name) == 0)
+				cr->tags[k] |= req->tag_categories[t];
+	cr->kinds = compile_sources(p->kinds, p->nkinds, c->family, r, &cr->nkinds);
+	cr->flags = compile_sources(p->flags, p->nflags, c->family, r, &cr->nflags);
+	cr->provenance =
+	    compile_sources(p->provenance, p->nprovenance, c->family, r, &cr->nprovenance);
+	cr->case_fields = xcalloc(p->case_fields.n ? p->case_fields.n : 1, sizeof *cr->case_fields);
+	for (size_t k = 0; k < p->case_fields.n; k++)
+		cr->case_fields[k] = mapping_field(r, p->case_fields.w[k]);
+	for (size_t i = 0; i < p->nentry_dates && cr->entry_date == NULL; i++) {
+		const struct policy_source *e = &p->entry_dates[i];
+		const struct field *f = mapping_field(r, e->field);
+		if (strcmp(e->family, c->family->name) == 0 &&
+		    policy_words_has(&e->record, r->id) && f != NULL && f->type == FIELD_DATE)
+			cr->entry_date = f;
+	}
+}
+
+/* Whether the parts of the condition that only the request and the family
+ * decide hold. */
+static bool when_request_holds(const struct policy_when *w, const struct policy_request *req,
+                               const struct family *fam)
+{
+	return (w->class.n == 0 || (req->class && policy_words_has(&w->class, req->class))) &&
+	       !(req->class && policy_words_has(&w->class_not, req->class)) &&
+	       (w->purpose.n == 0 ||
+	        (req->purpose && policy_words_has(&w->purpose, req->purpose))) &&
+	       !(req->purpose && policy_words_has(&w->purpose_not, req->purpose)) &&
+	       (w->family.n == 0 || policy_words_has(&w->family, fam->name)) &&
+	       tri(w->interstate, req->interstate) && tri(w->verified, req->verified) &&
+	       tri(w->matched, req->matched);
+}
+
+struct policy_compiled *policy_compile(const struct policy *p, const struct policy_request *req,
+                                       const struct family *fam)
+{
+	struct policy_compiled *c = xcalloc(1, sizeof *c);
+
+	c->p = p;
+	c->req = req;
+	c->family = fam;
+	c->cls = policy_class(p, req->class);
+	c->purpose_known = req->purpose && policy_words_has(&p->purposes, req->purpose);
+	c->purpose_authorized =
+	    c->cls && c->purpose_known && policy_words_has(&c->cls->purposes, req->purpose);
+	c->limits = xcalloc(p->nlimits ? p->nlimits : 1, sizeof *c->limits);
+	for (size_t l = 0; l < p->nlimits; l++) {
+		const struct policy_rule *lim = &p->limits[l];
+		bool *holds = xcalloc(lim->nwhen ? lim->nwhen : 1, sizeof *holds);
+		bool any = lim->nwhen == 0;
+		for (size_t i = 0; i < lim->nwhen; i++)
+			any |= holds[i] = when_request_holds(&lim->when[i], req, fam);
+		if (any)
+			c->limits[c->nlimits++] = (struct compiled_limit){l, holds};
+		else
+			free(holds);
+	}
+	c->grants = xcalloc(p->ngrants ? p->ngrants : 1, sizeof *c->grants);
+	for (size_t g = 0; req->class && req->purpose && g < p->ngrants; g++)
+		if (strcmp(p->grants[g].class, req->class) == 0 &&
+		    policy_words_has(&p->grants[g].purposes, req->purpose))
+			c->grants[c->ngrants++] = &p->grants[g];
+	c->records = xcalloc(fam->nrecords ? fam->nrecords : 1, sizeof *c->records);
+	for (size_t i = 0; i < fam->nrecords; i++)
+		compile_record(c, &fam->records[i], &c->records[i]);
+	c->control = 1u << mapping_category_bit("control");
+	c->bare = c->control | 1u << mapping_category_bit("case");
+	return c;
+}
+
+void policy_compiled_free(struct policy_compiled *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t l = 0; l < c->nlimits; l++)
+		free(c->limits[l].request_holds);
+	for (size_t i = 0; i < c->family->nrecords; i++) {
+		struct compiled_record *cr = &c->records[i];
+		free(cr->tags);
+		free(cr->kinds);
+		free(cr->flags);
+		free(cr->provenance);
+		free(cr->case_fields);
+	}
+	free(c->limits);
+	free(c->grants);
+	free(c->records);
+	free(c);
+}
+
+/* The compiled form of a record type of the family; NULL if it is not one. */
+static const struct compiled_record *compiled_of(const struct policy_compiled *c,
+                                                 const struct record *r)
+{
+	const struct record *first = c->family->records;
+	if (r < first || r >= first + c->family->nrecords)
+		return NULL;
+	return &c->records[r - first];
 }
 
 /* False when the record is of more kinds than fit. */
@@ -124,20 +287,21 @@ static bool has_kind(const struct facts *fx, const struct policy_words *kinds)
 }
 
 /* The record's distinct case ids; false when there are more than fit. */
-static bool case_ids(const struct policy *p, const struct policy_record *rec,
+static bool case_ids(const struct policy_compiled *c, const struct policy_record *rec,
                      char cases[MAX_CASES][POLICY_CASE_ID_MAX + 1], size_t *ncases)
 {
 	*ncases = 0;
-	for (size_t i = 0; i < rec->nlines; i++)
-		for (size_t k = 0; k < p->case_fields.n; k++) {
-			const struct field *f = mapping_field(rec->records[i], p->case_fields.w[k]);
+	for (size_t i = 0; i < rec->nlines; i++) {
+		const struct compiled_record *cr = compiled_of(c, rec->records[i]);
+		for (size_t k = 0; k < c->p->case_fields.n; k++) {
+			const struct field *f = cr->case_fields[k];
 			const char *v;
 			size_t n = f ? field_trimmed(f, rec->lines[i], &v) : 0;
 			bool seen = n == 0;
 			if (n > POLICY_CASE_ID_MAX)
 				return false;
-			for (size_t c = 0; c < *ncases && !seen; c++)
-				seen = strlen(cases[c]) == n && memcmp(cases[c], v, n) == 0;
+			for (size_t j = 0; j < *ncases && !seen; j++)
+				seen = strlen(cases[j]) == n && memcmp(cases[j], v, n) == 0;
 			if (seen)
 				continue;
 			if (*ncases == MAX_CASES)
@@ -145,6 +309,7 @@ static bool case_ids(const struct policy *p, const struct policy_record *rec,
 			memcpy(cases[*ncases], v, n);
 			cases[(*ncases)++][n] = '\0';
 		}
+	}
 	return true;
 }
 
@@ -153,25 +318,25 @@ static bool case_ids(const struct policy *p, const struct policy_record *rec,
  * protected in one of its cases (a party whose SSN the record leaves out
  * is still protected).  False when the record has too many case ids to
  * ask about: the caller withholds it. */
-static bool ask_registries(const struct policy *p, const struct policy_request *req,
-                           const struct policy_record *rec, struct facts *fx)
+static bool ask_registries(const struct policy_compiled *c, const struct policy_record *rec,
+                           struct facts *fx)
 {
-	const struct policy_registry *reg = req->registry;
+	const struct policy_registry *reg = c->req->registry;
 	char cases[MAX_CASES][POLICY_CASE_ID_MAX + 1];
 	size_t ncases;
 
-	if (!case_ids(p, rec, cases, &ncases))
+	if (!case_ids(c, rec, cases, &ncases))
 		return false;
 	if (reg == NULL)
 		return true;
-	for (size_t c = 0; c < ncases; c++) {
+	for (size_t i = 0; i < ncases; i++) {
 		bool closed = false, owed = false;
 		if (reg->case_status)
-			reg->case_status(reg->ctx, cases[c], &closed, &owed);
+			reg->case_status(reg->ctx, cases[i], &closed, &owed);
 		fx->closed |= closed;
 		fx->state_owed |= owed;
 		if (reg->protections)
-			fx->subject |= reg->protections(reg->ctx, NULL, cases[c]);
+			fx->subject |= reg->protections(reg->ctx, NULL, cases[i]);
 	}
 	if (reg->protections == NULL)
 		return true;
@@ -182,15 +347,10 @@ static bool ask_registries(const struct policy *p, const struct policy_request *
 			if (f->type != FIELD_SSN || field_is_blank(f, ssn))
 				continue;
 			fx->subject |= reg->protections(reg->ctx, ssn, "");
-			for (size_t c = 0; c < ncases; c++)
-				fx->subject |= reg->protections(reg->ctx, ssn, cases[c]);
+			for (size_t j = 0; j < ncases; j++)
+				fx->subject |= reg->protections(reg->ctx, ssn, cases[j]);
 		}
 	return true;
-}
-
-static bool tri(int want, bool have)
-{
-	return want < 0 || (want != 0) == have;
 }
 
 /* Whether data entered on 'entered' is more than 'months' old on 'today'. */
@@ -205,59 +365,49 @@ static bool older_than(int entered, int today, int months)
 
 /* When the record's data entered the directory: the caller's date, else
  * the batch header's <entry-date> field, else 0 (current). */
-static int entry_date(const struct policy *p, const struct policy_request *req,
-                      const struct policy_record *rec)
+static int entry_date(const struct policy_compiled *c, const struct policy_record *rec)
 {
-	if (req->entered || rec->header == NULL)
-		return req->entered;
-	for (size_t i = 0; i < p->nentry_dates; i++) {
-		const struct policy_source *e = &p->entry_dates[i];
-		const struct field *f = mapping_field(rec->header, e->field);
-		if (strcmp(e->family, rec->family->name) != 0 ||
-		    !policy_words_has(&e->record, rec->header->id) || f == NULL ||
-		    f->type != FIELD_DATE)
-			continue;
-		int ymd = 0;
-		for (unsigned k = 0; k < 8; k++) {
-			char c = rec->header_line[f->at - 1 + k];
-			if (c < '0' || c > '9')
-				return 0;
-			ymd = ymd * 10 + (c - '0');
-		}
-		return ymd;
+	if (c->req->entered || rec->header == NULL)
+		return c->req->entered;
+	const struct compiled_record *cr = compiled_of(c, rec->header);
+	const struct field *f = cr ? cr->entry_date : NULL;
+	if (f == NULL)
+		return 0;
+	int ymd = 0;
+	for (unsigned k = 0; k < 8; k++) {
+		char ch = rec->header_line[f->at - 1 + k];
+		if (ch < '0' || ch > '9')
+			return 0;
+		ymd = ymd * 10 + (ch - '0');
 	}
-	return 0;
+	return ymd;
 }
 
-static bool when_holds(const struct policy_when *w, const struct policy_request *req,
-                       const struct policy_record *rec, const struct facts *fx)
+/* The parts of a condition the record decides (the request's were
+ * compiled). */
+static bool when_record_holds(const struct policy_when *w, const struct policy_request *req,
+                              const struct policy_record *rec, const struct facts *fx)
 {
 	bool record_listed = w->record.n == 0;
 	for (size_t i = 0; i < rec->nlines && !record_listed; i++)
 		record_listed = policy_words_has(&w->record, rec->records[i]->id);
 
-	return (w->class.n == 0 || policy_words_has(&w->class, req->class)) &&
-	       !policy_words_has(&w->class_not, req->class) &&
-	       (w->purpose.n == 0 || policy_words_has(&w->purpose, req->purpose)) &&
-	       !policy_words_has(&w->purpose_not, req->purpose) &&
-	       (w->family.n == 0 || policy_words_has(&w->family, rec->family->name)) &&
-	       record_listed && (w->transaction.n == 0 || has_kind(fx, &w->transaction)) &&
+	return record_listed && (w->transaction.n == 0 || has_kind(fx, &w->transaction)) &&
 	       !has_kind(fx, &w->transaction_not) &&
 	       (w->subject == 0 || (w->subject & fx->subject) != 0) &&
-	       tri(w->interstate, req->interstate) && tri(w->verified, req->verified) &&
-	       tri(w->matched, req->matched) && tri(w->enforcement_closed, fx->closed) &&
-	       tri(w->state_owed, fx->state_owed) &&
+	       tri(w->enforcement_closed, fx->closed) && tri(w->state_owed, fx->state_owed) &&
 	       (w->older_than_months < 0 ||
 	        older_than(fx->entered, req->today, w->older_than_months));
 }
 
-static bool limit_applies(const struct policy_rule *l, const struct policy_request *req,
+static bool limit_applies(const struct policy_compiled *c, const struct compiled_limit *cl,
                           const struct policy_record *rec, const struct facts *fx)
 {
+	const struct policy_rule *l = &c->p->limits[cl->l];
 	if (l->nwhen == 0)
 		return true;
 	for (size_t i = 0; i < l->nwhen; i++)
-		if (when_holds(&l->when[i], req, rec, fx))
+		if (cl->request_holds[i] && when_record_holds(&l->when[i], c->req, rec, fx))
 			return true;
 	return false;
 }
@@ -456,19 +606,20 @@ static bool recent_takes(const struct policy *p, size_t l, const struct policy_r
 }
 
 /* Every non-blank field, with its categories as the record makes them. */
-static void collect_fields(const struct policy *p, const struct policy_request *req,
-                           const struct policy_record *rec, struct policy_decision *d)
+static void collect_fields(const struct policy_compiled *c, const struct policy_record *rec,
+                           struct policy_decision *d)
 {
 	size_t most = 0;
 	for (size_t i = 0; i < rec->nlines; i++)
 		most += rec->records[i]->nfields;
 	d->fields = xcalloc(most ? most : 1, sizeof *d->fields); /* one allocation a record */
 	for (size_t i = 0; i < rec->nlines; i++) {
+		const struct compiled_record *cr = compiled_of(c, rec->records[i]);
 		unsigned adds_to = 0, adds = 0;
-		for (size_t s = 0; s < p->nprovenance; s++)
-			if (source_matches(&p->provenance[s], rec, i)) {
-				adds_to |= p->provenance[s].to;
-				adds |= p->provenance[s].adds;
+		for (size_t s = 0; s < cr->nprovenance; s++)
+			if (source_value_holds(&cr->provenance[s], rec->lines[i])) {
+				adds_to |= cr->provenance[s].s->to;
+				adds |= cr->provenance[s].s->adds;
 			}
 		const struct record *r = rec->records[i];
 		for (size_t k = 0; k < r->nfields; k++) {
@@ -478,9 +629,7 @@ static void collect_fields(const struct policy *p, const struct policy_request *
 			unsigned cats = f->categories;
 			if (cats & adds_to)
 				cats |= adds;
-			for (size_t t = 0; t < req->ntags; t++)
-				if (strcmp(req->tag_field[t], f->name) == 0)
-					cats |= req->tag_categories[t];
+			cats |= cr->tags[k];
 			d->fields[d->nfields++] = (struct policy_field_decision){
 			    .field = f, .line = i, .categories = cats, .rule_id = NULL};
 		}
@@ -509,17 +658,18 @@ static void first_sentence(const char *doc, char *out, size_t size)
 			*c = ' ';
 }
 
-static bool apply_limits(const struct policy *p, const struct policy_request *req,
-                         const struct policy_record *rec, const struct facts *fx,
-                         struct policy_decision *d)
+static bool apply_limits(const struct policy_compiled *c, const struct policy_record *rec,
+                         const struct facts *fx, struct policy_decision *d)
 {
-	for (size_t l = 0; l < p->nlimits; l++) {
-		const struct policy_rule *lim = &p->limits[l];
-		if (!limit_applies(lim, req, rec, fx) || (lim->recent && !recent_takes(p, l, rec)))
+	for (size_t i = 0; i < c->nlimits; i++) {
+		const struct compiled_limit *cl = &c->limits[i];
+		const struct policy_rule *lim = &c->p->limits[cl->l];
+		if (!limit_applies(c, cl, rec, fx) ||
+		    (lim->recent && !recent_takes(c->p, cl->l, rec)))
 			continue;
 		bool hits = lim->categories == 0;
-		for (size_t i = 0; i < d->nfields && !hits; i++)
-			hits = (d->fields[i].categories & lim->categories) != 0;
+		for (size_t k = 0; k < d->nfields && !hits; k++)
+			hits = (d->fields[k].categories & lim->categories) != 0;
 		if (!hits)
 			continue;
 		if (lim->effect != POLICY_REDACT) {
@@ -532,8 +682,8 @@ static bool apply_limits(const struct policy *p, const struct policy_request *re
 				first_sentence(lim->doc, d->reason, sizeof d->reason);
 			return true;
 		}
-		for (size_t i = 0; i < d->nfields; i++) {
-			struct policy_field_decision *fd = &d->fields[i];
+		for (size_t k = 0; k < d->nfields; k++) {
+			struct policy_field_decision *fd = &d->fields[k];
 			if (fd->rule_id == NULL && (fd->categories & lim->categories)) {
 				fd->effect = POLICY_REDACT;
 				fd->rule_id = lim->id;
@@ -544,8 +694,7 @@ static bool apply_limits(const struct policy *p, const struct policy_request *re
 	return false;
 }
 
-static void apply_grants(const struct policy *p, const struct policy_request *req,
-                         struct policy_decision *d)
+static void apply_grants(const struct policy_compiled *c, struct policy_decision *d)
 {
 	for (size_t i = 0; i < d->nfields; i++) {
 		struct policy_field_decision *fd = &d->fields[i];
@@ -554,18 +703,14 @@ static void apply_grants(const struct policy *p, const struct policy_request *re
 		fd->effect = POLICY_REDACT;
 		fd->rule_id = POLICY_DEFAULT_DENY;
 		fd->citation = POLICY_DEFAULT_CITATION;
-		for (size_t g = 0; g < p->ngrants; g++) {
-			const struct policy_rule *gr = &p->grants[g];
-			/* A field without categories is something no grant names. */
-			if (fd->categories != 0 && strcmp(gr->class, req->class) == 0 &&
-			    policy_words_has(&gr->purposes, req->purpose) &&
-			    (fd->categories & ~gr->categories) == 0) {
+		/* A field without categories is something no grant names. */
+		for (size_t g = 0; fd->categories != 0 && g < c->ngrants; g++)
+			if ((fd->categories & ~c->grants[g]->categories) == 0) {
 				fd->effect = POLICY_ALLOW;
-				fd->rule_id = gr->id;
-				fd->citation = gr->citation;
+				fd->rule_id = c->grants[g]->id;
+				fd->citation = c->grants[g]->citation;
 				break;
 			}
-		}
 	}
 }
 
@@ -586,10 +731,8 @@ static void name_limit(struct policy_decision *d)
 
 /* An allowed record is named by the grant of its first field that is
  * more than routing. */
-static void name_grant(struct policy_decision *d)
+static void name_grant(struct policy_decision *d, unsigned control)
 {
-	unsigned control = 1u << mapping_category_bit("control");
-
 	d->rule_id = POLICY_DEFAULT_DENY; /* a record with no fields at all */
 	d->citation = POLICY_DEFAULT_CITATION;
 	for (size_t i = 0; i < d->nfields; i++)
@@ -600,44 +743,52 @@ static void name_grant(struct policy_decision *d)
 		}
 }
 
-void policy_decide(const struct policy *p, const struct policy_request *req,
-                   const struct policy_record *rec, struct policy_decision *d)
+void policy_decide_compiled(const struct policy_compiled *c, const struct policy_record *rec,
+                            struct policy_decision *d)
 {
+	const struct policy_request *req = c->req;
 	struct facts fx = {.nkinds = 0};
-	const struct policy_class *cls = policy_class(p, req->class);
 
 	memset(d, 0, sizeof *d);
-	collect_fields(p, req, rec, d);
+	for (size_t i = 0; i < rec->nlines; i++)
+		if (compiled_of(c, rec->records[i]) == NULL) { /* a caller's mistake */
+			withhold(d, POLICY_DENY, POLICY_DEFAULT_DENY, POLICY_DEFAULT_CITATION);
+			snprintf(d->reason, sizeof d->reason, "a line is not a record of family %s",
+			         c->family->name);
+			return;
+		}
+	collect_fields(c, rec, d);
 
-	if (cls == NULL || req->purpose == NULL || !policy_words_has(&p->purposes, req->purpose)) {
+	if (c->cls == NULL || !c->purpose_known) {
 		withhold(d, POLICY_DENY, POLICY_DEFAULT_DENY, POLICY_DEFAULT_CITATION);
 		snprintf(d->reason, sizeof d->reason, "%s %s is not in the policy",
-		         cls ? "purpose" : "recipient class",
-		         cls ? (req->purpose ? req->purpose : "(none)")
-		             : (req->class ? req->class : "(none)"));
+		         c->cls ? "purpose" : "recipient class",
+		         c->cls ? (req->purpose ? req->purpose : "(none)")
+		                : (req->class ? req->class : "(none)"));
 		return;
 	}
-	if (!policy_words_has(&cls->purposes, req->purpose)) {
-		withhold(d, POLICY_DENY, POLICY_NOT_AUTHORIZED, cls->citation);
+	if (!c->purpose_authorized) {
+		withhold(d, POLICY_DENY, POLICY_NOT_AUTHORIZED, c->cls->citation);
 		snprintf(d->reason, sizeof d->reason,
-		         "%s is not authorized to receive data for %s (%s)", cls->id, req->purpose,
-		         cls->citation);
+		         "%s is not authorized to receive data for %s (%s)", c->cls->id,
+		         req->purpose, c->cls->citation);
 		return;
 	}
 
 	bool known = true;
-	fx.entered = entry_date(p, req, rec);
+	fx.entered = entry_date(c, rec);
 	for (size_t i = 0; i < rec->nlines; i++) {
-		for (size_t s = 0; s < p->nkinds; s++)
-			if (source_matches(&p->kinds[s], rec, i))
-				known &= add_kind(&fx, p->kinds[s].name);
-		for (size_t s = 0; s < p->nflags; s++)
-			if (source_matches(&p->flags[s], rec, i))
-				fx.subject |= p->flags[s].flag;
+		const struct compiled_record *cr = compiled_of(c, rec->records[i]);
+		for (size_t s = 0; s < cr->nkinds; s++)
+			if (source_value_holds(&cr->kinds[s], rec->lines[i]))
+				known &= add_kind(&fx, cr->kinds[s].s->name);
+		for (size_t s = 0; s < cr->nflags; s++)
+			if (source_value_holds(&cr->flags[s], rec->lines[i]))
+				fx.subject |= cr->flags[s].s->flag;
 	}
 	if (req->transaction)
 		known &= add_kind(&fx, req->transaction);
-	known = known && ask_registries(p, req, rec, &fx);
+	known = known && ask_registries(c, rec, &fx);
 	d->subject = fx.subject;
 	if (!known) { /* facts that could not all be read cannot clear a record */
 		withhold(d, POLICY_DENY, POLICY_DEFAULT_DENY, POLICY_DEFAULT_CITATION);
@@ -648,9 +799,9 @@ void policy_decide(const struct policy *p, const struct policy_request *req,
 		return;
 	}
 
-	if (apply_limits(p, req, rec, &fx, d))
+	if (apply_limits(c, rec, &fx, d))
 		return;
-	apply_grants(p, req, d);
+	apply_grants(c, d);
 
 	size_t redacted = 0;
 	for (size_t i = 0; i < d->nfields; i++) {
@@ -676,20 +827,27 @@ void policy_decide(const struct policy *p, const struct policy_request *req,
 	if (redacted == 0) {
 		d->effect = POLICY_ALLOW;
 		snprintf(d->reason, sizeof d->reason, "every field allowed");
-		name_grant(d);
+		name_grant(d, c->control);
 		return;
 	}
 	d->effect = POLICY_REDACT;
 	snprintf(d->reason, sizeof d->reason, "%zu of %zu fields redacted", redacted, d->nfields);
 	name_limit(d);
 	/* Routing and case ids alone tell the recipient nothing it may have. */
-	unsigned bare = 1u << mapping_category_bit("control") | 1u << mapping_category_bit("case");
-	if ((d->sent & ~bare) == 0) {
+	if ((d->sent & ~c->bare) == 0) {
 		withhold(d, POLICY_DENY, d->rule_id, d->citation);
 		d->sent = 0;
 		snprintf(d->reason, sizeof d->reason,
 		         "%zu fields redacted; only routing and case ids would remain", redacted);
 	}
+}
+
+void policy_decide(const struct policy *p, const struct policy_request *req,
+                   const struct policy_record *rec, struct policy_decision *d)
+{
+	struct policy_compiled *c = policy_compile(p, req, rec->family);
+	policy_decide_compiled(c, rec, d);
+	policy_compiled_free(c);
 }
 
 void policy_decision_free(struct policy_decision *d)

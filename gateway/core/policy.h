@@ -197,6 +197,21 @@ void policy_decide(const struct policy *, const struct policy_request *,
                    const struct policy_record *, struct policy_decision *);
 void policy_decision_free(struct policy_decision *);
 
+/* The policy compiled for one request and one family, once per batch:
+ * the class and purpose checked, the limits whose request conditions can
+ * hold, the grants of the class for the purpose, and per record type its
+ * fields' categories and the facts its fields can show, resolved.  Deciding
+ * a record with it is what policy_decide does, without looking anything up
+ * by name.  'req' must outlive it. */
+struct policy_compiled;
+
+struct policy_compiled *policy_compile(const struct policy *, const struct policy_request *,
+                                       const struct family *);
+/* rec->family must be the compiled family. */
+void policy_decide_compiled(const struct policy_compiled *, const struct policy_record *,
+                            struct policy_decision *);
+void policy_compiled_free(struct policy_compiled *);
+
 /* The first pass over a batch, for the <most-recent> limits: whether a
  * batch of this family, for this request, needs one at all (a limit with
  * <most-recent> for the family whose class and purpose conditions may

@@ -53,7 +53,6 @@ void registry_close(struct registry *r)
 	registry_db_close(r->db);
 	registry_snapshot_free(r->snap);
 	memset(r->key, 0, sizeof r->key);
-	memset(r->last_ssn, 0, sizeof r->last_ssn);
 }
 
 static void snap_protection(void *ctx, const char *subject, const char *case_id, const char *flag,
@@ -87,13 +86,12 @@ static unsigned registry_protections_of(void *ctx, const char *ssn, const char *
 {
 	struct registry *r = ctx;
 
+	char subject[65];
+
 	if (ssn == NULL)
 		return registry_snapshot_protections(r->snap, NULL, case_id);
-	if (r->last_subject[0] == '\0' || memcmp(r->last_ssn, ssn, 9) != 0) {
-		memcpy(r->last_ssn, ssn, 9);
-		audit_subject_key(r->key, ssn, r->last_subject);
-	}
-	return registry_snapshot_protections(r->snap, r->last_subject, case_id);
+	audit_subject_key(r->key, ssn, subject);
+	return registry_snapshot_protections(r->snap, subject, case_id);
 }
 
 static void registry_case_of(void *ctx, const char *case_id, bool *closed, bool *owed)

@@ -15,10 +15,9 @@
 #include "ops/setup.h"
 
 struct registry {
-	struct registry_db *db;             /* NULL: none yet, nothing recorded */
-	struct registry_snapshot *snap;     /* what the decisions of one batch ask */
-	char key[256];                      /* subject_key */
-	char last_ssn[9], last_subject[65]; /* the decision asks per case: hash once */
+	struct registry_db *db;         /* NULL: none yet, nothing recorded */
+	struct registry_snapshot *snap; /* what the decisions of one batch ask */
+	char key[256];                  /* subject_key */
 	bool failed;
 	char why[1024];
 };

@@ -4,7 +4,9 @@
  * which the CLI tests cannot pin to a date, that the registry's answers
  * reach the decision for every SSN and case id of a record, and which
  * locate answer of a batch is a person's most recent (42 U.S.C. 663(c)):
- * ties, undated addresses, kinds of address, a record decided alone.
+ * ties, undated addresses, kinds of address, a record decided alone; and
+ * that the policy compiled once for a batch decides every record as a
+ * decision of that record alone does.
  */
 #include "unit.h"
 
@@ -249,12 +251,76 @@ static void most_recent_of_each_person(void **state)
 		free(lines[i]);
 }
 
+/* One compiled policy, reused record after record, decides each as
+ * policy_decide does alone: nothing of one record stays for the next. */
+static void compiled_decides_as_alone(void **state)
+{
+	static const struct {
+		const char *class, *purpose;
+		int entered;
+	} requests[] = {
+	    {"iv-d-agency", "child-support", 0},
+	    {"iv-d-agency", "child-support", 20200101}, /* older than 24 months */
+	    {"federal-office", "child-support", 0},
+	    {"court", "custody-visitation", 0},
+	    {"state-program", "child-support", 0},
+	    {"resident-parent", "child-support", 0},
+	    {"iv-d-agency", "no-such-purpose", 0},
+	    {"no-such-class", "child-support", 0},
+	};
+	static const char *const ids[] = {"W4", "QW", "UI", "W4", "UI", "QW"};
+	const struct family *fam = mapping_family(set, "ndnh");
+	(void)state;
+
+	for (size_t q = 0; q < sizeof requests / sizeof requests[0]; q++) {
+		struct policy_request req = {.class = requests[q].class,
+		                             .purpose = requests[q].purpose,
+		                             .entered = requests[q].entered,
+		                             .today = 20261204};
+		struct policy_compiled *c = policy_compile(policy, &req, fam);
+		for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+			const struct record *r = mapping_record(fam, ids[i]);
+			char *line = ndnh_line(ids[i]);
+			const char *lines[] = {line};
+			struct policy_record rec = {
+			    .family = fam, .records = &r, .lines = lines, .nlines = 1};
+			struct policy_decision alone, compiled;
+			policy_decide(policy, &req, &rec, &alone);
+			policy_decide_compiled(c, &rec, &compiled);
+			if (alone.effect != compiled.effect ||
+			    strcmp(alone.rule_id, compiled.rule_id) != 0 ||
+			    strcmp(alone.citation, compiled.citation) != 0 ||
+			    strcmp(alone.reason, compiled.reason) != 0 ||
+			    alone.sent != compiled.sent || alone.nfields != compiled.nfields)
+				fail_msg("%s/%s, %s: alone %s %s (%s), compiled %s %s (%s)",
+				         req.class, req.purpose, ids[i],
+				         policy_effect_name(alone.effect), alone.rule_id,
+				         alone.reason, policy_effect_name(compiled.effect),
+				         compiled.rule_id, compiled.reason);
+			for (size_t k = 0; k < alone.nfields; k++)
+				if (alone.fields[k].field != compiled.fields[k].field ||
+				    alone.fields[k].effect != compiled.fields[k].effect ||
+				    alone.fields[k].categories != compiled.fields[k].categories ||
+				    strcmp(alone.fields[k].rule_id, compiled.fields[k].rule_id) !=
+				        0)
+					fail_msg("%s/%s, %s: field %s decided differently",
+					         req.class, req.purpose, ids[i],
+					         alone.fields[k].field->name);
+			policy_decision_free(&alone);
+			policy_decision_free(&compiled);
+			free(line);
+		}
+		policy_compiled_free(c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(ndnh_age_edges),
 	    cmocka_unit_test(registry_reaches_the_decision),
 	    cmocka_unit_test(most_recent_of_each_person),
+	    cmocka_unit_test(compiled_decides_as_alone),
 	};
 	return cmocka_run_group_tests(tests, load, unload);
 }
