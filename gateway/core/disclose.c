@@ -5,6 +5,8 @@
 #include "core/disclose.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,13 +38,35 @@ struct pending {
 	unsigned nsubjects;
 };
 
+/* The map engine writing the disclosed batch on a thread of its own while
+ * the records are still being decided: it reads their fixed-width lines
+ * from a pipe, so reading and deciding overlap with writing on two cores.
+ * What it reports is kept until the batch is known to have anything to
+ * write. */
+struct writer {
+	pthread_t thread;
+	bool started;
+	int from; /* the pipe's read end */
+	char input[32];
+	const struct batch_type *bt;
+	const char *staged;
+	bool test_env;
+	char *problems;
+	size_t problems_len;
+	struct report rep;
+	struct batch_counts counts;
+	enum map_status status;
+};
+
 struct discloser {
 	const struct disclose_plan *plan;
 	const struct batch_counts *reading; /* unmap's, for the batch type */
 	const struct batch_type *bt;
 	const char *output;
 	struct policy_compiled *policy; /* compiled for the batch's family */
-	FILE *fixed, *pending, *err;
+	FILE *fixed, *pending, *err;    /* fixed: the lines that go, to the writer */
+	struct writer writer;
+	const char *staged; /* where the writer writes the disclosed batch */
 	/* Two passes, when a <most-recent> limit may judge the batch: the first
 	 * only stages its lines in 'raw' and tells 'batch' about each record,
 	 * the second decides them from 'raw'. */
@@ -62,6 +86,76 @@ struct discloser {
 };
 
 static FILE *temp_beside(const char *output, bool unlinked, char **path);
+
+static void *write_batch(void *arg)
+{
+	struct writer *w = arg;
+	char sink[65536];
+	ssize_t n;
+
+	w->status = map_to_xml(w->bt, w->input, w->staged, w->test_env, &w->rep, &w->counts);
+	/* What the map engine left unread is drained: the decider never
+	 * writes into a pipe nobody reads. */
+	while ((n = read(w->from, sink, sizeof sink)) > 0 || (n < 0 && errno == EINTR))
+		;
+	return NULL;
+}
+
+/* Starts the writer of the batch's lines; false (errno set) when it cannot. */
+static bool start_writer(struct discloser *d)
+{
+	struct writer *w = &d->writer;
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return false;
+	fcntl(fds[1], F_SETPIPE_SZ, 1 << 20); /* fewer switches; the default is fine too */
+	*w = (struct writer){
+	    .from = fds[0], .bt = d->bt, .staged = d->staged, .test_env = d->plan->test_env};
+	snprintf(w->input, sizeof w->input, "/dev/fd/%d", fds[0]);
+	w->rep = (struct report){.out = open_memstream(&w->problems, &w->problems_len),
+	                         .file = "the disclosed batch",
+	                         .max = 10};
+	d->fixed = w->rep.out ? fdopen(fds[1], "w") : NULL;
+	if (d->fixed == NULL || pthread_create(&w->thread, NULL, write_batch, w) != 0) {
+		int e = errno;
+		if (d->fixed)
+			fclose(d->fixed);
+		else
+			close(fds[1]);
+		d->fixed = NULL;
+		close(fds[0]);
+		if (w->rep.out)
+			fclose(w->rep.out);
+		free(w->problems);
+		w->problems = NULL;
+		w->problems_len = 0;
+		errno = e;
+		return false;
+	}
+	/* Large buffers: stdio's 4 KiB would mean a system call per 8 records. */
+	setvbuf(d->fixed, NULL, _IOFBF, 1 << 20);
+	w->started = true;
+	return true;
+}
+
+/* Ends the writer's input and waits for it: the writer's status, or
+ * MAP_IO_ERROR when the last lines could not be handed to it. */
+static enum map_status finish_writer(struct discloser *d)
+{
+	struct writer *w = &d->writer;
+	bool handed = d->fixed && fclose(d->fixed) == 0;
+
+	d->fixed = NULL;
+	if (!w->started)
+		return MAP_IO_ERROR;
+	pthread_join(w->thread, NULL);
+	w->started = false;
+	close(w->from);
+	fclose(w->rep.out);
+	batch_counts_free(&w->counts);
+	return handed ? w->status : MAP_IO_ERROR;
+}
 
 /* The value of a field without padding, into out (size bytes). */
 static void value_of(const struct field *f, const char *line, char *out, size_t size)
@@ -282,6 +376,10 @@ static int take_line(void *ctx, const char *line, size_t len)
 		snprintf(d->out->family, sizeof d->out->family, "%s", d->bt->family->name);
 		d->policy = policy_compile(d->plan->policy, d->plan->request, d->bt->family);
 		start_scan(d);
+		if (!d->failed && !d->scanning && !start_writer(d)) {
+			d->write_error = errno;
+			d->failed = true;
+		}
 		if (d->failed)
 			return -1;
 	}
@@ -457,22 +555,25 @@ enum disclose_status disclose_batch(const struct disclose_plan *plan, const char
                                     const char *output, struct report *rep,
                                     struct disclose_counts *out, FILE *err)
 {
-	struct batch_counts reading = {0}, written = {0};
+	struct batch_counts reading = {0};
 	struct discloser d = {
 	    .plan = plan, .reading = &reading, .output = output, .out = out, .err = err};
 	enum disclose_status status = DISCLOSE_FAILED;
-	char *fixed_path = NULL, *pending_path = NULL, *staged_path = NULL;
+	char *pending_path = NULL, *staged_path = NULL;
 
 	memset(out, 0, sizeof *out);
-	d.fixed = temp_beside(output, false, &fixed_path);
+	/* The output is staged under a hidden name and published only once
+	 * every decision is in the log: nothing appears unlogged. */
+	FILE *staged = temp_beside(output, false, &staged_path);
+	if (staged)
+		fclose(staged);
+	d.staged = staged_path;
 	d.pending = temp_beside(output, true, &pending_path);
-	if (d.fixed == NULL || d.pending == NULL) {
+	if (staged == NULL || d.pending == NULL) {
 		fprintf(err, "csgw: %s: cannot create a temporary file beside it: %s\n", output,
 		        strerror(errno));
 		goto out;
 	}
-	/* Large buffers: stdio's 4 KiB would mean a system call per 8 records. */
-	setvbuf(d.fixed, NULL, _IOFBF, 1 << 20);
 	setvbuf(d.pending, NULL, _IOFBF, 1 << 20);
 
 	enum map_status st = plan->fixed ? read_fixed(plan->fixed, input, &d, &reading)
@@ -484,7 +585,7 @@ enum disclose_status disclose_batch(const struct disclose_plan *plan, const char
 		 * the records of one person may be anywhere in the batch. */
 		d.scanning = false;
 		d.recno = 0;
-		if (fflush(d.raw) != 0) {
+		if (fflush(d.raw) != 0 || !start_writer(&d)) {
 			d.write_error = errno;
 			d.failed = true;
 		} else {
@@ -511,8 +612,6 @@ enum disclose_status disclose_batch(const struct disclose_plan *plan, const char
 		fprintf(err, "csgw: %s: no batch header or trailer; nothing disclosed\n", input);
 		goto out;
 	}
-	/* The output is staged under a hidden name and published only once
-	 * every decision is in the log: nothing appears unlogged. */
 	if (out->allowed + out->redacted + out->notices > 0) {
 		if (d.trailer) {
 			counts_check_trailer(d.bt->trailer, d.trailer, &d.kept, set_count,
@@ -520,19 +619,11 @@ enum disclose_status disclose_batch(const struct disclose_plan *plan, const char
 			fwrite(d.trailer, 1, d.bt->trailer->length, d.fixed);
 			fputc('\n', d.fixed);
 		}
-		FILE *staged = temp_beside(output, false, &staged_path);
-		if (staged)
-			fclose(staged);
-		if (fflush(d.fixed) != 0 || staged == NULL) {
-			fprintf(err, "csgw: %s: cannot write a temporary file beside it: %s\n",
-			        output, strerror(errno));
-			goto out;
-		}
-		struct report wrep = {.out = err, .file = input, .max = 10};
-		if (map_to_xml(d.bt, fixed_path, staged_path, plan->test_env, &wrep, &written) !=
-		    MAP_OK) {
-			fprintf(err, "csgw: %s: the disclosed batch could not be written (above)\n",
-			        output);
+		enum map_status ws = finish_writer(&d);
+		if (ws != MAP_OK) {
+			fwrite(d.writer.problems, 1, d.writer.problems_len, err);
+			fprintf(err, "csgw: %s: the disclosed batch could not be written%s\n",
+			        output, d.writer.problems_len ? " (above)" : "");
 			goto out;
 		}
 		if (digest_file_sha256_hex(staged_path, out->sha256) < 0) {
@@ -559,10 +650,8 @@ enum disclose_status disclose_batch(const struct disclose_plan *plan, const char
 out:
 	for (size_t i = 0; i < d.ngroup; i++)
 		free(d.group[i]);
-	if (d.fixed)
-		fclose(d.fixed);
-	if (fixed_path)
-		unlink(fixed_path);
+	finish_writer(&d); /* nothing when it has finished already */
+	free(d.writer.problems);
 	if (d.pending)
 		fclose(d.pending);
 	if (d.raw)
@@ -574,13 +663,11 @@ out:
 	policy_compiled_free(d.policy);
 	if (staged_path && status != DISCLOSE_OK)
 		unlink(staged_path);
-	free(fixed_path);
 	free(pending_path);
 	free(staged_path);
 	free(d.header);
 	free(d.trailer);
 	free(d.kept.by_record);
 	batch_counts_free(&reading);
-	batch_counts_free(&written);
 	return status;
 }
