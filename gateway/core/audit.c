@@ -96,9 +96,17 @@ static int frontier_parse(const char *t, struct merkle *m)
 	return total == m->size ? 0 : -1;
 }
 
-/* "key=value\n" for each key that is not NULL (caller frees).  Built with
- * memcpy: this runs once or twice per entry on append and on verify. */
-static char *lines_text(const char *const key[], const char *const value[], int n, size_t *len)
+/* The text of one entry after another, in one buffer that only grows: no
+ * allocation per entry on append and on verify. */
+struct text_buf {
+	char *p;
+	size_t cap;
+};
+
+/* "key=value\n" for each key that is not NULL, into b (valid until its next
+ * use).  Built with memcpy: this runs once or twice per entry. */
+static const char *lines_text(struct text_buf *b, const char *const key[],
+                              const char *const value[], int n, size_t *len)
 {
 	size_t klen[AUDIT_DB_COLUMNS], vlen[AUDIT_DB_COLUMNS], total = 0;
 	for (int i = 0; i < n; i++) {
@@ -106,7 +114,11 @@ static char *lines_text(const char *const key[], const char *const value[], int 
 		vlen[i] = key[i] && value[i] ? strlen(value[i]) : 0;
 		total += key[i] ? klen[i] + vlen[i] + 2 : 0;
 	}
-	char *t = xmalloc(total + 1), *p = t;
+	if (total + 1 > b->cap) {
+		b->cap = 2 * (total + 1);
+		b->p = xreallocarray(b->p, b->cap, 1);
+	}
+	char *p = b->p;
 	for (int i = 0; i < n; i++) {
 		if (key[i] == NULL)
 			continue;
@@ -120,19 +132,20 @@ static char *lines_text(const char *const key[], const char *const value[], int 
 	}
 	*p = '\0';
 	*len = total;
-	return t;
+	return b->p;
 }
 
 /* The canonical text of an entry: "column=value\n" for each column the
  * leaf covers (the later ones only when set: AUDIT_DB_OPTIONAL_FROM). */
-static char *entry_text(const char *const v[AUDIT_DB_COLUMNS], size_t *len)
+static const char *entry_text(struct text_buf *b, const char *const v[AUDIT_DB_COLUMNS],
+                              size_t *len)
 {
 	const char *key[AUDIT_DB_LEAF_COLUMNS];
 	for (int i = 0; i < AUDIT_DB_LEAF_COLUMNS; i++)
 		key[i] = i >= AUDIT_DB_OPTIONAL_FROM && (v[i] == NULL || v[i][0] == '\0')
 		             ? NULL
 		             : audit_db_columns[i];
-	return lines_text(key, v, AUDIT_DB_LEAF_COLUMNS, len);
+	return lines_text(b, key, v, AUDIT_DB_LEAF_COLUMNS, len);
 }
 
 /* The personal columns: they can be cleared after their retention period
@@ -144,42 +157,52 @@ static const int personal_columns[] = {AUDIT_COL_RECORD_ID, AUDIT_COL_CASE_ID,
 #define SALT_BYTES 16
 
 /* "salt=SALT\nrecord_id=...\ncase_id=...\nsubject_key=...\n": what the
- * personal hash is the SHA-256 of (caller frees). */
-static char *personal_text(const char *const v[AUDIT_DB_COLUMNS], size_t *len)
+ * personal hash is the SHA-256 of. */
+static const char *personal_text(struct text_buf *b, const char *const v[AUDIT_DB_COLUMNS],
+                                 size_t *len)
 {
 	const char *key[] = {"salt", audit_db_columns[AUDIT_COL_RECORD_ID],
 	                     audit_db_columns[AUDIT_COL_CASE_ID],
 	                     audit_db_columns[AUDIT_COL_SUBJECT_KEY]};
 	const char *value[] = {v[AUDIT_COL_SALT], v[AUDIT_COL_RECORD_ID], v[AUDIT_COL_CASE_ID],
 	                       v[AUDIT_COL_SUBJECT_KEY]};
-	return lines_text(key, value, 4, len);
+	return lines_text(b, key, value, 4, len);
 }
 
-static void personal_hash(const char *const v[AUDIT_DB_COLUMNS], char hex[2 * MERKLE_HASH + 1])
+static void personal_hash(struct text_buf *b, const char *const v[AUDIT_DB_COLUMNS],
+                          char hex[2 * MERKLE_HASH + 1])
 {
 	unsigned char md[MERKLE_HASH];
 	size_t len;
-	char *text = personal_text(v, &len);
+	const char *text = personal_text(b, v, &len);
 	digest_sha256_buf(text, len, md);
 	hex_of(md, MERKLE_HASH, hex);
-	free(text);
 }
 
 /* The text an entry's leaf is the hash of: with a personal hash, the
  * personal columns are left out of it (the hash stands for them). */
-static char *leaf_text(const char *const v[AUDIT_DB_COLUMNS], size_t *len)
+static const char *leaf_text(struct text_buf *b, const char *const v[AUDIT_DB_COLUMNS], size_t *len)
 {
 	if (v[AUDIT_COL_PERSONAL][0] == '\0') /* written before the hash existed */
-		return entry_text(v, len);
+		return entry_text(b, v, len);
 	const char *w[AUDIT_DB_COLUMNS];
 	memcpy(w, v, sizeof w);
 	for (size_t i = 0; i < sizeof personal_columns / sizeof *personal_columns; i++)
 		w[personal_columns[i]] = "";
-	return entry_text(w, len);
+	return entry_text(b, w, len);
+}
+
+/* The leaf hash of an entry, its text built in b. */
+static void entry_leaf(struct text_buf *b, const char *const v[AUDIT_DB_COLUMNS],
+                       unsigned char leaf[MERKLE_HASH])
+{
+	size_t len;
+	const char *text = leaf_text(b, v, &len);
+	merkle_leaf_hash(text, len, leaf);
 }
 
 /* Why an entry's personal columns do not agree with its hash, or NULL. */
-static const char *personal_problem(const char *const v[AUDIT_DB_COLUMNS])
+static const char *personal_problem(struct text_buf *b, const char *const v[AUDIT_DB_COLUMNS])
 {
 	char want[2 * MERKLE_HASH + 1];
 	if (v[AUDIT_COL_PERSONAL][0] == '\0')
@@ -192,7 +215,7 @@ static const char *personal_problem(const char *const v[AUDIT_DB_COLUMNS])
 				return "holds personal columns again after they were purged";
 		return v[AUDIT_COL_SALT][0] ? "kept its salt after it was purged" : NULL;
 	}
-	personal_hash(v, want);
+	personal_hash(b, v, want);
 	return strcmp(want, v[AUDIT_COL_PERSONAL]) == 0
 	           ? NULL
 	           : "has personal columns that differ from those it was written with";
@@ -256,6 +279,7 @@ int audit_append_each(struct audit *a, audit_next_fn *next, void *ctx, FILE *err
 	struct merkle tree = a->tree;
 	time_t t = time(NULL);
 	struct audit_entry e;
+	struct text_buf buf = {0}; /* each entry's texts, in turn */
 	int more;
 
 	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
@@ -288,7 +312,6 @@ int audit_append_each(struct audit *a, audit_next_fn *next, void *ctx, FILE *err
 	while ((more = next(ctx, &e)) > 0) {
 		const char *v[AUDIT_DB_COLUMNS], *bad = line_end_in(&e);
 		unsigned char leaf[MERKLE_HASH];
-		size_t len;
 		int64_t id;
 		if (bad) {
 			snprintf(why, sizeof why, "audit entry: %s holds a line end", bad);
@@ -318,11 +341,9 @@ int audit_append_each(struct audit *a, audit_next_fn *next, void *ctx, FILE *err
 		salts_used += SALT_BYTES;
 		v[AUDIT_COL_SALT] = salt_hex;
 		v[AUDIT_COL_PURGED] = "";
-		personal_hash(v, personal);
+		personal_hash(&buf, v, personal);
 		v[AUDIT_COL_PERSONAL] = personal;
-		char *text = leaf_text(v, &len);
-		merkle_leaf_hash(text, len, leaf);
-		free(text);
+		entry_leaf(&buf, v, leaf);
 		if (audit_db_append(a->db, v, leaf, &id, why, sizeof why) < 0)
 			goto rollback;
 		if ((uint64_t)id != tree.size + 1) {
@@ -334,6 +355,8 @@ int audit_append_each(struct audit *a, audit_next_fn *next, void *ctx, FILE *err
 		}
 		merkle_append(&tree, leaf);
 	}
+	free(buf.p);
+	buf.p = NULL;
 	if (more < 0) {
 		snprintf(why, sizeof why, "the entries could not be read");
 		goto rollback;
@@ -348,6 +371,7 @@ int audit_append_each(struct audit *a, audit_next_fn *next, void *ctx, FILE *err
 rollback:
 	audit_db_rollback(a->db);
 fail:
+	free(buf.p);
 	fprintf(err, "csgw: %s; nothing recorded\n", why);
 	return -1;
 }
@@ -587,6 +611,7 @@ struct verify_state {
 	uint64_t purged;            /* entries whose personal columns were purged */
 	struct purge_claim *claims; /* what purge entries allowed, and what used it */
 	size_t nclaims;
+	struct text_buf text; /* each entry's, in turn */
 	int bad;
 };
 
@@ -657,7 +682,6 @@ static int verify_row(void *ctx, int64_t id, const char *const values[AUDIT_DB_C
 {
 	struct verify_state *v = ctx;
 	unsigned char want[MERKLE_HASH], root[MERKLE_HASH];
-	size_t len;
 
 	if ((uint64_t)id != v->tree.size + 1) {
 		fprintf(v->err,
@@ -666,7 +690,7 @@ static int verify_row(void *ctx, int64_t id, const char *const values[AUDIT_DB_C
 		        v->db, v->tree.size + 1, id);
 		return v->bad = 1;
 	}
-	const char *personal = personal_problem(values);
+	const char *personal = personal_problem(&v->text, values);
 	if (personal) {
 		fprintf(v->err, "%s: entry %" PRId64 " %s\n", v->db, id, personal);
 		return v->bad = 1;
@@ -675,9 +699,7 @@ static int verify_row(void *ctx, int64_t id, const char *const values[AUDIT_DB_C
 		return v->bad = 1;
 	if (strcmp(values[AUDIT_COL_DECISION], "purge") == 0)
 		purge_seen(v, (uint64_t)id, values[AUDIT_COL_DETAIL]);
-	char *text = leaf_text(values, &len);
-	merkle_leaf_hash(text, len, want);
-	free(text);
+	entry_leaf(&v->text, values, want);
 	if (leaf_len != MERKLE_HASH || memcmp(leaf, want, MERKLE_HASH) != 0) {
 		fprintf(v->err, "%s: entry %" PRId64 " was changed after it was written\n", v->db,
 		        id);
@@ -894,6 +916,7 @@ int audit_verify_state(struct audit *a, struct audit_state *st, FILE *err)
 out:
 	free(text);
 	free(v.claims);
+	free(v.text.p);
 	free_checkpoints(v.cps, v.ncps);
 	return rc;
 }
@@ -956,11 +979,18 @@ static int collect_row(void *ctx, int64_t id, const char *const values[AUDIT_DB_
 		return -1; /* rows missing or broken: verify names them */
 	memcpy(p->leaves[id - 1], leaf, MERKLE_HASH);
 	if ((uint64_t)id == p->id) {
-		if (personal_problem(values))
+		struct text_buf text = {0}, personal = {0};
+		if (personal_problem(&personal, values)) {
+			free(personal.p);
 			return -1; /* no proof of a changed entry: verify names it */
-		p->text = leaf_text(values, &p->text_len);
+		}
+		leaf_text(&text, values, &p->text_len);
+		p->text = text.p; /* kept: the proof prints them */
 		if (values[AUDIT_COL_PERSONAL][0] && !values[AUDIT_COL_PURGED][0])
-			p->personal = personal_text(values, &(size_t){0});
+			personal_text(&personal, values, &(size_t){0});
+		else
+			free(personal.p), personal.p = NULL;
+		p->personal = personal.p;
 	}
 	return 0;
 }
