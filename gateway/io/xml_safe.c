@@ -81,10 +81,54 @@ static void scan_until(struct tag_scan *sc, const char *marker)
 	sc->matched = 0;
 }
 
+/* What a start tag's scan stops at: quotes, '=' and its end. */
+static const bool tag_mark[256] = {['"'] = true, ['\''] = true, ['='] = true, ['>'] = true};
+
+static const char too_long_tag[] = "a start tag is longer than 64 KiB; no csgw batch has one";
+
+/* How many bytes from p on change nothing in this state but the count of
+ * a tag's bytes: text up to '<', the inside of quotes, a tag's name and
+ * attribute names, anything before the first character of an end marker.
+ * They are skipped in bulk. */
+static size_t plain_run(const struct tag_scan *sc, const char *p, size_t n)
+{
+	const char *stop;
+	size_t k = 0;
+
+	switch (sc->state) {
+	case SCAN_TEXT:
+		stop = memchr(p, '<', n);
+		return stop ? (size_t)(stop - p) : n;
+	case SCAN_QUOTE:
+		stop = memchr(p, sc->quote, n);
+		return stop ? (size_t)(stop - p) : n;
+	case SCAN_UNTIL:
+		if (sc->matched > 0)
+			return 0;
+		stop = memchr(p, sc->until[0], n);
+		return stop ? (size_t)(stop - p) : n;
+	case SCAN_TAG:
+		while (k < n && !tag_mark[(unsigned char)p[k]])
+			k++;
+		return k;
+	default:
+		return 0;
+	}
+}
+
 /* NULL, or why the chunk must not reach the parser. */
 static const char *scan_chunk(struct tag_scan *sc, const char *p, size_t n, unsigned max_equals)
 {
 	for (size_t i = 0; i < n; i++) {
+		size_t plain = plain_run(sc, p + i, n - i);
+		if (sc->state == SCAN_TAG || sc->state == SCAN_QUOTE) {
+			if (sc->tag_bytes + plain > MAX_TAG_BYTES)
+				return too_long_tag;
+			sc->tag_bytes += plain;
+		}
+		i += plain;
+		if (i == n)
+			break;
 		char c = p[i];
 		switch (sc->state) {
 		case SCAN_TEXT:
@@ -117,7 +161,7 @@ static const char *scan_chunk(struct tag_scan *sc, const char *p, size_t n, unsi
 		case SCAN_TAG:
 		case SCAN_QUOTE:
 			if (++sc->tag_bytes > MAX_TAG_BYTES)
-				return "a start tag is longer than 64 KiB; no csgw batch has one";
+				return too_long_tag;
 			if (sc->state == SCAN_QUOTE) {
 				if (c == sc->quote)
 					sc->state = SCAN_TAG;
