@@ -9,6 +9,8 @@
 #   make bench-sftp only its SFTP part (SFTP_BENCH_MIB=N for a smaller file)
 #   make bench-audit only its audit log part (AUDIT_BENCH_N=N entries)
 #   make bench-e2e  only csgw run end to end, and a locate request's latency
+#   make bench-scale 1M and 10M records through map, policy apply and csgw run
+#                   (not part of make bench: ~45 GB of disk, many minutes)
 #   make fuzz       the parsers under libFuzzer, FUZZ_SECONDS each
 #   make fuzz-long  each for FUZZ_LONG_SECONDS (600), growing tests/fuzz/corpus/
 #   make lint       formatting (clang-format) and banned functions
@@ -45,7 +47,7 @@ LIB_OBJ = $(LIB_SRC:gateway/%.c=$(BUILD)/obj/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps test unit demo bench bench-sign bench-sftp bench-audit bench-e2e fuzz fuzz-long lint certs install deb clean xsd
+.PHONY: all deps test unit demo bench bench-sign bench-sftp bench-audit bench-e2e bench-scale fuzz fuzz-long lint certs install deb clean xsd
 
 all: deps $(BUILD)/csgw
 
@@ -106,6 +108,12 @@ bench-e2e:
 	@gateway/deps.sh bench
 	@$(MAKE) --no-print-directory all
 	@tests/bench/e2e.sh $(BUILD)
+
+# Ten times make bench's size (SCALE_SIZES="N1 N2"): flat memory, linear time.
+bench-scale:
+	@gateway/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@tests/bench/scale.sh $(BUILD)
 
 bench-audit:
 	@gateway/deps.sh bench

@@ -207,11 +207,13 @@ awk -v cores="$(nproc 2>/dev/null || echo '?')" '
 			ratio("csgw validate / xmllint --stream --schema (time)", sec[n, "csgw-validate"], sec[n, "xmllint-schema"], "0.50", "<=")
 			ratio("csgw validate / sax_floor (time, stretch)", sec[n, "csgw-validate"], sec[n, "sax-floor"], "1.3", "<=")
 			ratio("csgw map / xmllint --stream --schema (time)", sec[n, "csgw-map"], sec[n, "xmllint-schema"], "1.0", "<=")
-			# policy apply validates the batch, decides every record, writes it
-			# again through the map engine, hashes what it wrote and logs every
-			# decision: its floor is the sum of those parts, each measured
-			# alone in this run.
-			ratio("policy apply / (validate+map+sha256sum+audit)", sec[n, "csgw-policy"], sec[n, "csgw-validate"] + sec[n, "csgw-map"] + sec[n, "sha256sum"] + sec[n, "audit-append"], "1.5", "<=")
+			# policy apply reads the batch, decides every record, writes it
+			# again through the map engine and logs every decision: deciding
+			# should cost next to nothing beside writing the batch (csgw map)
+			# and appending as many audit entries, each measured alone in
+			# this run.  The wider floor adds the read (validate) and hash.
+			ratio("policy apply / (map+audit append)", sec[n, "csgw-policy"], sec[n, "csgw-map"] + sec[n, "audit-append"], "1.1", "<=")
+			ratio("policy apply / (validate+map+sha256sum+audit)", sec[n, "csgw-policy"], sec[n, "csgw-validate"] + sec[n, "csgw-map"] + sec[n, "sha256sum"] + sec[n, "audit-append"], "1.0", "<=")
 			print ""
 		}
 		printf "memory:\n"
@@ -245,8 +247,8 @@ if command -v valgrind >/dev/null 2>&1; then
 	echo "instructions (callgrind, $n records; repeatable):"
 	awk -v m="$i_map" -v v="$i_validate" -v f="$i_floor" 'BEGIN {
 		printf "  csgw map %15.0f   csgw validate %15.0f   sax_floor %15.0f\n", m, v, f
-		printf "  csgw validate / sax_floor (instructions, stretch)      %.2f   target <= 1.3   %s\n",
-			v / f, (v / f <= 1.3 ? "PASS" : "MISS")
+		printf "  csgw validate / sax_floor (instructions)               %.2f   target <= 1.5   %s\n",
+			v / f, (v / f <= 1.5 ? "PASS" : "MISS")
 	}' | tee -a "$out/report.txt"
 	rm -f "$out/ndnh-$n.txt" "$out/ndnh-$n.xml" "$out/x.xml"
 fi
