@@ -16,6 +16,7 @@
 
 #include "core/counts.h"
 #include "core/field.h"
+#include "io/digest.h"
 #include "io/fs.h"
 #include "io/lines.h"
 #include "io/xml_writer.h"
@@ -315,8 +316,11 @@ static void family_sizes(const struct family *fam, size_t *longest, size_t *xml_
 	}
 }
 
-enum map_status map_to_xml(const struct batch_type *bt, const char *input, const char *output,
-                           bool test_env, struct report *rep, struct batch_counts *counts)
+/* map_to_xml, and with sha256 the digest of what it wrote, hashed on the
+ * way out (valid when it returns MAP_OK). */
+static enum map_status map_file(const struct batch_type *bt, const char *input, const char *output,
+                                bool test_env, struct report *rep, struct batch_counts *counts,
+                                unsigned char sha256[DIGEST_SHA256_LEN])
 {
 	struct mapper m = {.bt = bt,
 	                   .fam = bt->family,
@@ -351,6 +355,8 @@ enum map_status map_to_xml(const struct batch_type *bt, const char *input, const
 		memset(&m.out, 0, sizeof m.out);
 		m.out.fd = -1;
 		m.out.error = EBADF;
+	} else if (sha256) {
+		m.out.sha256 = digest_sha256_new();
 	}
 	m.xml = xmalloc(xml_room);
 	m.xml_off = xcalloc(xml_room, sizeof *m.xml_off);
@@ -407,6 +413,11 @@ enum map_status map_to_xml(const struct batch_type *bt, const char *input, const
 	} else if (status != MAP_OK) {
 		out_abort(&m.out);
 	}
+	if (m.out.sha256) {
+		unsigned char md[DIGEST_SHA256_LEN];
+		digest_sha256_final(m.out.sha256, md); /* frees it */
+		memcpy(sha256, md, sizeof md);
+	}
 	lines_close(&lr);
 	free(trailer_image);
 	free(m.group.image);
@@ -415,6 +426,19 @@ enum map_status map_to_xml(const struct batch_type *bt, const char *input, const
 	free(m.xml_off);
 	free(m.xml_len);
 	return status;
+}
+
+enum map_status map_to_xml(const struct batch_type *bt, const char *input, const char *output,
+                           bool test_env, struct report *rep, struct batch_counts *counts)
+{
+	return map_file(bt, input, output, test_env, rep, counts, NULL);
+}
+
+enum map_status map_to_xml_hashed(const struct batch_type *bt, const char *input,
+                                  const char *output, bool test_env, struct report *rep,
+                                  struct batch_counts *counts, unsigned char sha256[32])
+{
+	return map_file(bt, input, output, test_env, rep, counts, sha256);
 }
 
 void batch_counts_describe(const struct batch_counts *c, const struct family *fam, char *buf,

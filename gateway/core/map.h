@@ -29,6 +29,11 @@ struct batch_counts {
 /* output NULL: check the extract only, as if it were mapped. */
 enum map_status map_to_xml(const struct batch_type *, const char *input, const char *output,
                            bool test_env, struct report *, struct batch_counts *);
+/* The same, and the SHA-256 of the output, computed as it is written (no
+ * second read); valid when MAP_OK is returned. */
+enum map_status map_to_xml_hashed(const struct batch_type *, const char *input, const char *output,
+                                  bool test_env, struct report *, struct batch_counts *,
+                                  unsigned char sha256[32]);
 
 /* Writes "W4 5, QW 2" into buf: the counts per record id, in family order. */
 void batch_counts_describe(const struct batch_counts *, const struct family *, char *buf,

@@ -259,23 +259,18 @@ static CMS_ContentInfo *signed_data(const struct cms_signer *s, const unsigned c
 	return cms;
 }
 
-int cms_sign_file(const struct cms_signer *s, const char *path, const char *sig_path,
-                  char sha256_hex[65], char *why, size_t whylen)
+int cms_sign_digest(const struct cms_signer *s, const unsigned char sha256[32], const char *name,
+                    const char *sig_path, char *why, size_t whylen)
 {
-	unsigned char md[DIGEST_SHA256_LEN];
 	unsigned char *der = NULL;
 	CMS_ContentInfo *cms = NULL;
 	struct out_file out;
 	int rc = -1, len;
 
-	if (digest_file_sha256(path, md) < 0) {
-		say(why, whylen, "%s: cannot read: %s", path, strerror(errno));
-		return errno == ENOENT || errno == EACCES || errno == EISDIR ? -2 : -1;
-	}
 	ERR_clear_error();
-	if ((cms = signed_data(s, md, sizeof md)) == NULL ||
+	if ((cms = signed_data(s, sha256, DIGEST_SHA256_LEN)) == NULL ||
 	    (len = i2d_CMS_ContentInfo(cms, &der)) <= 0) {
-		say(why, whylen, "%s: signing failed (%s)", path, ssl_reason());
+		say(why, whylen, "%s: signing failed (%s)", name, ssl_reason());
 		goto out;
 	}
 	if (out_open(&out, sig_path) < 0) {
@@ -288,13 +283,27 @@ int cms_sign_file(const struct cms_signer *s, const char *path, const char *sig_
 		out_abort(&out);
 		goto out;
 	}
-	if (sha256_hex)
-		digest_hex(md, sizeof md, sha256_hex);
 	rc = 0;
 out:
 	OPENSSL_free(der);
 	CMS_ContentInfo_free(cms);
 	return rc;
+}
+
+int cms_sign_file(const struct cms_signer *s, const char *path, const char *sig_path,
+                  char sha256_hex[65], char *why, size_t whylen)
+{
+	unsigned char md[DIGEST_SHA256_LEN];
+
+	if (digest_file_sha256(path, md) < 0) {
+		say(why, whylen, "%s: cannot read: %s", path, strerror(errno));
+		return errno == ENOENT || errno == EACCES || errno == EISDIR ? -2 : -1;
+	}
+	if (cms_sign_digest(s, md, path, sig_path, why, whylen) < 0)
+		return -1;
+	if (sha256_hex)
+		digest_hex(md, sizeof md, sha256_hex);
+	return 0;
 }
 
 /* ---- verification ---- */

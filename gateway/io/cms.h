@@ -40,6 +40,10 @@ void cms_signer_free(struct cms_signer *);
  * (-2 when 'path' cannot be opened: no input). */
 int cms_sign_file(const struct cms_signer *, const char *path, const char *sig_path,
                   char sha256_hex[65], char *why, size_t whylen);
+/* The same for a file whose SHA-256 the caller computed as it wrote it
+ * ('name' is for messages): the file is not read again.  0 or -1. */
+int cms_sign_digest(const struct cms_signer *, const unsigned char sha256[32], const char *name,
+                    const char *sig_path, char *why, size_t whylen);
 
 /* A partner's certificate as check-config sees it: one PEM certificate,
  * valid now, allowing digital signatures, its chain leading to a CA of

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io/digest.h"
 #include "util/alloc.h"
 
 #define OUT_BUFSIZE (256 * 1024)
@@ -98,6 +99,9 @@ int out_open(struct out_file *of, const char *dest)
 static int flush(struct out_file *of)
 {
 	size_t off = 0;
+
+	if (of->sha256) /* the digest of what is written, without reading it back */
+		digest_sha256_update(of->sha256, of->buf, of->used);
 
 	while (off < of->used) {
 		long n = SYS_WRITE(of->fd, of->buf + off, of->used - off);

@@ -19,13 +19,16 @@
 #include <stddef.h>
 #include <stdio.h>
 
+struct digest_sha256;
+
 struct out_file {
 	int fd;
 	char *dest;
 	char *tmp; /* NULL for standard output (staged in an unlinked file) */
 	char *buf;
 	size_t used;
-	int error; /* first errno, 0 if none */
+	int error;                    /* first errno, 0 if none */
+	struct digest_sha256 *sha256; /* when set (after out_open): fed every byte written */
 };
 
 int out_open(struct out_file *, const char *dest);

@@ -543,7 +543,8 @@ static int remember_offset(struct peer *p, const struct spool_entry *e, const ch
 /* Decides the entry's batch into 'out' (disclosed.xml) and fills in its
  * family, batch and record count.  0, or -1 when it went to quarantine or
  * waits for the next cycle (said why). */
-static int decide_entry(struct peer *p, struct spool_entry *e, const char *out)
+static int decide_entry(struct peer *p, struct spool_entry *e, const char *out,
+                        char fresh_sha256[65])
 {
 	struct exchange *x = p->x;
 	struct disclose_counts n = {0};
@@ -581,6 +582,7 @@ static int decide_entry(struct peer *p, struct spool_entry *e, const char *out)
 		return -1;
 	switch (exchange_decide(x, p->name, p->purpose, xml, fixed, out, &n, &problems)) {
 	case DISCLOSE_OK:
+		snprintf(fresh_sha256, 65, "%s", n.sha256);
 		say(p, LOG_INFO,
 		    "%s: %s batch%s%s for %s: %lu records, %lu allowed, %lu redacted, %lu denied, "
 		    "%lu prohibited; each decision logged",
@@ -625,7 +627,8 @@ static void prepare(struct peer *p, struct spool_entry *e)
 	struct exchange *x = p->x;
 	const char *ours = conf_value(&x->s->conf, "gateway", "state");
 	char *out = spool_path(x->spool, e, "disclosed.xml"), *final = NULL, *sig = NULL;
-	char why[1024] = "", sha[65];
+	char why[1024] = "", sha[65], fresh[65] = "";
+	unsigned char md[DIGEST_SHA256_LEN];
 	bool published = false;
 
 	if (abandoned(p, e))
@@ -637,7 +640,7 @@ static void prepare(struct peer *p, struct spool_entry *e)
 		published = access(final, F_OK) == 0;
 	}
 	if (!published) {
-		if (decide_entry(p, e, out) < 0)
+		if (decide_entry(p, e, out, fresh) < 0)
 			goto out;
 		crash_point("decided");
 		/* The name it has on the partner's server: no part of the
@@ -656,7 +659,15 @@ static void prepare(struct peer *p, struct spool_entry *e)
 	}
 	crash_point("named");
 	sig = signature_path(final);
-	if (cms_sign_file(x->signer, published ? final : out, sig, sha, why, sizeof why) < 0 ||
+	/* Just decided, its digest was computed as it was written: the file
+	 * is not read again to sign it.  Otherwise (a run that stopped after
+	 * deciding) it is read. */
+	bool hashed = !published && fresh[0] && digest_unhex(fresh, md, sizeof md) == 0;
+	if (hashed)
+		snprintf(sha, sizeof sha, "%s", fresh);
+	if ((hashed ? cms_sign_digest(x->signer, md, out, sig, why, sizeof why)
+	            : cms_sign_file(x->signer, published ? final : out, sig, sha, why,
+	                            sizeof why)) < 0 ||
 	    (!published && fs_publish(out, final) < 0)) {
 		say(p, LOG_ERR, "%s: cannot sign %s now: %s; tried again next cycle", e->id,
 		    e->file, why[0] ? why : strerror(errno));

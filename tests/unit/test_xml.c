@@ -12,6 +12,7 @@
 #include "core/map.h"
 #include "core/mapping_load.h"
 #include "core/unmap.h"
+#include "io/digest.h"
 #include "io/fs.h"
 #include "io/xml_safe.h"
 #include "io/xml_writer.h"
@@ -227,6 +228,26 @@ static void map_then_unmap_gives_the_input(void **state)
 	unlink(back);
 }
 
+/* The digest computed as the batch is written is the digest of the file. */
+static void hashed_map_gives_the_file_digest(void **state)
+{
+	const char *top = getenv("CSGW_TOP");
+	char in[512], out[] = "/tmp/csgw-unit-hashed.xml";
+	struct report rep = {.out = stderr, .file = "x", .max = 10};
+	struct batch_counts counts;
+	unsigned char written[DIGEST_SHA256_LEN], read_back[DIGEST_SHA256_LEN];
+
+	(void)state;
+	snprintf(in, sizeof in, "%s/tests/data/ndnh-report.txt", top ? top : ".");
+	assert_int_equal(map_to_xml_hashed(mapping_batch(set, "ndnh-report"), in, out, true, &rep,
+	                                   &counts, written),
+	                 MAP_OK);
+	batch_counts_free(&counts);
+	assert_int_equal(digest_file_sha256(out, read_back), 0);
+	assert_memory_equal(written, read_back, sizeof written);
+	unlink(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -234,6 +255,7 @@ int main(void)
 	    cmocka_unit_test(writer_escapes_and_indents),
 	    cmocka_unit_test(reader_streams_and_refuses),
 	    cmocka_unit_test(map_then_unmap_gives_the_input),
+	    cmocka_unit_test(hashed_map_gives_the_file_digest),
 	};
 	return cmocka_run_group_tests(tests, load, unload);
 }
