@@ -161,7 +161,7 @@ mkdir -p "$drop_dir"
 cp "$out/newhire.txt" "$drop_dir/.newhire.tmp"
 t0=$(perl -MTime::HiRes=time -e 'printf "%.3f", time')
 mv "$drop_dir/.newhire.tmp" "$drop_dir/newhire.txt"
-limit=$((n / 10000 + 120))
+limit=$((n / 2500 + 120)) # 0.2 s each: 100 s for 10^6 records
 while ! grep -q "acknowledged by FED" "$out/ca.log"; do
 	sleep 0.2
 	limit=$((limit - 1))
