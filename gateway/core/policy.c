@@ -141,6 +141,16 @@ static bool source_value_holds(const struct compiled_source *cs, const char *lin
 	return false;
 }
 
+/* The field of a record of type r (family fam) that source s names, or
+ * NULL when s is not about such records. */
+static const struct field *source_field(const struct policy_source *s, const struct family *fam,
+                                        const struct record *r)
+{
+	if (strcmp(s->family, fam->name) != 0 || !policy_words_has(&s->record, r->id))
+		return NULL;
+	return mapping_field(r, s->field);
+}
+
 /* The sources of the family that a record of type r can show. */
 static struct compiled_source *compile_sources(const struct policy_source *s, size_t n,
                                                const struct family *fam, const struct record *r,
@@ -149,9 +159,8 @@ static struct compiled_source *compile_sources(const struct policy_source *s, si
 	struct compiled_source *out = xcalloc(n ? n : 1, sizeof *out);
 	*count = 0;
 	for (size_t i = 0; i < n; i++) {
-		const struct field *f = mapping_field(r, s[i].field);
-		if (strcmp(s[i].family, fam->name) == 0 && policy_words_has(&s[i].record, r->id) &&
-		    f != NULL)
+		const struct field *f = source_field(&s[i], fam, r);
+		if (f != NULL)
 			out[(*count)++] = (struct compiled_source){&s[i], f};
 	}
 	return out;
@@ -176,10 +185,8 @@ static void compile_record(struct policy_compiled *c, const struct record *r,
 	for (size_t k = 0; k < p->case_fields.n; k++)
 		cr->case_fields[k] = mapping_field(r, p->case_fields.w[k]);
 	for (size_t i = 0; i < p->nentry_dates && cr->entry_date == NULL; i++) {
-		const struct policy_source *e = &p->entry_dates[i];
-		const struct field *f = mapping_field(r, e->field);
-		if (strcmp(e->family, c->family->name) == 0 &&
-		    policy_words_has(&e->record, r->id) && f != NULL && f->type == FIELD_DATE)
+		const struct field *f = source_field(&p->entry_dates[i], c->family, r);
+		if (f != NULL && f->type == FIELD_DATE)
 			cr->entry_date = f;
 	}
 }
