@@ -7,13 +7,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -370,11 +373,67 @@ static char *number(unsigned long long v)
 	return xasprintf("%llu", v);
 }
 
+/* Starts csgw parse-child on descriptor 'in' (0 in the child). */
+static int spawn_parser(const char *name, bool test_env, const struct unmap_limits *lim,
+                        unsigned long report_max, int in, pid_t *pid, int *from_child, char *why,
+                        size_t whylen)
+{
+	char *max_bytes = number(lim ? lim->max_bytes : 0);
+	char *max_lines = number(lim ? lim->max_lines : 0);
+	char *max_problems = number(report_max);
+	char *argv[] = {"csgw",
+	                "--mappings",
+	                isolation.mappings_dir,
+	                "--environment",
+	                test_env ? "test" : "production",
+	                "parse-child",
+	                (char *)name,
+	                max_bytes,
+	                max_lines,
+	                max_problems,
+	                NULL};
+	int rc = sandbox_spawn(argv, in, -1, pid, from_child, why, whylen);
+	free(max_bytes);
+	free(max_lines);
+	free(max_problems);
+	return rc;
+}
+
+/* How long a parser may take once its input is all there: 60 s, and 1 s
+ * per 4 MiB (a slow disk, never a stuck parser). */
+static long long parse_allowance_ms(uint64_t size)
+{
+	return 60000 + (long long)(size >> 22) * 1000;
+}
+
+/* The status of a parse from the child's answer (-1: none, 'why') and
+ * how it ended (wait status ws): its answer when it answered and exited
+ * cleanly, else MAP_BAD_DATA with what happened. */
+static enum map_status judged(int answer, int ws, const char *why, struct report *rep,
+                              struct batch_counts *counts)
+{
+	char what[160];
+	bool clean = WIFEXITED(ws) && WEXITSTATUS(ws) == 0;
+
+	if (answer >= 0 && clean)
+		return (enum map_status)answer;
+	if (answer >= 0) {
+		batch_counts_free(counts);
+		memset(counts, 0, sizeof *counts);
+	}
+	/* What became of it, and what was wrong with its answer. */
+	sandbox_describe(ws, what, sizeof what);
+	report_problem(rep, 0, 0, NULL, "the parser of partner files %s%s%s%s; the file is kept",
+	               clean ? "" : what, !clean && answer < 0 ? ", " : "",
+	               answer < 0 ? "its answer " : "", answer < 0 ? why : "");
+	return MAP_BAD_DATA;
+}
+
 enum map_status isolated_unmap_read(const struct mapping_set *set, const char *input, bool test_env,
                                     const struct unmap_limits *lim, struct report *rep,
                                     unmap_line_fn emit, void *emit_ctx, struct batch_counts *counts)
 {
-	char why[256] = "", what[160];
+	char why[256] = "";
 	struct stat st;
 	pid_t pid;
 	int from_child, ws = 0;
@@ -390,31 +449,15 @@ enum map_status isolated_unmap_read(const struct mapping_set *set, const char *i
 			close(in);
 		return MAP_NO_INPUT;
 	}
-	char *max_bytes = number(lim ? lim->max_bytes : 0);
-	char *max_lines = number(lim ? lim->max_lines : 0);
-	char *report_max = number(rep->max > rep->count ? rep->max - rep->count : 0);
-	char *argv[] = {"csgw",
-	                "--mappings",
-	                isolation.mappings_dir,
-	                "--environment",
-	                test_env ? "test" : "production",
-	                "parse-child",
-	                (char *)rep->file,
-	                max_bytes,
-	                max_lines,
-	                report_max,
-	                NULL};
-	int spawned = sandbox_spawn(argv, in, -1, &pid, &from_child, why, sizeof why);
+	int spawned = spawn_parser(rep->file, test_env, lim,
+	                           rep->max > rep->count ? rep->max - rep->count : 0, in, &pid,
+	                           &from_child, why, sizeof why);
 	close(in);
-	free(max_bytes);
-	free(max_lines);
-	free(report_max);
 	if (spawned < 0) {
 		fprintf(rep->out, "%s: %s\n", input, why);
 		return MAP_IO_ERROR;
 	}
-	/* 60 s, and 1 s per 4 MiB: a slow disk, never a stuck parser. */
-	long long deadline = now_ms() + 60000 + (long long)(st.st_size >> 22) * 1000;
+	long long deadline = now_ms() + parse_allowance_ms((uint64_t)st.st_size);
 	int answer = isolated_read_answer(from_child, deadline, set, rep, emit, emit_ctx, counts,
 	                                  why, sizeof why);
 	if (answer < 0)
@@ -424,19 +467,143 @@ enum map_status isolated_unmap_read(const struct mapping_set *set, const char *i
 		;
 	if (answer == -2)
 		return MAP_IO_ERROR; /* the caller's line handler stopped it */
-	bool clean = WIFEXITED(ws) && WEXITSTATUS(ws) == 0;
-	if (answer >= 0 && clean)
-		return (enum map_status)answer;
-	if (answer >= 0) {
-		batch_counts_free(counts);
-		memset(counts, 0, sizeof *counts);
+	return judged(answer, ws, why, rep, counts);
+}
+
+/* ---- a parse that runs while the file arrives ---- */
+
+struct isolated_stream {
+	pthread_t reader;
+	pid_t pid;
+	int to_child, from_child;
+	bool feeding;
+	int feed_error; /* errno of the send that stopped feeding, 0: none */
+	uint64_t fed;
+	/* The reader thread's; the caller's until isolated_stream_end. */
+	const struct mapping_set *set;
+	struct report *rep;
+	unmap_line_fn emit;
+	void *emit_ctx;
+	struct batch_counts *counts;
+	int answer;
+	char why[256];
+};
+
+static void *read_stream_answer(void *arg)
+{
+	struct isolated_stream *s = arg;
+	/* No deadline here: the input arrives at the network's pace;
+	 * isolated_stream_end bounds the wait once it is all there. */
+	s->answer = isolated_read_answer(s->from_child, 0, s->set, s->rep, s->emit, s->emit_ctx,
+	                                 s->counts, s->why, sizeof s->why);
+	return NULL;
+}
+
+struct isolated_stream *isolated_stream_begin(const struct mapping_set *set, bool test_env,
+                                              const struct unmap_limits *lim, struct report *rep,
+                                              unmap_line_fn emit, void *emit_ctx,
+                                              struct batch_counts *counts)
+{
+	int sv[2];
+	char why[256];
+
+	memset(counts, 0, sizeof *counts);
+	/* A socket, not a pipe: send() with MSG_NOSIGNAL tells of a child
+	 * that stopped reading without a SIGPIPE. */
+	if (!isolation.on || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return NULL;
+	struct isolated_stream *s = xcalloc(1, sizeof *s);
+	*s = (struct isolated_stream){.to_child = sv[0],
+	                              .set = set,
+	                              .rep = rep,
+	                              .emit = emit,
+	                              .emit_ctx = emit_ctx,
+	                              .counts = counts,
+	                              .answer = -1};
+	int spawned = spawn_parser(rep->file, test_env, lim,
+	                           rep->max > rep->count ? rep->max - rep->count : 0, sv[1],
+	                           &s->pid, &s->from_child, why, sizeof why);
+	close(sv[1]);
+	if (spawned < 0) {
+		close(sv[0]);
+		free(s);
+		return NULL;
 	}
-	/* What became of it, and what was wrong with its answer. */
-	sandbox_describe(ws, what, sizeof what);
-	report_problem(rep, 0, 0, NULL, "the parser of partner files %s%s%s%s; the file is kept",
-	               clean ? "" : what, !clean && answer < 0 ? ", " : "",
-	               answer < 0 ? "its answer " : "", answer < 0 ? why : "");
-	return MAP_BAD_DATA;
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &(int){1 << 20}, sizeof(int)); /* fewer switches */
+	/* A parser that takes nothing for a minute is stuck: the feed stops,
+	 * and the file is parsed afterwards, under that parse's deadline. */
+	setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &(struct timeval){.tv_sec = 60},
+	           sizeof(struct timeval));
+	if (pthread_create(&s->reader, NULL, read_stream_answer, s) != 0) {
+		kill(s->pid, SIGKILL);
+		close(sv[0]);
+		close(s->from_child);
+		while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		free(s);
+		return NULL;
+	}
+	s->feeding = true;
+	return s;
+}
+
+bool isolated_stream_feed(struct isolated_stream *s, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (s->feeding && len > 0) {
+		ssize_t n = send(s->to_child, p, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			s->feed_error = n < 0 ? errno : EPIPE;
+			s->feeding = false;
+			break;
+		}
+		p += n;
+		len -= (size_t)n;
+		s->fed += (uint64_t)n;
+	}
+	return s->feeding;
+}
+
+int isolated_stream_end(struct isolated_stream *s, bool whole)
+{
+	int ws = 0, rc = -1;
+	bool joined = false;
+
+	if (s == NULL)
+		return -1;
+	close(s->to_child); /* the end of its input */
+	/* A child that closed its end (answered, or died) read what it would
+	 * read; any other failed send cut its input short. */
+	bool input_whole =
+	    whole && (s->feed_error == 0 || s->feed_error == EPIPE || s->feed_error == ECONNRESET);
+	if (input_whole) {
+		struct timespec until;
+		long long allowed = parse_allowance_ms(s->fed);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += (time_t)(allowed / 1000);
+		joined = pthread_timedjoin_np(s->reader, NULL, &until) == 0;
+	}
+	if (!joined) {
+		kill(s->pid, SIGKILL);
+		pthread_join(s->reader, NULL);
+		if (input_whole) /* as a parse of the file past its time */
+			snprintf(s->why, sizeof s->why, "did not come within %lld s",
+			         parse_allowance_ms(s->fed) / 1000);
+	}
+	close(s->from_child);
+	while (waitpid(s->pid, &ws, 0) < 0 && errno == EINTR)
+		;
+	if (input_whole && s->answer != -2)
+		rc = (int)judged(s->answer, ws, s->why, s->rep, s->counts);
+	else if (s->answer >= 0) {
+		batch_counts_free(s->counts);
+		memset(s->counts, 0, sizeof *s->counts);
+	}
+	free(s);
+	return rc;
 }
 
 /* ---- signatures ---- */

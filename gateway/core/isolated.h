@@ -42,6 +42,25 @@ enum map_status isolated_unmap_read(const struct mapping_set *, const char *inpu
                                     unmap_line_fn emit, void *emit_ctx,
                                     struct batch_counts *counts);
 
+/* The same parse while the file is still arriving (a download): the child
+ * reads a socket the caller feeds, so parsing overlaps the transfer.
+ * begin: NULL when isolation is off or the child cannot start (the caller
+ * parses the file afterwards, as ever).  rep, emit and counts are the
+ * stream's until end.  feed: false once the child reads no more (it has
+ * answered, or failed); the rest is not sent.  end: with 'whole' (every
+ * byte was offered), waits for the answer (60 s, and 1 s per 4 MiB, from
+ * then) and returns the status as isolated_unmap_read would: a child that
+ * died or answered wrongly makes it MAP_BAD_DATA.  -1 when the input was
+ * cut short (not whole, or a send failed while the child still read): the
+ * child is stopped and the caller parses the file instead. */
+struct isolated_stream;
+struct isolated_stream *isolated_stream_begin(const struct mapping_set *, bool test_env,
+                                              const struct unmap_limits *, struct report *,
+                                              unmap_line_fn emit, void *emit_ctx,
+                                              struct batch_counts *counts);
+bool isolated_stream_feed(struct isolated_stream *, const void *data, size_t len);
+int isolated_stream_end(struct isolated_stream *, bool whole);
+
 /* The child's side (csgw parse-child): parses descriptor 0, answers on 1.
  * Returns the exit status. */
 int isolated_child(const struct mapping_set *, bool test_env, const char *name,

@@ -396,6 +396,33 @@ void receipt_set_file_name(const struct mapping_set *set, struct receipt *r, con
 			*c = '_';
 }
 
+/* The facts of a batch from its header line and counts, once read with
+ * status st. */
+static enum map_status facts_of(enum map_status st, const char *header,
+                                const struct batch_counts *counts, char batch[7],
+                                unsigned long *records, const struct batch_type **type,
+                                struct report *rep)
+{
+	batch[0] = '\0';
+	if (st == MAP_OK && header && counts->batch && counts->batch->header &&
+	    strlen(header) >= counts->batch->header->length)
+		get(counts->batch->header, header, "batchNumber", batch, 7);
+	/* A file type without a header (an offset submission) has no number. */
+	if (st == MAP_OK && batch[0] == '\0' && counts->batch && counts->batch->header) {
+		report_problem(rep, 0, 0, NULL, "its header has no batchNumber");
+		st = MAP_BAD_DATA;
+	}
+	if (st == MAP_OK) {
+		*records = counts->records;
+		if (type)
+			*type = counts->batch;
+	}
+	return st;
+}
+
+/* Only the header is needed; every record is checked all the same. */
+static const struct unmap_limits header_only = {.max_lines = 1};
+
 enum map_status receipt_batch_facts(const struct mapping_set *set, const char *input, bool test_env,
                                     char batch[7], unsigned long *records,
                                     const struct batch_type **type, struct report *rep)
@@ -403,25 +430,48 @@ enum map_status receipt_batch_facts(const struct mapping_set *set, const char *i
 	struct batch_counts counts = {0};
 	char *header = NULL;
 
-	batch[0] = '\0';
-	/* Only the header is needed; every record is checked all the same. */
-	struct unmap_limits header_only = {.max_lines = 1};
 	enum map_status st = isolated_unmap_read(set, input, test_env, &header_only, rep,
 	                                         keep_header, &header, &counts);
-	if (st == MAP_OK && header && counts.batch && counts.batch->header &&
-	    strlen(header) >= counts.batch->header->length)
-		get(counts.batch->header, header, "batchNumber", batch, 7);
-	/* A file type without a header (an offset submission) has no number. */
-	if (st == MAP_OK && batch[0] == '\0' && counts.batch && counts.batch->header) {
-		report_problem(rep, 0, 0, NULL, "its header has no batchNumber");
-		st = MAP_BAD_DATA;
-	}
-	if (st == MAP_OK) {
-		*records = counts.records;
-		if (type)
-			*type = counts.batch;
-	}
+	st = facts_of(st, header, &counts, batch, records, type, rep);
 	free(header);
 	batch_counts_free(&counts);
+	return st;
+}
+
+struct batch_facts_stream {
+	struct isolated_stream *parse;
+	char *header;
+	struct batch_counts counts;
+};
+
+struct batch_facts_stream *receipt_batch_facts_begin(const struct mapping_set *set, bool test_env,
+                                                     struct report *rep)
+{
+	struct batch_facts_stream *f = xcalloc(1, sizeof *f);
+	f->parse = isolated_stream_begin(set, test_env, &header_only, rep, keep_header, &f->header,
+	                                 &f->counts);
+	if (f->parse == NULL) {
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+bool receipt_batch_facts_feed(struct batch_facts_stream *f, const void *data, size_t len)
+{
+	return isolated_stream_feed(f->parse, data, len);
+}
+
+int receipt_batch_facts_end(struct batch_facts_stream *f, bool whole, char batch[7],
+                            unsigned long *records, const struct batch_type **type,
+                            struct report *rep)
+{
+	int st = isolated_stream_end(f->parse, whole);
+	if (st >= 0)
+		st = (int)facts_of((enum map_status)st, f->header, &f->counts, batch, records, type,
+		                   rep);
+	free(f->header);
+	batch_counts_free(&f->counts);
+	free(f);
 	return st;
 }

@@ -87,6 +87,18 @@ enum map_status receipt_batch_facts(const struct mapping_set *, const char *inpu
                                     char batch[7], unsigned long *records,
                                     const struct batch_type **type, struct report *);
 
+/* receipt_batch_facts of a file still arriving, parsed as its bytes are
+ * fed (core/isolated.h, isolated_stream_*): begin, feed, end.  'rep' is
+ * the stream's until end.  NULL from begin, or -1 from end: nothing to
+ * trust, ask receipt_batch_facts of the file. */
+struct batch_facts_stream;
+struct batch_facts_stream *receipt_batch_facts_begin(const struct mapping_set *, bool test_env,
+                                                     struct report *);
+bool receipt_batch_facts_feed(struct batch_facts_stream *, const void *data, size_t len);
+int receipt_batch_facts_end(struct batch_facts_stream *, bool whole, char batch[7],
+                            unsigned long *records, const struct batch_type **type,
+                            struct report *);
+
 void receipt_free(struct receipt *);
 
 #endif

@@ -342,6 +342,8 @@ struct local_copy {
 	uint64_t limit; /* the listed size: a file that grows past it is refused */
 	bool too_long;
 	struct digest_sha256 *sha256; /* of everything written, NULL: not wanted */
+	const struct fetch_watch *watch;
+	void *watched; /* what watch->begin gave, NULL: not watched */
 };
 
 static int write_chunk(void *ctx, const void *data, size_t len)
@@ -357,6 +359,8 @@ static int write_chunk(void *ctx, const void *data, size_t len)
 		return -1;
 	if (lc->sha256)
 		digest_sha256_update(lc->sha256, data, len);
+	if (lc->watched)
+		lc->watch->data(lc->watched, data, len);
 	lc->offset += len;
 	if (lc->offset - lc->written_back >= WRITEBACK_EVERY) {
 		fs_writeback(lc->fd, lc->written_back, lc->offset - lc->written_back);
@@ -367,12 +371,15 @@ static int write_chunk(void *ctx, const void *data, size_t len)
 
 /* Downloads 'remote' (size bytes) into local 'part', resuming a partial
  * copy whose tail matches (when resumed_at is given); fsyncs it.  With
- * sha256, its digest is computed on the way, not by reading it again. */
+ * sha256, its digest is computed on the way, not by reading it again.
+ * With watch, a download from the first byte is shown to it as 'name'. */
 static enum sftp_fault get_one(struct sftp_conn *c, const char *remote, uint64_t size,
                                const char *part, uint64_t *resumed_at,
-                               unsigned char sha256[DIGEST_SHA256_LEN], FILE *err)
+                               unsigned char sha256[DIGEST_SHA256_LEN],
+                               const struct fetch_watch *watch, const char *name, FILE *err)
 {
-	struct local_copy lc = {.fd = fs_open_regular(part, O_RDWR | O_CREAT, 0600), .limit = size};
+	struct local_copy lc = {
+	    .fd = fs_open_regular(part, O_RDWR | O_CREAT, 0600), .limit = size, .watch = watch};
 	struct stat st;
 	bool match = false;
 	uint64_t got = 0;
@@ -396,6 +403,8 @@ static enum sftp_fault get_one(struct sftp_conn *c, const char *remote, uint64_t
 		f = SFTP_LOCAL;
 		goto out;
 	}
+	if (watch && watch->begin && lc.offset == 0)
+		lc.watched = watch->begin(watch->ctx, name);
 	progress_begin(remote, size, lc.offset);
 	f = sftp_get(c, remote, lc.offset, write_chunk, &lc, &got);
 	progress_end();
@@ -427,6 +436,8 @@ out:
 		if (f == SFTP_OK)
 			memcpy(sha256, md, sizeof md);
 	}
+	if (lc.watched)
+		watch->end(watch->ctx, lc.watched, part, f == SFTP_OK && sha256 ? sha256 : NULL);
 	if (lc.fd >= 0)
 		close(lc.fd);
 	return f;
@@ -716,12 +727,14 @@ static enum sftp_fault fetch_one(struct sftp_conn *c, struct fetch_plan *plan, c
 		f = SFTP_LOCAL;
 		goto out;
 	}
-	if ((f = get_one(c, n.remote_sig, sig_size, n.sig_part, NULL, NULL, err)) != SFTP_OK)
+	if ((f = get_one(c, n.remote_sig, sig_size, n.sig_part, NULL, NULL, NULL, name, err)) !=
+	    SFTP_OK)
 		goto out;
 	/* Even a resend the signature names is read whole and hashed before the
 	 * remote copy is cleared: an old signature beside new data must never
 	 * get the data removed unread. */
-	if ((f = get_one(c, n.remote, size, n.part, &resumed, sha256, err)) != SFTP_OK)
+	if ((f = get_one(c, n.remote, size, n.part, &resumed, sha256, &plan->watch, name, err)) !=
+	    SFTP_OK)
 		goto out;
 	enum sig_status st =
 	    isolated_verify(&plan->trust, n.part, n.sig_part, sha256, &by, why, sizeof why);
@@ -729,7 +742,8 @@ static enum sftp_fault fetch_one(struct sftp_conn *c, struct fetch_plan *plan, c
 		/* The part from an earlier run may be of another file: once more,
 		 * whole, before judging the partner's. */
 		resumed = 0;
-		if ((f = get_one(c, n.remote, size, n.part, NULL, sha256, err)) != SFTP_OK)
+		if ((f = get_one(c, n.remote, size, n.part, NULL, sha256, &plan->watch, name,
+		                 err)) != SFTP_OK)
 			goto out;
 		st =
 		    isolated_verify(&plan->trust, n.part, n.sig_part, sha256, &by, why, sizeof why);

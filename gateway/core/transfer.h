@@ -94,6 +94,18 @@ struct fetch_plan {
 	 * failed).  NULL: the resend is cleared without one (csgw fetch). */
 	int (*resent)(void *ctx, const char *name, const char *sha256);
 	void *resent_ctx;
+	/* Told of a data file's bytes as they arrive (never a signature's,
+	 * never a download resumed half-way), so that they are parsed on the
+	 * way: begin (NULL: not watched), data, then end with the local part's
+	 * path and, when every byte came, the digest (else NULL).  Whatever
+	 * it concludes waits for the signature's verdict: the file may still
+	 * be quarantined.  No begin: not watched. */
+	struct fetch_watch {
+		void *(*begin)(void *ctx, const char *name);
+		void (*data)(void *w, const void *data, size_t len);
+		void (*end)(void *ctx, void *w, const char *part, const unsigned char *sha256);
+		void *ctx;
+	} watch;
 };
 
 /* Does the .received ledger of an incoming folder list this file ("SHA256

@@ -55,9 +55,24 @@ struct peer {
 	struct sftp_conn *c;
 	struct cycle *cy;
 	char *outgoing, *incoming, *quarantine, *delivered;
-	char *witness;       /* its folder of the witness store */
-	bool held;           /* its audit log forked or was rolled back: a person looks */
-	char *cert, *origin; /* its signing certificate, its log's name */
+	char *witness;                /* its folder of the witness store */
+	bool held;                    /* its audit log forked or was rolled back: a person looks */
+	char *cert, *origin;          /* its signing certificate, its log's name */
+	struct parsed_on_way *parsed; /* files of this cycle's fetch, parsed as they came */
+	size_t nparsed;
+};
+
+/* What the parse during a file's download concluded, until take_file
+ * takes it: what receipt_batch_facts of the file would say. */
+struct parsed_on_way {
+	char name[256];
+	char sha[65];
+	struct stat id; /* of the downloaded part: the same inode once published */
+	int status;
+	char batch[7];
+	unsigned long records;
+	const struct batch_type *bt;
+	char *text; /* its problems */
 };
 
 long exchange_duration(const struct setup *s, const char *key, long fallback)
@@ -1331,6 +1346,98 @@ out:
 	free(pdir);
 }
 
+/* ---- parsed on the way: a batch parsed while it downloads ---- */
+
+struct on_way {
+	char name[256];
+	struct batch_facts_stream *facts;
+	char *text;
+	size_t len;
+	FILE *mem;
+	struct report rep;
+};
+
+static void *parse_begin(void *ctx, const char *name)
+{
+	struct peer *p = ctx;
+	struct on_way *w = xcalloc(1, sizeof *w);
+
+	snprintf(w->name, sizeof w->name, "%s", name);
+	w->mem = open_memstream(&w->text, &w->len);
+	w->rep = (struct report){.out = w->mem, .file = w->name, .max = 5};
+	w->facts =
+	    w->mem ? receipt_batch_facts_begin(p->x->s->set, p->x->s->test_env, &w->rep) : NULL;
+	if (w->facts == NULL) {
+		if (w->mem)
+			fclose(w->mem);
+		free(w->text);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+static void parse_data(void *arg, const void *data, size_t len)
+{
+	struct on_way *w = arg;
+	receipt_batch_facts_feed(w->facts, data, len);
+}
+
+static void parse_end(void *ctx, void *arg, const char *part, const unsigned char *sha256)
+{
+	struct peer *p = ctx;
+	struct on_way *w = arg;
+	struct parsed_on_way r = {0};
+
+	r.status =
+	    receipt_batch_facts_end(w->facts, sha256 != NULL, r.batch, &r.records, &r.bt, &w->rep);
+	report_finish(&w->rep);
+	fclose(w->mem);
+	if (r.status >= 0 && stat(part, &r.id) == 0) {
+		snprintf(r.name, sizeof r.name, "%s", w->name);
+		digest_hex(sha256, DIGEST_SHA256_LEN, r.sha);
+		r.text = w->text;
+		w->text = NULL;
+		p->parsed = xreallocarray(p->parsed, p->nparsed + 1, sizeof *p->parsed);
+		p->parsed[p->nparsed++] = r;
+	}
+	free(w->text);
+	free(w);
+}
+
+/* What was parsed on the way of the file at 'path' named 'name', taken
+ * out of the list: NULL when it was not, or the file is no longer the one
+ * downloaded (other inode, size or time). */
+static struct parsed_on_way *parsed_take(struct peer *p, const char *name, const char *path,
+                                         struct parsed_on_way *out)
+{
+	struct stat now;
+	for (size_t i = 0; i < p->nparsed; i++) {
+		struct parsed_on_way *r = &p->parsed[i];
+		if (strcmp(r->name, name) != 0)
+			continue;
+		*out = *r;
+		p->parsed[i] = p->parsed[--p->nparsed];
+		if (stat(path, &now) == 0 && now.st_dev == out->id.st_dev &&
+		    now.st_ino == out->id.st_ino && now.st_size == out->id.st_size &&
+		    now.st_mtim.tv_sec == out->id.st_mtim.tv_sec &&
+		    now.st_mtim.tv_nsec == out->id.st_mtim.tv_nsec)
+			return out;
+		free(out->text);
+		return NULL;
+	}
+	return NULL;
+}
+
+static void parsed_forget(struct peer *p)
+{
+	for (size_t i = 0; i < p->nparsed; i++)
+		free(p->parsed[i].text);
+	free(p->parsed);
+	p->parsed = NULL;
+	p->nparsed = 0;
+}
+
 static void take_receipt(struct peer *p, const char *name, const char *path);
 
 /* One received file: a receipt, or a batch for the inbox. */
@@ -1340,15 +1447,22 @@ static void take_file(struct peer *p, const char *name, const char *path, const 
 	char sha[65], batch[7] = "", facts[400], key[64];
 	unsigned long records = 0;
 	const struct batch_type *bt = NULL;
+	struct parsed_on_way on_way, *pre = parsed_take(p, name, path, &on_way);
 
-	if (digest_file_sha256_hex(path, sha) < 0) {
+	/* Parsed as it came: its digest was computed on the way too. */
+	if (pre)
+		memcpy(sha, pre->sha, sizeof sha);
+	else if (digest_file_sha256_hex(path, sha) < 0) {
 		say(p, LOG_ERR, "%s: cannot read it: %s", name, strerror(errno));
 		return;
 	}
 	/* Only a file whose ledger line exists, by its digest and name
 	 * (core/transfer.h): fetch writes the line after the file. */
-	if (!transfer_received(ledger, sha, name))
+	if (!transfer_received(ledger, sha, name)) {
+		if (pre)
+			free(pre->text);
 		return;
+	}
 	if (marker_read(p, sha, facts, sizeof facts) == 0 && strstr(facts, " delivered ")) {
 		/* Delivered before: a resend (or a run cut short after the
 		 * delivery).  Acknowledged again, not delivered again. */
@@ -1359,16 +1473,27 @@ static void take_file(struct peer *p, const char *name, const char *path, const 
 		    name, sha);
 		if (acknowledge(p, name, sha, b, records, NULL, NULL) == 0)
 			remove_incoming(p, name);
+		if (pre)
+			free(pre->text);
 		return;
 	}
 	char *text = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&text, &len);
-	struct report rep = {.out = mem, .file = name, .max = 5};
-	enum map_status st =
-	    receipt_batch_facts(x->s->set, path, x->s->test_env, batch, &records, &bt, &rep);
-	report_finish(&rep);
-	fclose(mem);
+	enum map_status st;
+	if (pre) {
+		st = (enum map_status)pre->status;
+		memcpy(batch, pre->batch, sizeof batch);
+		records = pre->records;
+		bt = pre->bt;
+		text = pre->text;
+	} else {
+		size_t len = 0;
+		FILE *mem = open_memstream(&text, &len);
+		struct report rep = {.out = mem, .file = name, .max = 5};
+		st = receipt_batch_facts(x->s->set, path, x->s->test_env, batch, &records, &bt,
+		                         &rep);
+		report_finish(&rep);
+		fclose(mem);
+	}
 	one_line(text);
 	if (st != MAP_OK) {
 		if (st == MAP_BAD_DATA) {
@@ -1675,6 +1800,7 @@ static void take_inbound(struct peer *p)
 	}
 	free(names);
 	free(ledger);
+	parsed_forget(p); /* a file not taken now is parsed again when it is */
 }
 
 /* A same-name resend that transfer_fetch recognised: acknowledged again
@@ -1712,6 +1838,7 @@ static void fetch(struct peer *p)
 	    .who = x->who,
 	    .resent = on_resent,
 	    .resent_ctx = p,
+	    .watch = {.begin = parse_begin, .data = parse_data, .end = parse_end, .ctx = p},
 	};
 	char *text = NULL;
 	size_t len = 0;
@@ -1884,5 +2011,6 @@ out:
 	free(p.witness);
 	free(p.cert);
 	free(p.origin);
+	parsed_forget(&p);
 	return rc;
 }

@@ -296,6 +296,30 @@ locate_xml() {
 	[[ "$output" == *"REJECTED"* || "$output" == *"rejected"* ]]
 }
 
+@test "a large signed batch bad near its end, parsed as it downloads: quarantined naming the line, record and field csgw validate names" {
+	# 20,000 records (~10 MB); record 19,990's member id too long for its
+	# field.  The daemon parses it while the bytes arrive, not afterwards.
+	locate_xml 20000 "$BATS_TEST_TMPDIR/big.xml"
+	awk '/<memberId>/ && ++n == 19990 { sub(/<memberId>[^<]*/, "<memberId>M00000000000000000000000") } { print }' \
+		"$BATS_TEST_TMPDIR/big.xml" >"$TO_CA/48-late.xml"
+	cp "$TO_CA/48-late.xml" "$BATS_TEST_TMPDIR/late.xml"
+	"$CSGW" -c "$B" sign "$TO_CA/48-late.xml" >/dev/null
+	run csgw_test validate "$BATS_TEST_TMPDIR/late.xml"
+	[ "$status" -eq 65 ]
+	problem=$(printf '%s\n' "$output" | grep -o ':[0-9]*: record 19990 (locateRequest): field memberId: .*')
+	[ -n "$problem" ]
+	run "$CSGW" -c "$A" run --once
+	[[ "$output" == *"48-late.xml: QUARANTINED"*"not a good batch"* ]]
+	reason=$(cat "$ASPOOL/quarantine/TX/48-late.xml.reason")
+	[[ "$reason" == *"48-late.xml$problem"* ]]
+	# Kept whole, with its signature; nothing delivered.
+	cmp "$BATS_TEST_TMPDIR/late.xml" "$ASPOOL/quarantine/TX/48-late.xml"
+	[ -f "$ASPOOL/quarantine/TX/48-late.xml.p7s" ]
+	[ -z "$(ls "$ASPOOL/inbox/locate" 2>/dev/null)" ]
+	# No partner data in what it said: the batch's SSNs never appear.
+	! grep -qE '9[0-9]{8}' "$ASPOOL/quarantine/TX/48-late.xml.reason" || false
+}
+
 @test "received files that fail are all kept: a second one of the same name does not replace the first" {
 	printf '<?xml version="1.0"?>\n<notABatch/>\n' >"$TO_CA/48-junk.xml"
 	"$CSGW" -c "$B" sign "$TO_CA/48-junk.xml" >/dev/null

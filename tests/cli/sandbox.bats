@@ -5,7 +5,9 @@
 # batch costs that batch (quarantined with the reason), never the daemon.
 #
 # The child is caught alive by stopping the daemon (SIGSTOP) once the child
-# is under its filter: the child then fills the pipe and waits.
+# is under its filter: the child then fills the pipe and waits.  A batch
+# is parsed while it downloads: the child's input is then a socket the
+# daemon feeds with the bytes as they come, and its verdict stands.
 
 load helpers
 load pki
@@ -65,17 +67,37 @@ parser_child() {
 	return 1
 }
 
+# The inode of the socket at the other end of unix socket 'inode' (ss).
+socket_peer() {
+	ss -xa | awk -v me="$1" '$6 == me { print $8 }'
+}
+
+# The processes that hold unix socket 'inode' open.
+socket_holders() {
+	local f
+	for f in /proc/[0-9]*/fd/*; do
+		[ "$(readlink "$f" 2>/dev/null)" = "socket:[$1]" ] && echo "$f"
+	done | cut -d/ -f3 | sort -u
+}
+
 @test "a live parser child is under seccomp (filter mode) with only its input and its pipe open" {
 	child=$(parser_child)
 	kill -STOP "$DAEMON_PID"
 	# Seccomp 2: a filter; no new privileges either.
 	grep -E '^Seccomp:\s+2$' "/proc/$child/status"
 	grep -E '^NoNewPrivs:\s+1$' "/proc/$child/status"
-	# Descriptors: 0, the received file (no key, no database, no socket,
-	# not even standard error), and 1, a pipe.
+	# Descriptors: 0, its input (no key, no database, not even standard
+	# error), and 1, a pipe.
 	[ "$(ls "/proc/$child/fd" | sort -n | tr '\n' ' ')" = "0 1 " ]
-	[ "$(readlink "/proc/$child/fd/0")" = "$ASPOOL/incoming/TX/48-big.xml" ]
 	[[ "$(readlink "/proc/$child/fd/1")" == pipe:* ]]
+	# Its input is the download itself: a socket whose other end only the
+	# daemon holds, fed with the file's bytes as they arrive.
+	input=$(readlink "/proc/$child/fd/0")
+	[[ "$input" == socket:* ]]
+	inode=${input//[^0-9]/}
+	peer=$(socket_peer "$inode")
+	[ -n "$peer" ]
+	[ "$(socket_holders "$peer")" = "$DAEMON_PID" ]
 	# The daemon holds what the child does not: its audit database.
 	ls -l "/proc/$DAEMON_PID/fd" | grep -q 'audit\.db'
 	# Not a copy of the daemon's memory: a fresh csgw, started for the file.
