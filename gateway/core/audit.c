@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,24 +274,204 @@ static const char *line_end_in(const struct audit_entry *e)
 	return NULL;
 }
 
+/* Appending is two jobs on two cores: building each entry (its texts,
+ * salt, personal hash, leaf and place in the tree, in order) on a helper
+ * thread, and storing it on this one, which owns the database connection.
+ * They hand each other blocks of entries, so that they meet once per
+ * block, not once per entry. */
+#define BLOCK_ENTRIES 256
+#define BLOCKS 4
+
+struct built_entry {
+	size_t at[AUDIT_DB_COLUMNS]; /* each value's offset in its block's text */
+	unsigned char leaf[MERKLE_HASH];
+};
+
+struct block {
+	char *text; /* the entries' values, each ending in a NUL */
+	size_t len, cap;
+	struct built_entry e[BLOCK_ENTRIES];
+	size_t n;
+	bool last; /* the builder's last block (it may hold no entry) */
+};
+
+struct append_job {
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	struct block blocks[BLOCKS];
+	uint64_t built, stored; /* blocks handed over, blocks stored: the next is [n % BLOCKS] */
+	bool stop;              /* the storer failed: build no more */
+	/* The builder's own. */
+	audit_next_fn *next;
+	void *ctx;
+	struct merkle tree;
+	const char *now, *uid, *role;
+	const struct caller *who;
+	bool failed;
+	char why[1024];
+};
+
+static void block_add(struct block *b, const char *value, size_t *at)
+{
+	size_t n = strlen(value) + 1;
+	if (b->len + n > b->cap) {
+		b->cap = 2 * (b->len + n) + 4096;
+		b->text = xreallocarray(b->text, b->cap, 1);
+	}
+	memcpy(b->text + b->len, value, n);
+	*at = b->len;
+	b->len += n;
+}
+
+/* Builds entries into b until it is full or there are no more; false when
+ * that failed (j->why says why). */
+static bool build_block(struct append_job *j, struct block *b, struct text_buf *buf,
+                        unsigned char *salts, size_t *salts_used)
+{
+	struct audit_entry e;
+	int more;
+
+	b->n = b->len = 0;
+	b->last = false;
+	while (b->n < BLOCK_ENTRIES) {
+		if ((more = j->next(j->ctx, &e)) <= 0) {
+			b->last = true;
+			if (more < 0)
+				snprintf(j->why, sizeof j->why, "the entries could not be read");
+			return more == 0;
+		}
+		const char *v[AUDIT_DB_COLUMNS], *bad = line_end_in(&e);
+		struct built_entry *be = &b->e[b->n];
+		if (bad) {
+			snprintf(j->why, sizeof j->why, "audit entry: %s holds a line end", bad);
+			b->last = true;
+			return false;
+		}
+		for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
+			v[i] = e.value[i] ? e.value[i] : "";
+		if (v[0][0] == '\0')
+			v[0] = j->now;
+		if (v[AUDIT_COL_ACTOR][0] == '\0')
+			v[AUDIT_COL_ACTOR] = j->who->user;
+		if (v[AUDIT_COL_ACTOR_UID][0] == '\0' &&
+		    strcmp(v[AUDIT_COL_ACTOR], j->who->user) == 0) {
+			v[AUDIT_COL_ACTOR_UID] = j->uid;
+			if (v[AUDIT_COL_ROLE][0] == '\0')
+				v[AUDIT_COL_ROLE] = j->role;
+		}
+		char salt_hex[2 * SALT_BYTES + 1], personal[2 * MERKLE_HASH + 1];
+		if (*salts_used == 64 * SALT_BYTES) {
+			if (digest_random(salts, 64 * SALT_BYTES) < 0) {
+				snprintf(j->why, sizeof j->why,
+				         "no random bytes for the entries' salts");
+				b->last = true;
+				return false;
+			}
+			*salts_used = 0;
+		}
+		hex_of(salts + *salts_used, SALT_BYTES, salt_hex);
+		*salts_used += SALT_BYTES;
+		v[AUDIT_COL_SALT] = salt_hex;
+		v[AUDIT_COL_PURGED] = "";
+		personal_hash(buf, v, personal);
+		v[AUDIT_COL_PERSONAL] = personal;
+		entry_leaf(buf, v, be->leaf);
+		for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
+			block_add(b, v[i], &be->at[i]);
+		merkle_append(&j->tree, be->leaf);
+		b->n++;
+	}
+	return true;
+}
+
+static void *build_entries(void *arg)
+{
+	struct append_job *j = arg;
+	struct text_buf buf = {0}; /* each entry's texts, in turn */
+	/* Each entry's salt, drawn for many entries at a time (a call to the
+	 * generator costs more than the bytes). */
+	unsigned char salts[64 * SALT_BYTES];
+	size_t salts_used = sizeof salts;
+	bool last = false;
+
+	while (!last) {
+		pthread_mutex_lock(&j->lock);
+		while (j->built - j->stored == BLOCKS && !j->stop)
+			pthread_cond_wait(&j->changed, &j->lock);
+		bool stop = j->stop;
+		pthread_mutex_unlock(&j->lock);
+		if (stop)
+			break;
+		struct block *b = &j->blocks[j->built % BLOCKS];
+		if (!build_block(j, b, &buf, salts, &salts_used))
+			j->failed = true;
+		last = b->last;
+		pthread_mutex_lock(&j->lock);
+		j->built++;
+		pthread_cond_broadcast(&j->changed);
+		pthread_mutex_unlock(&j->lock);
+	}
+	free(buf.p);
+	return NULL;
+}
+
+/* Stores the blocks the builder hands over, in order, until its last;
+ * false (why said) when the database refused one or its ids are not the
+ * tree's: the builder is then told to stop. */
+static bool store_entries(struct audit *a, struct append_job *j, uint64_t size, char *why,
+                          size_t whylen)
+{
+	for (;;) {
+		pthread_mutex_lock(&j->lock);
+		while (j->built == j->stored)
+			pthread_cond_wait(&j->changed, &j->lock);
+		pthread_mutex_unlock(&j->lock);
+		struct block *b = &j->blocks[j->stored % BLOCKS];
+		bool ok = true;
+		for (size_t k = 0; k < b->n && ok; k++) {
+			const char *v[AUDIT_DB_COLUMNS];
+			int64_t id;
+			for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
+				v[i] = b->text + b->e[k].at[i];
+			ok = audit_db_append(a->db, v, b->e[k].leaf, &id, why, whylen) == 0;
+			if (ok && (uint64_t)id != ++size) {
+				snprintf(why, whylen,
+				         "%s: entry %" PRId64 " follows %" PRIu64
+				         " entries: the log is damaged; run csgw audit verify",
+				         a->cfg.db_path, id, size - 1);
+				ok = false;
+			}
+		}
+		bool last = b->last;
+		pthread_mutex_lock(&j->lock);
+		j->stored++;
+		j->stop = !ok;
+		pthread_cond_broadcast(&j->changed);
+		pthread_mutex_unlock(&j->lock);
+		if (!ok)
+			return false;
+		if (last)
+			return true;
+	}
+}
+
 int audit_append_each(struct audit *a, audit_next_fn *next, void *ctx, FILE *err)
 {
 	char why[1024], now[32];
-	struct merkle tree = a->tree;
+	struct append_job j = {.next = next, .ctx = ctx, .tree = a->tree};
 	time_t t = time(NULL);
-	struct audit_entry e;
-	struct text_buf buf = {0}; /* each entry's texts, in turn */
-	int more;
+	bool began = false;
 
 	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 	if (audit_db_begin(a->db, why, sizeof why) < 0)
 		goto fail;
+	began = true;
 	/* Another process (csgw run beside a command) may have appended since
 	 * this one opened the log: the tree head is read again under the
 	 * write lock. */
 	char *head = NULL;
 	int got = audit_db_get_frontier(a->db, &head, why, sizeof why);
-	if (got == 0 && frontier_parse(head, &tree) < 0) {
+	if (got == 0 && frontier_parse(head, &j.tree) < 0) {
 		snprintf(why, sizeof why,
 		         "%s: the stored tree head is damaged; run csgw audit verify",
 		         a->cfg.db_path);
@@ -298,80 +479,48 @@ int audit_append_each(struct audit *a, audit_next_fn *next, void *ctx, FILE *err
 	}
 	free(head);
 	if (got < 0)
-		goto rollback;
+		goto fail;
 	/* Who acted: the person the command runs for (core/caller.h). */
-	const struct caller *who = caller_get();
 	char uid[24], role[64] = "";
-	snprintf(uid, sizeof uid, "%ld", who->uid);
-	if (who->person)
-		roles_format(who->roles, " ", role, sizeof role);
-	/* Each entry's salt, drawn for many entries at a time (a call to the
-	 * generator costs more than the bytes). */
-	unsigned char salts[64 * SALT_BYTES];
-	size_t salts_used = sizeof salts;
-	while ((more = next(ctx, &e)) > 0) {
-		const char *v[AUDIT_DB_COLUMNS], *bad = line_end_in(&e);
-		unsigned char leaf[MERKLE_HASH];
-		int64_t id;
-		if (bad) {
-			snprintf(why, sizeof why, "audit entry: %s holds a line end", bad);
-			goto rollback;
-		}
-		for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
-			v[i] = e.value[i] ? e.value[i] : "";
-		if (v[0][0] == '\0')
-			v[0] = now;
-		if (v[AUDIT_COL_ACTOR][0] == '\0')
-			v[AUDIT_COL_ACTOR] = who->user;
-		if (v[AUDIT_COL_ACTOR_UID][0] == '\0' &&
-		    strcmp(v[AUDIT_COL_ACTOR], who->user) == 0) {
-			v[AUDIT_COL_ACTOR_UID] = uid;
-			if (v[AUDIT_COL_ROLE][0] == '\0')
-				v[AUDIT_COL_ROLE] = role;
-		}
-		char salt_hex[2 * SALT_BYTES + 1], personal[2 * MERKLE_HASH + 1];
-		if (salts_used == sizeof salts) {
-			if (digest_random(salts, sizeof salts) < 0) {
-				snprintf(why, sizeof why, "no random bytes for the entries' salts");
-				goto rollback;
-			}
-			salts_used = 0;
-		}
-		hex_of(salts + salts_used, SALT_BYTES, salt_hex);
-		salts_used += SALT_BYTES;
-		v[AUDIT_COL_SALT] = salt_hex;
-		v[AUDIT_COL_PURGED] = "";
-		personal_hash(&buf, v, personal);
-		v[AUDIT_COL_PERSONAL] = personal;
-		entry_leaf(&buf, v, leaf);
-		if (audit_db_append(a->db, v, leaf, &id, why, sizeof why) < 0)
-			goto rollback;
-		if ((uint64_t)id != tree.size + 1) {
-			snprintf(why, sizeof why,
-			         "%s: entry %" PRId64 " follows %" PRIu64
-			         " entries: the log is damaged; run csgw audit verify",
-			         a->cfg.db_path, id, tree.size);
-			goto rollback;
-		}
-		merkle_append(&tree, leaf);
+	j.who = caller_get();
+	snprintf(uid, sizeof uid, "%ld", j.who->uid);
+	if (j.who->person)
+		roles_format(j.who->roles, " ", role, sizeof role);
+	j.now = now;
+	j.uid = uid;
+	j.role = role;
+	pthread_t builder;
+	uint64_t size = j.tree.size;
+	pthread_mutex_init(&j.lock, NULL);
+	pthread_cond_init(&j.changed, NULL);
+	int started = pthread_create(&builder, NULL, build_entries, &j);
+	bool stored = false;
+	if (started != 0)
+		snprintf(why, sizeof why, "cannot start a thread: %s", strerror(started));
+	else {
+		stored = store_entries(a, &j, size, why, sizeof why);
+		pthread_join(builder, NULL);
 	}
-	free(buf.p);
-	buf.p = NULL;
-	if (more < 0) {
-		snprintf(why, sizeof why, "the entries could not be read");
-		goto rollback;
+	pthread_cond_destroy(&j.changed);
+	pthread_mutex_destroy(&j.lock);
+	for (int i = 0; i < BLOCKS; i++)
+		free(j.blocks[i].text);
+	if (!stored)
+		goto fail;
+	if (j.failed) {
+		snprintf(why, sizeof why, "%s", j.why);
+		goto fail;
 	}
-	char *text = frontier_text(&tree);
+	char *text = frontier_text(&j.tree);
 	int rc = audit_db_set_frontier(a->db, text, why, sizeof why);
 	free(text);
 	if (rc < 0 || audit_db_commit(a->db, why, sizeof why) < 0)
-		goto rollback;
-	a->tree = tree;
+		goto fail;
+	a->tree = j.tree;
 	return 0;
-rollback:
-	audit_db_rollback(a->db);
 fail:
-	free(buf.p);
+	if (began)
+		audit_db_rollback(a->db);
 	fprintf(err, "csgw: %s; nothing recorded\n", why);
 	return -1;
 }
