@@ -65,7 +65,9 @@ int audit_append(struct audit *, const struct audit_entry *, size_t count, FILE 
 /* The same for entries that come one by one, as many as there are (a
  * batch of a million decisions): 'next' fills the entry (its strings must
  * live until the next call) and returns 1, or 0 when there are no more,
- * or -1 on failure (nothing is appended then). */
+ * or -1 on failure (nothing is appended then).  'next' is called on a
+ * thread of its own while this one stores what it gave: it must not use
+ * this audit, nor anything the caller's thread changes meanwhile. */
 typedef int audit_next_fn(void *ctx, struct audit_entry *);
 int audit_append_each(struct audit *, audit_next_fn *next, void *ctx, FILE *err);
 
