@@ -650,6 +650,20 @@ static void forget_child(struct control_server *cs, pid_t pid)
 		}
 }
 
+/* The requests' processes that ended: only the listener's own, by pid
+ * (waitpid(-1) would also take the daemon's parser and checker children,
+ * which it waits for itself). */
+static void reap_children(struct control_server *cs)
+{
+	for (unsigned i = 0; i < cs->children;) {
+		pid_t pid = cs->child[i].pid;
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			forget_child(cs, pid); /* the last one moved to i */
+		else
+			i++;
+	}
+}
+
 static unsigned children_of(const struct control_server *cs, long uid)
 {
 	unsigned n = 0;
@@ -682,9 +696,7 @@ static void *listen_loop(void *arg)
 		struct pollfd p[2] = {{.fd = cs->listen_fd, .events = POLLIN},
 		                      {.fd = cs->stop_pipe[0], .events = POLLIN}};
 		int ready = poll(p, 2, 1000);
-		pid_t done;
-		while (cs->children > 0 && (done = waitpid(-1, NULL, WNOHANG)) > 0)
-			forget_child(cs, done);
+		reap_children(cs);
 		if (ready > 0 && p[1].revents)
 			break;
 		if (ready <= 0 || !(p[0].revents & POLLIN))

@@ -586,6 +586,10 @@ int isolated_stream_end(struct isolated_stream *s, bool whole)
 		until.tv_sec += (time_t)(allowed / 1000);
 		joined = pthread_timedjoin_np(s->reader, NULL, &until) == 0;
 	}
+	/* A child whose answer was bad may still be running: it is not
+	 * waited for (as in isolated_unmap_read). */
+	if (joined && s->answer < 0)
+		kill(s->pid, SIGKILL);
 	if (!joined) {
 		kill(s->pid, SIGKILL);
 		pthread_join(s->reader, NULL);

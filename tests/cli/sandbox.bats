@@ -5,8 +5,8 @@
 # batch costs that batch (quarantined with the reason), never the daemon.
 #
 # The child is caught alive by stopping the daemon (SIGSTOP) once the child
-# is under its filter: the child then fills the pipe and waits.  A batch
-# is parsed while it downloads: the child's input is then a socket the
+# is under its filter: the child then waits for input, or fills its pipe.
+# A batch is parsed while it downloads: the child's input is a socket the
 # daemon feeds with the bytes as they come, and its verdict stands.
 
 load helpers
