@@ -415,9 +415,33 @@ static void *build_entries(void *arg)
 	return NULL;
 }
 
+/* Stores a block's entries; false (why said) when the database refused
+ * one or its ids are not the tree's.  *size: the entries before it, then
+ * after it. */
+static bool store_block(struct audit *a, const struct block *b, uint64_t *size, char *why,
+                        size_t whylen)
+{
+	for (size_t k = 0; k < b->n; k++) {
+		const char *v[AUDIT_DB_COLUMNS];
+		int64_t id;
+		for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
+			v[i] = b->text + b->e[k].at[i];
+		if (audit_db_append(a->db, v, b->e[k].leaf, &id, why, whylen) < 0)
+			return false;
+		if ((uint64_t)id != ++*size) {
+			snprintf(why, whylen,
+			         "%s: entry %" PRId64 " follows %" PRIu64
+			         " entries: the log is damaged; run csgw audit verify",
+			         a->cfg.db_path, id, *size - 1);
+			return false;
+		}
+	}
+	return true;
+}
+
 /* Stores the blocks the builder hands over, in order, until its last;
- * false (why said) when the database refused one or its ids are not the
- * tree's: the builder is then told to stop. */
+ * false (why said) when one could not be: the builder is then told to
+ * stop. */
 static bool store_entries(struct audit *a, struct append_job *j, uint64_t size, char *why,
                           size_t whylen)
 {
@@ -427,21 +451,7 @@ static bool store_entries(struct audit *a, struct append_job *j, uint64_t size, 
 			pthread_cond_wait(&j->changed, &j->lock);
 		pthread_mutex_unlock(&j->lock);
 		struct block *b = &j->blocks[j->stored % BLOCKS];
-		bool ok = true;
-		for (size_t k = 0; k < b->n && ok; k++) {
-			const char *v[AUDIT_DB_COLUMNS];
-			int64_t id;
-			for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
-				v[i] = b->text + b->e[k].at[i];
-			ok = audit_db_append(a->db, v, b->e[k].leaf, &id, why, whylen) == 0;
-			if (ok && (uint64_t)id != ++size) {
-				snprintf(why, whylen,
-				         "%s: entry %" PRId64 " follows %" PRIu64
-				         " entries: the log is damaged; run csgw audit verify",
-				         a->cfg.db_path, id, size - 1);
-				ok = false;
-			}
-		}
+		bool ok = store_block(a, b, &size, why, whylen);
 		bool last = b->last;
 		pthread_mutex_lock(&j->lock);
 		j->stored++;
@@ -453,6 +463,28 @@ static bool store_entries(struct audit *a, struct append_job *j, uint64_t size, 
 		if (last)
 			return true;
 	}
+}
+
+/* Both jobs on this thread, a block at a time: when no thread can be
+ * started, entries are still logged (a file is delivered only with its
+ * entry). */
+static bool build_and_store(struct audit *a, struct append_job *j, uint64_t size, char *why,
+                            size_t whylen)
+{
+	struct text_buf buf = {0};
+	unsigned char salts[64 * SALT_BYTES];
+	size_t salts_used = sizeof salts;
+	bool ok = true, last = false;
+
+	while (ok && !last) {
+		struct block *b = &j->blocks[0];
+		if (!build_block(j, b, &buf, salts, &salts_used))
+			j->failed = true;
+		ok = store_block(a, b, &size, why, whylen);
+		last = b->last;
+	}
+	free(buf.p);
+	return ok;
 }
 
 int audit_append_each(struct audit *a, audit_next_fn *next, void *ctx, FILE *err)
@@ -493,10 +525,9 @@ int audit_append_each(struct audit *a, audit_next_fn *next, void *ctx, FILE *err
 	uint64_t size = j.tree.size;
 	pthread_mutex_init(&j.lock, NULL);
 	pthread_cond_init(&j.changed, NULL);
-	int started = pthread_create(&builder, NULL, build_entries, &j);
-	bool stored = false;
-	if (started != 0)
-		snprintf(why, sizeof why, "cannot start a thread: %s", strerror(started));
+	bool stored;
+	if (pthread_create(&builder, NULL, build_entries, &j) != 0)
+		stored = build_and_store(a, &j, size, why, sizeof why);
 	else {
 		stored = store_entries(a, &j, size, why, sizeof why);
 		pthread_join(builder, NULL);

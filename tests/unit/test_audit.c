@@ -5,9 +5,12 @@
  */
 #include "unit.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/audit.h"
@@ -235,6 +238,50 @@ static void append_is_whole_or_nothing(void **state)
 	scratch_remove(&sc);
 }
 
+static void *nothing(void *arg)
+{
+	return arg;
+}
+
+/* Where no thread can be started (a process limit), entries are built and
+ * stored on the calling thread: a child limited to one process, as an
+ * account of its own, appends 3,000 entries that verify.  Needs root (to
+ * become that account); skipped otherwise. */
+static void append_without_a_thread(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	struct scratch sc;
+	struct audit *a = scratch_log(&sc);
+	audit_close(a);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "chown -R 65534:65534 '%s'", sc.dir);
+	assert_int_equal(system(cmd), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit one = {1, 1};
+		if (setgid(65534) < 0 || setuid(65534) < 0 || setrlimit(RLIMIT_NPROC, &one) < 0)
+			_exit(70);
+		pthread_t t;
+		if (pthread_create(&t, NULL, nothing, NULL) == 0)
+			_exit(71); /* the limit did not hold: this test would prove nothing */
+		struct numbered n = {.count = 3000};
+		struct audit *b;
+		FILE *out = tmpfile();
+		int ok = out && audit_open(&sc.cfg, 0, &b, stderr) == 0 &&
+		         audit_append_each(b, next_numbered, &n, stderr) == 0 &&
+		         audit_size(b) == 3000 && audit_verify(b, out, stderr) == 0;
+		_exit(ok ? 0 : 1);
+	}
+	int ws;
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	assert_true(WIFEXITED(ws));
+	assert_int_equal(WEXITSTATUS(ws), 0);
+	scratch_remove(&sc);
+}
+
 static void root_of_hex(const char *hex, unsigned char out[MERKLE_HASH])
 {
 	for (int i = 0; i < MERKLE_HASH; i++) {
@@ -444,6 +491,7 @@ int main(void)
 	    cmocka_unit_test(two_writers),
 	    cmocka_unit_test(columns_by_index),
 	    cmocka_unit_test(append_is_whole_or_nothing),
+	    cmocka_unit_test(append_without_a_thread),
 	    cmocka_unit_test(counts_in_sql),
 	    cmocka_unit_test(consistency_from_the_log),
 	    cmocka_unit_test(purge_keeps_the_tree),
