@@ -16,7 +16,6 @@
 #include <libxml/parser.h>
 #include <libxml/xmlschemas.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -84,6 +83,16 @@ static void scan_until(struct tag_scan *sc, const char *marker)
 /* What a start tag's scan stops at: quotes, '=' and its end. */
 static const bool tag_mark[256] = {['"'] = true, ['\''] = true, ['='] = true, ['>'] = true};
 
+/* Bytes from p on before the first tag_mark. */
+static size_t before_tag_mark(const char *p, size_t n)
+{
+	size_t k = 0;
+
+	while (k < n && !tag_mark[(unsigned char)p[k]])
+		k++;
+	return k;
+}
+
 static const char too_long_tag[] = "a start tag is longer than 64 KiB; no csgw batch has one";
 
 /* How many bytes from p on change nothing in this state but the count of
@@ -93,7 +102,6 @@ static const char too_long_tag[] = "a start tag is longer than 64 KiB; no csgw b
 static size_t plain_run(const struct tag_scan *sc, const char *p, size_t n)
 {
 	const char *stop;
-	size_t k = 0;
 
 	switch (sc->state) {
 	case SCAN_TEXT:
@@ -108,86 +116,202 @@ static size_t plain_run(const struct tag_scan *sc, const char *p, size_t n)
 		stop = memchr(p, sc->until[0], n);
 		return stop ? (size_t)(stop - p) : n;
 	case SCAN_TAG:
-		while (k < n && !tag_mark[(unsigned char)p[k]])
-			k++;
-		return k;
+		return before_tag_mark(p, n);
 	default:
 		return 0;
 	}
 }
 
-/* NULL, or why the chunk must not reach the parser. */
+/* A start or end tag that lies whole in the chunk, p at its '<': scanned in
+ * one go, with the same checks as the states below.  Returns the bytes it
+ * takes (0: leave it to the states: it runs past the chunk, or it is a
+ * comment, PI, CDATA or DOCTYPE) and sets *why if the tag must be refused. */
+static size_t whole_tag(const char *p, size_t n, unsigned max_equals, const char **why)
+{
+	const char *end;
+	unsigned equals = 0;
+	size_t k = 2; /* like SCAN_LT, the name's first character is never a mark */
+
+	if (n < 2 || p[1] == '!' || p[1] == '?' || p[1] == '>')
+		return 0;
+	if (p[1] == '/') {
+		end = memchr(p + 2, '>', n - 2);
+		return end ? (size_t)(end - p) + 1 : 0;
+	}
+	for (;;) {
+		k += before_tag_mark(p + k, n - k);
+		if (k == n)
+			return 0;
+		if (k + 1 > MAX_TAG_BYTES) {
+			*why = too_long_tag;
+			return 0;
+		}
+		char c = p[k++];
+		if (c == '>')
+			return k;
+		if (c == '=' && ++equals > max_equals) {
+			*why = "a start tag has more attributes than the limit";
+			return 0;
+		}
+		if (c == '"' || c == '\'') {
+			end = memchr(p + k, c, n - k);
+			if (end == NULL)
+				return 0;
+			k = (size_t)(end - p) + 1;
+			if (k > MAX_TAG_BYTES) {
+				*why = too_long_tag;
+				return 0;
+			}
+		}
+	}
+}
+
+/* One step of the states from p[*at]: a run of plain bytes, then the byte
+ * that ends it.  NULL, or why the chunk must not reach the parser. */
+static const char *scan_step(struct tag_scan *sc, const char *p, size_t n, size_t *at,
+                             unsigned max_equals)
+{
+	size_t i = *at;
+	size_t plain = plain_run(sc, p + i, n - i);
+
+	if (sc->state == SCAN_TAG || sc->state == SCAN_QUOTE) {
+		if (sc->tag_bytes + plain > MAX_TAG_BYTES)
+			return too_long_tag;
+		sc->tag_bytes += plain;
+	}
+	i += plain;
+	*at = i + 1;
+	if (i == n) {
+		*at = n;
+		return NULL;
+	}
+	char c = p[i];
+	switch (sc->state) {
+	case SCAN_TEXT:
+		if (c == '<')
+			sc->state = SCAN_LT;
+		break;
+	case SCAN_LT:
+		if (c == '!') {
+			sc->state = SCAN_BANG;
+			sc->nbang = 0;
+		} else if (c == '?') {
+			scan_until(sc, "?>");
+		} else if (c == '/') {
+			scan_until(sc, ">");
+		} else {
+			sc->state = c == '>' ? SCAN_TEXT : SCAN_TAG;
+			sc->tag_bytes = 2;
+			sc->equals = 0;
+		}
+		break;
+	case SCAN_BANG:
+		sc->bang[sc->nbang++] = c;
+		if (sc->nbang == 2 && memcmp(sc->bang, "--", 2) == 0)
+			scan_until(sc, "-->");
+		else if (sc->nbang == 7 && memcmp(sc->bang, "[CDATA[", 7) == 0)
+			scan_until(sc, "]]>");
+		else if (sc->nbang == 7 || (sc->bang[0] != '-' && sc->bang[0] != '['))
+			scan_until(sc, ">"); /* DOCTYPE: the parser refuses it */
+		break;
+	case SCAN_TAG:
+	case SCAN_QUOTE:
+		if (++sc->tag_bytes > MAX_TAG_BYTES)
+			return too_long_tag;
+		if (sc->state == SCAN_QUOTE) {
+			if (c == sc->quote)
+				sc->state = SCAN_TAG;
+		} else if (c == '"' || c == '\'') {
+			sc->state = SCAN_QUOTE;
+			sc->quote = c;
+		} else if (c == '=' && ++sc->equals > max_equals) {
+			return "a start tag has more attributes than the limit";
+		} else if (c == '>') {
+			sc->state = SCAN_TEXT;
+		}
+		break;
+	case SCAN_UNTIL: {
+		const char *m = sc->until;
+		if (c == m[sc->matched]) {
+			if (m[++sc->matched] == '\0')
+				sc->state = SCAN_TEXT;
+		} else if (c == m[0]) {
+			/* "--->" and "]]]>" still end: keep a doubled first char. */
+			sc->matched = m[1] == m[0] && sc->matched >= 2 ? 2 : 1;
+		} else {
+			sc->matched = 0;
+		}
+		break;
+	}
+	}
+	return NULL;
+}
+
+/* The size of the blocks plain_stretch looks for a '>' in: half the
+ * longest tag allowed, so that a tag too long spans a block with none. */
+#define GT_BLOCK (MAX_TAG_BYTES / 2)
+
+/* How much of the chunk from p on, the states in SCAN_TEXT at p, can be
+ * passed over whole (0 if none).  Such a stretch ends at the chunk's last
+ * '<' and holds no quote, '!' or '?': each '<' in it opens a tag (no
+ * comment, PI, CDATA or DOCTYPE) that the next '>' closes, and its last tag
+ * is closed before the stretch ends.  Then no tag in it has more '=' than
+ * the whole stretch has, nor is longer than a run without '>', which a '>'
+ * in every GT_BLOCK keeps under MAX_TAG_BYTES.  A few memchr calls over the
+ * whole chunk instead of a few per tag: batches rarely hold any of these. */
+static size_t plain_stretch(const char *p, size_t n, unsigned max_equals)
+{
+	const char *last_lt = memrchr(p, '<', n);
+	size_t len = last_lt ? (size_t)(last_lt - p) : 0;
+	unsigned equals = 0;
+
+	if (len == 0)
+		return 0;
+	const char *lt = memrchr(p, '<', len), *gt = memrchr(p, '>', len);
+	if (lt != NULL && (gt == NULL || gt < lt))
+		return 0;
+	for (const char *c = "\"'!?"; *c; c++)
+		if (memchr(p, *c, len) != NULL)
+			return 0;
+	for (const char *e = p; (e = memchr(e, '=', len - (size_t)(e - p))) != NULL; e++)
+		if (++equals > max_equals)
+			return 0;
+	for (size_t b = 0; b + GT_BLOCK <= len; b += GT_BLOCK)
+		if (memchr(p + b, '>', GT_BLOCK) == NULL)
+			return 0;
+	return len;
+}
+
+/* NULL, or why the chunk must not reach the parser.  Most of a chunk is
+ * usually passed over in one stretch (plain_stretch), and a tag that lies
+ * whole in the chunk is scanned in one go (whole_tag). */
 static const char *scan_chunk(struct tag_scan *sc, const char *p, size_t n, unsigned max_equals)
 {
-	for (size_t i = 0; i < n; i++) {
-		size_t plain = plain_run(sc, p + i, n - i);
-		if (sc->state == SCAN_TAG || sc->state == SCAN_QUOTE) {
-			if (sc->tag_bytes + plain > MAX_TAG_BYTES)
-				return too_long_tag;
-			sc->tag_bytes += plain;
+	size_t i = 0;
+	bool stretched = false;
+
+	while (i < n) {
+		if (sc->state == SCAN_TEXT && !stretched) {
+			i += plain_stretch(p + i, n - i, max_equals);
+			stretched = true;
 		}
-		i += plain;
-		if (i == n)
-			break;
-		char c = p[i];
-		switch (sc->state) {
-		case SCAN_TEXT:
-			if (c == '<')
-				sc->state = SCAN_LT;
-			break;
-		case SCAN_LT:
-			if (c == '!') {
-				sc->state = SCAN_BANG;
-				sc->nbang = 0;
-			} else if (c == '?') {
-				scan_until(sc, "?>");
-			} else if (c == '/') {
-				scan_until(sc, ">");
-			} else {
-				sc->state = c == '>' ? SCAN_TEXT : SCAN_TAG;
-				sc->tag_bytes = 2;
-				sc->equals = 0;
+		if (sc->state == SCAN_TEXT) {
+			const char *lt = memchr(p + i, '<', n - i);
+			const char *why = NULL;
+			if (lt == NULL)
+				return NULL;
+			i = (size_t)(lt - p);
+			size_t took = whole_tag(lt, n - i, max_equals, &why);
+			if (why)
+				return why;
+			if (took) {
+				i += took;
+				continue;
 			}
-			break;
-		case SCAN_BANG:
-			sc->bang[sc->nbang++] = c;
-			if (sc->nbang == 2 && memcmp(sc->bang, "--", 2) == 0)
-				scan_until(sc, "-->");
-			else if (sc->nbang == 7 && memcmp(sc->bang, "[CDATA[", 7) == 0)
-				scan_until(sc, "]]>");
-			else if (sc->nbang == 7 || (sc->bang[0] != '-' && sc->bang[0] != '['))
-				scan_until(sc, ">"); /* DOCTYPE: the parser refuses it */
-			break;
-		case SCAN_TAG:
-		case SCAN_QUOTE:
-			if (++sc->tag_bytes > MAX_TAG_BYTES)
-				return too_long_tag;
-			if (sc->state == SCAN_QUOTE) {
-				if (c == sc->quote)
-					sc->state = SCAN_TAG;
-			} else if (c == '"' || c == '\'') {
-				sc->state = SCAN_QUOTE;
-				sc->quote = c;
-			} else if (c == '=' && ++sc->equals > max_equals) {
-				return "a start tag has more attributes than the limit";
-			} else if (c == '>') {
-				sc->state = SCAN_TEXT;
-			}
-			break;
-		case SCAN_UNTIL: {
-			const char *m = sc->until;
-			if (c == m[sc->matched]) {
-				if (m[++sc->matched] == '\0')
-					sc->state = SCAN_TEXT;
-			} else if (c == m[0]) {
-				/* "--->" and "]]]>" still end: keep a doubled first char. */
-				sc->matched = m[1] == m[0] && sc->matched >= 2 ? 2 : 1;
-			} else {
-				sc->matched = 0;
-			}
-			break;
 		}
-		}
+		const char *why = scan_step(sc, p, n, &i, max_equals);
+		if (why)
+			return why;
 	}
 	return NULL;
 }

@@ -193,6 +193,60 @@ static void reader_streams_and_refuses(void **state)
 	assert_non_null(strstr(seen.error, "truncated"));
 }
 
+/* "<a>" + plain elements up to about size bytes + "</a>", with 'bad' put in
+ * at byte 'at': no quote, '!' or '?' anywhere, so the scan ahead of the
+ * parser passes over whole stretches of it. */
+static char *plain_doc(size_t size, size_t at, const char *bad)
+{
+	char *doc = malloc(size + (bad ? strlen(bad) : 0) + 64);
+	size_t len = 0;
+
+	len += (size_t)sprintf(doc, "<a>");
+	while (len < size) {
+		if (bad && len >= at) {
+			len += (size_t)sprintf(doc + len, "%s", bad);
+			bad = NULL;
+		}
+		len += (size_t)sprintf(doc + len, "<b>x</b>");
+	}
+	sprintf(doc + len, "</a>");
+	return doc;
+}
+
+/* The start-tag limits hold deep inside a large batch, in a chunk's middle
+ * and across chunks (the reader reads 256 KiB at a time), however the scan
+ * gets past the harmless parts. */
+static void limits_hold_anywhere_in_a_large_batch(void **state)
+{
+	struct events_seen seen;
+	size_t chunk = 256 * 1024;
+	size_t places[] = {1000, chunk / 2, chunk - 3, chunk + 40000, 2 * chunk - 20000};
+	char *long_tag = malloc(70 * 1024 + 8), *many_eq = malloc(256);
+
+	(void)state;
+	sprintf(long_tag, "<c");
+	memset(long_tag + 2, 'q', 70 * 1024);
+	sprintf(long_tag + 2 + 70 * 1024, "/>");
+	sprintf(many_eq, "<c%s/>", " d=1 d=1 d=1 d=1 d=1 d=1 d=1 d=1 d=1 d=1 d=1 d=1 d=1");
+
+	char *doc = plain_doc(3 * chunk, 0, NULL);
+	assert_int_equal(stream_string(doc, &seen), 0);
+	assert_true(seen.starts > 90000);
+	free(doc);
+	for (size_t i = 0; i < sizeof places / sizeof *places; i++) {
+		doc = plain_doc(3 * chunk, places[i], long_tag);
+		assert_int_equal(stream_string(doc, &seen), -1);
+		assert_non_null(strstr(seen.error, "longer than 64 KiB"));
+		free(doc);
+		doc = plain_doc(3 * chunk, places[i], many_eq);
+		assert_int_equal(stream_string(doc, &seen), -1);
+		assert_non_null(strstr(seen.error, "more attributes than the limit"));
+		free(doc);
+	}
+	free(long_tag);
+	free(many_eq);
+}
+
 static int collect_line(void *ctx, const char *line, size_t len)
 {
 	FILE *fp = ctx;
@@ -254,6 +308,7 @@ int main(void)
 	    cmocka_unit_test(layouts_tile_and_resolve),
 	    cmocka_unit_test(writer_escapes_and_indents),
 	    cmocka_unit_test(reader_streams_and_refuses),
+	    cmocka_unit_test(limits_hold_anywhere_in_a_large_batch),
 	    cmocka_unit_test(map_then_unmap_gives_the_input),
 	    cmocka_unit_test(hashed_map_gives_the_file_digest),
 	};
