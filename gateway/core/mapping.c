@@ -168,8 +168,11 @@ bool codelist_has(const struct codelist *list, const char *value, size_t len)
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		const char *v = list->values[mid];
-		/* v shorter than len differs at its NUL; equal means v[len] exists. */
-		int cmp = strncmp(v, value, len);
+		/* The first byte settles most steps without a call; v shorter
+		 * than len differs at its NUL; equal means v[len] exists. */
+		int cmp = (unsigned char)v[0] - (unsigned char)value[0];
+		if (cmp == 0)
+			cmp = strncmp(v, value, len);
 		if (cmp == 0)
 			cmp = v[len] != '\0';
 		if (cmp == 0)

@@ -582,10 +582,12 @@ static int on_end(void *ctx, long line)
 	return full(r);
 }
 
+static const bool xml_space[256] = {[' '] = true, ['\t'] = true, ['\n'] = true, ['\r'] = true};
+
 static bool xml_blank(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+		if (!xml_space[(unsigned char)s[i]])
 			return false;
 	return true;
 }

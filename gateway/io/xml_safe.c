@@ -366,9 +366,10 @@ static void resolve_qname(struct stream *st, struct xml_attr *a, char *local)
 	    colon ? lookup_prefix(st, s, (size_t)(colon - s)) : lookup_prefix(st, NULL, 0);
 }
 
+/* What xmlSAX2GetLineNumber answers, without a call per element. */
 static long line_of(struct stream *st)
 {
-	return st->ctxt ? xmlSAX2GetLineNumber(st->ctxt) : 0;
+	return st->ctxt && st->ctxt->input ? st->ctxt->input->line : 0;
 }
 
 static void stop(struct stream *st, const char *msg)
