@@ -323,10 +323,23 @@ static void block_add(struct block *b, const char *value, size_t *at)
 	b->len += n;
 }
 
+/* What building entries needs from one entry to the next. */
+struct builder {
+	struct text_buf buf; /* each entry's texts, in turn */
+	/* Each entry's salt, drawn for many entries at a time (a call to the
+	 * generator costs more than the bytes). */
+	unsigned char salts[64 * SALT_BYTES];
+	size_t salts_used;
+};
+
+#define BUILDER_INIT                                                                               \
+	{                                                                                          \
+		.salts_used = 64 * SALT_BYTES                                                      \
+	}
+
 /* Builds entries into b until it is full or there are no more; false when
  * that failed (j->why says why). */
-static bool build_block(struct append_job *j, struct block *b, struct text_buf *buf,
-                        unsigned char *salts, size_t *salts_used)
+static bool build_block(struct append_job *j, struct block *b, struct builder *bd)
 {
 	struct audit_entry e;
 	int more;
@@ -360,22 +373,22 @@ static bool build_block(struct append_job *j, struct block *b, struct text_buf *
 				v[AUDIT_COL_ROLE] = j->role;
 		}
 		char salt_hex[2 * SALT_BYTES + 1], personal[2 * MERKLE_HASH + 1];
-		if (*salts_used == 64 * SALT_BYTES) {
-			if (digest_random(salts, 64 * SALT_BYTES) < 0) {
+		if (bd->salts_used == sizeof bd->salts) {
+			if (digest_random(bd->salts, sizeof bd->salts) < 0) {
 				snprintf(j->why, sizeof j->why,
 				         "no random bytes for the entries' salts");
 				b->last = true;
 				return false;
 			}
-			*salts_used = 0;
+			bd->salts_used = 0;
 		}
-		hex_of(salts + *salts_used, SALT_BYTES, salt_hex);
-		*salts_used += SALT_BYTES;
+		hex_of(bd->salts + bd->salts_used, SALT_BYTES, salt_hex);
+		bd->salts_used += SALT_BYTES;
 		v[AUDIT_COL_SALT] = salt_hex;
 		v[AUDIT_COL_PURGED] = "";
-		personal_hash(buf, v, personal);
+		personal_hash(&bd->buf, v, personal);
 		v[AUDIT_COL_PERSONAL] = personal;
-		entry_leaf(buf, v, be->leaf);
+		entry_leaf(&bd->buf, v, be->leaf);
 		for (int i = 0; i < AUDIT_DB_COLUMNS; i++)
 			block_add(b, v[i], &be->at[i]);
 		merkle_append(&j->tree, be->leaf);
@@ -387,11 +400,7 @@ static bool build_block(struct append_job *j, struct block *b, struct text_buf *
 static void *build_entries(void *arg)
 {
 	struct append_job *j = arg;
-	struct text_buf buf = {0}; /* each entry's texts, in turn */
-	/* Each entry's salt, drawn for many entries at a time (a call to the
-	 * generator costs more than the bytes). */
-	unsigned char salts[64 * SALT_BYTES];
-	size_t salts_used = sizeof salts;
+	struct builder bd = BUILDER_INIT;
 	bool last = false;
 
 	while (!last) {
@@ -403,7 +412,7 @@ static void *build_entries(void *arg)
 		if (stop)
 			break;
 		struct block *b = &j->blocks[j->built % BLOCKS];
-		if (!build_block(j, b, &buf, salts, &salts_used))
+		if (!build_block(j, b, &bd))
 			j->failed = true;
 		last = b->last;
 		pthread_mutex_lock(&j->lock);
@@ -411,7 +420,7 @@ static void *build_entries(void *arg)
 		pthread_cond_broadcast(&j->changed);
 		pthread_mutex_unlock(&j->lock);
 	}
-	free(buf.p);
+	free(bd.buf.p);
 	return NULL;
 }
 
@@ -471,19 +480,17 @@ static bool store_entries(struct audit *a, struct append_job *j, uint64_t size, 
 static bool build_and_store(struct audit *a, struct append_job *j, uint64_t size, char *why,
                             size_t whylen)
 {
-	struct text_buf buf = {0};
-	unsigned char salts[64 * SALT_BYTES];
-	size_t salts_used = sizeof salts;
+	struct builder bd = BUILDER_INIT;
 	bool ok = true, last = false;
 
 	while (ok && !last) {
 		struct block *b = &j->blocks[0];
-		if (!build_block(j, b, &buf, salts, &salts_used))
+		if (!build_block(j, b, &bd))
 			j->failed = true;
 		ok = store_block(a, b, &size, why, whylen);
 		last = b->last;
 	}
-	free(buf.p);
+	free(bd.buf.p);
 	return ok;
 }
 

@@ -586,12 +586,12 @@ int isolated_stream_end(struct isolated_stream *s, bool whole)
 		until.tv_sec += (time_t)(allowed / 1000);
 		joined = pthread_timedjoin_np(s->reader, NULL, &until) == 0;
 	}
-	/* A child whose answer was bad may still be running: it is not
-	 * waited for (as in isolated_unmap_read). */
-	if (joined && s->answer < 0)
+	/* A child not done in time, or whose answer was bad, may still be
+	 * running: it is not waited for (as in isolated_unmap_read).  The
+	 * answer is read only once the reader is joined. */
+	if (!joined || s->answer < 0)
 		kill(s->pid, SIGKILL);
 	if (!joined) {
-		kill(s->pid, SIGKILL);
 		pthread_join(s->reader, NULL);
 		if (input_whole) /* as a parse of the file past its time */
 			snprintf(s->why, sizeof s->why, "did not come within %lld s",
