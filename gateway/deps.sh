@@ -7,9 +7,10 @@
 set -eu
 
 pkgs_build="gcc make pkg-config libc6-dev libxml2-dev libssl-dev libinih-dev libssh2-1-dev libsqlite3-dev libseccomp-dev openssl"
-# The last four for tests/cli/package.bats: man pages, the completion, and
-# systemd-analyze verify of the unit; it also runs make deb (pkgs_deb).
-pkgs_test="libcmocka-dev bats libxml2-utils openssh-client openssh-server iproute2 procps inotify-tools sqlite3 time python3 faketime chromium mandoc man-db bash-completion systemd"
+# mandoc, man-db, bash-completion and systemd for tests/cli/package.bats: man
+# pages, the completion, and systemd-analyze verify of the unit; it also runs
+# make deb (pkgs_deb).  strace: daemon.bats counts the parsers a run starts.
+pkgs_test="libcmocka-dev bats libxml2-utils openssh-client openssh-server iproute2 procps inotify-tools sqlite3 time python3 faketime chromium mandoc man-db bash-completion systemd strace"
 # make deb: the package is built from the checkout's files (git ls-files).
 pkgs_deb="git dpkg-dev debhelper lintian"
 pkgs_bench="time libxml2-utils valgrind openssl openssh-client openssh-server iproute2 procps perl"

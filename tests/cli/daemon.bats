@@ -320,6 +320,22 @@ locate_xml() {
 	! grep -qE '9[0-9]{8}' "$ASPOOL/quarantine/TX/48-late.xml.reason" || false
 }
 
+@test "a batch parsed as it downloads is delivered on that parse, not parsed a second time" {
+	locate_xml 2000 "$TO_CA/48-once.xml"
+	"$CSGW" -c "$B" sign "$TO_CA/48-once.xml" >/dev/null
+	# Every program the run starts, its children's too.
+	run strace -f -qq -s 512 -e trace=execve -e signal=none -o "$BATS_TEST_TMPDIR/exec.log" \
+		"$CSGW" -c "$A" run --once
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"48-once.xml"*"delivered to inbox/locate/"* ]]
+	# One sandboxed parser for the batch: the one fed while it arrived.
+	# (Were its verdict not matched to the file, take_file would start
+	# another to parse the file again.)
+	grep '"parse-child"' "$BATS_TEST_TMPDIR/exec.log" >"$BATS_TEST_TMPDIR/parsers.log" || true
+	cat "$BATS_TEST_TMPDIR/parsers.log"
+	[ "$(grep -c '"48-once.xml"' "$BATS_TEST_TMPDIR/parsers.log")" -eq 1 ]
+}
+
 @test "received files that fail are all kept: a second one of the same name does not replace the first" {
 	printf '<?xml version="1.0"?>\n<notABatch/>\n' >"$TO_CA/48-junk.xml"
 	"$CSGW" -c "$B" sign "$TO_CA/48-junk.xml" >/dev/null
