@@ -251,8 +251,8 @@ static const char *scan_step(struct tag_scan *sc, const char *p, size_t n, size_
  * longest tag allowed, so that a tag too long spans a block with none. */
 #define GT_BLOCK (MAX_TAG_BYTES / 2)
 
-/* How much of the chunk from p on, the states in SCAN_TEXT at p, can be
- * passed over whole (0 if none).  Such a stretch ends at the chunk's last
+/* How much of the chunk from p on (the scan being in text at p) can be
+ * passed over without stepping through it (0 if none).  Such a stretch ends at the chunk's last
  * '<' and holds no quote, '!' or '?': each '<' in it opens a tag (no
  * comment, PI, CDATA or DOCTYPE) that the next '>' closes, and its last tag
  * is closed before the stretch ends.  Then no tag in it has more '=' than
