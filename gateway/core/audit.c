@@ -332,11 +332,6 @@ struct builder {
 	size_t salts_used;
 };
 
-#define BUILDER_INIT                                                                               \
-	{                                                                                          \
-		.salts_used = 64 * SALT_BYTES                                                      \
-	}
-
 /* Builds entries into b until it is full or there are no more; false when
  * that failed (j->why says why). */
 static bool build_block(struct append_job *j, struct block *b, struct builder *bd)
@@ -400,7 +395,7 @@ static bool build_block(struct append_job *j, struct block *b, struct builder *b
 static void *build_entries(void *arg)
 {
 	struct append_job *j = arg;
-	struct builder bd = BUILDER_INIT;
+	struct builder bd = {.salts_used = sizeof bd.salts}; /* none drawn yet */
 	bool last = false;
 
 	while (!last) {
@@ -480,7 +475,7 @@ static bool store_entries(struct audit *a, struct append_job *j, uint64_t size, 
 static bool build_and_store(struct audit *a, struct append_job *j, uint64_t size, char *why,
                             size_t whylen)
 {
-	struct builder bd = BUILDER_INIT;
+	struct builder bd = {.salts_used = sizeof bd.salts}; /* none drawn yet */
 	bool ok = true, last = false;
 
 	while (ok && !last) {

@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libxml/SAX2.h>
 #include <libxml/parser.h>
 #include <libxml/xmlschemas.h>
 #include <stdbool.h>
@@ -180,11 +179,11 @@ static const char *scan_step(struct tag_scan *sc, const char *p, size_t n, size_
 		sc->tag_bytes += plain;
 	}
 	i += plain;
-	*at = i + 1;
 	if (i == n) {
 		*at = n;
 		return NULL;
 	}
+	*at = i + 1;
 	char c = p[i];
 	switch (sc->state) {
 	case SCAN_TEXT:
@@ -252,13 +251,14 @@ static const char *scan_step(struct tag_scan *sc, const char *p, size_t n, size_
 #define GT_BLOCK (MAX_TAG_BYTES / 2)
 
 /* How much of the chunk from p on (the scan being in text at p) can be
- * passed over without stepping through it (0 if none).  Such a stretch ends at the chunk's last
- * '<' and holds no quote, '!' or '?': each '<' in it opens a tag (no
- * comment, PI, CDATA or DOCTYPE) that the next '>' closes, and its last tag
- * is closed before the stretch ends.  Then no tag in it has more '=' than
- * the whole stretch has, nor is longer than a run without '>', which a '>'
- * in every GT_BLOCK keeps under MAX_TAG_BYTES.  A few memchr calls over the
- * whole chunk instead of a few per tag: batches rarely hold any of these. */
+ * passed over without stepping through it (0 if none).  Such a stretch
+ * ends at the chunk's last '<' and holds no quote, '!' or '?': each '<' in
+ * it opens a tag (no comment, PI, CDATA or DOCTYPE) that the next '>'
+ * closes, and its last tag is closed before the stretch ends.  Then no tag
+ * in it has more '=' than the whole stretch has, nor is longer than a run
+ * without '>', which a '>' in every GT_BLOCK keeps under MAX_TAG_BYTES.  A
+ * few memchr calls over the whole chunk instead of a few per tag: batches
+ * rarely hold any of these characters. */
 static size_t plain_stretch(const char *p, size_t n, unsigned max_equals)
 {
 	const char *last_lt = memrchr(p, '<', n);
