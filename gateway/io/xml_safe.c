@@ -156,11 +156,7 @@ static size_t whole_tag(const char *p, size_t n, unsigned max_equals, const char
 			end = memchr(p + k, c, n - k);
 			if (end == NULL)
 				return 0;
-			k = (size_t)(end - p) + 1;
-			if (k > MAX_TAG_BYTES) {
-				*why = too_long_tag;
-				return 0;
-			}
+			k = (size_t)(end - p) + 1; /* the next mark checks the length */
 		}
 	}
 }
@@ -617,7 +613,7 @@ fail:
 	return NULL;
 }
 
-static void print_error(void *ctx, xmlErrorPtr e)
+static void print_xml_error(void *ctx, xmlErrorPtr e)
 {
 	FILE *errors = ctx;
 	size_t n = e->message ? strlen(e->message) : 0;
@@ -638,7 +634,7 @@ xmlDocPtr xml_read_trusted_file(const char *path, FILE *errors)
 
 	if (data == NULL)
 		return NULL;
-	xmlSetStructuredErrorFunc(errors, print_error);
+	xmlSetStructuredErrorFunc(errors, print_xml_error);
 	if (len <= INT32_MAX)
 		doc = xmlReadMemory(data, (int)len, path, NULL,
 		                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
@@ -662,7 +658,7 @@ xmlSchemaPtr xml_load_schema(const char *path, FILE *errors)
 		return NULL;
 	xmlSchemaParserCtxtPtr pctx = xmlSchemaNewMemParserCtxt(data, (int)len);
 	if (pctx) {
-		xmlSchemaSetParserStructuredErrors(pctx, print_error, errors);
+		xmlSchemaSetParserStructuredErrors(pctx, print_xml_error, errors);
 		schema = xmlSchemaParse(pctx);
 		xmlSchemaFreeParserCtxt(pctx);
 	}
