@@ -246,15 +246,33 @@ static const char *scan_step(struct tag_scan *sc, const char *p, size_t n, size_
  * longest tag allowed, so that a tag too long spans a block with none. */
 #define GT_BLOCK (MAX_TAG_BYTES / 2)
 
+/* Whether every c in p[0..len) lies in text (the scan being in text at
+ * p), given that each c before it does: no '<' since the last '>' or the
+ * last c.  Each byte is looked at once at most. */
+static bool only_in_text(const char *p, size_t len, char c)
+{
+	const char *from = p, *q = p;
+
+	while ((q = memchr(q, c, len - (size_t)(q - p))) != NULL) {
+		const char *b = q;
+		while (b > from && b[-1] != '<' && b[-1] != '>')
+			b--;
+		if (b > from && b[-1] == '<')
+			return false;
+		from = ++q;
+	}
+	return true;
+}
+
 /* How much of the chunk from p on (the scan being in text at p) can be
  * passed over without stepping through it (0 if none).  Such a stretch
- * ends at the chunk's last '<' and holds no quote, '!' or '?': each '<' in
- * it opens a tag (no comment, PI, CDATA or DOCTYPE) that the next '>'
- * closes, and its last tag is closed before the stretch ends.  Then no tag
- * in it has more '=' than the whole stretch has, nor is longer than a run
- * without '>', which a '>' in every GT_BLOCK keeps under MAX_TAG_BYTES.  A
- * few memchr calls over the whole chunk instead of a few per tag: batches
- * rarely hold any of these characters. */
+ * ends at the chunk's last '<' and holds a quote, '!' or '?' only in text
+ * (O'BRIEN), never in a tag: each '<' in it opens a tag (no comment, PI,
+ * CDATA or DOCTYPE) that the next '>' closes, and its last tag is closed
+ * before the stretch ends.  Then no tag in it has more '=' than the whole
+ * stretch has, nor is longer than a run without '>', which a '>' in every
+ * GT_BLOCK keeps under MAX_TAG_BYTES.  A few memchr calls over the whole
+ * chunk instead of a few per tag. */
 static size_t plain_stretch(const char *p, size_t n, unsigned max_equals)
 {
 	const char *last_lt = memrchr(p, '<', n);
@@ -267,7 +285,7 @@ static size_t plain_stretch(const char *p, size_t n, unsigned max_equals)
 	if (lt != NULL && (gt == NULL || gt < lt))
 		return 0;
 	for (const char *c = "\"'!?"; *c; c++)
-		if (memchr(p, *c, len) != NULL)
+		if (!only_in_text(p, len, *c))
 			return 0;
 	for (const char *e = p; (e = memchr(e, '=', len - (size_t)(e - p))) != NULL; e++)
 		if (++equals > max_equals)
