@@ -254,10 +254,8 @@ static bool only_in_text(const char *p, size_t len, char c)
 	const char *from = p, *q = p;
 
 	while ((q = memchr(q, c, len - (size_t)(q - p))) != NULL) {
-		const char *b = q;
-		while (b > from && b[-1] != '<' && b[-1] != '>')
-			b--;
-		if (b > from && b[-1] == '<')
+		const char *lt = memrchr(from, '<', (size_t)(q - from));
+		if (lt && memchr(lt, '>', (size_t)(q - lt)) == NULL)
 			return false;
 		from = ++q;
 	}
