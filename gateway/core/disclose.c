@@ -15,6 +15,7 @@
 #include "core/field.h"
 #include "core/map.h"
 #include "core/unmap.h"
+#include "core/unmap_ahead.h"
 #include "io/digest.h"
 #include "io/fs.h"
 #include "io/lines.h"
@@ -592,8 +593,8 @@ enum disclose_status disclose_batch(const struct disclose_plan *plan, const char
 	setvbuf(d.pending, NULL, _IOFBF, 1 << 20);
 
 	enum map_status st = plan->fixed ? read_fixed(plan->fixed, input, &d, &reading)
-	                                 : unmap_read(plan->set, input, plan->test_env, NULL, rep,
-	                                              take_line, &d, &reading);
+	                                 : unmap_read_ahead(plan->set, input, plan->test_env, NULL,
+	                                                    rep, take_line, &d, &reading);
 	end_of_batch(&d, st);
 	if (st == MAP_OK && !d.failed && d.scanning) {
 		/* The second pass decides, from the lines the first one staged:

@@ -12,6 +12,7 @@
 #include "core/map.h"
 #include "core/mapping_load.h"
 #include "core/unmap.h"
+#include "core/unmap_ahead.h"
 #include "io/digest.h"
 #include "io/fs.h"
 #include "io/xml_safe.h"
@@ -306,6 +307,114 @@ static void hashed_map_gives_the_file_digest(void **state)
 	unlink(out);
 }
 
+/* Lines as an emit callback sees them: all of them, in one text. */
+struct seen_lines {
+	FILE *out;
+	char *text;
+	size_t len;
+	unsigned long n, refuse_at; /* refuse_at: the line to refuse (1-based), 0 none */
+	const struct batch_counts *counts;
+	bool batch_known; /* counts->batch was set for every line */
+	bool slow;        /* a slow reader: the parser gets ahead by every block it may */
+};
+
+static int see_line(void *ctx, const char *line, size_t len)
+{
+	struct seen_lines *s = ctx;
+	s->batch_known = s->batch_known && s->counts->batch != NULL;
+	if (s->slow)
+		usleep(100);
+	if (++s->n == s->refuse_at)
+		return -1;
+	fwrite(line, 1, len, s->out);
+	fputc('\n', s->out);
+	return 0;
+}
+
+typedef enum map_status read_fn(const struct mapping_set *, const char *, bool,
+                                const struct unmap_limits *, struct report *, unmap_line_fn, void *,
+                                struct batch_counts *);
+
+/* Reads 'path' with 'read' into s; its status, report count and records. */
+static enum map_status read_with(read_fn *read, const char *path, unsigned long refuse_at,
+                                 bool slow, struct seen_lines *s, unsigned long *problems,
+                                 unsigned long *records)
+{
+	FILE *quiet = fopen("/dev/null", "w");
+	struct report rep = {.out = quiet, .file = "x", .max = 10};
+	struct batch_counts counts;
+
+	*s = (struct seen_lines){
+	    .refuse_at = refuse_at, .counts = &counts, .batch_known = true, .slow = slow};
+	s->out = open_memstream(&s->text, &s->len);
+	enum map_status st = read(set, path, true, NULL, &rep, see_line, s, &counts);
+	fclose(s->out);
+	fclose(quiet);
+	*problems = rep.count;
+	*records = counts.records;
+	assert_true(s->n == 0 || counts.batch == mapping_batch(set, "ndnh-report"));
+	batch_counts_free(&counts);
+	return st;
+}
+
+/* The parse on its own thread gives the lines unmap_read gives, in order,
+ * across many blocks; a refused line stops it at that line; bad data is
+ * reported alike. */
+static void read_ahead_gives_what_unmap_read_gives(void **state)
+{
+	const char *top = getenv("CSGW_TOP");
+	char cmd[1024], txt[] = "/tmp/csgw-unit-ahead.txt", xml[] = "/tmp/csgw-unit-ahead.xml",
+	                bad[] = "/tmp/csgw-unit-ahead-bad.xml";
+	struct report rep = {.out = stderr, .file = "x", .max = 10};
+	struct batch_counts counts;
+	struct seen_lines a, b;
+	unsigned long pa, pb, ra, rb;
+
+	(void)state;
+	snprintf(cmd, sizeof cmd, "%s/tests/bench/gen-ndnh.sh 5000 %s", top ? top : ".", txt);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(
+	    map_to_xml(mapping_batch(set, "ndnh-report"), txt, xml, true, &rep, &counts), MAP_OK);
+	batch_counts_free(&counts);
+
+	assert_int_equal(read_with(unmap_read, xml, 0, false, &a, &pa, &ra), MAP_OK);
+	assert_int_equal(read_with(unmap_read_ahead, xml, 0, true, &b, &pb, &rb), MAP_OK);
+	assert_int_equal(a.n, 5002);
+	assert_int_equal(b.n, a.n);
+	assert_int_equal(rb, ra);
+	assert_true(b.batch_known);
+	assert_int_equal(b.len, a.len);
+	assert_memory_equal(b.text, a.text, a.len);
+	free(a.text);
+	free(b.text);
+
+	/* Refused half-way (past a few blocks): no line after it. */
+	enum map_status sa = read_with(unmap_read, xml, 3001, false, &a, &pa, &ra);
+	assert_int_equal(read_with(unmap_read_ahead, xml, 3001, false, &b, &pb, &rb), sa);
+	assert_int_not_equal(sa, MAP_OK);
+	assert_int_equal(a.n, 3001);
+	assert_int_equal(b.n, 3001);
+	assert_int_equal(b.len, a.len);
+	assert_memory_equal(b.text, a.text, a.len);
+	free(a.text);
+	free(b.text);
+
+	/* A bad SSN deep in the batch: the same problems either way. */
+	snprintf(cmd, sizeof cmd, "sed '4000,$ s|<ssn>9|<ssn>X|' %s > %s", xml, bad);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(read_with(unmap_read, bad, 0, false, &a, &pa, &ra), MAP_BAD_DATA);
+	assert_int_equal(read_with(unmap_read_ahead, bad, 0, false, &b, &pb, &rb), MAP_BAD_DATA);
+	assert_int_equal(pb, pa);
+	assert_true(pa > 0);
+	assert_int_equal(b.n, a.n);
+	assert_memory_equal(b.text, a.text, a.len);
+	free(a.text);
+	free(b.text);
+	unlink(txt);
+	unlink(xml);
+	unlink(bad);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +424,7 @@ int main(void)
 	    cmocka_unit_test(limits_hold_anywhere_in_a_large_batch),
 	    cmocka_unit_test(map_then_unmap_gives_the_input),
 	    cmocka_unit_test(hashed_map_gives_the_file_digest),
+	    cmocka_unit_test(read_ahead_gives_what_unmap_read_gives),
 	};
 	return cmocka_run_group_tests(tests, load, unload);
 }
