@@ -248,7 +248,10 @@ static const char *scan_step(struct tag_scan *sc, const char *p, size_t n, size_
 
 /* Whether every c in p[0..len) lies in text (the scan being in text at
  * p), given that each c before it does: no '<' since the last '>' or the
- * last c.  Each byte is looked at once at most. */
+ * last c.  A look back never passes the c before: linear in len.  Asked
+ * of each kind of mark in turn, it finds the first mark of any kind that
+ * lies in a tag: every mark before that one lies in text, so tags up to it
+ * are plain '<' ... '>'. */
 static bool only_in_text(const char *p, size_t len, char c)
 {
 	const char *from = p, *q = p;
