@@ -44,6 +44,7 @@
 #include "io/control_socket.h"
 #include "io/fs.h"
 #include "util/alloc.h"
+#include "util/thread.h"
 
 #define DEFAULT_SOCKET "/run/csgw/control.sock"
 #define MAX_CHILDREN 32             /* requests served at once */
@@ -771,11 +772,7 @@ int control_server_start(const struct globals *g, const struct setup *s, FILE *l
 		goto fail;
 	}
 	/* Signals stay with the main thread, whose poll they wake. */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	int started = pthread_create(&cs->thread, NULL, listen_loop, cs);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	int started = thread_start(&cs->thread, listen_loop, cs);
 	if (started != 0) {
 		fprintf(log, "csgw run: control socket: %s\n", strerror(started));
 		goto fail;

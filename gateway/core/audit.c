@@ -19,6 +19,7 @@
 #include "core/roles.h"
 #include "io/fs.h"
 #include "util/alloc.h"
+#include "util/thread.h"
 
 struct audit {
 	struct audit_config cfg;
@@ -528,7 +529,7 @@ int audit_append_each(struct audit *a, audit_next_fn *next, void *ctx, FILE *err
 	pthread_mutex_init(&j.lock, NULL);
 	pthread_cond_init(&j.changed, NULL);
 	bool stored;
-	if (pthread_create(&builder, NULL, build_entries, &j) != 0)
+	if (thread_start(&builder, build_entries, &j) != 0)
 		stored = build_and_store(a, &j, size, why, sizeof why);
 	else {
 		stored = store_entries(a, &j, size, why, sizeof why);

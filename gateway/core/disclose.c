@@ -20,6 +20,7 @@
 #include "io/fs.h"
 #include "io/lines.h"
 #include "util/alloc.h"
+#include "util/thread.h"
 
 /* Longer than any record of any family (the extract was checked). */
 #define FIXED_LINE_MAX 65536
@@ -120,7 +121,7 @@ static bool start_writer(struct discloser *d)
 	                         .file = "the disclosed batch",
 	                         .max = 10};
 	d->fixed = w->rep.out ? fdopen(fds[1], "w") : NULL;
-	if (d->fixed == NULL || pthread_create(&w->thread, NULL, write_batch, w) != 0) {
+	if (d->fixed == NULL || thread_start(&w->thread, write_batch, w) != 0) {
 		int e = errno;
 		if (d->fixed)
 			fclose(d->fixed);

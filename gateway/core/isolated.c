@@ -25,6 +25,7 @@
 #include "io/sandbox.h"
 #include "io/xml_safe.h"
 #include "util/alloc.h"
+#include "util/thread.h"
 
 static struct {
 	bool on;
@@ -534,7 +535,7 @@ struct isolated_stream *isolated_stream_begin(const struct mapping_set *set, boo
 	 * and the file is parsed afterwards, under that parse's deadline. */
 	setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &(struct timeval){.tv_sec = 60},
 	           sizeof(struct timeval));
-	if (pthread_create(&s->reader, NULL, read_stream_answer, s) != 0) {
+	if (thread_start(&s->reader, read_stream_answer, s) != 0) {
 		kill(s->pid, SIGKILL);
 		close(sv[0]);
 		close(s->from_child);

@@ -9,12 +9,12 @@
 #include "core/unmap_ahead.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/alloc.h"
+#include "util/thread.h"
 
 #define BLOCK_LINES 512
 #define BLOCKS 4
@@ -89,8 +89,8 @@ static void *parse(void *arg)
 {
 	struct ahead *a = arg;
 
-	a->status = unmap_read(a->set, a->input, a->test_env, a->lim, a->rep, queue_line, a,
-	                       &a->counts);
+	a->status =
+	    unmap_read(a->set, a->input, a->test_env, a->lim, a->rep, queue_line, a, &a->counts);
 	hand_over(a, true);
 	return NULL;
 }
@@ -125,23 +125,15 @@ enum map_status unmap_read_ahead(const struct mapping_set *set, const char *inpu
                                  const struct unmap_limits *lim, struct report *rep,
                                  unmap_line_fn emit, void *emit_ctx, struct batch_counts *counts)
 {
-	struct ahead a = {
-	    .set = set, .input = input, .test_env = test_env, .lim = lim, .rep = rep};
+	struct ahead a = {.set = set, .input = input, .test_env = test_env, .lim = lim, .rep = rep};
 	pthread_t parser;
-	sigset_t all, old;
 
 	if (emit == NULL)
 		return unmap_read(set, input, test_env, lim, rep, emit, emit_ctx, counts);
 	memset(counts, 0, sizeof *counts);
 	pthread_mutex_init(&a.lock, NULL);
 	pthread_cond_init(&a.changed, NULL);
-	/* Signals stay with the calling thread: the parser starts with all
-	 * of them blocked. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	int started = pthread_create(&parser, NULL, parse, &a);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (started != 0) {
+	if (thread_start(&parser, parse, &a) != 0) {
 		a.status = unmap_read(set, input, test_env, lim, rep, emit, emit_ctx, counts);
 	} else {
 		emit_blocks(&a, emit, emit_ctx, counts);

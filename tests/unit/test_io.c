@@ -18,6 +18,7 @@
 #include "io/lines.h"
 #include "io/sandbox.h"
 #include "util/ini.h"
+#include "util/thread.h"
 
 static char dir[] = "/tmp/csgw-unit-XXXXXX";
 
@@ -266,6 +267,33 @@ static void sandbox_allows_only_its_pipe(void **state)
 	}
 }
 
+static void *own_mask(void *arg)
+{
+	pthread_sigmask(SIG_BLOCK, NULL, arg);
+	return NULL;
+}
+
+/* A helper thread takes no signal; the thread that started it keeps its
+ * own mask. */
+static void helper_threads_leave_signals_alone(void **state)
+{
+	sigset_t before, after, helper;
+	pthread_t t;
+
+	(void)state;
+	pthread_sigmask(SIG_BLOCK, NULL, &before);
+	assert_false(sigismember(&before, SIGTERM));
+	assert_int_equal(thread_start(&t, own_mask, &helper), 0);
+	pthread_join(t, NULL);
+	pthread_sigmask(SIG_BLOCK, NULL, &after);
+	assert_true(sigismember(&helper, SIGTERM));
+	assert_true(sigismember(&helper, SIGINT));
+	assert_true(sigismember(&helper, SIGHUP));
+	assert_true(sigismember(&helper, SIGCHLD));
+	assert_false(sigismember(&after, SIGTERM));
+	assert_false(sigismember(&after, SIGCHLD));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +304,7 @@ int main(void)
 	    cmocka_unit_test(long_lines_are_bounded),
 	    cmocka_unit_test(ini_keeps_lines),
 	    cmocka_unit_test(sandbox_allows_only_its_pipe),
+	    cmocka_unit_test(helper_threads_leave_signals_alone),
 	};
 	return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }
