@@ -4,6 +4,7 @@
  */
 #include "util/thread.h"
 
+#include <errno.h>
 #include <signal.h>
 
 int thread_start(pthread_t *thread, void *(*run)(void *), void *arg)
@@ -15,5 +16,7 @@ int thread_start(pthread_t *thread, void *(*run)(void *), void *arg)
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	int rc = pthread_create(thread, NULL, run, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
+		errno = rc; /* for callers that report errno, as after a system call */
 	return rc;
 }

@@ -15,7 +15,7 @@
 #include <pthread.h>
 
 /* pthread_create with every signal blocked in the new thread; its result
- * (0, or an error number). */
+ * (0, or an error number, also left in errno). */
 int thread_start(pthread_t *thread, void *(*run)(void *), void *arg);
 
 #endif
