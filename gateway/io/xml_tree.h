@@ -36,7 +36,8 @@ void xml_schema_close(struct xml_schema *);
  * 'root_name': its root element, or NULL (see above). */
 struct xml_elem *xml_tree_read(const char *path, const struct xml_schema *, const char *root_name,
                                FILE *errors, int *problems);
-void xml_tree_free(struct xml_elem *);
+/* Frees the whole tree: 'root' must be what xml_tree_read returned (or NULL). */
+void xml_tree_free(struct xml_elem *root);
 
 /* Whether 'e' is the element 'name'. */
 bool xml_elem_is(const struct xml_elem *e, const char *name);

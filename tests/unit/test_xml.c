@@ -16,6 +16,7 @@
 #include "io/digest.h"
 #include "io/fs.h"
 #include "io/xml_safe.h"
+#include "io/xml_tree.h"
 #include "io/xml_writer.h"
 
 static struct mapping_set *set;
@@ -415,6 +416,81 @@ static void read_ahead_gives_what_unmap_read_gives(void **state)
 	unlink(bad);
 }
 
+static void write_text(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	assert_int_equal(fputs(text, fp) >= 0, 1);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* A definition file's tree: an element's text is all text below it in
+ * order (CDATA too, comments and PIs not), references are resolved in
+ * texts and attribute values, lines are the elements' own. */
+static void tree_keeps_texts_attributes_and_lines(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/csgw-tree-XXXXXX", xsd[64], xml[64], bad[64];
+	assert_non_null(mkdtemp(dir));
+	snprintf(xsd, sizeof xsd, "%s/t.xsd", dir);
+	snprintf(xml, sizeof xml, "%s/t.xml", dir);
+	snprintf(bad, sizeof bad, "%s/bad.xml", dir);
+	write_text(xsd, "<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\">\n"
+	                "<xs:element name=\"top\"><xs:complexType mixed=\"true\">\n"
+	                "<xs:sequence><xs:any processContents=\"skip\" minOccurs=\"0\"\n"
+	                " maxOccurs=\"unbounded\"/></xs:sequence>\n"
+	                "<xs:anyAttribute processContents=\"skip\"/>\n"
+	                "</xs:complexType></xs:element></xs:schema>\n");
+	write_text(xml, "<?xml version=\"1.0\"?>\n"
+	                "<top a=\"1 &amp; 2\" b=\"&#65;B\">head<!-- not text -->"
+	                "<one x=\"\">in <![CDATA[<raw>]]> one<two>deep</two></one>"
+	                "<?pi not text?>tail\n"
+	                "<three/>&lt;end</top>\n");
+	write_text(bad, "<?xml version=\"1.0\"?>\n<other/>\n");
+
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *errors = open_memstream(&out, &outlen);
+	int problems = 0;
+	struct xml_schema *schema = xml_schema_open(xsd, errors);
+	assert_non_null(schema);
+	struct xml_elem *top = xml_tree_read(xml, schema, "top", errors, &problems);
+	assert_non_null(top);
+	assert_int_equal(problems, 0);
+
+	assert_true(xml_elem_is(top, "top"));
+	assert_int_equal(top->line, 2);
+	assert_string_equal(top->text, "headin <raw> onedeeptail\n<end");
+	assert_string_equal(xml_elem_attr(top, "a"), "1 & 2");
+	assert_string_equal(xml_elem_attr(top, "b"), "AB");
+	assert_null(xml_elem_attr(top, "c"));
+	const struct xml_elem *one = top->first_child;
+	assert_true(xml_elem_is(one, "one"));
+	assert_string_equal(one->text, "in <raw> onedeep");
+	assert_string_equal(xml_elem_attr(one, "x"), "");
+	assert_string_equal(one->first_child->text, "deep");
+	assert_null(one->first_child->next);
+	const struct xml_elem *three = one->next;
+	assert_true(xml_elem_is(three, "three"));
+	assert_int_equal(three->line, 3);
+	assert_string_equal(three->text, "");
+	assert_null(three->attrs[0]);
+	assert_null(three->first_child);
+	assert_null(three->next);
+	xml_tree_free(top);
+
+	assert_null(xml_tree_read(bad, schema, "top", errors, &problems));
+	assert_true(problems > 0);
+	xml_schema_close(schema);
+	fclose(errors);
+	assert_non_null(strstr(out, bad));
+	free(out);
+	unlink(xsd);
+	unlink(xml);
+	unlink(bad);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,6 +501,7 @@ int main(void)
 	    cmocka_unit_test(map_then_unmap_gives_the_input),
 	    cmocka_unit_test(hashed_map_gives_the_file_digest),
 	    cmocka_unit_test(read_ahead_gives_what_unmap_read_gives),
+	    cmocka_unit_test(tree_keeps_texts_attributes_and_lines),
 	};
 	return cmocka_run_group_tests(tests, load, unload);
 }
