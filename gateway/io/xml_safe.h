@@ -78,7 +78,5 @@ struct _xmlDoc *xml_read_valid_file(const char *path, struct _xmlSchema *, const
 
 /* Whether a node is the element 'name'. */
 bool xml_node_is(const struct _xmlNode *, const char *name);
-/* An attribute's value as a fresh string, or NULL when absent. */
-char *xml_node_attr(const struct _xmlNode *, const char *name);
 
 #endif

@@ -82,25 +82,12 @@ static const char *keep(struct tree *t, const char *s, size_t len)
 	return p;
 }
 
-/* The text of the text and CDATA nodes in 'first' and its siblings, and,
- * for an element's children, the texts already gathered below them. */
-static size_t text_length(const xmlNode *first, const struct xml_elem *child)
+/* The text and CDATA nodes of 'first' and its siblings, joined, with the
+ * texts already gathered for the element children ('child' onwards) in
+ * their places.  Writes to 'out' when it is not NULL; the length. */
+static size_t gather_text(const xmlNode *first, const struct xml_elem *child, char *out)
 {
 	size_t len = 0;
-
-	for (const xmlNode *c = first; c; c = c->next)
-		if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE)
-			len += strlen((const char *)c->content);
-		else if (c->type == XML_ELEMENT_NODE) {
-			len += strlen(child->text);
-			child = child->next;
-		}
-	return len;
-}
-
-static const char *join_text(struct tree *t, const xmlNode *first, const struct xml_elem *child)
-{
-	char *text = take(t, text_length(first, child) + 1), *at = text;
 
 	for (const xmlNode *c = first; c; c = c->next) {
 		const char *piece = NULL;
@@ -110,13 +97,18 @@ static const char *join_text(struct tree *t, const xmlNode *first, const struct 
 			piece = child->text;
 			child = child->next;
 		}
-		if (piece) {
-			size_t n = strlen(piece);
-			memcpy(at, piece, n);
-			at += n;
-		}
+		size_t n = piece ? strlen(piece) : 0;
+		if (out && n > 0)
+			memcpy(out + len, piece, n);
+		len += n;
 	}
-	*at = '\0';
+	return len;
+}
+
+static const char *join_text(struct tree *t, const xmlNode *first, const struct xml_elem *child)
+{
+	char *text = take(t, gather_text(first, child, NULL) + 1);
+	text[gather_text(first, child, text)] = '\0';
 	return text;
 }
 
